@@ -1,0 +1,22 @@
+/** Card verbs of the matching feature (merged into Verbs in verbs.ts). */
+export const MatchingVerbs = {
+  matchFind: 'match.find',
+  matchAskDirect: 'match.askDirect',
+  matchAskBroker: 'match.askBroker',
+  matchAdviserView: 'match.adviserView',
+  matchApprove: 'match.approve',
+  matchAdviserSearch: 'match.adviserSearch',
+  matchAdviserDecline: 'match.adviserDecline',
+  matchSchoolView: 'match.schoolView',
+  matchAccept: 'match.accept',
+  matchSchoolDecline: 'match.schoolDecline',
+  matchSchoolSearch: 'match.schoolSearch',
+  matchRedirect: 'match.redirect',
+  matchStatus: 'match.status',
+  matchWithdraw: 'match.withdraw',
+  matchAskInstead: 'match.askInstead',
+  matchDone: 'match.done',
+  matchGrantRole: 'match.grantRole',
+  matchImport: 'match.import',
+  matchStrengthsSave: 'match.strengthsSave',
+} as const;

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+const list = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''));
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : ['true', '1', 'yes'].includes(v)));
+
+/** Every setting, from the environment, checked once at start. */
+export const ConfigSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(1).max(65535).default(3978),
+    /** Bot registration. Without an id the bot runs in local mode (no token checks, loopback only). */
+    BOT_ID: z.string().trim().optional().transform((v) => (v ? v : undefined)),
+    BOT_PASSWORD: z.string().optional().transform((v) => (v ? v : undefined)),
+    BOT_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+    BOT_TENANT_ID: z.string().trim().optional().transform((v) => (v ? v : undefined)),
+    /**
+     * Where the keys that sign Bot Framework tokens are published (OpenID metadata). Leave unset for the public
+     * Azure cloud. Tests point it at a local stub; only https, or http on this machine, is accepted.
+     */
+    BOT_OPENID_METADATA_URL: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => (v ? v : undefined))
+      .refine((v) => v === undefined || /^https:\/\/[^/]/.test(v) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(v), 'must be an https:// URL (plain http only on 127.0.0.1, for tests)'),
+    DATABASE_URL: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => (v ? v : undefined))
+      .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'must start with postgres:// or postgresql://'),
+    DATA_DIR: z.string().trim().default('./data'),
+    ALLOWED_TENANT_IDS: list,
+    /** Teams user ids (aadObjectId) who are admins from the start, to grant every other role. */
+    ADMIN_USER_IDS: list,
+    DEFAULT_LOCALE: z.enum(['cy', 'en']).default('en'),
+    DEMO_DATA: flag(true),
+    IMPACT_NUDGE_DAYS: z.coerce.number().int().min(1).max(730).default(90),
+    /** Working days a support request may wait before the waiting person is reminded. */
+    MATCHING_WAIT_WORKING_DAYS: z.coerce.number().int().min(1).max(30).default(5),
+    /** School holidays for FADE reminders, e.g. 2026-12-21..2027-01-01,2027-02-15..2027-02-19 (admins add more with "fade holidays"). */
+    FADE_HOLIDAYS: list.refine((v) => v.every((h) => /^\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?$/.test(h)), 'must be YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD, comma-separated'),
+    /** Days a conversation's turn state (what the bot remembers between turns) is kept without a turn. */
+    TURN_STATE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /**
+     * TEST ONLY, never set in a deployment: a file holding an ISO date-time that the bot's
+     * clock reads instead of the system time, so fault tests can move time in bots they run
+     * as separate processes (two instances share one file).
+     */
+    TEST_CLOCK_FILE: z.string().trim().optional().transform((v) => (v ? v : undefined)),
+  })
+  .superRefine((c, ctx) => {
+    if (c.BOT_ID && c.BOT_TYPE !== 'UserAssignedMSI' && !c.BOT_PASSWORD) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['BOT_PASSWORD'], message: 'is required when BOT_ID is set' });
+    }
+    if (c.BOT_TYPE === 'SingleTenant' && c.BOT_ID && !c.BOT_TENANT_ID) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['BOT_TENANT_ID'], message: 'is required for a SingleTenant bot' });
+    }
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; the error names each bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export const isLocalMode = (c: Config): boolean => !c.BOT_ID;

@@ -1,0 +1,68 @@
+import { FileClock } from './clock';
+import { createRuntime } from './compose';
+import { ConfigError, isLocalMode, loadConfig } from './config';
+import { createLogger } from './log';
+import { createServer } from './server';
+import { TeamsMessenger, createTeamsAdapter } from './teams/adapter';
+import { JobRunner } from './jobs/queue';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\nSee env/.env.local for the settings and what they mean.\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.LOG_LEVEL);
+  const localMode = isLocalMode(config);
+  const adapter = createTeamsAdapter(config, log);
+  const clock = config.TEST_CLOCK_FILE ? new FileClock(config.TEST_CLOCK_FILE) : undefined;
+  if (clock) log.warn('TEST_CLOCK_FILE is set: the clock reads a file (for tests only)', { file: config.TEST_CLOCK_FILE, now: clock.now().toISOString() });
+  const runtime = await createRuntime({ config, clock, log, adapter, messenger: new TeamsMessenger(adapter, config.BOT_ID ?? '') });
+  const background = await JobRunner.start({
+    db: runtime.db,
+    clock: runtime.clock,
+    log,
+    notifications: runtime.notifications,
+    dispatcher: runtime.dispatcher,
+    retention: runtime.personalData,
+    connectionString: config.DATABASE_URL,
+    background: true,
+  });
+
+  const server = createServer({ adapter, app: runtime.app, db: runtime.db, log, localMode });
+  const host = localMode ? '127.0.0.1' : '0.0.0.0';
+  if (localMode) {
+    const banner = '*'.repeat(78);
+    process.stderr.write(
+      `${banner}\n* LOCAL MODE: no BOT_ID is set, so requests are NOT authenticated.\n` +
+        `* Listening on ${host} only. Set BOT_ID and BOT_PASSWORD to run in a real Teams tenant.\n` +
+        `* Try it: in another terminal run "npm run playground" and open http://localhost:56150\n${banner}\n`,
+    );
+  }
+  server.listen(config.PORT, host, () => {
+    log.info('Cydweithio is listening', { url: `http://${host}:${config.PORT}/api/messages`, database: runtime.db.kind });
+  });
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping');
+    server.close();
+    await background.stop();
+    await runtime.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  process.stderr.write(`Cydweithio failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,373 @@
+import type { CardJson } from '../../src/cards/render';
+import { Verbs } from '../../src/cards/verbs';
+import type { Database } from '../../src/storage/db';
+import { alice, bethan, cardText, createHarness, findAction, mallory, TENANT, type Harness, type TestUser } from '../support/harness';
+
+/** A small corner of Torfaen (and one school elsewhere), with strengths and coordinates. */
+async function seedMatchingDirectory(db: Database): Promise<void> {
+  await db.exec(`
+    insert into local_authorities (code, name_en, name_cy, consortium) values
+      (669, 'Carmarthenshire', 'Sir Gaerfyrddin', 'ERW'), (678, 'Torfaen', 'Tor-faen', 'EAS');
+    insert into schools (id, name_en, name_cy, la_code, phase, language_medium, pupils, latitude, longitude, capacity, open_to_requests) values
+      (6784001, 'Cwmbran High School', null, 678, 'secondary', 'english', 1100, 51.6530, -3.0210, 2, true),
+      (6785001, 'Croesyceiliog School', null, 678, 'secondary', 'english', 1200, 51.6660, -2.9990, 2, true),
+      (6786003, 'Llantarnam School', null, 678, 'secondary', 'english', 900, 51.6400, -3.0050, 2, true),
+      (6782002, 'Ysgol Gymraeg Cwmbran', null, 678, 'primary', 'welsh', 420, 51.6500, -3.0300, 2, true),
+      (6787004, 'Fairwater High School', null, 678, 'secondary', 'english', 800, 51.6450, -3.0400, 2, false),
+      (6692001, 'Ysgol Gymraeg Rhydaman', null, 669, 'primary', 'welsh', 310, 51.7900, -3.9900, 2, true);
+    insert into school_strengths (school_id, area, description, evidence, stated_by) values
+      (6785001, 'numeracy', 'Mastery maths at KS4', 'Results above family for 3 years', 'adviser'),
+      (6786003, 'numeracy', 'Maths intervention', null, 'school');
+  `);
+}
+
+const dafydd: TestUser = { id: 'aad-dafydd', name: 'Dafydd Adviser', tenantId: TENANT, locale: 'en-GB' };
+const eleri: TestUser = { id: 'aad-eleri', name: 'Eleri Ymgynghorydd', tenantId: TENANT, locale: 'cy-GB' };
+const gwen: TestUser = { id: 'aad-gwen', name: 'Gwen Other-LA Adviser', tenantId: TENANT, locale: 'en-GB' };
+const carys: TestUser = { id: 'aad-carys', name: 'Carys Pennaeth', tenantId: TENANT, locale: 'en-GB' };
+
+let h: Harness;
+let planId: string;
+
+/** Everyone has used the bot once (so it can reach them), heads are registered, advisers have their role. */
+beforeEach(async () => {
+  h = await createHarness({ seed: seedMatchingDirectory });
+  for (const user of [alice, bethan, dafydd, eleri, gwen, carys, mallory]) await h.say(user, 'help');
+  const { users, roles, plans } = h.runtime;
+  await users.setSchool(TENANT, alice.id, 6784001, 'headteacher');
+  await users.setSchool(TENANT, bethan.id, 6785001, 'headteacher');
+  await users.setSchool(TENANT, carys.id, 6782002, 'deputy');
+  await users.setSchool(TENANT, mallory.id, 6786003, 'other');
+  await roles.grant({ tenantId: TENANT, userId: dafydd.id, role: 'adviser', laCode: 678 }, 'admin');
+  await roles.grant({ tenantId: TENANT, userId: eleri.id, role: 'adviser', laCode: 678 }, 'admin');
+  await roles.grant({ tenantId: TENANT, userId: gwen.id, role: 'adviser', laCode: 669 }, 'admin');
+  const plan = await plans.create({ tenantId: TENANT, userId: alice.id }, 6784001);
+  planId = plan.id;
+  let version = 1;
+  for (const [field, text] of [
+    ['focus', 'KS4 maths, D to C'],
+    ['need', 'Below the family of similar schools for three years'],
+    ['objectives', 'Raise KS4 attainment of FSM pupils'],
+    ['successCriteria', '60% of the group at C or above'],
+  ] as const) {
+    const saved = await plans.saveAnswer({ tenantId: TENANT, userId: alice.id }, planId, version, field, { text });
+    if (saved.kind === 'ok') version = saved.plan.version;
+  }
+  await plans.saveAnswer({ tenantId: TENANT, userId: alice.id }, planId, version, 'priorityAreas', { priorityAreas: 'numeracy' });
+  h.messenger.sent.splice(0);
+});
+afterEach(async () => {
+  await h.close();
+});
+
+/** The cards proactively sent to one person's personal chat, in order. */
+const sentTo = (user: TestUser): CardJson[] =>
+  h.messenger.sent.filter((s) => (s.conversation.conversation as { id?: string } | undefined)?.id === `a:personal-${user.id}`).map((s) => s.message.card!);
+
+async function latestRequest() {
+  return (await h.runtime.requests.latestForPlan(planId))!;
+}
+
+async function brokeredRequest(): Promise<{ adviserCard: CardJson; requestId: string }> {
+  const found = (await h.execute(alice, Verbs.matchFind, { planId })).invokeCard!;
+  const sent = await h.press(alice, found, 'Ask my adviser to broker', { lookFurther: 'false' });
+  expect(cardText(sent.invokeCard)).toContain('Sent to your advisers (2)');
+  const adviserCard = sentTo(dafydd)[0]!;
+  return { adviserCard, requestId: (await latestRequest()).id };
+}
+
+describe('finding a partner from a plan', () => {
+  it('offers "Find a partner" on a plan with Focus, Need and Objectives, and explains each suggestion', async () => {
+    const summary = (await h.execute(alice, Verbs.planOpen, { planId })).invokeCard!;
+    const found = (await h.press(alice, summary, 'Find a partner')).invokeCard!;
+    const text = cardText(found);
+    expect(text).toContain('Suggested partners for: KS4 maths, D to C');
+    expect(text).toContain('1. Croesyceiliog School');
+    expect(text).toMatch(/strong in numeracy and mathematics, verified by an adviser; secondary like you; English-medium like you; [\d.]+ km away; 0 of 2 places taken/);
+    expect(text).toContain("strong in numeracy and mathematics (the school's own view)"); // Llantarnam, second
+    expect(text.indexOf('Croesyceiliog')).toBeLessThan(text.indexOf('Llantarnam'));
+    expect(text).not.toContain('Cwmbran High School'); // never the asking school
+    expect(text).not.toContain('Fairwater'); // closed to requests
+  });
+
+  it('shows five at a time, with "Show more" for the next, and keeps the "look further" choice', async () => {
+    await h.runtime.db.exec(`
+      insert into schools (id, name_en, la_code, phase, language_medium, latitude, longitude) values
+        (6788101, 'Extra School One', 678, 'secondary', 'english', 51.70, -3.05),
+        (6788102, 'Extra School Two', 678, 'secondary', 'english', 51.71, -3.06),
+        (6788103, 'Extra School Three', 678, 'secondary', 'english', 51.72, -3.07);
+    `);
+    const first = (await h.execute(alice, Verbs.matchFind, { planId })).invokeCard!;
+    expect(cardText(first)).toContain('among 7 schools');
+    expect(cardText(first)).toContain('5. ');
+    expect(cardText(first)).not.toContain('6. ');
+    const more = (await h.press(alice, first, 'Show more', { lookFurther: 'true' })).invokeCard!;
+    expect(cardText(more)).toContain('6. ');
+    expect(cardText(more)).toContain('7. ');
+    expect(findAction(more, 'Show more')).toBeUndefined();
+    expect(JSON.stringify(more)).toContain('"id":"lookFurther","title"');
+    expect(JSON.stringify(more)).toMatch(/"id":"lookFurther"[^}]*"value":"true"/);
+  });
+
+  it('shows the suggestions in Welsh to a Welsh speaker', async () => {
+    await h.say(alice, 'language');
+    await h.execute(alice, Verbs.setLanguage, { locale: 'cy' });
+    const found = (await h.execute(alice, Verbs.matchFind, { planId })).invokeCard!;
+    expect(cardText(found)).toContain('cryf mewn rhifedd a mathemateg, wedi');
+    expect(findAction(found, "Gofyn i'm hymgynghorydd drefnu")).toBeDefined();
+  });
+
+  it('does not offer it before Focus, Need and Objectives, and refuses a forged request for it', async () => {
+    const fresh = await h.runtime.plans.create({ tenantId: TENANT, userId: alice.id }, 6784001);
+    const summary = (await h.execute(alice, Verbs.planOpen, { planId: fresh.id })).invokeCard!;
+    expect(findAction(summary, 'Find a partner')).toBeUndefined();
+    expect(cardText((await h.execute(alice, Verbs.matchFind, { planId: fresh.id })).invokeCard)).toContain('Fill in Focus, Need and Strategic objectives first');
+    expect(cardText((await h.execute(mallory, Verbs.matchFind, { planId })).invokeCard)).toContain('belongs to someone else');
+  });
+});
+
+describe('a brokered request', () => {
+  it('goes to every adviser for the LA; one approves inline; the supporting head accepts; the plan moves on', async () => {
+    const { adviserCard, requestId } = await brokeredRequest();
+    expect(sentTo(eleri)).toHaveLength(1);
+    expect(sentTo(gwen)).toHaveLength(0); // another LA's adviser
+    expect(cardText(sentTo(eleri)[0])).toContain('Mae Cwmbran High School yn gofyn am gymorth'); // in her language
+    expect(adviserCard).toMatchObject({ refresh: { action: { verb: Verbs.matchAdviserView, data: { requestId } }, userIds: ['29:aad-dafydd', '29:aad-eleri'] } });
+    const adviserText = cardText(adviserCard);
+    for (const part of ['KS4 maths, D to C', 'Below the family', 'Raise KS4 attainment', '60% of the group', 'verified by an adviser']) expect(adviserText).toContain(part);
+
+    const approved = (await h.press(dafydd, adviserCard, 'Approve Croesyceiliog School')).invokeCard!;
+    expect(cardText(approved)).toContain('Approved by Dafydd Adviser: Croesyceiliog School has been asked.');
+    expect(findAction(approved, 'Approve Croesyceiliog School')).toBeUndefined();
+
+    // Eleri's card refreshes to the current state.
+    const refreshed = (await h.execute(eleri, Verbs.matchAdviserView, { requestId })).invokeCard!;
+    expect(cardText(refreshed)).toContain('Wedi’i gymeradwyo gan Dafydd Adviser'.replace('’', "'"));
+
+    const schoolCard = sentTo(bethan)[0]!;
+    expect(cardText(schoolCard)).toContain('Mae Cwmbran High School yn gofyn a all eich ysgol eu cefnogi');
+    expect(cardText(sentTo(alice)[0])).toContain('Approved by Dafydd Adviser');
+
+    const accepted = (await h.press(bethan, schoolCard, 'Derbyn')).invokeCard!;
+    expect(cardText(accepted)).toContain('Bydd Croesyceiliog School yn cefnogi Cwmbran High School');
+    const joint = sentTo(alice).at(-1)!;
+    expect(cardText(joint)).toContain('Croesyceiliog School will support Cwmbran High School');
+    expect((await h.runtime.planRepository.get(planId))!.status).toBe('supportUnderWay');
+    expect((await h.runtime.requests.loadBySchool()).get(6785001)).toBe(1);
+
+    const audit = await h.runtime.audit.forSubject('supportRequest', requestId);
+    expect(audit.map((a) => [a.action, a.actorId])).toEqual([
+      ['request.askBroker', alice.id],
+      ['request.approve', dafydd.id],
+      ['request.accept', bethan.id],
+    ]);
+    expect(audit[1]!.cardVersion).toBe(1);
+    expect(audit[2]!.cardVersion).toBe(2);
+
+    // Marking the support done frees the place again.
+    await h.press(alice, joint, 'Mark the support done');
+    expect((await h.runtime.requests.loadBySchool()).get(6785001)).toBeUndefined();
+  });
+
+  it('lets exactly one of two advisers clicking at once win; the other sees who approved', async () => {
+    const { adviserCard, requestId } = await brokeredRequest();
+    const approve = findAction(adviserCard, 'Approve Croesyceiliog School')!.data as Record<string, unknown>;
+    const choose = { ...approve, schoolId: '6782002' }; // Eleri picks Ysgol Gymraeg Cwmbran at the same moment
+    const [one, two] = await Promise.all([h.execute(dafydd, Verbs.matchApprove, approve), h.execute(eleri, Verbs.matchApprove, choose)]);
+    const texts = [cardText(one.invokeCard), cardText(two.invokeCard)];
+    const request = await latestRequest();
+    expect(request.state).toBe('awaitingSchool');
+    const winner = request.decidedBy === dafydd.id ? 0 : 1;
+    expect(texts[winner]).toMatch(/Approved\. The head of|Wedi'i gymeradwyo\. Gofynnwyd/);
+    expect(texts[1 - winner]).toMatch(/already decided|eisoes wedi penderfynu/);
+    expect(texts[1 - winner]).toContain(winner === 0 ? 'Dafydd Adviser' : 'Eleri Ymgynghorydd');
+    const approvals = (await h.runtime.audit.forSubject('supportRequest', requestId)).filter((a) => a.action === 'request.approve');
+    expect(approvals).toHaveLength(1);
+    // Exactly one school was asked, once.
+    expect(sentTo(bethan).length + sentTo(carys).length).toBe(1);
+    expect(request.chosenSchoolId).toBe(winner === 0 ? 6785001 : 6782002);
+  });
+
+  it('does nothing twice on a second click of the same button', async () => {
+    const { adviserCard, requestId } = await brokeredRequest();
+    await h.press(dafydd, adviserCard, 'Approve Croesyceiliog School');
+    const again = (await h.press(dafydd, adviserCard, 'Approve Croesyceiliog School')).invokeCard!;
+    expect(cardText(again)).toContain('Approved by Dafydd Adviser');
+    expect(sentTo(bethan)).toHaveLength(1);
+    expect((await h.runtime.audit.forSubject('supportRequest', requestId)).filter((a) => a.action === 'request.approve')).toHaveLength(1);
+    const schoolCard = sentTo(bethan)[0]!;
+    await h.press(bethan, schoolCard, 'Derbyn');
+    await h.press(bethan, schoolCard, 'Derbyn');
+    expect((await h.runtime.audit.forSubject('supportRequest', requestId)).filter((a) => a.action === 'request.accept')).toHaveLength(1);
+    expect(sentTo(alice).filter((c) => cardText(c).includes('will support'))).toHaveLength(1);
+  });
+
+  it('refuses forged and misdirected actions, whatever the payload says', async () => {
+    const { adviserCard, requestId } = await brokeredRequest();
+    const approve = findAction(adviserCard, 'Approve Croesyceiliog School')!.data as Record<string, unknown>;
+    for (const user of [mallory, alice, bethan, gwen]) {
+      const reply = await h.execute(user, Verbs.matchApprove, approve);
+      expect(cardText(reply.invokeCard)).toMatch(/Only an adviser for this school's local authority|Dim ond ymgynghorydd ar gyfer awdurdod lleol/);
+    }
+    expect(cardText((await h.execute(mallory, Verbs.matchAdviserView, { requestId })).invokeCard)).not.toContain('KS4 maths');
+    expect(cardText((await h.execute(mallory, Verbs.matchWithdraw, { requestId, version: 1 })).invokeCard)).toContain('not yours to answer');
+    expect(cardText((await h.execute(dafydd, Verbs.matchApprove, { ...approve, requestId: 'not-a-uuid' })).invokeCard)).toContain('could not be read');
+    expect((await latestRequest()).state).toBe('awaitingAdviser');
+
+    await h.press(dafydd, adviserCard, 'Approve Croesyceiliog School');
+    // Only the head or deputy of the school asked may accept: not Mallory (staff there in name only), not another head.
+    for (const user of [mallory, carys, alice]) {
+      expect(cardText((await h.execute(user, Verbs.matchAccept, { requestId, version: 2 })).invokeCard)).toMatch(/not yours to answer|Nid chi sydd i ateb/);
+    }
+    expect((await latestRequest()).state).toBe('awaitingSchool');
+  });
+
+  it('cannot be approved once withdrawn', async () => {
+    const { adviserCard } = await brokeredRequest();
+    const status = (await h.execute(alice, Verbs.matchStatus, { requestId: (await latestRequest()).id })).invokeCard!;
+    const withdrawn = (await h.press(alice, status, 'Withdraw the request')).invokeCard!;
+    expect(cardText(withdrawn)).toContain('Request withdrawn.');
+    const late = (await h.press(dafydd, adviserCard, 'Approve Croesyceiliog School')).invokeCard!;
+    expect(cardText(late)).toContain('no longer waiting');
+    expect((await latestRequest()).state).toBe('withdrawn');
+    expect(sentTo(bethan)).toHaveLength(0);
+  });
+
+  it('is declined by an adviser only with a reason; the requester is told and offered schools to ask', async () => {
+    const { adviserCard } = await brokeredRequest();
+    const empty = (await h.press(dafydd, adviserCard, 'Decline', { reason: '  ' })).invokeCard!;
+    expect(cardText(empty)).toContain('Please give a short reason');
+    const declined = (await h.press(dafydd, adviserCard, 'Decline', { reason: 'Work with the cluster first' })).invokeCard!;
+    expect(cardText(declined)).toContain('Declined by Dafydd Adviser: Work with the cluster first');
+    const told = sentTo(alice).at(-1)!;
+    expect(cardText(told)).toContain('Declined by Dafydd Adviser');
+    expect(findAction(told, 'Ask Croesyceiliog School instead')).toBeDefined();
+  });
+
+  it('lets an adviser choose another school from the directory, and says so politely when nobody there uses the bot', async () => {
+    const { adviserCard } = await brokeredRequest();
+    const searched = (await h.press(dafydd, adviserCard, 'Search', { query: 'llantarnam' })).invokeCard!;
+    expect(cardText(searched)).toContain('Llantarnam School (Torfaen)');
+    const noHead = (await h.press(dafydd, searched, 'Approve the chosen school', { otherSchoolId: '6786003' })).invokeCard!;
+    expect(cardText(noHead)).toContain('Nobody from Llantarnam School has used Cydweithio yet');
+    expect((await latestRequest()).state).toBe('awaitingAdviser');
+    const other = (await h.press(dafydd, adviserCard, 'Search', { query: 'Ysgol Gymraeg Cwmbran' })).invokeCard!;
+    const approved = (await h.press(dafydd, other, 'Approve the chosen school', { otherSchoolId: '6782002' })).invokeCard!;
+    expect(cardText(approved)).toContain('Approved by Dafydd Adviser: Ysgol Gymraeg Cwmbran has been asked.');
+    expect(sentTo(carys)).toHaveLength(1);
+  });
+});
+
+describe('advisers assigned to named schools', () => {
+  it('sends a brokered request to the school’s own adviser when an admin has assigned one, and lets them approve', async () => {
+    // Gwen covers Carmarthenshire, and Cwmbran High School by name: she, not the Torfaen advisers, gets the request.
+    await h.runtime.roles.grant({ tenantId: TENANT, userId: gwen.id, role: 'adviser', laCode: null, schoolId: 6784001 }, 'admin');
+    const found = (await h.execute(alice, Verbs.matchFind, { planId })).invokeCard!;
+    const sent = await h.press(alice, found, 'Ask my adviser to broker', { lookFurther: 'false' });
+    expect(cardText(sent.invokeCard)).toContain('Sent to your advisers (1)');
+    expect(sentTo(dafydd)).toHaveLength(0);
+    const card = sentTo(gwen)[0]!;
+    const approved = (await h.press(gwen, card, 'Approve Croesyceiliog School')).invokeCard!;
+    expect(cardText(approved)).toContain('Approved by Gwen Other-LA Adviser');
+    expect((await latestRequest()).state).toBe('awaitingSchool');
+    // Her caseload is that school alone, not the rest of Torfaen.
+    expect(await h.runtime.roles.holds(TENANT, gwen.id, 'adviser', 678, 6785001)).toBe(false);
+    expect(await h.runtime.roles.holders(TENANT, 'adviser', 678, 6785001)).toEqual([dafydd.id, eleri.id]);
+  });
+});
+
+describe('asking a school directly', () => {
+  async function askBethan(): Promise<CardJson> {
+    const found = (await h.execute(alice, Verbs.matchFind, { planId })).invokeCard!;
+    const croesyceiliog = (found.body as Record<string, unknown>[]).findIndex((b) => JSON.stringify(b).includes('Croesyceiliog'));
+    expect(croesyceiliog).toBeGreaterThan(0);
+    const ask = await h.execute(alice, Verbs.matchAskDirect, { planId, schoolId: '6785001', lookFurther: 'false' });
+    expect(cardText(ask.invokeCard)).toContain('Sent to the head of Croesyceiliog School');
+    return sentTo(bethan)[0]!;
+  }
+
+  it('sends the head the Focus, Need, objectives, success criteria and time asked; a decline tells the requester and offers the next school', async () => {
+    const card = await askBethan();
+    const text = cardText(card);
+    for (const part of ['Ffocws', 'KS4 maths, D to C', 'Angen', 'Amcanion strategol', 'Meini prawf llwyddiant', '60% of the group', 'Gofynnwyd ar', '7 Medi 2026']) expect(text).toContain(part);
+    const declined = (await h.press(bethan, card, 'Gwrthod', { reason: 'Dim lle y tymor hwn' })).invokeCard!;
+    expect(cardText(declined)).toContain('Gwrthododd Croesyceiliog School (Bethan Pennaeth): Dim lle y tymor hwn');
+    const told = sentTo(alice).at(-1)!;
+    expect(cardText(told)).toContain('Croesyceiliog School declined (Bethan Pennaeth): Dim lle y tymor hwn');
+    expect(findAction(told, 'Ask Croesyceiliog School instead')).toBeUndefined(); // already asked
+    expect(findAction(told, 'Ask Llantarnam School instead')).toBeDefined();
+  });
+
+  it('lets the head suggest a colleague school: the request moves there and the requester is told', async () => {
+    const card = await askBethan();
+    const searched = (await h.press(bethan, card, 'Chwilio', { query: 'Ysgol Gymraeg Cwmbran' })).invokeCard!;
+    const moved = (await h.press(bethan, searched, "Awgrymu'r ysgol hon", { otherSchoolId: '6782002' })).invokeCard!;
+    expect(cardText(moved)).toContain("Wedi'i drosglwyddo i Ysgol Gymraeg Cwmbran");
+    expect(findAction(moved, 'Derbyn')).toBeUndefined(); // no longer Bethan's to answer
+    expect(sentTo(carys)).toHaveLength(1);
+    expect(cardText(sentTo(alice).at(-1))).toContain('Waiting for Ysgol Gymraeg Cwmbran to answer.');
+    // Bethan can no longer accept; Carys (deputy) can.
+    expect(cardText((await h.execute(bethan, Verbs.matchAccept, { requestId: (await latestRequest()).id, version: 2 })).invokeCard)).toContain('Nid chi sydd i ateb');
+    await h.press(carys, sentTo(carys)[0]!, 'Accept');
+    expect((await latestRequest()).state).toBe('accepted');
+  });
+
+  it('says politely when the chosen school has no head using the bot, and creates nothing', async () => {
+    const reply = await h.execute(alice, Verbs.matchAskDirect, { planId, schoolId: '6786003' });
+    expect(cardText(reply.invokeCard)).toContain('Nobody from Llantarnam School has used Cydweithio yet');
+    expect(findAction(reply.invokeCard!, 'Ask my adviser to broker')).toBeDefined();
+    expect(await h.runtime.requests.latestForPlan(planId)).toBeNull();
+  });
+
+  it('refuses a closed school, the asking school itself, and a second open request for the same plan', async () => {
+    expect(cardText((await h.execute(alice, Verbs.matchAskDirect, { planId, schoolId: '6787004' })).invokeCard)).toContain('cannot take a request just now');
+    expect(cardText((await h.execute(alice, Verbs.matchAskDirect, { planId, schoolId: '6784001' })).invokeCard)).toContain('cannot take a request just now');
+    await askBethan();
+    const twice = await h.execute(alice, Verbs.matchAskDirect, { planId, schoolId: '6782002' });
+    expect(cardText(twice.invokeCard)).toContain('already has a request waiting');
+    expect(sentTo(carys)).toHaveLength(0);
+  });
+
+  it('reminds the head once after 5 working days, then tells the requester and offers the next school', async () => {
+    const card = await askBethan();
+    const requestId = (await latestRequest()).id;
+    h.clock.advanceDays(6); // Monday 7 Sept + 6 days: Sunday, not yet 5 working days
+    expect((await h.runtime.dispatcher.deliverDue()).sent).toBe(0);
+    h.clock.advanceDays(1); // Monday 14 Sept 09:00: 5 working days
+    expect((await h.runtime.dispatcher.deliverDue()).sent).toBe(1);
+    expect(sentTo(bethan)).toHaveLength(2);
+    expect(cardText(sentTo(bethan)[1])).toContain('Nodyn atgoffa: mae’r cais hwn wedi bod yn aros ers 7 Medi 2026'.replace('’', "'"));
+    h.clock.advanceDays(7);
+    expect((await h.runtime.dispatcher.deliverDue()).sent).toBe(1);
+    const told = sentTo(alice).at(-1)!;
+    expect(cardText(told)).toContain('Croesyceiliog School has not answered since 7 September 2026');
+    h.clock.advanceDays(30);
+    expect((await h.runtime.dispatcher.deliverDue()).sent).toBe(0); // once each
+
+    // Asking the next school instead moves the request and starts the wait again.
+    const moved = (await h.press(alice, told, 'Ask Ysgol Gymraeg Cwmbran instead')).invokeCard!;
+    expect(cardText(moved)).toContain('Waiting for Ysgol Gymraeg Cwmbran to answer.');
+    expect(sentTo(carys)).toHaveLength(1);
+    expect(cardText((await h.press(bethan, card, 'Derbyn')).invokeCard)).toContain('Nid chi sydd i ateb');
+    expect((await h.runtime.audit.forSubject('supportRequest', requestId)).map((a) => a.action)).toEqual(['request.askDirect', 'request.escalated', 'request.askInstead']);
+  });
+
+  it('does not count school holidays as working days while a request waits', async () => {
+    // Half term, Monday 7 to Friday 11 September (asked on the Monday at 09:00): the wait starts after it.
+    await h.runtime.fade.repo.addHolidays(TENANT, ['2026-09-08', '2026-09-09', '2026-09-10', '2026-09-11'], 'half term');
+    await askBethan();
+    h.clock.advanceDays(7); // Monday 14 Sept: only 1 working day has passed
+    expect((await h.runtime.dispatcher.deliverDue()).sent).toBe(0);
+    h.clock.advanceDays(3); // Thursday 17 Sept: 4
+    expect((await h.runtime.dispatcher.deliverDue()).sent).toBe(0);
+    h.clock.advanceDays(1); // Friday 18 Sept: 5 working days
+    expect((await h.runtime.dispatcher.deliverDue()).sent).toBe(1);
+  });
+
+  it('sends no reminder once the head has answered', async () => {
+    const card = await askBethan();
+    await h.press(bethan, card, 'Derbyn');
+    h.clock.advanceDays(30);
+    expect((await h.runtime.dispatcher.deliverDue()).sent).toBe(0);
+  });
+});

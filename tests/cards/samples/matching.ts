@@ -1,0 +1,106 @@
+import { importCard, rolesCard, schoolProfileCard } from '../../../src/cards/matchingAdminCards';
+import { adviserCard, agreedCard, schoolRequestCard, statusCard, suggestionsCard } from '../../../src/cards/matchingCards';
+import type { CardJson } from '../../../src/cards/render';
+import type { SchoolDetails } from '../../../src/directory/schools';
+import type { Suggestion } from '../../../src/domain/matching';
+import { newPlan, type Plan } from '../../../src/domain/plan';
+import type { SupportRequest } from '../../../src/domain/supportRequest';
+import type { Locale } from '../../../src/i18n';
+import type { RequestContext, SuggestedSchool } from '../../../src/services/matching';
+
+const now = new Date('2026-09-07T09:00:00Z');
+
+const plan: Plan = {
+  ...newPlan('7d0f9a3e-1111-4222-8333-944444444444', { tenantId: 't', userId: 'u', schoolId: 6784001 }, now),
+  answers: { focus: 'KS4 maths, D to C', need: 'Below family for 3 years', objectives: 'Raise FSM attainment', successCriteria: '60% C or above', priorityAreas: ['numeracy', 'fsm'], staffDays: 6, supplyCoverDays: 4 },
+};
+
+function school(id: number, nameEn: string, nameCy: string | null): SchoolDetails {
+  return {
+    id, nameEn, nameCy, laNameEn: 'Torfaen', laNameCy: 'Tor-faen', phase: 'secondary', languageMedium: 'welsh', laCode: 678, consortium: 'EAS', pupils: 900, fsmPercent: 18,
+    family: 'Secondary family 4', supportCategory: null, latitude: 51.65, longitude: -3.02, postcode: null, capacity: 3, openToRequests: true, demoAttributes: true, cluster: null,
+  };
+}
+const asking = school(6784001, 'Cwmbran High School', null);
+const partner = school(6785001, 'Ysgol Gyfun Gwynllyw', 'Ysgol Gyfun Gwynllyw');
+
+const suggestion: Suggestion = {
+  schoolId: partner.id,
+  score: 80,
+  km: 11,
+  load: 1,
+  capacity: 3,
+  breakdown: { strength: 40, phase: 20, medium: 10, family: 5, fsm: 5, supportGap: 0, distance: 7, load: -3, fairness: 0, total: 84 },
+  reasons: [
+    { key: 'strengthVerified', params: { area: 'numeracy', by: 'adviser' } },
+    { key: 'strengthSelf', params: { area: 'fsm' } },
+    { key: 'samePhase', params: { phase: 'secondary' } },
+    { key: 'sameMedium', params: { medium: 'welsh' } },
+    { key: 'sameFamily', params: {} },
+    { key: 'similarFsm', params: { percent: 18 } },
+    { key: 'distance', params: { km: 11 } },
+    { key: 'places', params: { taken: 1, capacity: 3 } },
+    { key: 'askedRecently', params: { count: 1 } },
+  ],
+};
+const suggested: SuggestedSchool[] = [{ school: partner, suggestion }];
+
+function request(state: SupportRequest['state'], kind: SupportRequest['kind'] = 'brokered'): SupportRequest {
+  return {
+    id: '5a0f9a3e-1111-4222-8333-944444444444', tenantId: 't', planId: plan.id, requesterId: 'u', askingSchoolId: asking.id, kind, state,
+    chosenSchoolId: state === 'awaitingAdviser' ? null : partner.id, lookFurther: false, version: 3, askSeq: 1, decidedBy: 'adviser', decisionReason: state === 'declined' ? 'No capacity this term' : null,
+    declinedBy: state === 'declined' ? 'school' : null, adviserIds: ['adviser'], createdAt: now, updatedAt: now, stateChangedAt: now, acceptedAt: null, doneAt: null,
+  };
+}
+
+const ctx = (state: SupportRequest['state'], kind?: SupportRequest['kind']): RequestContext => ({
+  request: request(state, kind),
+  plan,
+  asking,
+  chosen: state === 'awaitingAdviser' ? null : partner,
+  requesterName: 'Alice Head',
+  decidedByName: 'Dafydd Adviser',
+  refreshUserIds: ['29:adviser-one', '29:adviser-two'],
+});
+
+/** Every matching card, keyed "<template>:<variant>", with realistic data. */
+export function matchingSamples(locale: Locale): Record<string, CardJson> {
+  const results = [{ id: 6785001, title: 'Ysgol Gyfun Gwynllyw (Torfaen)' }];
+  return {
+    'matchSuggestions:some': suggestionsCard(locale, { plan, asking, ranking: { suggestions: [suggestion], eligible: 12, areas: ['numeracy', 'fsm'] }, schools: suggested, offset: 0, lookFurther: false }, { notice: 'n', problem: 'p' }),
+    'matchSuggestions:none': suggestionsCard(locale, { plan, asking, ranking: { suggestions: [], eligible: 0, areas: [] }, schools: [], offset: 0, lookFurther: true }),
+    'requestAdviser:open': adviserCard(locale, ctx('awaitingAdviser'), suggested, { query: 'Gwyn', results, notice: 'reminder' }),
+    'requestAdviser:approved': adviserCard(locale, ctx('awaitingSchool'), [], { problem: 'already' }),
+    'requestSchool:open': schoolRequestCard(locale, ctx('awaitingSchool', 'direct'), { query: 'Gwyn', results }),
+    'requestSchool:declined': schoolRequestCard(locale, ctx('declined', 'direct'), { notice: 'declined' }),
+    'requestAgreed:accepted': agreedCard(locale, ctx('accepted')),
+    'requestStatus:waiting': statusCard(locale, ctx('awaitingSchool'), suggested, { notice: 'escalated' }),
+    'requestStatus:declined': statusCard(locale, ctx('declined'), suggested),
+    'matchRoles:people': rolesCard(locale, {
+      people: [{ userId: 'aad-dafydd', displayName: 'Dafydd Adviser', schoolName: null }, { userId: 'aad-alice', displayName: 'Alice Head', schoolName: 'Cwmbran High School' }],
+      las: [{ code: 678, nameEn: 'Torfaen', nameCy: 'Tor-faen' }],
+      grants: [{ tenantId: 't', userId: 'aad-dafydd', role: 'adviser', laCode: 678, displayName: 'Dafydd Adviser' }, { tenantId: 't', userId: 'aad-admin', role: 'admin', laCode: null, displayName: null }],
+      notice: 'granted',
+    }),
+    'matchImport:empty': importCard(locale),
+    'matchImport:errors': importCard(locale, {
+      csv: 'school_number,name_en\n123,x',
+      errors: [
+        { line: 1, column: 'la_code', key: 'import.error.missingColumn', params: { column: 'la_code' } },
+        { line: 2, column: '', key: 'import.error.columnCount', params: { found: 2, expected: 3 } },
+        ...Array.from({ length: 45 }, (_, i) => ({ line: i + 3, column: 'school_number', key: 'import.error.schoolNumber', params: { value: 'x' } })),
+      ],
+    }),
+    'matchSchoolProfile:strengths': schoolProfileCard(locale, {
+      schoolId: 6785001,
+      schoolName: 'Croesyceiliog School',
+      capacity: 2,
+      open: true,
+      strengths: [
+        { area: 'numeracy', description: 'Mastery maths', evidence: null, statedBy: 'adviser' },
+        { area: 'wellbeing', description: 'Nurture groups', evidence: null, statedBy: 'school' },
+      ],
+      problem: 'p',
+    }),
+  };
+}

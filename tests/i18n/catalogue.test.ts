@@ -1,0 +1,48 @@
+import { cy } from '../../src/i18n/cy';
+import { en } from '../../src/i18n/en';
+import { formatDate, localeFromTag, t } from '../../src/i18n';
+import { PLAN_FIELDS } from '../../src/domain/plan';
+import { PRIORITY_AREAS } from '../../src/domain/priorities';
+
+const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+describe('the cy/en catalogue', () => {
+  it('has every key in both languages, none empty', () => {
+    expect(Object.keys(cy).sort()).toEqual(Object.keys(en).sort());
+    for (const [key, value] of [...Object.entries(en), ...Object.entries(cy)]) expect({ key, empty: value.trim() === '' }).toEqual({ key, empty: false });
+  });
+
+  it('uses the same placeholders in Welsh as in English', () => {
+    for (const key of Object.keys(en) as (keyof typeof en)[]) expect({ key, cy: placeholders(cy[key]) }).toEqual({ key, cy: placeholders(en[key]) });
+  });
+
+  it('is really translated: Welsh differs from English except for names', () => {
+    const same = (Object.keys(en) as (keyof typeof en)[]).filter((k) => en[k] === cy[k]);
+    expect(same).toEqual(['app.name', 'menu.language']);
+  });
+
+  it('has a label, prompt and example for every aide-memoire field and a label for every priority area', () => {
+    for (const f of PLAN_FIELDS) for (const part of ['label', 'prompt', 'example']) expect(Object.keys(en)).toContain(`field.${f.id}.${part}`);
+    for (const p of PRIORITY_AREAS) expect(Object.keys(en)).toContain(`priority.${p}`);
+  });
+
+  it('fills placeholders and leaves unknown ones visible', () => {
+    expect(t('en', 'plan.stepOf', { step: 2, total: 7 })).toBe('Step 2 of 7');
+    expect(t('cy', 'plan.stepOf', { step: 2, total: 7 })).toBe('Cam 2 o 7');
+    expect(t('en', 'plan.stepOf', { step: 2 })).toBe('Step 2 of {total}');
+  });
+
+  it('chooses Welsh for cy tags and falls back otherwise', () => {
+    expect(localeFromTag('cy-GB', 'en')).toBe('cy');
+    expect(localeFromTag('CY', 'en')).toBe('cy');
+    expect(localeFromTag('en-US', 'cy')).toBe('en');
+    expect(localeFromTag('fr-FR', 'cy')).toBe('cy');
+    expect(localeFromTag(undefined, 'en')).toBe('en');
+  });
+
+  it('writes dates in UK time with Welsh month names', () => {
+    expect(formatDate('cy', new Date('2026-12-06T09:00:00Z'))).toBe('6 Rhagfyr 2026');
+    expect(formatDate('en', new Date('2026-03-28T23:30:00Z'))).toBe('28 March 2026');
+    expect(formatDate('en', new Date('2026-06-30T23:30:00Z'))).toBe('1 July 2026');
+  });
+});

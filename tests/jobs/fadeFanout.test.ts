@@ -1,0 +1,124 @@
+import type PgBoss from 'pg-boss';
+import { JobRunner, QUEUES } from '../../src/jobs/queue';
+import { silentLogger } from '../../src/log';
+import type { Database } from '../../src/storage/db';
+import { ManualClock } from '../../src/clock';
+import { createRuntime, type Runtime } from '../../src/compose';
+import { loadConfig } from '../../src/config';
+import { clonedPglite } from '../support/databases';
+import { TENANT, seedSmallDirectory } from '../support/harness';
+import { RecordingMessenger } from '../support/recordingMessenger';
+
+const CLUSTERS = 40;
+
+async function seedManyClusters(db: Database): Promise<void> {
+  await seedSmallDirectory(db);
+  const values = Array.from({ length: CLUSTERS }, (_, i) => `(${i + 1}, 'Cluster ${String(i + 1).padStart(2, '0')}', 678, null, 'en')`).join(', ');
+  await db.exec(`insert into clusters (id, name, la_code, lead_school_id, language) values ${values};`);
+  const channels = Array.from(
+    { length: CLUSTERS },
+    (_, i) =>
+      `('19:c${i + 1}@thread.tacv2', '${TENANT}', '19:team${i + 1}@thread.tacv2', 'channel', null, '{"conversation":{"id":"19:c${i + 1}@thread.tacv2","tenantId":"${TENANT}"},"serviceUrl":"https://smba.example.test/"}', ${i + 1})`,
+  ).join(', ');
+  await db.exec(`insert into fade_conversations (conversation_id, tenant_id, team_id, kind, name, reference, cluster_id) values ${channels};`);
+}
+
+type Job = PgBoss.JobWithMetadata<{ notificationId: string }>;
+
+/** A bot runtime whose channel sender never really sleeps; restart() is a second instance on the same database. */
+async function bot() {
+  const db = await clonedPglite(seedManyClusters);
+  const clock = new ManualClock('2026-09-07T09:00:00Z');
+  const messenger = new RecordingMessenger();
+  const config = loadConfig({ DEMO_DATA: 'false', ADMIN_USER_IDS: 'aad-admin' });
+  const build = () => createRuntime({ config, clock, messenger, database: db, log: silentLogger, seedDirectory: false, fadeSleep: async () => undefined });
+  const h = { runtime: await build(), clock, messenger, db };
+  return { ...h, async restart() { h.runtime = await build(); this.runtime = h.runtime; }, close: () => db.close() };
+}
+
+describe('FADE fan-out through durable jobs', () => {
+  let h: { runtime: Runtime; clock: ManualClock; messenger: RecordingMessenger; restart(): Promise<void>; close(): Promise<void> };
+  let runner: JobRunner;
+  const schema = `pgboss_fade_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+
+  const startRunner = () =>
+    JobRunner.start({ db: h.runtime.db, clock: h.clock, log: silentLogger, notifications: h.runtime.notifications, dispatcher: h.runtime.dispatcher, background: false, schema });
+
+  async function fetchFade(batchSize: number): Promise<Job[]> {
+    await h.runtime.db.query(`update ${schema}.job set start_after = now() - interval '1 millisecond' where state < 'active' and name = $1`, [QUEUES.fadeDeliver]);
+    return (await runner.boss.fetch(QUEUES.fadeDeliver, { batchSize, includeMetadata: true })) as Job[];
+  }
+
+  beforeEach(async () => {
+    h = await bot();
+    runner = await startRunner();
+    const set = await h.runtime.fade.defineCycle({ tenantId: TENANT, userId: 'aad-admin' }, { name: '2026/27', rounds: [{ name: 'interim', deadline: '2026-12-11' }], offsets: [-14, -3, 0, 5] });
+    expect(set).toMatchObject({ kind: 'ok', value: { clusters: CLUSTERS, reminders: CLUSTERS * 4 } });
+  });
+
+  afterEach(async () => {
+    await runner.stop();
+    await h.close();
+  });
+
+  it('claims due reminders once into the fan-out queue and delivers them concurrently, one post per channel', async () => {
+    h.clock.set('2026-11-23T09:00:00Z');
+    expect(await runner.sweep()).toBe(CLUSTERS);
+    expect(await runner.sweep()).toBe(0);
+    let jobs: Job[];
+    let delivered = 0;
+    while ((jobs = await fetchFade(100)).length > 0) delivered += (await runner.deliverBatch(QUEUES.fadeDeliver, jobs)).completed;
+    expect(delivered).toBe(CLUSTERS);
+    const posts = h.messenger.sent.map((s) => (s.conversation.conversation as { id: string }).id);
+    expect(posts).toHaveLength(CLUSTERS);
+    expect(new Set(posts).size).toBe(CLUSTERS);
+  });
+
+  it('sends each reminder once when the bot restarts in the middle of a fan-out', async () => {
+    h.clock.set('2026-11-23T09:00:00Z');
+    await runner.sweep();
+    // First instance: 15 delivered and completed; 5 posted but the process died before telling pg-boss;
+    // 5 fetched (active) and never started; the rest still queued.
+    const first = await fetchFade(25);
+    expect(first).toHaveLength(25);
+    await runner.deliverBatch(QUEUES.fadeDeliver, first.slice(0, 15));
+    for (const job of first.slice(15, 20)) await runner.deliver(job);
+    expect(h.messenger.sent).toHaveLength(20);
+
+    // Crash. A new instance on the same database; pg-boss fails the abandoned active jobs when they expire.
+    await runner.stop();
+    await h.restart();
+    runner = await startRunner();
+    await h.runtime.db.query(`update ${schema}.job set state = 'retry', start_after = now() - interval '1 second' where name = $1 and state = 'active'`, [QUEUES.fadeDeliver]);
+    let jobs: Job[];
+    while ((jobs = await fetchFade(100)).length > 0) await runner.deliverBatch(QUEUES.fadeDeliver, jobs);
+
+    const posts = h.messenger.sent.map((s) => (s.conversation.conversation as { id: string }).id);
+    expect(posts).toHaveLength(CLUSTERS);
+    expect(new Set(posts).size).toBe(CLUSTERS);
+    const statuses = await h.runtime.db.query<{ status: string; n: number }>(
+      `select status, count(*)::int as n from scheduled_notifications where kind = 'fadeReminder' and due_at <= $1 group by status`,
+      [h.clock.now()],
+    );
+    expect(statuses).toEqual([{ status: 'sent', n: CLUSTERS }]);
+  });
+
+  it('retries a reminder Teams could not take (5xx beyond the sender’s retries) through the queue, and sends it once', async () => {
+    h.clock.set('2026-11-23T09:00:00Z');
+    await runner.sweep();
+    for (let i = 0; i < 4; i++) h.messenger.errors.push(Object.assign(new Error('Service Unavailable'), { statusCode: 503 }));
+    const jobs = await fetchFade(1);
+    // The sender retries 503 three times with backoff (its sleep is injected: no real waiting).
+    const result = await runner.deliverBatch(QUEUES.fadeDeliver, jobs);
+    expect(result).toEqual({ completed: 0, failed: 1 });
+    const failures = await h.runtime.fade.repo.failures(TENANT);
+    expect(failures[0]).toMatchObject({ status: 503, attempts: 4 });
+    // The retry waits out pg-boss's backoff; make it due and drain everything.
+    await h.runtime.db.query(`update ${schema}.job set start_after = now() - interval '1 second' where name = $1 and state = 'retry'`, [QUEUES.fadeDeliver]);
+    let more: Job[];
+    while ((more = await fetchFade(100)).length > 0) await runner.deliverBatch(QUEUES.fadeDeliver, more);
+    const posts = h.messenger.sent.map((s) => (s.conversation.conversation as { id: string }).id);
+    expect(posts).toHaveLength(CLUSTERS);
+    expect(new Set(posts).size).toBe(CLUSTERS);
+  });
+});

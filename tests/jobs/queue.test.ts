@@ -1,0 +1,113 @@
+import { ManualClock } from '../../src/clock';
+import { JobRunner } from '../../src/jobs/queue';
+import { silentLogger } from '../../src/log';
+import { NotificationDispatcher } from '../../src/services/notificationDispatcher';
+import { PlanService, impactNudgeKey } from '../../src/services/planService';
+import type { Database } from '../../src/storage/db';
+import { SqlNotificationRepository } from '../../src/storage/notifications';
+import { SqlPlanRepository } from '../../src/storage/plans';
+import { SqlUserRepository } from '../../src/storage/users';
+import { databasesUnderTest } from '../support/databases';
+import { drainDeliveries } from '../support/jobs';
+import { seedSmallDirectory } from '../support/harness';
+import { RecordingMessenger } from '../support/recordingMessenger';
+
+const actor = { tenantId: 't', userId: 'u' };
+
+describe.each(databasesUnderTest())('durable impact nudges through pg-boss on $name', ({ name, open }) => {
+  let db: Database;
+  let runner: JobRunner;
+  let messenger: RecordingMessenger;
+  let clock: ManualClock;
+  let notifications: SqlNotificationRepository;
+  let plans: PlanService;
+  const schema = `pgboss_${name}_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+
+  beforeEach(async () => {
+    db = await open();
+    await seedSmallDirectory(db);
+    clock = new ManualClock('2026-09-07T09:00:00Z');
+    messenger = new RecordingMessenger();
+    notifications = new SqlNotificationRepository(db);
+    const users = new SqlUserRepository(db);
+    const planRepository = new SqlPlanRepository(db);
+    plans = new PlanService({ db, plans: planRepository, notifications, clock, impactDelayDays: 90 });
+    const dispatcher = new NotificationDispatcher({ notifications, plans: planRepository, users, messenger, clock, log: silentLogger, defaultLocale: 'en' });
+    await users.touch({ ...actor, displayName: 'Ann', personalConversation: { conversation: { id: 'a:personal-u' } } });
+    await users.setLocale('t', 'u', 'cy');
+    runner = await JobRunner.start({
+      db,
+      clock,
+      log: silentLogger,
+      notifications,
+      dispatcher,
+      background: false,
+      schema,
+      connectionString: name === 'postgres' ? process.env.DATABASE_URL : undefined,
+    });
+  });
+
+  afterEach(async () => {
+    await runner.stop();
+    if (name === 'postgres') await db.exec(`drop schema if exists ${schema} cascade`);
+    await db.close();
+  });
+
+  async function planWithActionPlanDone(): Promise<string> {
+    const plan = await plans.create(actor, 6784001);
+    let version = plan.version;
+    for (const [field, text] of [['focus', 'KS4 maths'], ['need', 'Below family'], ['objectives', 'Raise attainment']] as const) {
+      const r = await plans.saveAnswer(actor, plan.id, version, field, { text });
+      if (r.kind !== 'ok') throw new Error(r.kind);
+      version = r.plan.version;
+    }
+    await plans.transition(actor, plan.id, 'supportTookPlace');
+    for (const [field, text] of [['provision', 'Visits'], ['effectiveness', 'Good'], ['actionPlan', 'Y7 tests']] as const) {
+      const r = await plans.saveAnswer(actor, plan.id, 100, field, { text });
+      if (r.kind !== 'ok') throw new Error(r.kind);
+    }
+    return plan.id;
+  }
+
+  it('queues the nudge only when due by the app clock, and delivers it once, in Welsh', async () => {
+    const planId = await planWithActionPlanDone();
+    clock.advanceDays(89);
+    expect(await runner.sweep()).toBe(0);
+    clock.advanceDays(1);
+    expect(await runner.sweep()).toBe(1);
+    expect(await runner.sweep()).toBe(0);
+    expect(await drainDeliveries(runner, db, schema)).toEqual({ completed: 1, failed: 0 });
+    expect(await drainDeliveries(runner, db, schema)).toEqual({ completed: 0, failed: 0 });
+    expect(messenger.sent).toHaveLength(1);
+    expect(JSON.stringify(messenger.sent[0].message.card)).toContain('Amser asesu’r effaith');
+    expect((await notifications.listForSubject(planId)).map((n) => n.status)).toEqual(['sent']);
+  });
+
+  it('retries a failed delivery with backoff and sends it once when Teams comes back', async () => {
+    const planId = await planWithActionPlanDone();
+    clock.advanceDays(90);
+    await runner.sweep();
+    messenger.failNext = 2;
+    expect(await drainDeliveries(runner, db, schema)).toEqual({ completed: 0, failed: 1 });
+    // The retry waits out its backoff by the database's clock; nothing more happens until then.
+    expect(await drainDeliveries(runner, db, schema)).toEqual({ completed: 0, failed: 0 });
+    const later = new Date(Date.now() + 86_400_000);
+    expect(await drainDeliveries(runner, db, schema, later)).toEqual({ completed: 1, failed: 1 });
+    expect(messenger.sent).toHaveLength(1);
+    expect((await notifications.listForSubject(planId)).map((n) => n.status)).toEqual(['sent']);
+  });
+
+  it('marks the notification failed, visibly, after the last retry', async () => {
+    const planId = await planWithActionPlanDone();
+    clock.advanceDays(90);
+    await runner.sweep();
+    messenger.failNext = 100;
+    const later = new Date(Date.now() + 30 * 86_400_000);
+    const result = await drainDeliveries(runner, db, schema, later);
+    expect(result).toEqual({ completed: 0, failed: 6 });
+    expect(messenger.sent).toHaveLength(0);
+    const [n] = await notifications.listForSubject(planId);
+    expect(n.status).toBe('failed');
+    expect(n.dedupeKey).toBe(impactNudgeKey(planId));
+  });
+});

@@ -1,0 +1,205 @@
+import { newPlan } from '../../src/domain/plan';
+import { SqlStateStore } from '../../src/storage/botState';
+import type { Database } from '../../src/storage/db';
+import { loadMigrations, migrate } from '../../src/storage/migrate';
+import { SqlNotificationRepository } from '../../src/storage/notifications';
+import { SqlPlanRepository } from '../../src/storage/plans';
+import { SqlAuditLog, SqlRoleRepository } from '../../src/storage/roles';
+import { SqlUserRepository } from '../../src/storage/users';
+import { databasesUnderTest } from '../support/databases';
+import { seedSmallDirectory } from '../support/harness';
+
+const now = new Date('2026-09-07T09:00:00Z');
+const PLAN_ID = '7d0f9a3e-1111-4222-8333-944444444444';
+
+describe.each(databasesUnderTest())('repositories on $name', ({ open }) => {
+  let db: Database;
+  beforeEach(async () => {
+    db = await open();
+    await seedSmallDirectory(db);
+  });
+  afterEach(() => db.close());
+
+  it('applies every migration once, even when asked again', async () => {
+    expect(await migrate(db)).toEqual([]);
+    const rows = await db.query<{ version: number }>('select version from schema_migrations order by version');
+    expect(rows.map((r) => r.version)).toEqual(loadMigrations().map((m) => m.version));
+  });
+
+  describe('users', () => {
+    it('creates on first touch, keeps the personal conversation, and stores school and locale', async () => {
+      const users = new SqlUserRepository(db);
+      expect(await users.get('t', 'u')).toBeNull();
+      await users.touch({ tenantId: 't', userId: 'u', displayName: 'Ann', personalConversation: { conversation: { id: 'a:1' } } });
+      await users.touch({ tenantId: 't', userId: 'u', displayName: 'Ann Jones' });
+      await users.setSchool('t', 'u', 6784001, 'deputy');
+      await users.setLocale('t', 'u', 'cy');
+      expect(await users.get('t', 'u')).toEqual({
+        tenantId: 't',
+        userId: 'u',
+        displayName: 'Ann Jones',
+        locale: 'cy',
+        schoolId: 6784001,
+        schoolRole: 'deputy',
+        personalConversation: { conversation: { id: 'a:1' } },
+      });
+      expect(await users.get('other-tenant', 'u')).toBeNull();
+    });
+
+    it('writes on touch only when the name or the personal chat changed, however the stored keys are ordered', async () => {
+      const users = new SqlUserRepository(db);
+      const reference = { user: { id: '29:u', name: 'Ann' }, conversation: { id: 'a:1', conversationType: 'personal' }, serviceUrl: 'https://smba.example/' };
+      await users.touch({ tenantId: 't', userId: 'u', displayName: 'Ann', personalConversation: reference });
+      const stamp = async () => (await db.query<{ at: string }>("select updated_at::text as at, xmin::text as x from users where user_id = 'u'"))[0];
+      const first = await stamp();
+      // The same reference with its keys in another order, as jsonb hands them back: nothing to write.
+      const reordered = { serviceUrl: reference.serviceUrl, conversation: { conversationType: 'personal', id: 'a:1' }, user: { name: 'Ann', id: '29:u' } };
+      await users.touch({ tenantId: 't', userId: 'u', displayName: 'Ann', personalConversation: reordered });
+      await users.touch({ tenantId: 't', userId: 'u', displayName: 'Ann' }, await users.get('t', 'u'));
+      expect(await stamp()).toEqual(first);
+      // A new chat is written.
+      await users.touch({ tenantId: 't', userId: 'u', displayName: 'Ann', personalConversation: { ...reference, serviceUrl: 'https://smba.example/emea/' } });
+      expect((await users.get('t', 'u'))?.personalConversation).toMatchObject({ serviceUrl: 'https://smba.example/emea/' });
+      expect(await stamp()).not.toEqual(first);
+    });
+  });
+
+  describe('plans', () => {
+    it('round-trips a plan and refuses an update from an old version', async () => {
+      await new SqlUserRepository(db).touch({ tenantId: 't', userId: 'u', displayName: null });
+      const plans = new SqlPlanRepository(db);
+      const plan = newPlan(PLAN_ID, { tenantId: 't', userId: 'u', schoolId: 6784001 }, now);
+      await plans.create(plan);
+      expect(await plans.get(PLAN_ID)).toEqual(plan);
+
+      const v2 = { ...plan, version: 2, answers: { focus: "KS4 maths; 'quoted' -- not SQL" }, fieldVersions: { focus: 2 }, updatedAt: new Date('2026-09-08T09:00:00Z') };
+      expect(await plans.update(v2, 1)).toBe(true);
+      expect(await plans.update({ ...v2, version: 3, answers: { focus: 'lost update' } }, 1)).toBe(false);
+      expect(await plans.get(PLAN_ID)).toEqual(v2);
+      expect(await plans.get('not-a-uuid')).toBeNull();
+      expect((await plans.listForOwner('t', 'u', 10)).map((p) => p.id)).toEqual([PLAN_ID]);
+      expect(await plans.listForOwner('t', 'someone-else', 10)).toEqual([]);
+    });
+
+    it('keeps the work of a transaction that fails from being half-saved', async () => {
+      await new SqlUserRepository(db).touch({ tenantId: 't', userId: 'u', displayName: null });
+      const plans = new SqlPlanRepository(db);
+      await expect(
+        db.transaction(async (tx) => {
+          await plans.create(newPlan(PLAN_ID, { tenantId: 't', userId: 'u', schoolId: null }, now), tx);
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(await plans.get(PLAN_ID)).toBeNull();
+    });
+  });
+
+  describe('bot state', () => {
+    it('reads what it wrote and refuses a write from a stale eTag', async () => {
+      const store = new SqlStateStore(db);
+      await store.write({ 'conv/1': { count: 1 } });
+      const first = await store.read(['conv/1', 'missing']);
+      expect(Object.keys(first)).toEqual(['conv/1']);
+      expect(first['conv/1']).toMatchObject({ count: 1 });
+      await store.write({ 'conv/1': { ...first['conv/1'], count: 2 } });
+      await expect(store.write({ 'conv/1': { ...first['conv/1'], count: 3 } })).rejects.toThrow(/stale/);
+      expect((await store.read(['conv/1']))['conv/1']).toMatchObject({ count: 2 });
+      await store.write({ 'conv/1': { count: 9, eTag: '*' } });
+      expect((await store.read(['conv/1']))['conv/1']).toMatchObject({ count: 9 });
+      await store.delete(['conv/1']);
+      expect(await store.read(['conv/1'])).toEqual({});
+    });
+
+    it('reads state documents and the acting user in one go', async () => {
+      const store = new SqlStateStore(db);
+      await store.write({ 'conv/1': { lastPlanId: 'p' }, 'user/1': { seen: true } });
+      expect(await store.readWithUser(['conv/1', 'user/1', 'missing'], { tenantId: 't', userId: 'u' })).toEqual({
+        items: { 'conv/1': { lastPlanId: 'p', eTag: '1' }, 'user/1': { seen: true, eTag: '1' } },
+        user: null,
+      });
+      const users = new SqlUserRepository(db);
+      await users.touch({ tenantId: 't', userId: 'u', displayName: 'Ann', personalConversation: { conversation: { id: 'a:1' } } });
+      await users.setLocale('t', 'u', 'cy');
+      const both = await store.readWithUser([], { tenantId: 't', userId: 'u' });
+      expect(both.items).toEqual({});
+      expect(both.user).toEqual(await users.get('t', 'u'));
+      expect((await store.readWithUser(['conv/1'], { tenantId: 'other', userId: 'u' })).user).toBeNull();
+    });
+  });
+
+  describe('scheduled notifications', () => {
+    const base = { kind: 'impactNudge' as const, tenantId: 't', recipientId: 'u', subjectId: PLAN_ID };
+
+    it('schedules once per key and releases by the clock it is given', async () => {
+      const repo = new SqlNotificationRepository(db);
+      expect(await repo.schedule({ ...base, dedupeKey: 'k1', dueAt: new Date('2026-12-01T09:00:00Z') })).toBe(true);
+      expect(await repo.schedule({ ...base, dedupeKey: 'k1', dueAt: new Date('2026-12-02T09:00:00Z') })).toBe(false);
+      expect(await repo.claimDue(new Date('2026-11-30T09:00:00Z'), 10)).toEqual([]);
+      const claimed = await repo.claimDue(new Date('2026-12-01T09:00:00Z'), 10);
+      expect(claimed.map((n) => [n.dedupeKey, n.status, n.attempts])).toEqual([['k1', 'queued', 1]]);
+      expect(await repo.claimDue(new Date('2026-12-05T09:00:00Z'), 10)).toEqual([]);
+      expect(await repo.markSent(claimed[0].id, now)).toBe(true);
+      expect(await repo.markSent(claimed[0].id, now)).toBe(false);
+    });
+
+    it('lets two claimers share the due work without overlap', async () => {
+      const repo = new SqlNotificationRepository(db);
+      for (let i = 0; i < 20; i++) await repo.schedule({ ...base, dedupeKey: `k${i}`, dueAt: now });
+      const [a, b] = await Promise.all([repo.claimDue(now, 15), repo.claimDue(now, 15)]);
+      const ids = [...a, ...b].map((n) => n.id);
+      expect(ids).toHaveLength(20);
+      expect(new Set(ids).size).toBe(20);
+    });
+  });
+});
+
+describe.each(databasesUnderTest())('roles and audit on $name', ({ open }) => {
+  let db: Database;
+  beforeEach(async () => {
+    db = await open();
+    await seedSmallDirectory(db);
+  });
+  afterEach(() => db.close());
+
+  it('grants roles per LA, treats configured admins as admins, and revokes', async () => {
+    const roles = new SqlRoleRepository(db, ['first-admin']);
+    expect(await roles.isAdmin('t', 'first-admin')).toBe(true);
+    expect(await roles.isAdmin('t', 'adviser-1')).toBe(false);
+    await roles.grant({ tenantId: 't', userId: 'adviser-1', role: 'adviser', laCode: 678 }, 'first-admin');
+    await roles.grant({ tenantId: 't', userId: 'adviser-1', role: 'adviser', laCode: 678 }, 'first-admin');
+    await roles.grant({ tenantId: 't', userId: 'adviser-all', role: 'adviser', laCode: null }, 'first-admin');
+    expect(await roles.holds('t', 'adviser-1', 'adviser', 678)).toBe(true);
+    expect(await roles.holds('t', 'adviser-1', 'adviser', 669)).toBe(false);
+    expect(await roles.holds('other-tenant', 'adviser-1', 'adviser', 678)).toBe(false);
+    expect(await roles.holders('t', 'adviser', 678)).toEqual(['adviser-1', 'adviser-all']);
+    expect(await roles.holders('t', 'adviser', 669)).toEqual(['adviser-all']);
+    await roles.revoke({ tenantId: 't', userId: 'adviser-1', role: 'adviser', laCode: 678 });
+    expect(await roles.holders('t', 'adviser', 678)).toEqual(['adviser-all']);
+  });
+
+  it('assigns advisers to named schools: the school’s own adviser is asked first, and covers that school alone', async () => {
+    const roles = new SqlRoleRepository(db);
+    await roles.grant({ tenantId: 't', userId: 'la-adviser', role: 'adviser', laCode: 678 }, 'admin');
+    await roles.grant({ tenantId: 't', userId: 'caseload', role: 'adviser', laCode: null, schoolId: 6784001 }, 'admin');
+    await roles.grant({ tenantId: 't', userId: 'caseload', role: 'adviser', laCode: null, schoolId: 6784001 }, 'admin');
+    expect(await roles.holders('t', 'adviser', 678, 6784001)).toEqual(['caseload']);
+    expect(await roles.holders('t', 'adviser', 678, 6782002)).toEqual(['la-adviser']);
+    expect(await roles.holders('t', 'adviser', 678)).toEqual(['la-adviser']);
+    expect(await roles.holds('t', 'caseload', 'adviser', 678, 6784001)).toBe(true);
+    expect(await roles.holds('t', 'caseload', 'adviser', 678, 6782002)).toBe(false);
+    expect(await roles.holds('t', 'la-adviser', 'adviser', 678, 6784001)).toBe(true);
+    expect(await roles.rolesOf('t', 'caseload')).toEqual([{ tenantId: 't', userId: 'caseload', role: 'adviser', laCode: null, schoolId: 6784001 }]);
+    await roles.revoke({ tenantId: 't', userId: 'caseload', role: 'adviser', laCode: null, schoolId: 6784001 });
+    expect(await roles.holders('t', 'adviser', 678, 6784001)).toEqual(['la-adviser']);
+  });
+
+  it('keeps an ordered audit trail per subject', async () => {
+    const audit = new SqlAuditLog(db);
+    await audit.record({ at: now, tenantId: 't', actorId: 'a', action: 'approve', subjectType: 'request', subjectId: 'r1', cardVersion: 3, details: { school: 1 } });
+    await audit.record({ at: now, tenantId: 't', actorId: 'b', action: 'accept', subjectType: 'request', subjectId: 'r1' });
+    expect((await audit.forSubject('request', 'r1')).map((e) => [e.actorId, e.action, e.cardVersion])).toEqual([
+      ['a', 'approve', 3],
+      ['b', 'accept', null],
+    ]);
+  });
+});

@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..', '..');
+export const ARTIFACTS = join(ROOT, '.e2e-artifacts');
+
+/** The built bot as a separate process, as users meet it: on the embedded database unless told otherwise. */
+export class BotProcess {
+  child?: ChildProcess;
+  constructor(
+    readonly port: number,
+    private readonly env: Record<string, string>,
+    private readonly logName = 'bot',
+  ) {}
+
+  async start(): Promise<void> {
+    const entry = join(ROOT, 'dist', 'src', 'index.js');
+    if (!existsSync(entry)) throw new Error('build first: npm run build (npm test does)');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const out = openSync(join(ARTIFACTS, `${this.logName}.log`), 'a');
+    this.child = spawn(process.execPath, [entry], { cwd: ROOT, env: { ...process.env, PORT: String(this.port), LOG_LEVEL: 'warn', DATABASE_URL: '', ...this.env }, stdio: ['ignore', out, out] });
+    await this.waitUntil(async () => (await fetch(`${this.url}/healthz`)).status === 200, 60_000);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Kills the process at once, as a crash or a pulled plug would. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  }
+
+  async waitUntil(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      if (await probe().catch(() => false)) return;
+      if (this.child && this.child.exitCode !== null) throw new Error(`bot on ${this.port} exited with code ${this.child.exitCode}: see .e2e-artifacts/${this.logName}.log`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`bot on ${this.port} did not become ready`);
+  }
+
+  async post(body: unknown): Promise<{ status: number; text: string }> {
+    const res = await fetch(`${this.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, text: await res.text() };
+  }
+}
+
+export function personalActivity(user: string, serviceUrl: string, partial: Record<string, unknown>) {
+  return {
+    channelId: 'msteams',
+    serviceUrl,
+    locale: 'en-GB',
+    from: { id: `29:${user}`, aadObjectId: user, name: user },
+    recipient: { id: '28:bot', name: 'Cydweithio' },
+    conversation: { id: `a:${user}`, conversationType: 'personal', tenantId: 'fault-tenant' },
+    channelData: { tenant: { id: 'fault-tenant' } },
+    ...partial,
+  };
+}
+
+export const executeActivity = (verb: string, data: Record<string, unknown>) => ({
+  type: 'invoke',
+  name: 'adaptiveCard/action',
+  value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
+});
