@@ -4,6 +4,7 @@ import type { Database } from '../../src/storage/db';
 import { loadMigrations, migrate } from '../../src/storage/migrate';
 import { SqlNotificationRepository } from '../../src/storage/notifications';
 import { SqlPlanRepository } from '../../src/storage/plans';
+import { openPostgres } from '../../src/storage/postgres';
 import { SqlAuditLog, SqlRoleRepository } from '../../src/storage/roles';
 import { SqlUserRepository } from '../../src/storage/users';
 import { databasesUnderTest } from '../support/databases';
@@ -201,5 +202,25 @@ describe.each(databasesUnderTest())('roles and audit on $name', ({ open }) => {
       ['a', 'approve', 3],
       ['b', 'accept', null],
     ]);
+  });
+});
+
+// Instances behind a load balancer start together on an empty database. Only a real server has
+// more than one connection, so this runs where DATABASE_URL is set (as in CI).
+(process.env.DATABASE_URL ? describe : describe.skip)('migrations started together on PostgreSQL', () => {
+  it('apply once, with no instance failing, when several start at the same moment', async () => {
+    for (let round = 0; round < 5; round++) {
+      const schema = `test_migrate_race_${process.pid}_${round}`;
+      const open = () => openPostgres({ connectionString: process.env.DATABASE_URL!, schema, maxConnections: 2 });
+      // The first opening creates the test's schema (production uses the default one); then all migrate at once.
+      const instances = [await open(), await open(), await open()];
+      try {
+        const applied = await Promise.all(instances.map((db) => migrate(db)));
+        expect(applied.flat().sort((x, y) => x - y)).toEqual(loadMigrations().map((m) => m.version));
+      } finally {
+        await instances[0].exec(`drop schema if exists ${schema} cascade`);
+        await Promise.all(instances.map((db) => db.close()));
+      }
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -40,10 +40,21 @@ export class BotProcess {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
       if (await probe().catch(() => false)) return;
-      if (this.child && this.child.exitCode !== null) throw new Error(`bot on ${this.port} exited with code ${this.child.exitCode}: see .e2e-artifacts/${this.logName}.log`);
+      if (this.child && this.child.exitCode !== null) {
+        throw new Error(`bot on ${this.port} exited with code ${this.child.exitCode}; the end of .e2e-artifacts/${this.logName}.log:\n${this.logTail()}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`bot on ${this.port} did not become ready`);
+  }
+
+  /** The last lines the process wrote, so a failure in CI says why without the artifact. */
+  logTail(lines = 30): string {
+    try {
+      return readFileSync(join(ARTIFACTS, `${this.logName}.log`), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
   }
 
   async post(body: unknown): Promise<{ status: number; text: string }> {
