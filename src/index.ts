@@ -5,6 +5,7 @@ import { createLogger } from './log';
 import { createServer } from './server';
 import { TeamsMessenger, createTeamsAdapter } from './teams/adapter';
 import { JobRunner } from './jobs/queue';
+import { DataDirInUseError } from './storage/dataDirLock';
 
 async function main(): Promise<void> {
   let config;
@@ -63,6 +64,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  if (err instanceof DataDirInUseError) {
+    process.stderr.write(`Cydweithio did not start: ${err.message}\n`);
+    process.exit(3);
+  }
   process.stderr.write(`Cydweithio failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

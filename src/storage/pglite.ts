@@ -1,13 +1,32 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
+import { claimDataDir } from './dataDirLock';
 import type { Database, Sql } from './db';
 
 /** Embedded PostgreSQL (WASM). A data directory makes it durable; none keeps it in memory. */
 export async function openPglite(dataDir?: string): Promise<Database> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pg = dataDir ? new PGlite(dataDir) : new PGlite();
-  await pg.waitReady;
-  return wrapPglite(pg);
+  if (!dataDir) {
+    const pg = new PGlite();
+    await pg.waitReady;
+    return wrapPglite(pg);
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const release = claimDataDir(dataDir);
+  try {
+    const pg = new PGlite(dataDir);
+    await pg.waitReady;
+    const db = wrapPglite(pg);
+    return {
+      ...db,
+      async close() {
+        await db.close();
+        release();
+      },
+    };
+  } catch (err) {
+    release();
+    throw err;
+  }
 }
 
 /** Our Database over an open PGlite (tests clone a prepared one this way). */

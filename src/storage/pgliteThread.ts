@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { claimDataDir } from './dataDirLock';
 import { DatabaseUnavailableError, type Database, type Sql } from './db';
 
 /**
@@ -184,6 +185,16 @@ class SessionLock {
 /** Opens PGlite with its files in dataDir on a worker thread. */
 export async function openPgliteThread(dataDir: string): Promise<Database> {
   mkdirSync(dataDir, { recursive: true });
+  const release = claimDataDir(dataDir);
+  try {
+    return await startThread(dataDir, release);
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+async function startThread(dataDir: string, release: () => void): Promise<Database> {
   const worker = new Worker(`(${workerMain.toString()})()`, {
     eval: true,
     workerData: { dataDir, pglitePath: require.resolve('@electric-sql/pglite'), maxPrepared: MAX_PREPARED_STATEMENTS },
@@ -258,10 +269,11 @@ export async function openPgliteThread(dataDir: string): Promise<Database> {
       }
     },
     async close() {
-      if (gone) return;
+      if (gone) return release();
       await lock.run(() => call('close')).catch(() => undefined);
       worker.ref(); // until it has exited
       await worker.terminate();
+      release();
     },
   };
 }

@@ -74,3 +74,12 @@ it('keeps every acknowledged edit when killed mid-burst', async () => {
     expect(r.text).toContain(stored[user]);
   }
 });
+
+it('refuses a second bot on the same embedded database while the first runs, and leaves the first serving', async () => {
+  // Runs after the test above, whose restarted bot still holds the data directory.
+  const second = new BotProcess(39802, { DATA_DIR: dataDir, DEMO_DATA: 'true' }, 'fault-kill-second');
+  await expect(second.start()).rejects.toThrow(/exited with code 3[\s\S]*in use by another process/);
+  const r = await bot.post(personalActivity(USERS[0], serviceUrl, { type: 'message', text: 'help' }));
+  expect(r.status).toBe(200);
+  expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
+});
