@@ -193,6 +193,23 @@ describe('cycles and reminders', () => {
     expect(cardText(await setCycle())).toContain('There is already a cycle called 2026/27');
   });
 
+  it('takes up to four rounds from the form, and asks for a name for an extra round without losing what was typed', async () => {
+    const form = (await h.say(admin, 'fade cycle 2026/27')).cards[0];
+    expect(JSON.stringify(form)).toContain('"id":"round4Deadline"');
+    // Teams sends every input on the card: the template's two rounds and a third with no name.
+    const typed = {
+      round1Name: 'Interim round', round1Deadline: '2026-12-11', round2Name: 'Final round', round2Deadline: '2027-03-19',
+      round3Name: '', round3Deadline: '2027-06-25', round4Name: '', round4Deadline: '', offsets: '-3, 0', sendTime: '09:00', clusterIds: '1',
+    };
+    const unnamed = await h.press(admin, form, 'Set the cycle', typed);
+    expect(cardText(unnamed.invokeCard)).toContain('Please give each round a name and a real date.');
+    expect(JSON.stringify(unnamed.invokeCard)).toContain('"value":"2027-06-25"');
+    expect(JSON.stringify(unnamed.invokeCard)).toContain('"value":"-3, 0"');
+    const done = await h.press(admin, unnamed.invokeCard!, 'Set the cycle', { ...typed, round3Name: 'Summer round' });
+    // 1 cluster × 3 rounds × 2 reminders
+    expect(cardText(done.invokeCard)).toContain('Cycle 2026/27 is set for 1 clusters, with 3 rounds; 6 reminders are scheduled.');
+  });
+
   it('posts reminders in the cluster channel on the right days, with working days left, statuses and an @mention of the lead', async () => {
     await linkChannel(lead, 'Cwmbran');
     await setCycle({ clusterIds: '1' });

@@ -148,7 +148,7 @@ export function registerFadeRoutes(kit: RouteKit, deps: FadeRouteDeps): void {
     const clusters = await service.repo.clustersByIds(await service.repo.allClusterIds());
     return cycleCard(turn.locale, {
       name,
-      rounds: defaultRounds(start, holidays),
+      rounds: withBlankRows(defaultRounds(start, holidays)),
       offsets: DEFAULT_REMINDER_OFFSETS.join(', '),
       sendTime: DEFAULT_SEND_TIME,
       clusters: clusters.map((c) => ({ id: c.id, name: c.name })),
@@ -288,8 +288,15 @@ export function registerFadeRoutes(kit: RouteKit, deps: FadeRouteDeps): void {
       for (const key of ['interim', 'final']) if ((['cy', 'en'] as Locale[]).some((l) => roundLabel(l, key) === trimmed)) return key;
       return trimmed === '' ? fallback : trimmed;
     };
-    const rounds: RoundDefinition[] = [{ name: roundName(input.round1Name, 'interim'), deadline: input.round1Deadline.trim() }];
-    if (input.round2Deadline.trim() !== '') rounds.push({ name: roundName(input.round2Name, 'final'), deadline: input.round2Deadline.trim() });
+    // The form's rows in order; a row without a deadline is left out (the first always counts, so an empty form is explained).
+    const rows = [
+      { name: input.round1Name, deadline: input.round1Deadline, fallback: 'interim' },
+      { name: input.round2Name, deadline: input.round2Deadline, fallback: 'final' },
+      { name: input.round3Name, deadline: input.round3Deadline, fallback: '' },
+      { name: input.round4Name, deadline: input.round4Deadline, fallback: '' },
+    ];
+    const typed: RoundDefinition[] = rows.map((row) => ({ name: roundName(row.name, row.fallback), deadline: row.deadline.trim() }));
+    const rounds = typed.filter((row, i) => i === 0 || row.deadline !== '');
     const offsets = input.offsets.trim() === '' ? [...DEFAULT_REMINDER_OFFSETS] : input.offsets.split(/[,;\s]+/).filter((x) => x !== '').map(Number);
     const clusterIds = input.clusterIds.split(',').map((x) => Number(x.trim())).filter((x) => Number.isInteger(x) && x > 0);
     const outcome = await service.defineCycle(turn.actor, { name: input.name, rounds, offsets, sendTime: input.sendTime, clusterIds });
@@ -300,7 +307,7 @@ export function registerFadeRoutes(kit: RouteKit, deps: FadeRouteDeps): void {
     const clusters = await service.repo.clustersByIds(await service.repo.allClusterIds());
     return cycleCard(turn.locale, {
       name: input.name,
-      rounds: rounds.length === 2 ? rounds : [...rounds, { name: 'final', deadline: '' }],
+      rounds: typed, // as typed, row for row
       offsets: input.offsets,
       sendTime: input.sendTime,
       clusters: clusters.map((c) => ({ id: c.id, name: c.name })),
@@ -315,4 +322,14 @@ export function registerFadeRoutes(kit: RouteKit, deps: FadeRouteDeps): void {
     return outcome.kind === 'ok' ? outcome.value : refusal(turn, outcome);
   });
 
+}
+
+/** The cycle form has this many round rows: the template's two, and room for a cluster that reports more often. */
+const CYCLE_FORM_ROUNDS = 4;
+
+function withBlankRows(rounds: RoundDefinition[]): RoundDefinition[] {
+  const rows = [...rounds];
+  if (rows.length === 1) rows.push({ name: 'final', deadline: '' });
+  while (rows.length < CYCLE_FORM_ROUNDS) rows.push({ name: '', deadline: '' });
+  return rows;
 }
