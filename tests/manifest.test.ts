@@ -98,14 +98,14 @@ describe('cy.json', () => {
         if (command.description) expect({ key, description: typeof cy[`${key}.description`] }).toEqual({ key, description: 'string' });
       }),
     );
-    expect(commandTitleKeys(manifest)).toHaveLength(12);
-    expect(Object.keys(cy).filter((k) => k.startsWith('bots['))).toHaveLength(24);
+    expect(commandTitleKeys(manifest)).toHaveLength(13);
+    expect(Object.keys(cy).filter((k) => k.startsWith('bots['))).toHaveLength(26);
   });
 });
 
 describe('bot commands', () => {
   // The commands the bot really answers: personal chat, and @mentioned in a team channel or group chat.
-  const PERSONAL = { ...COMMANDS, mySchool: MATCHING_COMMANDS.mySchool };
+  const PERSONAL = { ...COMMANDS, mySchool: MATCHING_COMMANDS.mySchool, myRequests: MATCHING_COMMANDS.myRequests };
   const TEAM = { help: COMMANDS.help, ...FADE_COMMANDS };
 
   function understoodIn(scope: string, commands: Record<string, RegExp>) {
@@ -147,6 +147,7 @@ describe('bot commands', () => {
       { command: 'continue', welsh: 'parhau', english: 'resume', cymraeg: 'resume' },
       { command: 'language', welsh: 'iaith', english: 'language', cymraeg: 'language' },
       { command: 'my school', welsh: 'fy ysgol', english: 'mySchool', cymraeg: 'mySchool' },
+      { command: 'my requests', welsh: 'fy ngheisiadau', english: 'myRequests', cymraeg: 'myRequests' },
     ]);
     expect(understood.map((u) => u.english).sort()).toEqual(Object.keys(PERSONAL).sort());
   });

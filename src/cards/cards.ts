@@ -30,7 +30,7 @@ export function menuCard(locale: Locale, kind: 'welcome' | 'help', notice = ''):
     heading: t(locale, kind === 'welcome' ? 'menu.welcomeHeading' : 'menu.helpHeading'),
     intro: t(locale, kind === 'welcome' ? 'menu.welcomeIntro' : 'menu.helpIntro'),
     notice,
-    commands: (['menu.cmdNewPlan', 'menu.cmdMyPlans', 'menu.cmdContinue', 'menu.cmdMySchool', 'menu.cmdLanguage', 'menu.cmdHelp', 'menu.cmdAdmin'] as MessageKey[]).map((k) => ({ line: t(locale, k) })),
+    commands: (['menu.cmdNewPlan', 'menu.cmdMyPlans', 'menu.cmdContinue', 'menu.cmdMyRequests', 'menu.cmdMySchool', 'menu.cmdLanguage', 'menu.cmdHelp', 'menu.cmdAdmin'] as MessageKey[]).map((k) => ({ line: t(locale, k) })),
   });
 }
 

@@ -3,7 +3,8 @@ import type { Reason } from '../domain/matching';
 import { planTitle } from '../domain/plan';
 import type { SupportRequest } from '../domain/supportRequest';
 import { catalogue, formatDate, t, type Locale, type MessageKey } from '../i18n';
-import type { MatchingCards, RequestContext, SuggestedSchool, Suggestions } from '../services/matching';
+import type { MatchingCards, MyRequests, RequestContext, SuggestedSchool, Suggestions } from '../services/matching';
+import type { ListedRequest, RequestList, RequestListSection } from '../storage/requests';
 import { renderCard, type CardJson } from './render';
 import { Verbs } from './verbs';
 
@@ -14,7 +15,7 @@ const inSentence = (label: string): string => (/^\p{Lu}{2}/u.test(label) ? label
 
 const base = (locale: Locale) => ({ t: catalogue(locale), notice: '', problem: '' });
 
-export const schoolNameIn = (school: Pick<SchoolDetails, 'nameEn' | 'nameCy'>, locale: Locale): string => (locale === 'cy' ? (school.nameCy ?? school.nameEn) : school.nameEn);
+export const schoolNameIn = (school: { nameEn: string; nameCy: string | null }, locale: Locale): string => (locale === 'cy' ? (school.nameCy ?? school.nameEn) : school.nameEn);
 
 /** One reason in plain words: "strong in numeracy, verified by an adviser", "11 km", "1 of 3 places taken". */
 export function reasonText(locale: Locale, reason: Reason): string {
@@ -179,6 +180,75 @@ export function statusCard(locale: Locale, ctx: RequestContext, next: SuggestedS
     nextVerb: open ? Verbs.matchAskInstead : Verbs.matchAskDirect,
     canWithdraw: open,
     canFindAgain: ctx.request.state === 'declined' || ctx.request.state === 'withdrawn',
+  });
+}
+
+/** A request's state in a few plain words, for a row of the "my requests" card. */
+function listedState(locale: Locale, section: RequestListSection, r: SupportRequest): { statusText: string; statusColor: string } {
+  switch (r.state) {
+    case 'awaitingAdviser':
+      return { statusText: t(locale, 'requests.state.awaitingAdviser'), statusColor: 'Warning' };
+    case 'awaitingSchool':
+      return { statusText: t(locale, section === 'toAnswer' ? 'requests.state.awaitingYourSchool' : 'requests.state.awaitingSchool'), statusColor: 'Warning' };
+    case 'accepted':
+      return { statusText: t(locale, 'requests.state.accepted'), statusColor: 'Good' };
+    case 'declined':
+      return { statusText: t(locale, r.declinedBy === 'adviser' ? 'requests.state.declinedByAdviser' : 'requests.state.declinedBySchool'), statusColor: 'Attention' };
+    case 'withdrawn':
+      return { statusText: t(locale, 'requests.state.withdrawn'), statusColor: 'Attention' };
+    case 'done':
+      return { statusText: t(locale, 'requests.state.done'), statusColor: 'Good' };
+  }
+}
+
+/** Each list's button opens the card that person already gets for the request, through its existing verb. */
+const LIST_VERBS: Record<RequestListSection, string> = {
+  asked: Verbs.matchStatus,
+  toAnswer: Verbs.matchSchoolView,
+  toBroker: Verbs.matchAdviserView,
+};
+
+function listedRow(locale: Locale, section: RequestListSection, entry: ListedRequest) {
+  const r = entry.request;
+  // The requester wants to know who was asked; the school asked and the adviser, who is asking.
+  const schoolText =
+    section === 'asked'
+      ? entry.chosen
+        ? t(locale, 'requests.schoolAsked', { school: schoolNameIn(entry.chosen, locale) })
+        : t(locale, 'requests.noSchoolYet')
+      : t(locale, 'requests.from', { school: schoolNameIn(entry.asking, locale) });
+  const asked = formatDate(locale, r.createdAt);
+  const changed = formatDate(locale, r.updatedAt);
+  return {
+    schoolText,
+    focus: planTitle({ answers: { focus: entry.focus ?? undefined } }) ?? t(locale, 'plan.untitled'),
+    ...listedState(locale, section, r),
+    whenText: changed === asked ? t(locale, 'requests.asked', { date: asked }) : t(locale, 'requests.askedChanged', { asked, changed }),
+    verb: LIST_VERBS[section],
+    requestId: r.id,
+  };
+}
+
+function listedSection(locale: Locale, section: RequestListSection, list: RequestList) {
+  return {
+    heading: t(locale, `requests.${section}.heading` as MessageKey),
+    empty: t(locale, `requests.${section}.empty` as MessageKey),
+    rows: list.entries.map((e) => listedRow(locale, section, e)),
+    moreText: list.total > list.entries.length ? t(locale, 'requests.more', { shown: list.entries.length, total: list.total }) : '',
+  };
+}
+
+/**
+ * One person's requests for support: those they made, those put to the school they lead (heads and
+ * deputies) and brokered ones waiting for a decision (advisers). Lists that do not apply are left out.
+ */
+export function myRequestsCard(locale: Locale, mine: MyRequests): CardJson {
+  const sections: RequestListSection[] = ['asked'];
+  if (mine.leadsSchool) sections.push('toAnswer');
+  if (mine.isAdviser) sections.push('toBroker');
+  return renderCard('myRequests', {
+    ...base(locale),
+    sections: sections.map((s) => listedSection(locale, s, mine.lists[s])),
   });
 }
 

@@ -16,6 +16,7 @@ export const MatchingVerbs = {
   matchWithdraw: 'match.withdraw',
   matchAskInstead: 'match.askInstead',
   matchDone: 'match.done',
+  matchMyRequests: 'match.myRequests',
   matchGrantRole: 'match.grantRole',
   matchImport: 'match.import',
   matchStrengthsSave: 'match.strengthsSave',

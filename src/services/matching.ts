@@ -9,7 +9,7 @@ import type { Logger } from '../log';
 import type { Database, Sql } from '../storage/db';
 import type { SqlNotificationRepository, ScheduledNotification } from '../storage/notifications';
 import type { PlanRepository } from '../storage/plans';
-import type { SqlRequestRepository, SchoolContact, RequestMove } from '../storage/requests';
+import type { SqlRequestRepository, SchoolContact, RequestMove, RequestList, RequestListSection } from '../storage/requests';
 import type { SqlAuditLog, SqlRoleRepository } from '../storage/roles';
 import type { UserRecord, UserRepository } from '../storage/users';
 import type { CardJson } from '../cards/render';
@@ -40,6 +40,18 @@ export interface Suggestions {
   schools: SuggestedSchool[];
   offset: number;
   lookFurther: boolean;
+}
+
+/** Rows per list on the "my requests" card: enough to act on, small enough for a Teams card. */
+export const MY_REQUESTS_LIMIT = 10;
+
+/** What the "my requests" card shows: the three lists, and which of them apply to this person. */
+export interface MyRequests {
+  lists: Record<RequestListSection, RequestList>;
+  /** Head or deputy of a school: the requests put to it are listed. */
+  leadsSchool: boolean;
+  /** Holds the adviser role: brokered requests waiting for a decision are listed. */
+  isAdviser: boolean;
 }
 
 type Refused = { kind: 'notFound' } | { kind: 'forbidden' };
@@ -359,6 +371,16 @@ export class MatchingService {
     if (!request) return { kind: 'notFound' };
     if (request.requesterId !== actor.userId) return this.refuse(actor, 'requesterView', request);
     return { kind: 'ok', changed: false, context: await this.context(request) };
+  }
+
+  /**
+   * The person's requests in one place. Read-only: each row's button goes to the view the person may
+   * open (requester, school asked or adviser), and that view checks again on the server.
+   */
+  async myRequests(actor: Actor, limit = MY_REQUESTS_LIMIT): Promise<MyRequests> {
+    const [led, grants] = await Promise.all([this.ledSchool(actor), this.deps.roles.rolesOf(actor.tenantId, actor.userId)]);
+    const lists = await this.deps.requests.listFor({ tenantId: actor.tenantId, userId: actor.userId, ledSchoolId: led, limit });
+    return { lists, leadsSchool: led !== null, isAdviser: grants.some((g) => g.role === 'adviser') };
   }
 
   private async refuse(actor: Actor, what: string, request: SupportRequest): Promise<Refused> {

@@ -76,6 +76,48 @@ export interface SchoolContact {
   personalConversation: Record<string, unknown> | null;
 }
 
+/** The three lists of the "my requests" card (see `listFor`). */
+export type RequestListSection = 'asked' | 'toAnswer' | 'toBroker';
+
+export interface ListedSchool {
+  id: number;
+  nameEn: string;
+  nameCy: string | null;
+}
+
+export interface ListedRequest {
+  request: SupportRequest;
+  /** The start of the plan's Focus (at most 200 characters), or null when it has none. */
+  focus: string | null;
+  asking: ListedSchool;
+  chosen: ListedSchool | null;
+}
+
+export interface RequestList {
+  entries: ListedRequest[];
+  /** How many there are in all, of which `entries` holds the first `limit`. */
+  total: number;
+}
+
+export interface RequestListQuery {
+  tenantId: string;
+  userId: string;
+  /** The school the person leads as headteacher or deputy, if any. */
+  ledSchoolId: number | null;
+  /** Rows per list. */
+  limit: number;
+}
+
+interface ListedRow extends RequestRow {
+  section: RequestListSection;
+  total: number;
+  focus: string | null;
+  asking_name_en: string;
+  asking_name_cy: string | null;
+  chosen_name_en: string | null;
+  chosen_name_cy: string | null;
+}
+
 export class SqlRequestRepository {
   constructor(private readonly sql: Sql) {}
 
@@ -131,6 +173,58 @@ export class SqlRequestRepository {
       ],
     );
     return rows[0] ? toRequest(rows[0]) : null;
+  }
+
+  /**
+   * One person's requests, in three lists: `asked`, the requests they made (from their own plans);
+   * `toAnswer`, those waiting for the answer of the school they lead, or accepted by it and under way;
+   * `toBroker`, brokered requests waiting for an adviser's decision from schools they are adviser for
+   * (by name, by LA, or every LA: the test `SqlRoleRepository.holds` makes). Each list puts the requests
+   * still waiting first, then the most recently changed, and holds at most `limit` rows.
+   */
+  async listFor(q: RequestListQuery, sql: Sql = this.sql): Promise<Record<RequestListSection, RequestList>> {
+    const rows = await sql.query<ListedRow>(
+      `with listed as (
+         select 'asked' as section, r.* from support_requests r
+          where r.tenant_id = $1 and r.requester_id = $2
+         union all
+         select 'toAnswer', r.* from support_requests r
+          where r.tenant_id = $1 and r.chosen_school_id = $3::int and r.state in ('awaitingSchool', 'accepted')
+         union all
+         select 'toBroker', r.* from support_requests r join schools s on s.id = r.asking_school_id
+          where r.tenant_id = $1 and r.state = 'awaitingAdviser'
+            and exists (select 1 from user_roles g
+                         where g.tenant_id = $1 and g.user_id = $2 and g.role = 'adviser'
+                           and (g.school_id = r.asking_school_id or (g.school_id is null and (g.la_code is null or g.la_code = s.la_code))))
+       ), ranked as (
+         select l.*,
+                row_number() over (partition by l.section
+                                   order by l.state in ('awaitingAdviser', 'awaitingSchool') desc, l.updated_at desc, l.created_at desc, l.id) as n,
+                count(*) over (partition by l.section)::int as total
+           from listed l
+       )
+       select k.*, left(p.answers ->> 'focus', 200) as focus,
+              a.name_en as asking_name_en, a.name_cy as asking_name_cy, c.name_en as chosen_name_en, c.name_cy as chosen_name_cy
+         from ranked k
+         join plans p on p.id = k.plan_id
+         join schools a on a.id = k.asking_school_id
+         left join schools c on c.id = k.chosen_school_id
+        where k.n <= $4
+        order by k.section, k.n`,
+      [q.tenantId, q.userId, q.ledSchoolId, Math.max(1, Math.floor(q.limit))],
+    );
+    const lists: Record<RequestListSection, RequestList> = { asked: { entries: [], total: 0 }, toAnswer: { entries: [], total: 0 }, toBroker: { entries: [], total: 0 } };
+    for (const row of rows) {
+      const list = lists[row.section];
+      list.total = row.total;
+      list.entries.push({
+        request: toRequest(row),
+        focus: row.focus,
+        asking: { id: row.asking_school_id, nameEn: row.asking_name_en, nameCy: row.asking_name_cy },
+        chosen: row.chosen_school_id === null ? null : { id: row.chosen_school_id, nameEn: row.chosen_name_en ?? '', nameCy: row.chosen_name_cy },
+      });
+    }
+    return lists;
   }
 
   async recordAsk(requestId: string, seq: number, schoolId: number, at: Date, by: string, sql: Sql = this.sql): Promise<void> {

@@ -371,3 +371,181 @@ describe('asking a school directly', () => {
     expect((await h.runtime.dispatcher.deliverDue()).sent).toBe(0);
   });
 });
+
+describe('my requests: one card listing a person’s requests', () => {
+  let readingPlanId: string;
+  let readingRequestId: string;
+  let brokeredRequestId: string;
+
+  /** The "Open" button of the row that mentions `needle` (a school or a focus). */
+  function rowAction(card: CardJson, needle: string): { verb: string; data: Record<string, unknown> } {
+    let found: { verb: string; data: Record<string, unknown> } | undefined;
+    const walk = (node: unknown) => {
+      if (found || !node || typeof node !== 'object') return;
+      if (Array.isArray(node)) return node.forEach(walk);
+      const obj = node as Record<string, unknown>;
+      if (obj.type === 'Container' && Array.isArray(obj.items) && cardText({ items: obj.items }).includes(needle)) {
+        const set = (obj.items as Record<string, unknown>[]).find((i) => i.type === 'ActionSet');
+        const action = (set?.actions as Record<string, unknown>[] | undefined)?.[0];
+        if (action?.type === 'Action.Execute') found = { verb: action.verb as string, data: action.data as Record<string, unknown> };
+      }
+      Object.values(obj).forEach(walk);
+    };
+    walk(card);
+    if (!found) throw new Error(`no row mentioning "${needle}" with a button on the card:\n${cardText(card)}`);
+    return found;
+  }
+
+  const list = async (user: TestUser, command = 'my requests'): Promise<CardJson> => {
+    const reply = await h.say(user, command);
+    expect(reply.cards).toHaveLength(1);
+    return reply.cards[0]!;
+  };
+  const inWelsh = (user: TestUser) => h.execute(user, Verbs.setLanguage, { locale: 'cy' });
+  const inEnglish = (user: TestUser) => h.execute(user, Verbs.setLanguage, { locale: 'en' });
+
+  /** Alice has two requests: the maths plan brokered (waiting for an adviser), a reading plan asked of Bethan's school directly. */
+  beforeEach(async () => {
+    const found = (await h.execute(alice, Verbs.matchFind, { planId })).invokeCard!;
+    await h.press(alice, found, 'Ask my adviser to broker', { lookFurther: 'false' });
+    brokeredRequestId = (await latestRequest()).id;
+
+    const owner = { tenantId: TENANT, userId: alice.id };
+    const reading = await h.runtime.plans.create(owner, 6784001);
+    readingPlanId = reading.id;
+    let version = reading.version;
+    for (const [field, text] of [
+      ['focus', 'Reading ages at KS3'],
+      ['need', 'A third of Year 7 read below their age'],
+      ['objectives', 'Literacy across the curriculum, in the school development plan'],
+    ] as const) {
+      const saved = await h.runtime.plans.saveAnswer(owner, readingPlanId, version, field, { text });
+      if (saved.kind === 'ok') version = saved.plan.version;
+    }
+    h.clock.advanceMs(60 * 60_000);
+    const asked = await h.execute(alice, Verbs.matchAskDirect, { planId: readingPlanId, schoolId: '6785001', lookFurther: 'false' });
+    expect(cardText(asked.invokeCard)).toContain('Sent to the head of Croesyceiliog School');
+    readingRequestId = (await h.runtime.requests.latestForPlan(readingPlanId))!.id;
+  });
+
+  it('shows the requester both her requests, still waiting, in English and in Welsh; each opens her own request card', async () => {
+    const card = await list(alice);
+    const text = cardText(card);
+    expect(text).toContain('My requests for support');
+    expect(text).toContain('Your requests to other schools');
+    expect(text).toContain('School asked: Croesyceiliog School\nReading ages at KS3\nWaiting for the school\'s answer · Asked on 7 September 2026');
+    expect(text).toContain('School asked: not chosen yet\nKS4 maths, D to C\nWaiting for an adviser to choose a partner · Asked on 7 September 2026');
+    // As head of Cwmbran High School she sees the requests to her school too: none. Not an adviser: no adviser list.
+    expect(text).toContain("Requests to your school\nNo request is waiting for your school's answer just now.");
+    expect(text).not.toContain('Brokered requests waiting for your decision');
+
+    const opened = await h.execute(alice, rowAction(card, 'Reading ages at KS3').verb, rowAction(card, 'Reading ages at KS3').data);
+    expect(rowAction(card, 'Reading ages at KS3').data).toEqual({ requestId: readingRequestId });
+    expect(cardText(opened.invokeCard)).toContain('Your request for support');
+    expect(cardText(opened.invokeCard)).toContain('Waiting for Croesyceiliog School to answer.');
+    expect(findAction(opened.invokeCard!, 'Withdraw the request')).toBeDefined();
+    expect(rowAction(card, 'KS4 maths').data).toEqual({ requestId: brokeredRequestId });
+
+    await inWelsh(alice);
+    const welsh = cardText(await list(alice, 'fy ngheisiadau'));
+    expect(welsh).toContain('Fy ngheisiadau am gymorth');
+    expect(welsh).toContain('Eich ceisiadau i ysgolion eraill');
+    expect(welsh).toContain('Ysgol y gofynnwyd iddi: Croesyceiliog School\nReading ages at KS3\nYn aros am ateb yr ysgol · Gofynnwyd ar 7 Medi 2026');
+    expect(welsh).toContain('Ysgol y gofynnwyd iddi: heb ei dewis eto\nKS4 maths, D to C\nYn aros i ymgynghorydd ddewis partner');
+    expect(welsh).toContain("Ceisiadau i'ch ysgol\nDoes dim cais yn aros am ateb eich ysgol ar hyn o bryd.");
+    expect(welsh).not.toContain('Waiting');
+  });
+
+  it('shows the supporting head the request to her school, in Welsh and in English; its button opens the card to answer it', async () => {
+    const card = await list(bethan, 'fy ngheisiadau');
+    const text = cardText(card);
+    expect(text).toContain("Ceisiadau i'ch ysgol\nOddi wrth: Cwmbran High School\nReading ages at KS3\nYn aros am ateb eich ysgol · Gofynnwyd ar 7 Medi 2026");
+    expect(text).not.toContain('KS4 maths'); // brokered, not put to her school
+    expect(text).toContain('Nid ydych wedi gofyn i ysgol arall am gymorth eto.');
+
+    const row = rowAction(card, 'Reading ages at KS3');
+    expect(row).toEqual({ verb: Verbs.matchSchoolView, data: { requestId: readingRequestId } });
+    const schoolCard = (await h.execute(bethan, row.verb, row.data)).invokeCard!;
+    expect(cardText(schoolCard)).toContain('Mae Cwmbran High School yn gofyn a all eich ysgol eu cefnogi');
+    // Accepted the next day, late in the evening: 23:30 UTC is already 9 September in Wales (BST).
+    h.clock.set('2026-09-08T23:30:00Z');
+    await h.press(bethan, schoolCard, 'Derbyn');
+    expect(cardText(await list(bethan, 'fy ngheisiadau'))).toContain("Oddi wrth: Cwmbran High School\nReading ages at KS3\nWedi'i dderbyn: cymorth ar y gweill · Gofynnwyd ar 7 Medi 2026, newid diwethaf 9 Medi 2026");
+
+    await inEnglish(bethan);
+    const english = cardText(await list(bethan));
+    expect(english).toContain('Requests to your school\nFrom: Cwmbran High School\nReading ages at KS3\nAccepted: support under way · Asked on 7 September 2026, last change 9 September 2026');
+    expect(english).toContain('You have not asked another school for support yet.');
+    expect(cardText(await list(alice))).toContain('School asked: Croesyceiliog School\nReading ages at KS3\nAccepted: support under way · Asked on 7 September 2026, last change 9 September 2026');
+  });
+
+  it('shows an adviser the brokered requests waiting for a decision from their schools, in English and in Welsh', async () => {
+    const card = await list(dafydd);
+    const text = cardText(card);
+    expect(text).toContain('Brokered requests waiting for your decision\nFrom: Cwmbran High School\nKS4 maths, D to C\nWaiting for an adviser to choose a partner · Asked on 7 September 2026');
+    expect(text).not.toContain('Reading ages'); // asked directly: no adviser decides it
+    expect(text).not.toContain('Requests to your school'); // he leads no school
+    expect(text).toContain('You have not asked another school for support yet.');
+
+    const welsh = cardText(await list(eleri, 'fy ngheisiadau'));
+    expect(welsh).toContain("Ceisiadau i'w trefnu sy'n aros am eich penderfyniad\nOddi wrth: Cwmbran High School\nKS4 maths, D to C\nYn aros i ymgynghorydd ddewis partner · Gofynnwyd ar 7 Medi 2026");
+    // Gwen advises Carmarthenshire only.
+    expect(cardText(await list(gwen))).toContain('Brokered requests waiting for your decision\nNo brokered request from your schools is waiting for a decision just now.');
+
+    const row = rowAction(card, 'KS4 maths');
+    expect(row).toEqual({ verb: Verbs.matchAdviserView, data: { requestId: brokeredRequestId } });
+    const adviserCard = (await h.execute(dafydd, row.verb, row.data)).invokeCard!;
+    await h.press(dafydd, adviserCard, 'Approve Croesyceiliog School');
+    // Decided: it leaves the adviser's list; "Refresh" on the old card shows that.
+    const refreshed = (await h.press(dafydd, card, 'Refresh')).invokeCard!;
+    expect(cardText(refreshed)).toContain('Brokered requests waiting for your decision\nNo brokered request from your schools is waiting for a decision just now.');
+    expect(cardText(await list(eleri, 'fy ngheisiadau'))).toContain('Does dim cais gan eich ysgolion yn aros i chi drefnu partner ar hyn o bryd.');
+  });
+
+  it('tells someone with no requests so, politely, in English and in Welsh', async () => {
+    const text = cardText(await list(carys));
+    expect(text).toContain('You have not asked another school for support yet. Open a plan and choose "Find a partner" when you are ready.');
+    expect(text).toContain("Requests to your school\nNo request is waiting for your school's answer just now.");
+    expect(findAction(await list(carys), 'Open')).toBeUndefined();
+    // Mallory works at a school but does not lead it: only her own requests are listed.
+    const mallorys = cardText(await list(mallory));
+    expect(mallorys).toContain('You have not asked another school for support yet.');
+    expect(mallorys).not.toContain('Requests to your school');
+    await inWelsh(carys);
+    const welsh = cardText(await list(carys, 'fy ngheisiadau'));
+    expect(welsh).toContain('Nid ydych wedi gofyn i ysgol arall am gymorth eto.');
+    expect(welsh).toContain('Does dim cais yn aros am ateb eich ysgol ar hyn o bryd.');
+  });
+
+  it('never shows a school’s requests to another school or another tenant, and their buttons do nothing for anyone else', async () => {
+    const ffion: TestUser = { id: 'aad-ffion', name: 'Ffion Other Tenant', tenantId: '99999999-2222-3333-4444-555555555555', locale: 'en-GB' };
+    await h.say(ffion, 'help');
+    // The same school and role as Bethan, in another tenant.
+    await h.runtime.users.setSchool(ffion.tenantId, ffion.id, 6785001, 'headteacher');
+    for (const user of [carys, mallory, ffion, gwen]) {
+      const text = cardText(await list(user));
+      for (const other of ['Reading ages', 'KS4 maths', 'Cwmbran High School', 'Croesyceiliog School']) expect({ user: user.id, other, shown: text.includes(other) }).toEqual({ user: user.id, other, shown: false });
+    }
+    // Buttons from the others' lists, pressed by someone else, are refused by the views they open.
+    const bethansRow = rowAction(await list(bethan), 'Reading ages at KS3');
+    const alicesRow = rowAction(await list(alice), 'Reading ages at KS3');
+    const dafyddsRow = rowAction(await list(dafydd), 'KS4 maths');
+    const refusals: [TestUser, { verb: string; data: Record<string, unknown> }, string][] = [
+      [carys, bethansRow, 'This request is not yours to answer.'],
+      [bethan, alicesRow, 'Nid chi sydd i ateb y cais hwn.'],
+      [gwen, dafyddsRow, "Only an adviser for this school's local authority can decide this request."],
+      [ffion, bethansRow, 'I could not find that request.'],
+    ];
+    for (const [user, row, message] of refusals) {
+      const text = cardText((await h.execute(user, row.verb, row.data)).invokeCard);
+      expect(text).toContain(message);
+      expect(text).not.toMatch(/Reading ages|KS4 maths/);
+    }
+  });
+
+  it('keeps requests to our personal chat', async () => {
+    const reply = await h.say(alice, 'my requests', { id: '19:group-chat', conversationType: 'groupChat', isGroup: true });
+    expect(cardText(reply.cards[0])).toContain('Requests for support are private, so I list them only in our personal chat.');
+    expect(cardText(reply.cards[0])).not.toContain('Reading ages');
+  });
+});

@@ -1,4 +1,4 @@
-import { adviserCard, agreedCard, schoolRequestCard, statusCard, suggestionsCard, type SearchView } from '../../cards/matchingCards';
+import { adviserCard, agreedCard, myRequestsCard, schoolRequestCard, statusCard, suggestionsCard, type SearchView } from '../../cards/matchingCards';
 import type { CardJson } from '../../cards/render';
 import { Verbs } from '../../cards/verbs';
 import { t, type MessageKey } from '../../i18n';
@@ -17,7 +17,7 @@ import {
   MatchSearchPayload,
   MatchVersionedPayload,
 } from '../payloads.matching';
-import { registerMatchingAdminRoutes, type MatchingAdminDeps } from './matchingAdmin';
+import { MATCHING_COMMANDS, registerMatchingAdminRoutes, type MatchingAdminDeps } from './matchingAdmin';
 
 /** What the matching routes need from the composition root. */
 export interface MatchingRouteDeps {
@@ -50,6 +50,17 @@ export function registerMatchingRoutes(kit: RouteKit, deps: MatchingRouteDeps): 
     if (found.length === 0) return { query: trimmed, problem: t(turn.locale, 'match.searchNone', { query: trimmed }) };
     return { query: trimmed, results: found.map((s) => ({ id: s.id, title: schoolWithPlace(s, turn.locale) })) };
   }
+
+  // ---- one person's requests, in one place ----
+
+  /** Private like plans: listed only in personal chat. Each row opens the request through its own checked view. */
+  async function myRequests(turn: Turn): Promise<CardJson> {
+    if (!turn.personal) return kit.notice(turn, 'requests.personalOnly', 'default');
+    return myRequestsCard(turn.locale, await service!.myRequests(turn.actor));
+  }
+
+  kit.onCommand(MATCHING_COMMANDS.myRequests, myRequests);
+  kit.onCard(Verbs.matchMyRequests, myRequests);
 
   // ---- the requester: suggestions and asking ----
 

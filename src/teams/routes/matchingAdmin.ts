@@ -30,6 +30,8 @@ export const MATCHING_COMMANDS = {
   roles: /^\s*(make adviser|gwneud ymgynghorydd|roles|rolau)\s*$/i,
   importSchools: /^\s*(import schools|mewnforio ysgolion)\s*$/i,
   mySchool: /^\s*(my school|fy ysgol)\s*$/i,
+  /** Answered by the matching routes: the person's requests for support in one card. */
+  myRequests: /^\s*(my requests|fy ngheisiadau)\s*$/i,
 };
 
 /** Personal-chat commands for admins (roles, directory import) and for heads (their school's strengths and capacity). */

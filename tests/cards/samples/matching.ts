@@ -1,12 +1,13 @@
 import { importCard, rolesCard, schoolProfileCard } from '../../../src/cards/matchingAdminCards';
-import { adviserCard, agreedCard, schoolRequestCard, statusCard, suggestionsCard } from '../../../src/cards/matchingCards';
+import { adviserCard, agreedCard, myRequestsCard, schoolRequestCard, statusCard, suggestionsCard } from '../../../src/cards/matchingCards';
 import type { CardJson } from '../../../src/cards/render';
 import type { SchoolDetails } from '../../../src/directory/schools';
 import type { Suggestion } from '../../../src/domain/matching';
 import { newPlan, type Plan } from '../../../src/domain/plan';
 import type { SupportRequest } from '../../../src/domain/supportRequest';
 import type { Locale } from '../../../src/i18n';
-import type { RequestContext, SuggestedSchool } from '../../../src/services/matching';
+import { MY_REQUESTS_LIMIT, type MyRequests, type RequestContext, type SuggestedSchool } from '../../../src/services/matching';
+import type { ListedRequest } from '../../../src/storage/requests';
 
 const now = new Date('2026-09-07T09:00:00Z');
 
@@ -63,6 +64,30 @@ const ctx = (state: SupportRequest['state'], kind?: SupportRequest['kind']): Req
   refreshUserIds: ['29:adviser-one', '29:adviser-two'],
 });
 
+/** The fullest "my requests" card: every list at its limit, with the longest names the directory allows. */
+function fullMyRequests(): MyRequests {
+  const longName = (n: number) => `Ysgol ${n} `.padEnd(200, 'x');
+  const states: SupportRequest['state'][] = ['awaitingAdviser', 'awaitingSchool', 'accepted', 'declined', 'withdrawn', 'done'];
+  const entries = (offset: number): ListedRequest[] =>
+    Array.from({ length: MY_REQUESTS_LIMIT }, (_, i) => ({
+      request: { ...request(states[i % states.length]!), updatedAt: i % 2 ? new Date('2026-10-01T09:00:00Z') : now },
+      focus: 'F'.repeat(200),
+      asking: { id: offset + i, nameEn: longName(offset + i), nameCy: longName(offset + i) },
+      chosen: i % 3 ? { id: offset + 50 + i, nameEn: longName(offset + 50 + i), nameCy: null } : null,
+    }));
+  return {
+    lists: { asked: { entries: entries(0), total: 25 }, toAnswer: { entries: entries(100), total: 12 }, toBroker: { entries: entries(200), total: 60 } },
+    leadsSchool: true,
+    isAdviser: true,
+  };
+}
+
+const noRequests: MyRequests = {
+  lists: { asked: { entries: [], total: 0 }, toAnswer: { entries: [], total: 0 }, toBroker: { entries: [], total: 0 } },
+  leadsSchool: true,
+  isAdviser: true,
+};
+
 /** Every matching card, keyed "<template>:<variant>", with realistic data. */
 export function matchingSamples(locale: Locale): Record<string, CardJson> {
   const results = [{ id: 6785001, title: 'Ysgol Gyfun Gwynllyw (Torfaen)' }];
@@ -76,6 +101,8 @@ export function matchingSamples(locale: Locale): Record<string, CardJson> {
     'requestAgreed:accepted': agreedCard(locale, ctx('accepted')),
     'requestStatus:waiting': statusCard(locale, ctx('awaitingSchool'), suggested, { notice: 'escalated' }),
     'requestStatus:declined': statusCard(locale, ctx('declined'), suggested),
+    'myRequests:full': myRequestsCard(locale, fullMyRequests()),
+    'myRequests:empty': myRequestsCard(locale, noRequests),
     'matchRoles:people': rolesCard(locale, {
       people: [{ userId: 'aad-dafydd', displayName: 'Dafydd Adviser', schoolName: null }, { userId: 'aad-alice', displayName: 'Alice Head', schoolName: 'Cwmbran High School' }],
       las: [{ code: 678, nameEn: 'Torfaen', nameCy: 'Tor-faen' }],
