@@ -43,7 +43,7 @@ export interface Suggestions {
 }
 
 /** Rows per list on the "my requests" card: enough to act on, small enough for a Teams card. */
-export const MY_REQUESTS_LIMIT = 10;
+export const MY_REQUESTS_LIMIT = 8;
 
 /** What the "my requests" card shows: the three lists, and which of them apply to this person. */
 export interface MyRequests {
