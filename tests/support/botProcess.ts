@@ -30,7 +30,7 @@ export class BotProcess {
   /** Kills the process at once, as a crash or a pulled plug would. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || hasExited(child)) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill(signal);
     await exited;
@@ -40,8 +40,8 @@ export class BotProcess {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
       if (await probe().catch(() => false)) return;
-      if (this.child && this.child.exitCode !== null) {
-        throw new Error(`bot on ${this.port} exited with code ${this.child.exitCode}; the end of .e2e-artifacts/${this.logName}.log:\n${this.logTail()}`);
+      if (this.child && hasExited(this.child)) {
+        throw new Error(`bot on ${this.port} ${this.child.exitCode !== null ? `exited with code ${this.child.exitCode}` : `was killed by ${this.child.signalCode}`}; the end of .e2e-artifacts/${this.logName}.log:\n${this.logTail()}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -62,6 +62,9 @@ export class BotProcess {
     return { status: res.status, text: await res.text() };
   }
 }
+
+/** A process killed by a signal has no exit code, only the signal. */
+const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
 
 export function personalActivity(user: string, serviceUrl: string, partial: Record<string, unknown>) {
   return {

@@ -6,6 +6,8 @@ export interface ConnectorCall {
   path: string;
   body: Record<string, unknown>;
   authorization?: string;
+  /** The activity id the connector gave it (once it answered). */
+  activityId?: string;
 }
 
 /**
@@ -15,16 +17,25 @@ export interface ConnectorCall {
  *   when the service is slow or the network drops the reply;
  * - `answerAfterMs`: posted, and answered 200 that much later;
  * - `drop`: the connection is closed with no answer and nothing posted, as when a load
- *   balancer closes a kept-alive connection just as a request goes out on it.
+ *   balancer closes a kept-alive connection just as a request goes out on it;
+ * - `hold`: nothing is posted and no answer comes until `dropHeld()` closes the connection,
+ *   as when the service has not yet acted on a request when the sender dies;
+ * - `ok`: answered normally (so a script can let some requests through before the others).
  */
-export type ScriptedAnswer = { status: number; retryAfterSeconds?: number } | { hang: true } | { answerAfterMs: number } | { drop: true };
+export type ScriptedAnswer =
+  | { status: number; retryAfterSeconds?: number }
+  | { hang: true }
+  | { answerAfterMs: number }
+  | { drop: true }
+  | { hold: true }
+  | { ok: true };
 
 /** Every request that reached the connector, scripted or not, with when it came (ms since the epoch). */
 export interface Arrival {
   at: number;
   method: string;
   path: string;
-  answer: number | 'hang' | 'late' | 'drop';
+  answer: number | 'hang' | 'late' | 'drop' | 'held';
 }
 
 /**
@@ -40,6 +51,7 @@ export class RecordingConnector {
   private server?: Server;
   private counter = 0;
   private readonly waiting = new Set<ServerResponse>();
+  private readonly holding = new Set<ServerResponse>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   async start(): Promise<string> {
@@ -63,14 +75,21 @@ export class RecordingConnector {
         req.socket.destroy();
         return;
       }
+      if (scripted && 'hold' in scripted) {
+        arrival.answer = 'held';
+        this.holding.add(res);
+        res.on('close', () => this.holding.delete(res));
+        return;
+      }
       if (scripted && 'status' in scripted) {
         arrival.answer = scripted.status;
         res.writeHead(scripted.status, scripted.retryAfterSeconds !== undefined ? { 'Retry-After': String(scripted.retryAfterSeconds) } : {});
         res.end();
         return;
       }
-      this.calls.push({ method: req.method ?? '', path: req.url ?? '', body: raw ? JSON.parse(raw) : {}, authorization: req.headers.authorization });
       const id = `activity-${++this.counter}`;
+      const call: ConnectorCall = { method: req.method ?? '', path: req.url ?? '', body: raw ? JSON.parse(raw) : {}, authorization: req.headers.authorization };
+      this.calls.push(call);
       if (scripted && 'hang' in scripted) {
         arrival.answer = 'hang';
         this.waiting.add(res);
@@ -78,10 +97,11 @@ export class RecordingConnector {
         return;
       }
       const answer = () => {
+        call.activityId = id;
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ id }));
       };
-      if (scripted) {
+      if (scripted && 'answerAfterMs' in scripted) {
         arrival.answer = 'late';
         const timer = setTimeout(() => {
           this.timers.delete(timer);
@@ -94,6 +114,19 @@ export class RecordingConnector {
     });
   }
 
+  /** How many requests are being held without an answer. */
+  get held(): number {
+    return this.holding.size;
+  }
+
+  /** Closes every held request with no answer: the service never took them. Returns how many there were. */
+  dropHeld(): number {
+    const count = this.holding.size;
+    for (const res of this.holding) res.socket?.destroy();
+    this.holding.clear();
+    return count;
+  }
+
   /** Forgets what was recorded (between tests). */
   reset(): void {
     this.calls.splice(0);
@@ -104,6 +137,7 @@ export class RecordingConnector {
   async stop(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     for (const res of this.waiting) res.destroy();
+    this.dropHeld();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
