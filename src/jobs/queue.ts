@@ -22,6 +22,11 @@ export const QUEUES = {
   fadeDeliver: 'fade-deliver',
   /** Once a day: deletes what the retention rules say is no longer kept (README, "Personal data"). */
   retention: 'retention',
+  /**
+   * Delivery jobs pg-boss has given up on (pg-boss's dead letter). Our own last attempt marks its notification
+   * failed, but a process killed during that attempt cannot: the job then fails by timeout and lands here.
+   */
+  deliveryGaveUp: 'notification-delivery-gave-up',
 } as const;
 
 /** Which delivery queue a notification kind goes to. */
@@ -30,7 +35,7 @@ export const deliveryQueueFor = (kind: string): string => (kind.startsWith('fade
 /** Serialises queue creation across instances (migrate uses 724201, the directory seed 724202). */
 const QUEUE_SETUP_LOCK = 724203;
 
-export const DELIVERY_RETRY = { retryLimit: 5, retryDelay: 30, retryBackoff: true } as const;
+export const DELIVERY_RETRY = { retryLimit: 5, retryDelay: 30, retryBackoff: true, deadLetter: QUEUES.deliveryGaveUp } as const;
 
 export interface JobRunnerDeps {
   db: Database;
@@ -77,8 +82,12 @@ export class JobRunner {
     await boss.start();
     const createQueues = async () => {
       await boss.createQueue(QUEUES.sweep, { name: QUEUES.sweep, policy: 'singleton', retryLimit: 0 });
-      await boss.createQueue(QUEUES.deliver, { name: QUEUES.deliver, ...DELIVERY_RETRY });
-      await boss.createQueue(QUEUES.fadeDeliver, { name: QUEUES.fadeDeliver, ...DELIVERY_RETRY });
+      // The dead letter first: pg-boss files a failed job into it by name.
+      await boss.createQueue(QUEUES.deliveryGaveUp, { name: QUEUES.deliveryGaveUp, retryLimit: 2, retryDelay: 60 });
+      for (const queue of [QUEUES.deliver, QUEUES.fadeDeliver]) {
+        await boss.createQueue(queue, { name: queue, ...DELIVERY_RETRY });
+        await boss.updateQueue(queue, { name: queue, ...DELIVERY_RETRY }); // a database set up before the dead letter existed
+      }
       await boss.createQueue(QUEUES.retention, { name: QUEUES.retention, policy: 'singleton', retryLimit: 2, retryDelay: 600 });
     };
     if (deps.connectionString) {
@@ -102,6 +111,9 @@ export class JobRunner {
       });
       await boss.work<DeliverJob>(QUEUES.fadeDeliver, { pollingIntervalSeconds: 1, batchSize: 500, includeMetadata: true }, async (jobs) => {
         await runner.deliverBatch(QUEUES.fadeDeliver, jobs);
+      });
+      await boss.work<DeliverJob>(QUEUES.deliveryGaveUp, { includeMetadata: true }, async (jobs) => {
+        for (const job of jobs) await runner.gaveUp(job.data.notificationId, job.output);
       });
       await boss.schedule(QUEUES.retention, '40 3 * * *', {}, { tz: 'Europe/London' });
       await boss.work(QUEUES.retention, async () => {
@@ -179,6 +191,17 @@ export class JobRunner {
     }
     if (done.length > 0) await this.boss.complete(queue, done);
     return { completed: done.length, failed };
+  }
+
+  /**
+   * A delivery job pg-boss gave up on: its notification is marked failed (with the reason pg-boss recorded) unless
+   * it was sent after all, so nothing stays claimed for ever and the failure is there to see.
+   */
+  async gaveUp(notificationId: string, output?: unknown): Promise<void> {
+    const reason = (output as { value?: { message?: unknown }; message?: unknown } | undefined)?.value?.message ?? (output as { message?: unknown } | undefined)?.message;
+    const message = `delivery gave up: ${typeof reason === 'string' ? reason : 'no reason recorded'}`;
+    await this.deps.notifications.markFailed(notificationId, message);
+    this.deps.log.warn('notification delivery gave up', { notificationId, reason: message });
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,6 @@
 import { ManualClock } from '../../src/clock';
-import { JobRunner } from '../../src/jobs/queue';
+import type PgBoss from 'pg-boss';
+import { JobRunner, QUEUES } from '../../src/jobs/queue';
 import { silentLogger } from '../../src/log';
 import { NotificationDispatcher } from '../../src/services/notificationDispatcher';
 import { PlanService, impactNudgeKey } from '../../src/services/planService';
@@ -109,5 +110,25 @@ describe.each(databasesUnderTest())('durable impact nudges through pg-boss on $n
     const [n] = await notifications.listForSubject(planId);
     expect(n.status).toBe('failed');
     expect(n.dedupeKey).toBe(impactNudgeKey(planId));
+  });
+  it('marks the notification failed when the process died during its last attempt, once pg-boss gives the job up', async () => {
+    const planId = await planWithActionPlanDone();
+    clock.advanceDays(90);
+    await runner.sweep();
+    // A process takes the job on its last allowed attempt and is killed: the job stays active until it expires.
+    await db.query(`update ${schema}.job set start_after = now() - interval '1 millisecond' where name = $1`, [QUEUES.deliver]);
+    const [taken] = await runner.boss.fetch(QUEUES.deliver);
+    expect(taken).toBeDefined();
+    await db.query(`update ${schema}.job set retry_count = retry_limit, started_on = now() - interval '1 hour' where id = $1`, [taken.id]);
+    await runner.boss.expire();
+
+    await db.query(`update ${schema}.job set start_after = now() - interval '1 millisecond' where name = $1`, [QUEUES.deliveryGaveUp]);
+    const gaveUp = (await runner.boss.fetch(QUEUES.deliveryGaveUp, { batchSize: 10, includeMetadata: true })) as PgBoss.JobWithMetadata<{ notificationId: string }>[];
+    expect(gaveUp.map((j) => j.data.notificationId)).toEqual((await notifications.listForSubject(planId)).map((n) => n.id));
+    for (const job of gaveUp) await runner.gaveUp(job.data.notificationId, job.output);
+    const [row] = await db.query<{ status: string; last_error: string }>('select status, last_error from scheduled_notifications where subject_id = $1', [planId]);
+    expect(row.status).toBe('failed');
+    expect(row.last_error).toContain('delivery gave up: job failed by timeout');
+    expect(messenger.sent).toHaveLength(0);
   });
 });
