@@ -12,7 +12,6 @@
  * process's delivery jobs come back through pg-boss's own expiry of active jobs, whose
  * 15 minutes of database time the test shortens.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +23,7 @@ import { FADE_REMINDER_KIND } from '../../src/services/fadeService';
 import { CONNECTOR_RETRY } from '../../src/teams/connectorHttp';
 import { BotProcess, executeActivity, personalActivity } from '../support/botProcess';
 import { RecordingConnector } from '../support/recordingConnector';
-import { ThrowawayPostgres, freePort } from '../support/throwawayPostgres';
+import { ScratchDatabase, freePort } from '../support/throwawayPostgres';
 
 jest.setTimeout(90_000);
 
@@ -44,38 +43,15 @@ const clockFile = join(work, 'clock');
 const setClock = (ms: number) => writeFileSync(clockFile, new Date(ms).toISOString());
 
 const connector = new RecordingConnector();
-let throwaway: ThrowawayPostgres | undefined;
-let adminUrl: string;
+const scratchDb = new ScratchDatabase('cydweithio_fanout');
 let scratchUrl: string;
-const scratchName = `cydweithio_fanout_${randomBytes(5).toString('hex')}`;
 let serviceUrl: string;
 let bot: BotProcess;
 let scratch: Client;
 let boss: PgBoss | undefined;
 
-async function connected<T>(connectionString: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 beforeAll(async () => {
-  // The shared server when the suite has one (CI), otherwise a throwaway server of our own.
-  if (process.env.DATABASE_URL) {
-    adminUrl = process.env.DATABASE_URL;
-  } else {
-    throwaway = new ThrowawayPostgres();
-    await throwaway.init();
-    adminUrl = throwaway.url();
-  }
-  await connected(adminUrl, (c) => c.query(`create database ${scratchName}`));
-  const url = new URL(adminUrl);
-  url.pathname = `/${scratchName}`;
-  scratchUrl = url.toString();
+  scratchUrl = await scratchDb.create();
   scratch = new Client({ connectionString: scratchUrl });
   await scratch.connect();
   serviceUrl = await connector.start();
@@ -88,8 +64,7 @@ afterAll(async () => {
   await boss?.stop({ graceful: false, close: true });
   await scratch?.end();
   await connector.stop();
-  await connected(adminUrl, (c) => c.query(`drop database if exists ${scratchName} with (force)`)).catch(() => undefined);
-  await throwaway?.destroy();
+  await scratchDb.drop();
   rmSync(work, { recursive: true, force: true });
 });
 

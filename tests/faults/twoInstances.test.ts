@@ -6,7 +6,6 @@
  * what the other saved; scheduled impact nudges come due and go out exactly once, whether
  * the sweep is started by the schedule or by both instances starting at once.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +23,7 @@ import { SqlUserRepository } from '../../src/storage/users';
 import { RecordingMessenger } from '../support/recordingMessenger';
 import { BotProcess, executeActivity, personalActivity } from '../support/botProcess';
 import { RecordingConnector } from '../support/recordingConnector';
-import { ThrowawayPostgres, freePort } from '../support/throwawayPostgres';
+import { ScratchDatabase, freePort, withClient } from '../support/throwawayPostgres';
 
 jest.setTimeout(90_000);
 
@@ -36,37 +35,14 @@ const clockFile = join(work, 'clock');
 const setClock = (ms: number) => writeFileSync(clockFile, new Date(ms).toISOString());
 
 const connector = new RecordingConnector();
-let throwaway: ThrowawayPostgres | undefined;
-let adminUrl: string;
+const scratchDb = new ScratchDatabase('cydweithio_two');
 let scratchUrl: string;
-const scratchName = `cydweithio_two_${randomBytes(5).toString('hex')}`;
 let serviceUrl: string;
 let a: BotProcess;
 let b: BotProcess;
 
-async function connected<T>(connectionString: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 beforeAll(async () => {
-  // The shared server when the suite has one (CI), otherwise a throwaway server of our own.
-  if (process.env.DATABASE_URL) {
-    adminUrl = process.env.DATABASE_URL;
-  } else {
-    throwaway = new ThrowawayPostgres();
-    await throwaway.init();
-    adminUrl = throwaway.url();
-  }
-  await connected(adminUrl, (c) => c.query(`create database ${scratchName}`));
-  const url = new URL(adminUrl);
-  url.pathname = `/${scratchName}`;
-  scratchUrl = url.toString();
+  scratchUrl = await scratchDb.create();
   serviceUrl = await connector.start();
   setClock(T0);
   const env = { DATABASE_URL: scratchUrl, DEMO_DATA: 'false', TEST_CLOCK_FILE: clockFile, IMPACT_NUDGE_DAYS: '1' };
@@ -77,8 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([a?.kill(), b?.kill()]);
   await connector.stop();
-  await connected(adminUrl, (c) => c.query(`drop database if exists ${scratchName} with (force)`)).catch(() => undefined);
-  await throwaway?.destroy();
+  await scratchDb.drop();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -261,7 +236,7 @@ it('sets up the job queue once when two instances start together, neither failin
   for (let round = 0; round < 3; round++) {
     const schema = `pgboss_together_${round}`;
     expect(await Promise.all([startRunner(schema), startRunner(schema)])).toEqual(['started', 'started']);
-    const queues = await connected(scratchUrl, async (c) => (await c.query<{ name: string }>(`select name from ${schema}.queue order by name`)).rows.map((r) => r.name));
+    const queues = await withClient(scratchUrl, async (c) => (await c.query<{ name: string }>(`select name from ${schema}.queue order by name`)).rows.map((r) => r.name));
     expect(queues).toEqual(Object.values(QUEUES).sort());
   }
 });

@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Client } from 'pg';
 
 const run = promisify(execFile);
 
@@ -102,4 +104,54 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A database of a test's own, dropped after: on the shared server when the suite has one (DATABASE_URL, as
+ * in CI), otherwise on a throwaway server started for it.
+ */
+export class ScratchDatabase {
+  private throwaway?: ThrowawayPostgres;
+  private adminUrl = '';
+  readonly name: string;
+  url = '';
+
+  constructor(prefix: string) {
+    this.name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  }
+
+  async create(): Promise<string> {
+    if (process.env.DATABASE_URL) {
+      this.adminUrl = process.env.DATABASE_URL;
+    } else {
+      this.throwaway = new ThrowawayPostgres();
+      await this.throwaway.init();
+      this.adminUrl = this.throwaway.url();
+    }
+    await this.onAdmin(`create database ${this.name}`);
+    const url = new URL(this.adminUrl);
+    url.pathname = `/${this.name}`;
+    this.url = url.toString();
+    return this.url;
+  }
+
+  async drop(): Promise<void> {
+    if (this.adminUrl) await this.onAdmin(`drop database if exists ${this.name} with (force)`).catch(() => undefined);
+    await this.throwaway?.destroy();
+  }
+
+  private async onAdmin(sql: string): Promise<void> {
+    await withClient(this.adminUrl, (c) => c.query(sql));
+  }
+}
+
+/** One connection for one piece of work, closed after. */
+export async function withClient<T>(connectionString: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
 }
