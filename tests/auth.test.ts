@@ -12,6 +12,11 @@ import { openPglite } from '../src/storage/pglite';
 import { PUBLIC_CLOUD_ENDPOINTS, TeamsMessenger, createTeamsAdapter } from '../src/teams/adapter';
 import { seedSmallDirectory } from './support/harness';
 import { RecordingConnector } from './support/recordingConnector';
+import { BotProcess } from './support/botProcess';
+import { freePort } from './support/throwawayPostgres';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * Bot Framework tokens, offline: a local stand-in for login.botframework.com publishes one
@@ -198,6 +203,48 @@ describe('Bot Framework tokens, with a bot id configured', () => {
     await expectRefused(signToken(trusted, TRUSTED_KID, channelClaims(serviceUrl, { iss: 'https://sts.attacker.example/' })), /No valid identity/);
     warnings.splice(0);
     await expectRefused(`${b64url(JSON.stringify({ alg: 'none' }))}.${b64url(JSON.stringify(channelClaims(serviceUrl)))}.`, /./);
+  });
+});
+
+describe('the built bot as its own process, configured with a bot id from the environment', () => {
+  const connector = new RecordingConnector();
+  const metadata = new MetadataStub();
+  const dataDir = mkdtempSync(join(tmpdir(), 'cydweithio-auth-'));
+  let serviceUrl: string;
+  let bot: BotProcess;
+
+  beforeAll(async () => {
+    serviceUrl = await connector.start();
+    const metadataUrl = await metadata.start();
+    bot = new BotProcess(await freePort(), { BOT_ID, BOT_PASSWORD: 'not-used-offline', BOT_OPENID_METADATA_URL: metadataUrl, DATA_DIR: dataDir, DEMO_DATA: 'false', LOG_LEVEL: 'info' }, 'auth-process');
+    await bot.start();
+  }, 90_000);
+  afterAll(async () => {
+    await bot?.kill('SIGTERM');
+    await metadata.stop();
+    await connector.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const post = (token: string | null) =>
+    fetch(`${bot.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
+      body: JSON.stringify(helpInvoke(serviceUrl)),
+    });
+
+  it('is not in local mode, refuses no token, a forged one and an expired one with 401, and answers a genuine one', async () => {
+    expect(bot.logTail(200)).not.toContain('LOCAL MODE');
+    for (const token of [null, signToken(stranger, TRUSTED_KID, channelClaims(serviceUrl)), signToken(trusted, TRUSTED_KID, channelClaims(serviceUrl, { exp: Math.floor(Date.now() / 1000) - 600 }))]) {
+      const res = await post(token);
+      expect(res.status).toBe(401);
+      expect(await res.text()).not.toContain('What I can do');
+    }
+    expect(bot.logTail(200).match(/request refused: token not accepted/g)).toHaveLength(3);
+    const res = await post(signToken(trusted, TRUSTED_KID, channelClaims(serviceUrl)));
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(await res.json())).toContain('What I can do');
+    expect(connector.calls).toHaveLength(0);
   });
 });
 

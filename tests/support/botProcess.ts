@@ -8,6 +8,7 @@ export const ARTIFACTS = join(ROOT, '.e2e-artifacts');
 /** The built bot as a separate process, as users meet it: on the embedded database unless told otherwise. */
 export class BotProcess {
   child?: ChildProcess;
+  private started = false;
   constructor(
     readonly port: number,
     private readonly env: Record<string, string>,
@@ -18,7 +19,9 @@ export class BotProcess {
     const entry = join(ROOT, 'dist', 'src', 'index.js');
     if (!existsSync(entry)) throw new Error('build first: npm run build (npm test does)');
     mkdirSync(ARTIFACTS, { recursive: true });
-    const out = openSync(join(ARTIFACTS, `${this.logName}.log`), 'a');
+    // A new log for each test run; a restart by the same test adds to it.
+    const out = openSync(join(ARTIFACTS, `${this.logName}.log`), this.started ? 'a' : 'w');
+    this.started = true;
     this.child = spawn(process.execPath, [entry], { cwd: ROOT, env: { ...process.env, PORT: String(this.port), LOG_LEVEL: 'warn', DATABASE_URL: '', ...this.env }, stdio: ['ignore', out, out] });
     await this.waitUntil(async () => (await fetch(`${this.url}/healthz`)).status === 200, 60_000);
   }
