@@ -9,6 +9,7 @@ import { SqlAuditLog, SqlRoleRepository } from '../../src/storage/roles';
 import { SqlUserRepository } from '../../src/storage/users';
 import { databasesUnderTest } from '../support/databases';
 import { seedSmallDirectory } from '../support/harness';
+import { ScratchDatabase } from '../support/throwawayPostgres';
 
 const now = new Date('2026-09-07T09:00:00Z');
 const PLAN_ID = '7d0f9a3e-1111-4222-8333-944444444444';
@@ -205,20 +206,23 @@ describe.each(databasesUnderTest())('roles and audit on $name', ({ open }) => {
   });
 });
 
-// Instances behind a load balancer start together on an empty database. Only a real server has
-// more than one connection, so this runs where DATABASE_URL is set (as in CI).
-(process.env.DATABASE_URL ? describe : describe.skip)('migrations started together on PostgreSQL', () => {
+// Instances behind a load balancer start together on an empty database. PGlite has one connection, so this
+// needs a real server: the suite's (DATABASE_URL, as in CI) or a throwaway one of the test's own.
+describe('migrations started together on PostgreSQL', () => {
+  const scratch = new ScratchDatabase('cydweithio_migrate');
+  beforeAll(() => scratch.create(), 60_000);
+  afterAll(() => scratch.drop());
+
   it('apply once, with no instance failing, when several start at the same moment', async () => {
     for (let round = 0; round < 5; round++) {
-      const schema = `test_migrate_race_${process.pid}_${round}`;
-      const open = () => openPostgres({ connectionString: process.env.DATABASE_URL!, schema, maxConnections: 2 });
-      // The first opening creates the test's schema (production uses the default one); then all migrate at once.
+      const schema = `round_${round}`;
+      const open = () => openPostgres({ connectionString: scratch.url, schema, maxConnections: 2 });
+      // The first opening creates the round's schema (production uses the default one); then all migrate at once.
       const instances = [await open(), await open(), await open()];
       try {
         const applied = await Promise.all(instances.map((db) => migrate(db)));
         expect(applied.flat().sort((x, y) => x - y)).toEqual(loadMigrations().map((m) => m.version));
       } finally {
-        await instances[0].exec(`drop schema if exists ${schema} cascade`);
         await Promise.all(instances.map((db) => db.close()));
       }
     }
