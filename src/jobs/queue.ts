@@ -198,7 +198,9 @@ export class JobRunner {
    * it was sent after all, so nothing stays claimed for ever and the failure is there to see.
    */
   async gaveUp(notificationId: string, output?: unknown): Promise<void> {
-    const reason = (output as { value?: { message?: unknown }; message?: unknown } | undefined)?.value?.message ?? (output as { message?: unknown } | undefined)?.message;
+    // pg-boss records a timeout as { value: { message } } and a failure we report as { message }.
+    const recorded = output as { value?: { message?: unknown }; message?: unknown } | undefined;
+    const reason = recorded?.value?.message ?? recorded?.message;
     const message = `delivery gave up: ${typeof reason === 'string' ? reason : 'no reason recorded'}`;
     await this.deps.notifications.markFailed(notificationId, message);
     this.deps.log.warn('notification delivery gave up', { notificationId, reason: message });

@@ -1,4 +1,4 @@
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /**
@@ -77,4 +77,16 @@ export function claimDataDir(dataDir: string): () => void {
     }
   }
   throw new Error(`could not take the lock file ${lockFile}`);
+}
+
+/** Creates the directory if need be, claims it, and opens it; a failed opening gives the claim back. */
+export async function openClaimed<T>(dataDir: string, open: (release: () => void) => Promise<T>): Promise<T> {
+  mkdirSync(dataDir, { recursive: true });
+  const release = claimDataDir(dataDir);
+  try {
+    return await open(release);
+  } catch (err) {
+    release();
+    throw err;
+  }
 }

@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
-import { claimDataDir } from './dataDirLock';
+import { openClaimed } from './dataDirLock';
 import type { Database, Sql } from './db';
 
 /** Embedded PostgreSQL (WASM). A data directory makes it durable; none keeps it in memory. */
@@ -10,9 +9,7 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     await pg.waitReady;
     return wrapPglite(pg);
   }
-  mkdirSync(dataDir, { recursive: true });
-  const release = claimDataDir(dataDir);
-  try {
+  return openClaimed(dataDir, async (release) => {
     const pg = new PGlite(dataDir);
     await pg.waitReady;
     const db = wrapPglite(pg);
@@ -23,10 +20,7 @@ export async function openPglite(dataDir?: string): Promise<Database> {
         release();
       },
     };
-  } catch (err) {
-    release();
-    throw err;
-  }
+  });
 }
 
 /** Our Database over an open PGlite (tests clone a prepared one this way). */

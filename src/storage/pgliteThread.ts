@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { claimDataDir } from './dataDirLock';
+import { openClaimed } from './dataDirLock';
 import { DatabaseUnavailableError, type Database, type Sql } from './db';
 
 /**
@@ -184,14 +183,7 @@ class SessionLock {
 
 /** Opens PGlite with its files in dataDir on a worker thread. */
 export async function openPgliteThread(dataDir: string): Promise<Database> {
-  mkdirSync(dataDir, { recursive: true });
-  const release = claimDataDir(dataDir);
-  try {
-    return await startThread(dataDir, release);
-  } catch (err) {
-    release();
-    throw err;
-  }
+  return openClaimed(dataDir, (release) => startThread(dataDir, release));
 }
 
 async function startThread(dataDir: string, release: () => void): Promise<Database> {
