@@ -52,28 +52,41 @@ export interface ConnectorResponse {
   bodyAsText?: string;
 }
 
+/**
+ * Connection errors that can only happen before the request is written (refused, no such
+ * host, DNS unavailable, connecting took too long), so the service cannot have acted on it.
+ * Any other failure may come after the request went out. (Not EHOSTUNREACH: Linux reports
+ * it on an established connection too.)
+ */
+const NOTHING_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
 type Attempt =
   | { kind: 'answered'; response: ConnectorResponse }
   /** No answer in time: the request was sent and the service may be acting on it. */
   | { kind: 'timedOut' }
   /**
-   * The connection failed before any answer: refused, or closed or reset. Almost always the
-   * request was not acted on (most often a kept-alive connection the other side had just
-   * closed), so it is retried, even a new message.
+   * The connection failed before any answer. `nothingSent` when it was never made (refused,
+   * no such host): safe to retry anything. Otherwise (reset, closed, "other side closed") the
+   * request may already have been written and acted on, only its answer lost, so only
+   * requests that are safe to repeat are retried.
    */
-  | { kind: 'failed'; error: string };
+  | { kind: 'failed'; error: string; nothingSent: boolean };
 
 /**
  * The HTTP client under botbuilder's ConnectorClient (passed as its `httpClient` option).
  * botbuilder's own pipeline has no timeout at all (a hung connector hangs the turn for
  * ever), waits out any Retry-After however long, and does not retry a 429 without one.
- * Here each attempt has a timeout, and 408/429/5xx answers and connections that fail before
- * any answer are retried with capped, jittered exponential backoff or the Retry-After the
- * service asks for, within a bounded window. When it gives up it throws a ChannelSendError carrying the status and
- * Retry-After (not the SDK's RestError, so botbuilder's own retry policy does not retry
- * again on top). A new message (POST) that timed out is never resent: the service had it
- * and may have posted it, and a duplicate is worse than a missing reply; it throws
- * DeliveryUnconfirmedError. Updates (PUT) and reads are safe to repeat and are retried.
+ * Here each attempt has a timeout, and 408/429/5xx answers and failed connections are
+ * retried with capped, jittered exponential backoff or the Retry-After the service asks
+ * for, within a bounded window. When it gives up it throws a ChannelSendError carrying the
+ * status and Retry-After (not the SDK's RestError, so botbuilder's own retry policy does not
+ * retry again on top).
+ * A new message (POST) is sent again only when the service surely never had it: after a
+ * 408/429/5xx answer, or a connection that was never made (refused, unknown host). One that
+ * timed out, or whose connection was reset or closed once made, is never resent: the
+ * service may have had it and posted it, and a duplicate is worse than a missing reply; it
+ * throws DeliveryUnconfirmedError, which callers count as sent. Updates (PUT), reads and
+ * deletes are safe to repeat and are retried after any of these.
  */
 export class ConnectorHttpClient {
   private readonly options: ConnectorRetryOptions;
@@ -104,14 +117,12 @@ export class ConnectorHttpClient {
         }
         retryAfterMs = parseRetryAfter(result.response.headers.get('retry-after'));
         problem = `Bot Connector answered ${status}`;
-      } else if (result.kind === 'timedOut') {
-        problem = `no answer from the Bot Connector within ${attemptTimeoutMs} ms`;
-        if (!repeatable) {
+      } else {
+        problem = result.kind === 'timedOut' ? `no answer from the Bot Connector within ${attemptTimeoutMs} ms` : `Bot Connector connection failed: ${result.error}`;
+        if (!repeatable && !(result.kind === 'failed' && result.nothingSent)) {
           this.log.warn('Bot Connector send unconfirmed; not resent to avoid a duplicate', { ...where, attempts: attempt, problem });
           throw new DeliveryUnconfirmedError(`${problem}; the message may have been posted, so it was not sent again`);
         }
-      } else {
-        problem = `Bot Connector connection failed: ${result.error}`;
       }
 
       const waitMs = retryAfterMs ?? this.backoff(attempt);
@@ -141,8 +152,10 @@ export class ConnectorHttpClient {
     } catch (err) {
       if (request.abortSignal?.aborted) throw err; // the caller gave up: not ours to retry
       if (timeout.signal.aborted) return { kind: 'timedOut' };
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      return { kind: 'failed', error: cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err)) };
+      // fetch rejects with "fetch failed"; what happened is in its cause (Node's or undici's error code).
+      const cause = (err as { cause?: { code?: unknown; message?: string } }).cause;
+      const code = typeof cause?.code === 'string' ? cause.code : undefined;
+      return { kind: 'failed', error: code ?? cause?.message ?? (err instanceof Error ? err.message : String(err)), nothingSent: code !== undefined && NOTHING_SENT_CODES.has(code) };
     } finally {
       clearTimeout(timer);
     }

@@ -10,17 +10,18 @@ import type { Server } from 'restify';
 import { ManualClock } from '../../src/clock';
 import { createRuntime, type Runtime } from '../../src/compose';
 import { loadConfig } from '../../src/config';
-import { silentLogger } from '../../src/log';
+import { silentLogger, type Logger } from '../../src/log';
 import { createServer } from '../../src/server';
 import { ChannelSendError, ChannelSender } from '../../src/services/channelSender';
 import { DeliveryUnconfirmedError } from '../../src/services/messenger';
 import { impactNudgeKey } from '../../src/services/planService';
 import { openPglite } from '../../src/storage/pglite';
 import { TeamsMessenger, createTeamsAdapter } from '../../src/teams/adapter';
-import type { ConnectorRetryOptions } from '../../src/teams/connectorHttp';
+import { ConnectorHttpClient, headersFrom, type ConnectorRequest, type ConnectorRetryOptions } from '../../src/teams/connectorHttp';
 import { executeActivity, personalActivity } from '../support/botProcess';
 import { seedSmallDirectory } from '../support/harness';
 import { RecordingConnector, type ScriptedAnswer } from '../support/recordingConnector';
+import { freePort } from '../support/throwawayPostgres';
 
 /** Short, so the test is quick; an answer on loopback takes milliseconds, so 1.5 s is never hit by accident. */
 const RETRY: Partial<ConnectorRetryOptions> = { attemptTimeoutMs: 1_500, baseDelayMs: 20, maxDelayMs: 200, retryWindowMs: 2_500, maxAttempts: 4 };
@@ -74,7 +75,6 @@ describe('a reply within a user turn', () => {
     ['429 then 500 then 503', [{ status: 429 }, { status: 500 }, { status: 503 }]],
     ['503 with Retry-After', [{ status: 503, retryAfterSeconds: 0 }]],
     ['429 with no Retry-After (botbuilder alone would drop the reply)', [{ status: 429 }]],
-    ['a connection closed with no answer', [{ drop: true }, { status: 503 }]],
   ])('is retried after %s and posted once', async (_name, script) => {
     connector.script = [...script];
     const r = await help();
@@ -124,6 +124,13 @@ describe('a reply within a user turn', () => {
     expect(connector.calls).toHaveLength(1); // the one the connector took; no second copy
   });
 
+  it('completes the turn when the connection is closed after the reply went out, and does not post it again', async () => {
+    connector.script = [{ drop: true }];
+    const r = await help();
+    expect(r.status).toBe(200);
+    expect(answers()).toEqual(['drop']); // the bot cannot tell whether the connector posted it
+  });
+
   it('waits for a slow answer that comes within the timeout, without a second copy', async () => {
     connector.script = [{ answerAfterMs: 200 }];
     const r = await help();
@@ -143,11 +150,11 @@ describe('a reply within a user turn', () => {
 });
 
 describe('a proactive send', () => {
-  it('is retried after 503, 429 and a dropped connection, and posted once', async () => {
-    connector.script = [{ status: 503 }, { status: 429, retryAfterSeconds: 0 }, { drop: true }];
+  it('is retried after 503 and 429, and posted once', async () => {
+    connector.script = [{ status: 503 }, { status: 429, retryAfterSeconds: 0 }];
     const { activityId } = await messenger.post(personalRef('sian'), { text: 'Time to assess the impact' });
     expect(activityId).toMatch(/^activity-\d+$/);
-    expect(answers()).toEqual([503, 429, 'drop', 200]);
+    expect(answers()).toEqual([503, 429, 200]);
     expect(connector.calls.map((c) => c.body.text)).toEqual(['Time to assess the impact']);
   });
 
@@ -156,6 +163,18 @@ describe('a proactive send', () => {
     await expect(messenger.post(personalRef('sian'), { text: 'Reminder' })).rejects.toBeInstanceOf(DeliveryUnconfirmedError);
     expect(answers()).toEqual(['hang']);
     expect(connector.calls).toHaveLength(1);
+  });
+
+  it('is not resent when the connection is closed after it went out', async () => {
+    connector.script = [{ drop: true }];
+    await expect(messenger.post(personalRef('sian'), { text: 'Reminder' })).rejects.toBeInstanceOf(DeliveryUnconfirmedError);
+    expect(answers()).toEqual(['drop']);
+  });
+
+  it('retries an update (safe to repeat) when the connection is closed with no answer', async () => {
+    connector.script = [{ drop: true }];
+    await messenger.update(personalRef('sian'), 'activity-7', { text: 'Updated card' });
+    expect(answers()).toEqual(['drop', 200]);
   });
 
   it('retries an update (safe to repeat) when the answer never came', async () => {
@@ -188,6 +207,12 @@ describe('a proactive send', () => {
     const unconfirmed = await sender.post(personalRef('cluster-channel'), { text: 'FADE reminder 2' });
     expect(unconfirmed).toMatchObject({ ok: true, unconfirmed: true, attempts: 1 });
     expect(connector.calls).toHaveLength(1);
+
+    // ... nor one whose connection was closed after it went out.
+    connector.reset();
+    connector.script = [{ drop: true }];
+    expect(await sender.post(personalRef('cluster-channel'), { text: 'FADE reminder 3' })).toMatchObject({ ok: true, unconfirmed: true, attempts: 1 });
+    expect(answers()).toEqual(['drop']);
   });
 
   it('delivers an impact nudge once whatever the connector does', async () => {
@@ -213,5 +238,48 @@ describe('a proactive send', () => {
     expect(await runtime.dispatcher.deliverDue()).toMatchObject({ sent: 1, retry: 0 });
     expect(await runtime.dispatcher.deliverDue()).toMatchObject({ sent: 0, retry: 0 });
     expect(connector.calls).toHaveLength(1);
+
+    // The same when the connection was closed after the nudge went out: not handed back for a retry.
+    connector.reset();
+    await schedule(`${impactNudgeKey(planId)}:third`);
+    connector.script = [{ drop: true }];
+    expect(await runtime.dispatcher.deliverDue()).toMatchObject({ sent: 1, retry: 0 });
+    expect(await runtime.dispatcher.deliverDue()).toMatchObject({ sent: 0, retry: 0 });
+    expect(answers()).toEqual(['drop']);
+  });
+});
+
+describe('the HTTP client under the connector client, when a connection fails before any answer', () => {
+  const logged: string[] = [];
+  const log: Logger = { debug() {}, info: (msg) => void logged.push(msg), warn: (msg) => void logged.push(msg), error: (msg) => void logged.push(msg) };
+  const client = new ConnectorHttpClient(log, RETRY);
+  const request = (method: string, base: string, path: string): ConnectorRequest => ({
+    url: `${base}${path}`,
+    method,
+    headers: headersFrom([['content-type', 'application/json']]),
+    body: { type: 'message', text: 'Time to assess the impact' },
+  });
+  beforeEach(() => logged.splice(0));
+
+  it('does not send a new message again when the connection is closed after the connector read all of it', async () => {
+    connector.script = [{ drop: true }]; // reads the whole body, counts it, closes the socket unanswered
+    await expect(client.sendRequest(request('POST', serviceUrl, 'v3/conversations/a%3Asian/activities'))).rejects.toBeInstanceOf(DeliveryUnconfirmedError);
+    expect(connector.arrivals.map((a) => `${a.method} ${a.answer}`)).toEqual(['POST drop']);
+    expect(logged).toEqual(['Bot Connector send unconfirmed; not resent to avoid a duplicate']);
+  });
+
+  it('retries a new message when the connection was refused: nothing reached the service', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}/`;
+    const error = await client.sendRequest(request('POST', closed, 'v3/conversations/a%3Asian/activities')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChannelSendError);
+    expect((error as Error).message).toMatch(/ECONNREFUSED \(4 attempts\)$/);
+    expect(logged).toEqual([...Array.from({ length: 3 }, () => 'Bot Connector send retried'), 'Bot Connector send failed']);
+  });
+
+  it('retries an update when the connection is closed with no answer', async () => {
+    connector.script = [{ drop: true }];
+    const response = await client.sendRequest(request('PUT', serviceUrl, 'v3/conversations/a%3Asian/activities/activity-7'));
+    expect(response.status).toBe(200);
+    expect(connector.arrivals.map((a) => `${a.method} ${a.answer}`)).toEqual(['PUT drop', 'PUT 200']);
   });
 });

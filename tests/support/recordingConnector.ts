@@ -16,8 +16,9 @@ export interface ConnectorCall {
  * - `hang`: the activity is posted (recorded in `calls`) but the answer never comes, as
  *   when the service is slow or the network drops the reply;
  * - `answerAfterMs`: posted, and answered 200 that much later;
- * - `drop`: the connection is closed with no answer and nothing posted, as when a load
- *   balancer closes a kept-alive connection just as a request goes out on it;
+ * - `drop`: the whole request is read, then the connection is closed with no answer and
+ *   nothing posted, as when a load balancer closes a kept-alive connection just as a request
+ *   goes out on it (the bot cannot tell this from a reply lost after the message was posted);
  * - `hold`: nothing is posted and no answer comes until `dropHeld()` closes the connection,
  *   as when the service has not yet acted on a request when the sender dies;
  * - `ok`: answered normally (so a script can let some requests through before the others).
