@@ -37,6 +37,8 @@ const trusted = newKeyPair();
 const stranger = newKeyPair();
 
 const b64url = (data: Buffer | string) => Buffer.from(data).toString('base64url');
+/** A JSON Web Token, or the start of one: base64url of '{"', then a dot and more base64url. */
+const JWT = /eyJ[\w-]*\.[\w-]+/;
 
 function signToken(key: KeyPair, kid: string, claims: Record<string, unknown>): string {
   const head = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid }));
@@ -123,23 +125,26 @@ describe('Bot Framework tokens, with a bot id configured', () => {
   const metadata = new MetadataStub();
   let serviceUrl: string;
   let r: Running;
-  let consoleError: jest.SpyInstance;
+  let consoleSpies: jest.SpyInstance[];
 
   beforeAll(async () => {
+    // Spied before the adapter is made, so they stand where the real console does: what reaches them would be printed.
+    consoleSpies = (['log', 'info', 'warn', 'error'] as const).map((name) => jest.spyOn(console, name).mockImplementation(() => undefined));
     serviceUrl = await connector.start();
     const metadataUrl = await metadata.start();
     r = await start({ BOT_ID, BOT_PASSWORD: 'not-used-offline', BOT_OPENID_METADATA_URL: metadataUrl });
-    // botbuilder prints refused tokens to the console as well; keep the test output readable.
-    consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
   }, 60_000);
   afterAll(async () => {
-    consoleError.mockRestore();
+    for (const spy of consoleSpies) spy.mockRestore();
     r.server.close();
     await r.runtime.close();
     await metadata.stop();
     await connector.stop();
   });
-  beforeEach(() => warnings.splice(0));
+  beforeEach(() => {
+    warnings.splice(0);
+    for (const spy of consoleSpies) spy.mockClear();
+  });
 
   const post = (token: string | null) =>
     fetch(`${r.url}/api/messages`, {
@@ -158,6 +163,9 @@ describe('Bot Framework tokens, with a bot id configured', () => {
     expect(await peopleStored()).toBe(0);
     expect(connector.calls).toHaveLength(0);
     expect(refusalsLogged()).toEqual([{ msg: 'request refused: token not accepted', fields: expect.objectContaining({ reason: expect.stringMatching(reason), channelId: 'msteams', activityType: 'invoke' }) }]);
+    // botbuilder's own prints about the token (its stack, the key) go to our log, one line each, with no token.
+    for (const spy of consoleSpies) expect(spy.mock.calls).toEqual([]);
+    expect(JSON.stringify(warnings)).not.toMatch(JWT);
   }
 
   // Order matters only for the first test: it proves the stand-in key set is really used.
@@ -245,6 +253,30 @@ describe('the built bot as its own process, configured with a bot id from the en
     expect(res.status).toBe(200);
     expect(JSON.stringify(await res.json())).toContain('What I can do');
     expect(connector.calls).toHaveLength(0);
+  });
+
+  it('prints no token and nothing of botbuilder\'s own for refused tokens: only our log lines', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const refused = [
+      null,
+      signToken(stranger, TRUSTED_KID, channelClaims(serviceUrl)),
+      signToken(stranger, 'someone-elses-key', channelClaims(serviceUrl)),
+      signToken(trusted, TRUSTED_KID, channelClaims(serviceUrl, { iat: now - 7200, nbf: now - 7200, exp: now - 600 })),
+      signToken(trusted, TRUSTED_KID, channelClaims(serviceUrl, { nbf: now + 900 })),
+      signToken(trusted, TRUSTED_KID, channelClaims('https://smba.attacker.example/')),
+    ];
+    const refusals = () => bot.logTail(100_000).match(/request refused: token not accepted/g)?.length ?? 0;
+    const before = refusals();
+    // All at once, as botbuilder's output is routed per request.
+    const statuses = await Promise.all(refused.map(async (token) => (await post(token)).status));
+    expect(statuses).toEqual(refused.map(() => 401));
+    expect(refusals()).toBe(before + refused.length); // our own line for each is still there
+
+    const output = bot.logTail(100_000);
+    expect(output).not.toMatch(JWT);
+    // Every line is one of our JSON log lines, or Node's own warning about a deprecated API a dependency uses.
+    const notOurs = output.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('{"') && !/^\(node:\d+\) |^\(Use `node --trace-/.test(line));
+    expect(notOurs).toEqual([]);
   });
 });
 
