@@ -3,16 +3,8 @@ const AC = require('adaptivecards/dist/adaptivecards.js');
 import { templateFiles, type CardJson } from '../../src/cards/render';
 import { ALL_VERBS } from '../../src/cards/verbs';
 import { PLAN_FIELDS } from '../../src/domain/plan';
-import { LOCALES, type Locale } from '../../src/i18n';
-import { coreSamples } from './samples/core';
-import { fadeSamples } from './samples/fade';
-import { matchingSamples } from './samples/matching';
-import { privacySamples } from './samples/privacy';
-
-/** Every card the bot can draw, keyed "<template>:<variant>". */
-function allCards(locale: Locale): Record<string, CardJson> {
-  return { ...coreSamples(locale), ...matchingSamples(locale), ...fadeSamples(locale), ...privacySamples(locale) };
-}
+import { LOCALES } from '../../src/i18n';
+import { allCards } from './samples';
 
 function walk(node: unknown, visit: (obj: Record<string, unknown>) => void): void {
   if (Array.isArray(node)) return node.forEach((n) => walk(n, visit));

@@ -1,0 +1,11 @@
+import type { CardJson } from '../../../src/cards/render';
+import type { Locale } from '../../../src/i18n';
+import { coreSamples } from './core';
+import { fadeSamples } from './fade';
+import { matchingSamples } from './matching';
+import { privacySamples } from './privacy';
+
+/** Every card the bot can draw, keyed "<template>:<variant>". */
+export function allCards(locale: Locale): Record<string, CardJson> {
+  return { ...coreSamples(locale), ...matchingSamples(locale), ...fadeSamples(locale), ...privacySamples(locale) };
+}
