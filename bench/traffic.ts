@@ -18,6 +18,8 @@ export const SCHOOLS = [6784051, 6782325, 6782205, 6782203, 6784075];
 export interface Sample {
   kind: string;
   ms: number;
+  /** When the turn was sent (process.hrtime, ms), for a timeline. */
+  sentAt?: number;
 }
 
 export interface Connector {
@@ -110,13 +112,13 @@ export function activity(user: number, serviceUrl: string, partial: Record<strin
   };
 }
 
-export async function post(port: number, body: unknown): Promise<{ ms: number; json: unknown }> {
+export async function post(port: number, body: unknown): Promise<{ ms: number; sentAt: number; json: unknown }> {
   const started = process.hrtime.bigint();
   const res = await fetch(`http://127.0.0.1:${port}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const text = await res.text();
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (res.status >= 300) throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
-  return { ms, json: text ? JSON.parse(text) : null };
+  return { ms, sentAt: Number(started) / 1e6, json: text ? JSON.parse(text) : null };
 }
 
 export const invoke = (verb: string, data: Record<string, unknown>) => ({
@@ -153,7 +155,7 @@ export async function headteacher(options: HeadteacherOptions, samples: Sample[]
   const send = async (kind: string, partial: Record<string, unknown>) => {
     await think();
     const r = await post(port, activity(user, serviceUrl, partial));
-    const sample = { kind, ms: r.ms };
+    const sample = { kind, ms: r.ms, sentAt: r.sentAt };
     samples.push(sample);
     options.onTurn?.(sample);
     return r.json as { value?: unknown } | null;

@@ -8,7 +8,7 @@
  *   DATABASE_URL=postgres://… npm run bench:turns   # and PostgreSQL
  *   BENCH_BY_KIND=1 npm run bench:turns      # also p50/p99 for each kind of turn
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -32,6 +32,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Pause between one person's turns (jittered 0.5–1.5×): people read a card before they answer it. */
 const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 250);
 const BY_KIND = process.env.BENCH_BY_KIND === '1';
+/** A folder to write every turn's send time, kind and latency to (one CSV per target and load), to see when slow turns happen. */
+const TIMELINE_DIR = process.env.BENCH_TIMELINE_DIR;
 /** Extra node flags for our server and for the echo bot, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const ECHO_NODE_ARGS = (process.env.BENCH_ECHO_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -47,16 +49,24 @@ async function run(label: string, port: number, users: number, serviceUrl: strin
   const samples: Sample[] = [];
   const cpuBefore = cpuMs(pid);
   const mainBefore = cpuMs(pid, 'main');
+  const driverBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   // Users start together and each goes through its turns one at a time, like people do.
   await Promise.all(
     Array.from({ length: users }, (_, i) => headteacher({ port, user: i + users * 1000, serviceUrl, rounds: ROUNDS, thinkMs: THINK_MS }, samples)),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (TIMELINE_DIR) {
+    const zero = Number(started) / 1e6;
+    const lines = samples.map((s) => `${((s.sentAt ?? zero) - zero).toFixed(1)},${s.kind},${s.ms.toFixed(2)}`);
+    writeFileSync(join(TIMELINE_DIR, `${label.replace(/\W+/g, '-')}-${users}.csv`), `sent_ms,turn,latency_ms\n${lines.join('\n')}\n`);
+  }
   const cpuPerTurn = (cpuMs(pid) - cpuBefore) / samples.length;
   const mainPerTurn = (cpuMs(pid, 'main') - mainBefore) / samples.length;
+  const driver = process.cpuUsage(driverBefore);
+  const driverPerTurn = (driver.user + driver.system) / 1000 / samples.length;
   const kinds = [...new Set(samples.map((s) => s.kind))].map((kind) => ({ kind, ...summarise(samples.filter((s) => s.kind === kind)) }));
-  return { label, users, ...summarise(samples), perSecond: samples.length / seconds, cpuPerTurn, mainPerTurn, kinds };
+  return { label, users, ...summarise(samples), perSecond: samples.length / seconds, cpuPerTurn, mainPerTurn, driverPerTurn, kinds };
 }
 
 async function main() {
@@ -94,10 +104,10 @@ async function main() {
   console.log(`started ${before}`);
   console.log(`ended   ${machineLine()}`);
   console.log(`think time ${THINK_MS} ms (jittered 0.5–1.5×), ${ROUNDS} plans per user, ${turnsPerHeadteacher(ROUNDS)} turns per user`);
-  console.log('| target | users | turns | p50 ms | p99 ms | max ms | turns/s | server CPU ms/turn (main thread) |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| target | users | turns | p50 ms | p99 ms | max ms | turns/s | server CPU ms/turn (main thread) | load generator CPU ms/turn |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
-    console.log(`| ${r.label} | ${r.users} | ${r.turns} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.perSecond)} | ${r.cpuPerTurn.toFixed(2)} (${r.mainPerTurn.toFixed(2)}) |`);
+    console.log(`| ${r.label} | ${r.users} | ${r.turns} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.perSecond)} | ${r.cpuPerTurn.toFixed(2)} (${r.mainPerTurn.toFixed(2)}) | ${r.driverPerTurn.toFixed(2)} |`);
   }
   if (BY_KIND) {
     console.log('\n| target | users | turn | turns | p50 ms | p99 ms | max ms |');

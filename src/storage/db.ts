@@ -8,6 +8,11 @@ export interface Sql {
 
 export interface Database extends Sql {
   readonly kind: 'pglite' | 'postgres';
+  /**
+   * True when no other process can change the data: the embedded database (its files are locked to
+   * one process) or one in memory. Only then may rows be cached in this process (see hotRowsOf).
+   */
+  readonly exclusive: boolean;
   /** Runs several statements with no parameters (migrations). */
   exec(text: string): Promise<void>;
   /** Runs one or more statements without parameters and returns the last one's rows; rolls back on failure. */

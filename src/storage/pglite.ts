@@ -35,6 +35,7 @@ export function wrapPglite(pg: PGliteInterface): Database {
 
   return {
     kind: 'pglite',
+    exclusive: true,
     ...asSql(pg),
     async exec(text: string) {
       await pg.exec(text);

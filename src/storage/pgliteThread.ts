@@ -167,13 +167,37 @@ function workerMain(): void {
   );
 }
 
-/** A first-in, first-out lock: a transaction holds the one session until it commits or rolls back. */
-class SessionLock {
-  private tail: Promise<void> = Promise.resolve();
+/**
+ * Who may use the one database session. Single statements are sent at once, without waiting for
+ * the ones before them to be answered: the thread runs them one at a time in the order they were
+ * sent, so they are pipelined rather than each waiting for the main thread to notice the last
+ * answer (which, with the main thread busy, left the database thread idle and made statements
+ * queue behind each other's round trips). A transaction holds the session from BEGIN to COMMIT:
+ * transactions run one after another, and a single statement sent while one is open waits for
+ * it to end, so nothing interleaves with it.
+ */
+class Session {
+  private transactions: Promise<void> = Promise.resolve();
+  /** Settles when the open transaction ends; undefined when none is open. */
+  private openTransaction: Promise<void> | undefined;
 
-  run<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(work);
-    this.tail = result.then(
+  single<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.openTransaction) return work();
+    return this.openTransaction.then(() => this.single(work));
+  }
+
+  transaction<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.transactions.then(async () => {
+      let ended!: () => void;
+      this.openTransaction = new Promise<void>((resolve) => (ended = resolve));
+      try {
+        return await work();
+      } finally {
+        this.openTransaction = undefined;
+        ended();
+      }
+    });
+    this.transactions = result.then(
       () => undefined,
       () => undefined,
     );
@@ -227,20 +251,21 @@ async function startThread(dataDir: string, release: () => void): Promise<Databa
     });
   };
 
-  const lock = new SessionLock();
+  const session = new Session();
   const inTransaction: Sql = {
     query: <T>(text: string, params?: readonly unknown[]) => call('query', text, params, true) as Promise<T[]>,
   };
 
   return {
     kind: 'pglite',
-    query: <T>(text: string, params?: readonly unknown[]) => lock.run(() => call('query', text, params) as Promise<T[]>),
+    exclusive: true,
+    query: <T>(text: string, params?: readonly unknown[]) => session.single(() => call('query', text, params) as Promise<T[]>),
     async exec(text: string) {
-      await lock.run(() => call('exec', text));
+      await session.single(() => call('exec', text));
     },
-    simpleQuery: (text: string) => lock.run(() => call('simpleQuery', text) as Promise<Record<string, unknown>[]>),
+    simpleQuery: (text: string) => session.single(() => call('simpleQuery', text) as Promise<Record<string, unknown>[]>),
     transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-      return lock.run(async () => {
+      return session.transaction(async () => {
         await call('exec', 'begin');
         try {
           const result = await fn(inTransaction);
@@ -254,7 +279,7 @@ async function startThread(dataDir: string, release: () => void): Promise<Databa
     },
     async ping() {
       try {
-        await lock.run(() => call('query', 'select 1'));
+        await session.single(() => call('query', 'select 1'));
         return true;
       } catch {
         return false;
@@ -262,7 +287,7 @@ async function startThread(dataDir: string, release: () => void): Promise<Databa
     },
     async close() {
       if (gone) return release();
-      await lock.run(() => call('close')).catch(() => undefined);
+      await session.transaction(() => call('close')).catch(() => undefined);
       worker.ref(); // until it has exited
       await worker.terminate();
       release();

@@ -62,6 +62,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
 
   return {
     kind: 'postgres',
+    exclusive: false,
     ...onClient(pool),
     async exec(text: string) {
       try {

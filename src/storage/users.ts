@@ -1,5 +1,6 @@
 import type { Locale } from '../i18n';
 import type { Sql } from './db';
+import { ABSENT, hotRowsOf, userCacheKey, type WriteThroughCache } from './hotRows';
 
 export type SchoolRole = 'headteacher' | 'deputy' | 'seniorLeader' | 'other';
 export const SCHOOL_ROLES: readonly SchoolRole[] = ['headteacher', 'deputy', 'seniorLeader', 'other'];
@@ -59,12 +60,29 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return aKeys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
+/** A cached record is shared by every turn that reads it: frozen, so none can change it for the others. */
+export function frozenUser(user: UserRecord): UserRecord {
+  if (user.personalConversation) Object.freeze(user.personalConversation);
+  return Object.freeze(user);
+}
+
 export class SqlUserRepository implements UserRepository {
-  constructor(private readonly sql: Sql) {}
+  /** On the embedded database only (see hotRowsOf): the rows every turn reads, kept in this process. */
+  private readonly cache: WriteThroughCache<UserRecord> | undefined;
+
+  constructor(private readonly sql: Sql) {
+    this.cache = hotRowsOf(sql)?.users;
+  }
 
   async get(tenantId: string, userId: string): Promise<UserRecord | null> {
+    const key = userCacheKey(tenantId, userId);
+    const cached = this.cache?.lookup(key);
+    if (cached !== undefined) return cached === ABSENT ? null : cached;
+    const startedAt = this.cache?.readStarted() ?? 0;
     const rows = await this.sql.query<UserRow>(`select ${USER_COLUMNS} from users where tenant_id = $1 and user_id = $2`, [tenantId, userId]);
-    return rows[0] ? toUser(rows[0]) : null;
+    const user = rows[0] ? frozenUser(toUser(rows[0])) : null;
+    this.cache?.filled(key, user ?? ABSENT, startedAt);
+    return user;
   }
 
   async touch(
@@ -78,7 +96,9 @@ export class SqlUserRepository implements UserRepository {
     if (existing && existing.displayName === user.displayName && sameJson(existing.personalConversation, conversation)) {
       return existing;
     }
-    const rows = await this.sql.query<UserRow>(
+    const [row] = await this.write<UserRow>(
+      user.tenantId,
+      user.userId,
       `insert into users (tenant_id, user_id, display_name, personal_conversation)
        values ($1, $2, $3, $4)
        on conflict (tenant_id, user_id) do update
@@ -88,19 +108,37 @@ export class SqlUserRepository implements UserRepository {
        returning ${USER_COLUMNS}`,
       [user.tenantId, user.userId, user.displayName, conversation === null ? null : JSON.stringify(conversation)],
     );
-    return toUser(rows[0]);
+    return frozenUser(toUser(row));
   }
 
   async setLocale(tenantId: string, userId: string, locale: Locale): Promise<void> {
-    await this.sql.query('update users set locale = $3, updated_at = now() where tenant_id = $1 and user_id = $2', [tenantId, userId, locale]);
+    await this.write(tenantId, userId, `update users set locale = $3, updated_at = now() where tenant_id = $1 and user_id = $2 returning ${USER_COLUMNS}`, [
+      tenantId,
+      userId,
+      locale,
+    ]);
   }
 
   async setSchool(tenantId: string, userId: string, schoolId: number, role: SchoolRole): Promise<void> {
-    await this.sql.query('update users set school_id = $3, school_role = $4, updated_at = now() where tenant_id = $1 and user_id = $2', [
+    await this.write(
       tenantId,
       userId,
-      schoolId,
-      role,
-    ]);
+      `update users set school_id = $3, school_role = $4, updated_at = now() where tenant_id = $1 and user_id = $2 returning ${USER_COLUMNS}`,
+      [tenantId, userId, schoolId, role],
+    );
+  }
+
+  /** One statement that changes one user's row and returns it as it now is; the cache then holds that. */
+  private async write<T extends UserRow>(tenantId: string, userId: string, text: string, params: unknown[]): Promise<T[]> {
+    const key = userCacheKey(tenantId, userId);
+    const startedAt = this.cache?.writeStarted(key) ?? 0;
+    try {
+      const rows = await this.sql.query<T>(text, params);
+      this.cache?.written(key, rows[0] ? frozenUser(toUser(rows[0])) : ABSENT, startedAt);
+      return rows;
+    } catch (err) {
+      this.cache?.writeFailed(key, startedAt);
+      throw err;
+    }
   }
 }

@@ -5,6 +5,7 @@ import { createRuntime } from '../../src/compose';
 import { loadConfig } from '../../src/config';
 import { silentLogger } from '../../src/log';
 import { SqlStateStore } from '../../src/storage/botState';
+import { hotRowsOf } from '../../src/storage/hotRows';
 import { DELETED_PERSON_ID } from '../../src/storage/personalData';
 import { DatabaseStorage } from '../../src/teams/storage';
 import { alice, bethan, cardText, createHarness, findAction, mallory, type Harness } from '../support/harness';
@@ -315,7 +316,9 @@ describe('turn state in the database', () => {
     expect(cardText((await h.say(bethan, 'parhau')).cards[0])).toContain('Fy nghynlluniau');
   });
 
-  it('reads the user with the state on every turn, so a change made by another instance shows at once', async () => {
+  it('on a database instances share, reads the user with the state on every turn, so a change made by another instance shows at once', async () => {
+    await h.close();
+    h = await createHarness({ sharedDatabase: true });
     expect(cardText((await h.say(alice, 'help')).cards[0])).toContain('What I can do');
     // Another instance on the same database records Alice's choice of Welsh between her turns.
     await h.runtime.db.query("update users set locale = 'cy' where user_id = $1", [alice.id]);
@@ -323,6 +326,21 @@ describe('turn state in the database', () => {
     // The user's row is only ever read alongside the state, never stored with it.
     const keys = (await h.runtime.db.query<{ key: string }>('select key from bot_state')).map((r) => r.key);
     expect(keys.filter((k) => !k.startsWith('msteams/'))).toEqual([]);
+  });
+
+  it('on the embedded database, a known user\'s turn reads nothing, and a change made through either runtime on it shows at once', async () => {
+    const hot = hotRowsOf(h.runtime.db)!;
+    expect(hot).toBeDefined();
+    expect(cardText((await h.say(alice, 'help')).cards[0])).toContain('What I can do');
+    const missesBefore = hot.users.misses + hot.state.misses;
+    expect(cardText((await h.say(alice, 'help')).cards[0])).toContain('What I can do');
+    expect(hot.users.misses + hot.state.misses).toBe(missesBefore);
+
+    // A second runtime on the same embedded database (as in a test; a second process is refused by the lock) changes her language.
+    const other = await createRuntime({ config: loadConfig({ DEMO_DATA: 'false' }), clock: h.clock, messenger: h.messenger, database: h.runtime.db, log: silentLogger, seedDirectory: false });
+    await other.users.setLocale(alice.tenantId, alice.id, 'cy');
+    expect(cardText((await h.say(alice, 'help')).cards[0])).toContain('Beth alla i ei wneud');
+    expect(hot.users.misses + hot.state.misses).toBe(missesBefore);
   });
 
   it('treats a state key that only looks like the user key as an ordinary document', async () => {
@@ -341,6 +359,8 @@ describe('turn state in the database', () => {
 
 describe('two instances on one database', () => {
   it('never saves over, or shows, a change the other instance made since this one last saw the plan', async () => {
+    await h.close();
+    h = await createHarness({ sharedDatabase: true });
     const focus = await registeredWithNewPlan();
     const planId = planIdOf(focus);
     const saved = await h.press(alice, focus, 'Save and continue', { text: 'Governors and finance' }); // this instance now knows the plan at version 2
@@ -360,6 +380,8 @@ describe('two instances on one database', () => {
   });
 
   it('refuses a save on a plan that changed hands since this instance last saw it', async () => {
+    await h.close();
+    h = await createHarness({ sharedDatabase: true });
     const focus = await registeredWithNewPlan();
     const planId = planIdOf(focus);
     const saved = await h.press(alice, focus, 'Save and continue', { text: 'Governors and finance' }); // known here at version 2

@@ -69,21 +69,62 @@ it('rolls a failed transaction back whole and keeps other queries out of an open
   // A query sent while a transaction is open waits for it instead of running inside it.
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
+  let opened!: () => void;
+  const open = new Promise<void>((r) => (opened = r));
   const order: string[] = [];
   const transaction = db.transaction(async (tx) => {
     await tx.query('insert into notes (id, body) values (3, $1)', ['{}']);
+    opened();
     await held;
     order.push('transaction done');
     throw new Error('changed my mind');
   });
+  await open;
   const outside = db.query<{ n: number }>('select count(*)::int as n from notes where id = 3').then((rows) => {
     order.push('outside query');
     return rows[0].n;
   });
+  await new Promise((r) => setImmediate(r));
   release();
   await expect(transaction).rejects.toThrow('changed my mind');
   expect(await outside).toBe(0);
   expect(order).toEqual(['transaction done', 'outside query']);
+});
+
+it('sends single statements without waiting for the ones before, and answers each in the order sent', async () => {
+  // Pipelined: 40 statements in flight at once, one of them failing, each gets its own answer.
+  const answers = await Promise.all(
+    Array.from({ length: 40 }, (_, i) =>
+      i === 17 ? db.query('select nonsense').then(() => 'answered', (err: Error) => `failed: ${err.message}`) : db.query<{ n: number }>('select $1::int as n', [i]).then((rows) => rows[0].n),
+    ),
+  );
+  expect(answers[17]).toMatch(/^failed: .*nonsense/);
+  expect(answers.filter((_, i) => i !== 17)).toEqual(Array.from({ length: 40 }, (_, i) => i).filter((i) => i !== 17));
+
+  // Not held back until the main thread has taken the previous answer: with the main thread busy for 300 ms
+  // straight after sending two statements, the database thread runs both meanwhile.
+  await db.exec('create table stamps (n integer primary key, at timestamptz not null)');
+  const first = db.query('insert into stamps values (1, clock_timestamp())');
+  const second = db.query('insert into stamps values (2, clock_timestamp())');
+  for (let i = 0; i < 5; i++) await Promise.resolve(); // let anything queued behind a promise be sent
+  const busyUntil = Date.now() + 300;
+  while (Date.now() < busyUntil); // the main thread handling other requests
+  await Promise.all([first, second]);
+  const [gap] = await db.query<{ ms: number }>("select extract(epoch from max(at) - min(at)) * 1000 as ms from stamps");
+  expect(Number(gap.ms)).toBeLessThan(150);
+
+  // In the order sent: an update sent before a read is seen by it, without the caller waiting in between.
+  const write = db.query('insert into notes (id, body) values (50, $1)', ['{"v":1}']);
+  const read = db.query<{ v: number }>("select (body->>'v')::int as v from notes where id = 50");
+  await write;
+  expect(await read).toEqual([{ v: 1 }]);
+
+  // A statement sent before a transaction began runs before it, not inside it.
+  const before = db.query<{ n: number }>('select count(*)::int as n from notes where id = 60');
+  const tx = db.transaction((t) => t.query('insert into notes (id, body) values (60, $1)', ['{}']));
+  expect(await before).toEqual([{ n: 0 }]);
+  await tx;
+  expect(await db.query('select id from notes where id = 60')).toEqual([{ id: 60 }]);
 });
 
 it('runs several statements at once and recovers from a failed block', async () => {

@@ -100,9 +100,18 @@ export function cardText(card: CardJson | undefined): string {
   return parts.join('\n');
 }
 
-export async function createHarness(options: { env?: Record<string, string>; log?: Logger; seed?: (db: Database) => Promise<void> } = {}): Promise<Harness> {
+export async function createHarness(
+  options: {
+    env?: Record<string, string>;
+    log?: Logger;
+    seed?: (db: Database) => Promise<void>;
+    /** The database as several instances share PostgreSQL: not exclusive to this process, so nothing is cached. */
+    sharedDatabase?: boolean;
+  } = {},
+): Promise<Harness> {
   const seed = options.seed ?? seedSmallDirectory;
-  const db = await clonedPglite(seed);
+  const cloned = await clonedPglite(seed);
+  const db: Database = options.sharedDatabase ? { ...cloned, exclusive: false } : cloned;
   const clock = new ManualClock('2026-09-07T09:00:00Z');
   const messenger = new RecordingMessenger();
   const config = loadConfig({ DEMO_DATA: 'false', DEFAULT_LOCALE: 'en', ...options.env });

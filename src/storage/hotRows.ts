@@ -1,0 +1,138 @@
+import type { Database, Sql } from './db';
+import type { UserRecord } from './users';
+
+/** A cache entry that records a row known not to exist, so a first-time user is not read again every turn. */
+export const ABSENT: unique symbol = Symbol('absent');
+export type Known<V> = V | typeof ABSENT;
+
+/**
+ * A bounded, write-through cache of rows one process alone can change.
+ *
+ * Reads fill it, writes go to the database first and then here. It is only coherent when this
+ * process makes every change to the rows it holds, so it is used only on a database marked
+ * `exclusive` (the embedded one: a lock file keeps every other process out of its files); with
+ * PostgreSQL several instances may write, and nothing is cached.
+ *
+ * Races within the process: a write forgets the entry before its statement is sent, so a read
+ * that starts meanwhile goes to the database. The embedded database runs statements one at a
+ * time in the order they were sent, so that read sees the write. A read's result is kept only
+ * if no write (to any key) began and no clear happened since the read began, and a write's
+ * result only if it is still the newest write to that key. A clear (after a bulk change such as
+ * deleting a person) drops everything and disowns writes still in flight.
+ */
+export class WriteThroughCache<V> {
+  private readonly entries = new Map<string, Known<V>>();
+  /** Writes still in flight: key → the epoch the newest one started at. */
+  private readonly writing = new Map<string, number>();
+  private epoch = 0;
+  hits = 0;
+  misses = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  /** The cached value, ABSENT for a row known not to exist, or undefined when unknown. */
+  lookup(key: string): Known<V> | undefined {
+    const found = this.entries.get(key);
+    if (found === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    // Most recently used goes last, so the oldest is first to go when full.
+    this.entries.delete(key);
+    this.entries.set(key, found);
+    return found;
+  }
+
+  /** Call before reading from the database; pass the result to `filled`. */
+  readStarted(): number {
+    return this.epoch;
+  }
+
+  filled(key: string, value: Known<V>, readStartedAt: number): void {
+    if (readStartedAt === this.epoch && !this.writing.has(key)) this.remember(key, value);
+  }
+
+  /** Call before writing to the database; pass the result to `written` or `writeFailed`. */
+  writeStarted(key: string): number {
+    const at = ++this.epoch;
+    this.writing.set(key, at);
+    this.entries.delete(key);
+    return at;
+  }
+
+  /** What the database now holds for the key (the written row, or ABSENT after a delete). */
+  written(key: string, value: Known<V>, writeStartedAt: number): void {
+    if (this.writing.get(key) !== writeStartedAt) return;
+    this.writing.delete(key);
+    this.remember(key, value);
+  }
+
+  /** The write failed or its outcome is unknown: the next read goes to the database. */
+  writeFailed(key: string, writeStartedAt: number): void {
+    if (this.writing.get(key) === writeStartedAt) this.writing.delete(key);
+  }
+
+  clear(): void {
+    this.epoch++;
+    this.entries.clear();
+    this.writing.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private remember(key: string, value: Known<V>): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+  }
+}
+
+/** A teams-ai state document as stored: its content and its version. */
+export interface CachedState {
+  doc: Record<string, unknown>;
+  etag: string;
+}
+
+/** The rows every turn reads: the acting user's, and teams-ai's state documents. */
+export interface HotRows {
+  users: WriteThroughCache<UserRecord>;
+  state: WriteThroughCache<CachedState>;
+  /** After a change made outside the repositories (deleting a person, purging old state, a test's own SQL). */
+  clear(): void;
+}
+
+/** Enough for every headteacher, adviser and admin of a large consortium; a user row with its chat reference is about 1 KB. */
+export const HOT_USERS = 5_000;
+/** Each user has a personal-chat conversation document at most, plus cluster channels' and group chats'. */
+export const HOT_STATE_DOCUMENTS = 10_000;
+
+const byDatabase = new WeakMap<object, HotRows>();
+
+/**
+ * The hot-row cache of a database no other process can change (the embedded one), shared by every
+ * repository opened on it, so two runtimes on one such database in a test still see one cache;
+ * undefined for PostgreSQL, which other instances may change, and for a transaction handle.
+ */
+export function hotRowsOf(sql: Sql): HotRows | undefined {
+  if ((sql as Partial<Database>).exclusive !== true) return undefined;
+  let rows = byDatabase.get(sql);
+  if (!rows) {
+    const users = new WriteThroughCache<UserRecord>(HOT_USERS);
+    const state = new WriteThroughCache<CachedState>(HOT_STATE_DOCUMENTS);
+    rows = {
+      users,
+      state,
+      clear() {
+        users.clear();
+        state.clear();
+      },
+    };
+    byDatabase.set(sql, rows);
+  }
+  return rows;
+}
+
+export const userCacheKey = (tenantId: string, userId: string): string => `${tenantId}\u0000${userId}`;

@@ -1,0 +1,220 @@
+/**
+ * The embedded database's write-through cache of user rows and turn state: the rules that keep it
+ * right when reads and writes overlap, and the repositories that use it, against a real database.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqlStateStore } from '../../src/storage/botState';
+import type { Database, Sql } from '../../src/storage/db';
+import { ABSENT, hotRowsOf, WriteThroughCache } from '../../src/storage/hotRows';
+import { migrate } from '../../src/storage/migrate';
+import { SqlPersonalDataStore } from '../../src/storage/personalData';
+import { openPgliteThread } from '../../src/storage/pgliteThread';
+import { SqlUserRepository } from '../../src/storage/users';
+import { databasesUnderTest } from '../support/databases';
+import { seedSmallDirectory } from '../support/harness';
+
+jest.setTimeout(120_000);
+
+describe('WriteThroughCache', () => {
+  it('keeps what a read found, and remembers a row that does not exist', () => {
+    const cache = new WriteThroughCache<string>(10);
+    expect(cache.lookup('a')).toBeUndefined();
+    cache.filled('a', 'one', cache.readStarted());
+    cache.filled('b', ABSENT, cache.readStarted());
+    expect(cache.lookup('a')).toBe('one');
+    expect(cache.lookup('b')).toBe(ABSENT);
+  });
+
+  it('drops a read that overlapped a write, so an older row never replaces a newer one', () => {
+    const cache = new WriteThroughCache<string>(10);
+    const read = cache.readStarted();
+    const write = cache.writeStarted('a');
+    cache.written('a', 'new', write);
+    cache.filled('a', 'old', read); // the read was answered before the write
+    expect(cache.lookup('a')).toBe('new');
+
+    // A read answered while a write is still in flight is not kept either.
+    const write2 = cache.writeStarted('a');
+    cache.filled('a', 'old', cache.readStarted());
+    expect(cache.lookup('a')).toBeUndefined();
+    cache.written('a', 'newer', write2);
+    expect(cache.lookup('a')).toBe('newer');
+  });
+
+  it('keeps only the newest of two overlapping writes, and forgets a key whose write failed', () => {
+    const cache = new WriteThroughCache<string>(10);
+    const first = cache.writeStarted('a');
+    const second = cache.writeStarted('a');
+    cache.written('a', 'second', second);
+    cache.written('a', 'first', first);
+    expect(cache.lookup('a')).toBe('second');
+
+    const failed = cache.writeStarted('a');
+    cache.writeFailed('a', failed);
+    expect(cache.lookup('a')).toBeUndefined();
+  });
+
+  it('after a clear, keeps nothing from reads or writes that began before it', () => {
+    const cache = new WriteThroughCache<string>(10);
+    cache.filled('a', 'one', cache.readStarted());
+    const read = cache.readStarted();
+    const write = cache.writeStarted('b');
+    cache.clear();
+    cache.filled('c', 'stale', read);
+    cache.written('b', 'stale', write);
+    expect([cache.lookup('a'), cache.lookup('b'), cache.lookup('c')]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('holds at most its capacity, letting the least recently used go', () => {
+    const cache = new WriteThroughCache<string>(2);
+    cache.filled('a', 'A', cache.readStarted());
+    cache.filled('b', 'B', cache.readStarted());
+    cache.lookup('a');
+    cache.filled('c', 'C', cache.readStarted());
+    expect(cache.size).toBe(2);
+    expect([cache.lookup('a'), cache.lookup('b'), cache.lookup('c')]).toEqual(['A', undefined, 'C']);
+  });
+});
+
+/** Counts the statements sent, keeping the database's other properties (so its own cache). */
+function counting(db: Database): Database & { statements: number } {
+  const counted = {
+    ...db,
+    statements: 0,
+    query<T>(text: string, params?: readonly unknown[]) {
+      counted.statements++;
+      return db.query<T>(text, params);
+    },
+  };
+  return counted;
+}
+
+describe.each(databasesUnderTest())('user rows and turn state on $name', ({ name, open }) => {
+  let db: Database;
+  beforeEach(async () => {
+    db = await open();
+  });
+  afterEach(async () => {
+    await db.close();
+  });
+
+  it(name === 'pglite' ? 'answers a known user and their state from memory' : 'reads every time (other instances may have written)', async () => {
+    const sql = counting(db);
+    const users = new SqlUserRepository(sql);
+    const store = new SqlStateStore(sql);
+    await users.touch({ tenantId: 't', userId: 'u', displayName: 'Ann' });
+    await store.write({ 'conv/1': { lastPlanId: 'p1' } });
+    await store.readWithUser(['conv/1', 'user/1'], { tenantId: 't', userId: 'u' }); // 'user/1' has never been seen
+    const before = sql.statements;
+    for (let i = 0; i < 3; i++) {
+      const { items, user } = await store.readWithUser(['conv/1', 'user/1'], { tenantId: 't', userId: 'u' });
+      expect(items).toEqual({ 'conv/1': { lastPlanId: 'p1', eTag: expect.any(String) } });
+      expect(user).toMatchObject({ userId: 'u', displayName: 'Ann' });
+      expect(await users.get('t', 'u')).toMatchObject({ displayName: 'Ann' });
+    }
+    expect(sql.statements - before).toBe(name === 'pglite' ? 0 : 6);
+    expect(hotRowsOf(sql) !== undefined).toBe(name === 'pglite');
+  });
+
+  it('shows every change made through the repositories at once, whichever repository made it', async () => {
+    const users = new SqlUserRepository(db);
+    const store = new SqlStateStore(db);
+    const otherUsers = new SqlUserRepository(db);
+    const otherStore = new SqlStateStore(db);
+    const me = { tenantId: 't', userId: 'u' };
+    expect((await store.readWithUser(['conv/1'], me)).user).toBeNull(); // known absent now
+    await users.touch({ ...me, displayName: 'Ann' });
+    await otherUsers.setLocale('t', 'u', 'cy');
+    await seedSmallDirectory(db);
+    await otherUsers.setSchool('t', 'u', 6784001, 'headteacher');
+    expect((await store.readWithUser(['conv/1'], me)).user).toMatchObject({ displayName: 'Ann', locale: 'cy', schoolId: 6784001, schoolRole: 'headteacher' });
+
+    await otherStore.write({ 'conv/1': { lastPlanId: 'p1' } });
+    const read = (await store.readWithUser(['conv/1'], me)).items['conv/1'];
+    expect(read).toMatchObject({ lastPlanId: 'p1' });
+    // A turn changes the state it was given; the next turn still gets what was stored.
+    (read as { lastPlanId: string }).lastPlanId = 'changed in memory only';
+    expect((await store.read(['conv/1']))['conv/1']).toMatchObject({ lastPlanId: 'p1' });
+
+    // Saved with the version it was read at, then the old version is refused, and the next read is fresh.
+    await store.write({ 'conv/1': { ...read, lastPlanId: 'p2' } });
+    await expect(otherStore.write({ 'conv/1': { ...read, lastPlanId: 'p3' } })).rejects.toThrow(/stale/);
+    expect((await otherStore.read(['conv/1']))['conv/1']).toMatchObject({ lastPlanId: 'p2' });
+    await otherStore.delete(['conv/1']);
+    expect(await store.read(['conv/1'])).toEqual({});
+    // The user row handed out cannot be changed by whoever holds it.
+    const user = await users.get('t', 'u');
+    expect(() => Object.assign(user!, { locale: 'en' })).toThrow();
+  });
+
+  it('forgets what deleting a person, forgetting a chat or purging old state removed', async () => {
+    const users = new SqlUserRepository(db);
+    const store = new SqlStateStore(db);
+    const personalData = new SqlPersonalDataStore(db);
+    const chat = { conversation: { id: 'a:ann-chat' }, user: { id: '29:ann' } };
+    await users.touch({ tenantId: 't', userId: 'ann', displayName: 'Ann', personalConversation: chat });
+    const key = 'msteams/bot/conversations/a:ann-chat';
+    await store.write({ [key]: { lastPlanId: 'p1' } });
+    expect(await store.read([key])).not.toEqual({});
+
+    await personalData.forgetPersonalChat('t', 'ann', 'a:ann-chat');
+    expect(await store.read([key])).toEqual({});
+    expect((await users.get('t', 'ann'))?.personalConversation).toBeNull();
+
+    await store.write({ [key]: { lastPlanId: 'p2' } });
+    await db.query("update bot_state set updated_at = now() - interval '400 days'");
+    expect(await personalData.purgeTurnState(180)).toBe(1);
+    expect(await store.read([key])).toEqual({});
+
+    await db.transaction((tx) => personalData.deletePerson('t', 'ann', tx));
+    expect(await users.get('t', 'ann')).toBeNull();
+  });
+});
+
+describe('on the embedded database on its own thread (as the server runs it)', () => {
+  let scratch: string;
+  let db: Database;
+  beforeAll(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'cydweithio-hot-'));
+    db = await openPgliteThread(join(scratch, 'pglite'));
+    await migrate(db);
+  });
+  afterAll(async () => {
+    await db.close();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('never keeps an older row when reads and writes of the same user overlap', async () => {
+    const users = new SqlUserRepository(db);
+    await users.touch({ tenantId: 't', userId: 'u', displayName: 'Ann' });
+    hotRowsOf(db)!.clear();
+    for (const locale of ['cy', 'en', 'cy'] as const) {
+      // Sent together, unawaited: the read goes first, the write second; the read's answer must not stay.
+      const reads = [users.get('t', 'u'), users.get('t', 'u')];
+      const write = users.setLocale('t', 'u', locale);
+      await Promise.all([...reads, write]);
+      expect((await users.get('t', 'u'))?.locale).toBe(locale);
+      const [row] = await (db as Sql).query<{ locale: string }>("select locale from users where user_id = 'u'");
+      expect(row.locale).toBe(locale);
+    }
+  });
+
+  it('keeps transactions whole while single statements are pipelined around them', async () => {
+    const store = new SqlStateStore(db);
+    await store.write({ k: { n: 0 } });
+    const work = Array.from({ length: 20 }, (_, i) =>
+      i % 5 === 0
+        ? db.transaction(async (tx) => {
+            await tx.query("update bot_state set doc = jsonb_set(doc, '{n}', to_jsonb((doc->>'n')::int + 1)) where key = 'k'");
+            await tx.query("update bot_state set doc = jsonb_set(doc, '{n}', to_jsonb((doc->>'n')::int + 1)) where key = 'k'");
+          })
+        : db.query<{ n: number }>("select (doc->>'n')::int as n from bot_state where key = 'k'").then(([r]) => r.n),
+    );
+    const seen = (await Promise.all(work)).filter((n): n is number => typeof n === 'number');
+    // No single statement ever saw a transaction half done (an odd count).
+    expect(seen.every((n) => n % 2 === 0)).toBe(true);
+    expect((await db.query<{ n: number }>("select (doc->>'n')::int as n from bot_state where key = 'k'"))[0].n).toBe(8);
+  });
+});
