@@ -9,6 +9,7 @@ import { NotificationDispatcher } from './services/notificationDispatcher';
 import { PlanService } from './services/planService';
 import { SchoolNameCache, type SchoolLookup } from './services/schools';
 import { SqlStateStore } from './storage/botState';
+import { loadExistingKeys } from './storage/hotRows';
 import type { Database } from './storage/db';
 import { migrate } from './storage/migrate';
 import { SqlNotificationRepository } from './storage/notifications';
@@ -87,6 +88,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (seeded) log.info('school directory loaded', { ...seeded });
   }
 
+  await loadExistingKeys(db);
   const users = new SqlUserRepository(db);
   const schools = new SqlSchoolRepository(db);
   const schoolNames = new SchoolNameCache(schools);

@@ -89,6 +89,7 @@ export class SqlStateStore {
     for (const [key, item] of Object.entries(changes)) {
       const doc = stateDocOf(item);
       const json = JSON.stringify(doc);
+      if (!item.eTag || item.eTag === '*') this.cache?.state.mayCreate(key);
       const startedAt = this.cache?.state.writeStarted(key) ?? 0;
       try {
         const rows =

@@ -25,15 +25,29 @@ export class WriteThroughCache<V> {
   /** Writes still in flight: key → the epoch the newest one started at. */
   private readonly writing = new Map<string, number>();
   private epoch = 0;
+  /**
+   * Every key that may have a row, when known: read once at start (`loadExisting`) and added to before any
+   * statement that could create a row is sent (`mayCreate`), never removed from. A key not in it has no row,
+   * so a never-seen user's first turn need not read anything to learn that.
+   */
+  private existing: Set<string> | undefined;
   hits = 0;
   misses = 0;
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    /** Beyond this many keys the set of existing keys is dropped, and a key not cached is read again. */
+    private readonly maxExistingKeys = capacity * 10,
+  ) {}
 
   /** The cached value, ABSENT for a row known not to exist, or undefined when unknown. */
   lookup(key: string): Known<V> | undefined {
     const found = this.entries.get(key);
     if (found === undefined) {
+      if (this.existing && !this.existing.has(key) && !this.writing.has(key)) {
+        this.hits++;
+        return ABSENT;
+      }
       this.misses++;
       return undefined;
     }
@@ -73,6 +87,21 @@ export class WriteThroughCache<V> {
     if (this.writing.get(key) === writeStartedAt) this.writing.delete(key);
   }
 
+  /** Every key that has a row now (read at start, before any turn); a second load changes nothing. */
+  loadExisting(keys: Iterable<string>): void {
+    if (this.existing) return;
+    const all = new Set(keys);
+    this.existing = all.size <= this.maxExistingKeys ? all : undefined;
+  }
+
+  /** Call before sending a statement that may create the key's row. */
+  mayCreate(key: string): void {
+    if (!this.existing) return;
+    this.existing.add(key);
+    if (this.existing.size > this.maxExistingKeys) this.existing = undefined;
+  }
+
+  /** Rows deleted or changed outside the cache: forget every entry (the set of existing keys, a superset, stays right). */
   clear(): void {
     this.epoch++;
     this.entries.clear();
@@ -136,3 +165,16 @@ export function hotRowsOf(sql: Sql): HotRows | undefined {
 }
 
 export const userCacheKey = (tenantId: string, userId: string): string => `${tenantId}\u0000${userId}`;
+
+/**
+ * At start, before any turn: learns which user rows and state documents exist, so that a key the
+ * cache has not seen and that is not among them is known to be absent without a read.
+ */
+export async function loadExistingKeys(db: Database): Promise<void> {
+  const rows = hotRowsOf(db);
+  if (!rows) return;
+  const users = await db.query<{ tenant_id: string; user_id: string }>('select tenant_id, user_id from users limit $1', [HOT_USERS * 10 + 1]);
+  rows.users.loadExisting(users.map((u) => userCacheKey(u.tenant_id, u.user_id)));
+  const state = await db.query<{ key: string }>('select key from bot_state limit $1', [HOT_STATE_DOCUMENTS * 10 + 1]);
+  rows.state.loadExisting(state.map((r) => r.key));
+}

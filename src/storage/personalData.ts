@@ -1,5 +1,5 @@
 import type { Sql } from './db';
-import { hotRowsOf, type HotRows } from './hotRows';
+import { hotRowsOf, userCacheKey, type HotRows } from './hotRows';
 
 /**
  * Who a deleted person becomes in records other people rely on (a plan shared with a partner
@@ -210,6 +210,7 @@ export class SqlPersonalDataStore implements PersonalDataStore {
     ).map((r) => r.id);
     const keptPlans = await sql.query<{ id: string }>('select id from plans where tenant_id = $1 and owner_id = $2', [T, U]);
     if (keptPlans.length > 0) {
+      this.hotRows?.users.mayCreate(userCacheKey(T, P));
       await sql.query('insert into users (tenant_id, user_id, display_name) values ($1, $2, null) on conflict do nothing', [T, P]);
       await sql.query('update plans set owner_id = $3 where tenant_id = $1 and owner_id = $2', [T, U, P]);
     }

@@ -96,6 +96,7 @@ export class SqlUserRepository implements UserRepository {
     if (existing && existing.displayName === user.displayName && sameJson(existing.personalConversation, conversation)) {
       return existing;
     }
+    this.cache?.mayCreate(userCacheKey(user.tenantId, user.userId));
     const [row] = await this.write<UserRow>(
       user.tenantId,
       user.userId,

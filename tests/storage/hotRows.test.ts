@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqlStateStore } from '../../src/storage/botState';
 import type { Database, Sql } from '../../src/storage/db';
-import { ABSENT, hotRowsOf, WriteThroughCache } from '../../src/storage/hotRows';
+import { ABSENT, hotRowsOf, loadExistingKeys, WriteThroughCache } from '../../src/storage/hotRows';
 import { migrate } from '../../src/storage/migrate';
-import { SqlPersonalDataStore } from '../../src/storage/personalData';
+import { DELETED_PERSON_ID, SqlPersonalDataStore } from '../../src/storage/personalData';
 import { openPgliteThread } from '../../src/storage/pgliteThread';
 import { SqlUserRepository } from '../../src/storage/users';
 import { databasesUnderTest } from '../support/databases';
@@ -67,6 +67,20 @@ describe('WriteThroughCache', () => {
     expect([cache.lookup('a'), cache.lookup('b'), cache.lookup('c')]).toEqual([undefined, undefined, undefined]);
   });
 
+  it('knows a key outside the rows that existed at start is absent, until something may create it', () => {
+    const cache = new WriteThroughCache<string>(10, 3);
+    expect(cache.lookup('new')).toBeUndefined(); // nothing known yet: read
+    cache.loadExisting(['a', 'b']);
+    expect(cache.lookup('new')).toBe(ABSENT);
+    expect(cache.lookup('a')).toBeUndefined(); // exists, not cached: read
+    cache.mayCreate('new');
+    expect(cache.lookup('new')).toBeUndefined();
+    cache.clear(); // forgets entries, not which keys may exist
+    expect(cache.lookup('other')).toBe(ABSENT);
+    cache.mayCreate('c'); // a fourth key: more than it keeps track of, so it stops answering from the set
+    expect(cache.lookup('other')).toBeUndefined();
+  });
+
   it('holds at most its capacity, letting the least recently used go', () => {
     const cache = new WriteThroughCache<string>(2);
     cache.filled('a', 'A', cache.readStarted());
@@ -116,6 +130,40 @@ describe.each(databasesUnderTest())('user rows and turn state on $name', ({ name
     }
     expect(sql.statements - before).toBe(name === 'pglite' ? 0 : 6);
     expect(hotRowsOf(sql) !== undefined).toBe(name === 'pglite');
+  });
+
+  it('answers a never-seen user without a read once it knows which rows exist, and never hides one that was created', async () => {
+    const sql = counting(db);
+    await new SqlUserRepository(sql).touch({ tenantId: 't', userId: 'old', displayName: 'Old' });
+    await loadExistingKeys(sql);
+    const users = new SqlUserRepository(sql);
+    const store = new SqlStateStore(sql);
+    const me = { tenantId: 't', userId: 'new' };
+    const before = sql.statements;
+    expect(await store.readWithUser(['conv/new'], me)).toEqual({ items: {}, user: null });
+    expect(sql.statements - before).toBe(name === 'pglite' ? 0 : 1);
+    await users.touch({ ...me, displayName: 'New' });
+    await store.write({ 'conv/new': { lastPlanId: 'p1' } });
+    hotRowsOf(sql)?.clear(); // so what follows cannot come from the entries the writes left
+    expect(await users.get('t', 'new')).toMatchObject({ displayName: 'New' });
+    expect((await store.read(['conv/new']))['conv/new']).toMatchObject({ lastPlanId: 'p1' });
+    const after = await store.readWithUser(['conv/new'], me);
+    expect(after.user).toMatchObject({ displayName: 'New' });
+    expect(after.items['conv/new']).toMatchObject({ lastPlanId: 'p1' });
+    expect(await users.get('t', 'old')).toMatchObject({ displayName: 'Old' });
+
+    // A plan that went to another school outlives its owner, under a placeholder person the deletion creates: found afterwards.
+    await seedSmallDirectory(sql);
+    const planId = '00000000-0000-0000-0000-000000000001';
+    await sql.query(`insert into plans (id, tenant_id, owner_id, created_at, updated_at) values ($1, 't', 'old', now(), now())`, [planId]);
+    await sql.query(
+      `insert into support_requests (id, tenant_id, plan_id, requester_id, asking_school_id, kind, state, created_at, updated_at, state_changed_at)
+       values ('00000000-0000-0000-0000-000000000002', 't', $1, 'old', 6784001, 'direct', 'withdrawn', now(), now(), now())`,
+      [planId],
+    );
+    await sql.transaction((tx) => new SqlPersonalDataStore(sql).deletePerson('t', 'old', tx));
+    expect(await users.get('t', DELETED_PERSON_ID)).toMatchObject({ userId: DELETED_PERSON_ID });
+    expect(await users.get('t', 'old')).toBeNull();
   });
 
   it('shows every change made through the repositories at once, whichever repository made it', async () => {
