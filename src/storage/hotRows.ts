@@ -1,4 +1,5 @@
 import type { Database, Sql } from './db';
+import type { Plan } from '../domain/plan';
 import type { UserRecord } from './users';
 
 /** A cache entry that records a row known not to exist, so a first-time user is not read again every turn. */
@@ -125,11 +126,12 @@ export interface CachedState {
   etag: string;
 }
 
-/** The rows every turn reads: the acting user's, and teams-ai's state documents. */
+/** The rows turns read most: the acting user's, teams-ai's state documents, and the plans being worked on. */
 export interface HotRows {
   users: WriteThroughCache<UserRecord>;
   state: WriteThroughCache<CachedState>;
-  /** After a change made outside the repositories (deleting a person, purging old state, a test's own SQL). */
+  plans: WriteThroughCache<Plan>;
+  /** After a change made outside the repositories (deleting a person, purging old state). */
   clear(): void;
 }
 
@@ -137,6 +139,8 @@ export interface HotRows {
 export const HOT_USERS = 5_000;
 /** Each user has a personal-chat conversation document at most, plus cluster channels' and group chats'. */
 export const HOT_STATE_DOCUMENTS = 10_000;
+/** Plans opened or saved lately; a plan with every field written is a few kilobytes. */
+export const HOT_PLANS = 2_000;
 
 const byDatabase = new WeakMap<object, HotRows>();
 
@@ -151,12 +155,15 @@ export function hotRowsOf(sql: Sql): HotRows | undefined {
   if (!rows) {
     const users = new WriteThroughCache<UserRecord>(HOT_USERS);
     const state = new WriteThroughCache<CachedState>(HOT_STATE_DOCUMENTS);
+    const plans = new WriteThroughCache<Plan>(HOT_PLANS);
     rows = {
       users,
       state,
+      plans,
       clear() {
         users.clear();
         state.clear();
+        plans.clear();
       },
     };
     byDatabase.set(sql, rows);

@@ -1,5 +1,6 @@
 import type { Plan, PlanAnswers, PlanStatus } from '../domain/plan';
 import type { Sql } from './db';
+import { ABSENT, hotRowsOf, type WriteThroughCache } from './hotRows';
 
 export interface PlanRepository {
   create(plan: Plan, sql?: Sql): Promise<void>;
@@ -50,15 +51,37 @@ const toPlan = (r: PlanRow): Plan => ({
   completedAt: date(r.completed_at),
 });
 
+/** A plan of its own for each caller, as callers may change what they were given (dates are copied as dates). */
+const copyOf = (p: Plan): Plan => ({
+  ...p,
+  answers: JSON.parse(JSON.stringify(p.answers)) as PlanAnswers,
+  fieldVersions: { ...p.fieldVersions },
+  createdAt: new Date(p.createdAt),
+  updatedAt: new Date(p.updatedAt),
+  supportStartedAt: p.supportStartedAt && new Date(p.supportStartedAt),
+  supportEndedAt: p.supportEndedAt && new Date(p.supportEndedAt),
+  actionPlanDoneAt: p.actionPlanDoneAt && new Date(p.actionPlanDoneAt),
+  impactDueAt: p.impactDueAt && new Date(p.impactDueAt),
+  completedAt: p.completedAt && new Date(p.completedAt),
+});
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class SqlPlanRepository implements PlanRepository {
-  constructor(private readonly sql: Sql) {}
+  /** On the embedded database only (see hotRowsOf): plans as last read or written, kept in this process. */
+  private readonly cache: WriteThroughCache<Plan> | undefined;
+
+  constructor(private readonly sql: Sql) {
+    this.cache = hotRowsOf(sql)?.plans;
+  }
 
   async create(plan: Plan, sql: Sql = this.sql): Promise<void> {
-    await sql.query(
+    await this.write(
+      plan.id,
+      sql,
       `insert into plans (id, tenant_id, owner_id, school_id, status, answers, version, field_versions, created_at, updated_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       returning *`,
       [
         plan.id,
         plan.tenantId,
@@ -76,8 +99,15 @@ export class SqlPlanRepository implements PlanRepository {
 
   async get(id: string, sql: Sql = this.sql): Promise<Plan | null> {
     if (!UUID.test(id)) return null;
+    // Inside a transaction, what the transaction sees; the cache holds only what is committed.
+    const cache = sql === this.sql ? this.cache : undefined;
+    const cached = cache?.lookup(id);
+    if (cached !== undefined) return cached === ABSENT ? null : copyOf(cached);
+    const startedAt = cache?.readStarted() ?? 0;
     const rows = await sql.query<PlanRow>('select * from plans where id = $1', [id]);
-    return rows[0] ? toPlan(rows[0]) : null;
+    const plan = rows[0] ? toPlan(rows[0]) : null;
+    cache?.filled(id, plan ? copyOf(plan) : ABSENT, startedAt);
+    return plan;
   }
 
   async listForOwner(tenantId: string, ownerId: string, limit: number): Promise<Plan[]> {
@@ -89,12 +119,14 @@ export class SqlPlanRepository implements PlanRepository {
   }
 
   async update(plan: Plan, expectedVersion: number, sql: Sql = this.sql): Promise<boolean> {
-    const rows = await sql.query(
+    const rows = await this.write(
+      plan.id,
+      sql,
       `update plans set status = $3, answers = $4, version = $5, updated_at = $6,
          support_started_at = $7, support_ended_at = $8, action_plan_done_at = $9, impact_due_at = $10, completed_at = $11,
          field_versions = $12
        where id = $1 and version = $2 and tenant_id = $13 and owner_id = $14
-       returning id`,
+       returning *`,
       [
         plan.id,
         expectedVersion,
@@ -113,5 +145,22 @@ export class SqlPlanRepository implements PlanRepository {
       ],
     );
     return rows.length === 1;
+  }
+
+  /**
+   * One statement that writes one plan and returns it as stored. Outside a transaction the cache then holds
+   * that; inside one (which may yet roll back) the plan is only forgotten, and read afresh after.
+   */
+  private async write(id: string, sql: Sql, text: string, params: unknown[]): Promise<PlanRow[]> {
+    const startedAt = this.cache?.writeStarted(id) ?? 0;
+    try {
+      const rows = await sql.query<PlanRow>(text, params);
+      if (sql === this.sql && rows[0]) this.cache?.written(id, toPlan(rows[0]), startedAt);
+      else this.cache?.writeFailed(id, startedAt);
+      return rows;
+    } catch (err) {
+      this.cache?.writeFailed(id, startedAt);
+      throw err;
+    }
   }
 }

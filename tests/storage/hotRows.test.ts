@@ -12,6 +12,8 @@ import { migrate } from '../../src/storage/migrate';
 import { DELETED_PERSON_ID, SqlPersonalDataStore } from '../../src/storage/personalData';
 import { openPgliteThread } from '../../src/storage/pgliteThread';
 import { SqlUserRepository } from '../../src/storage/users';
+import { SqlPlanRepository } from '../../src/storage/plans';
+import { newPlan } from '../../src/domain/plan';
 import { databasesUnderTest } from '../support/databases';
 import { seedSmallDirectory } from '../support/harness';
 
@@ -197,6 +199,38 @@ describe.each(databasesUnderTest())('user rows and turn state on $name', ({ name
     expect(() => Object.assign(user!, { locale: 'en' })).toThrow();
   });
 
+  it(name === 'pglite' ? 'reads a plan once, then from memory, and keeps it right through saves, lost races and rolled-back transactions' : 'keeps plans right through saves, lost races and rolled-back transactions', async () => {
+    await seedSmallDirectory(db);
+    const sql = counting(db);
+    const plans = new SqlPlanRepository(sql);
+    await new SqlUserRepository(sql).touch({ tenantId: 't', userId: 'u', displayName: 'U' });
+    const id = '00000000-0000-0000-0000-0000000000aa';
+    const now = new Date('2026-09-07T09:00:00Z');
+    await plans.create(newPlan(id, { tenantId: 't', userId: 'u', schoolId: 6784001 }, now));
+    const before = sql.statements;
+    const first = (await plans.get(id))!;
+    first.answers.focus = 'changed by the caller only';
+    expect((await plans.get(id))!.answers.focus).toBeUndefined();
+    expect(sql.statements - before).toBe(name === 'pglite' ? 0 : 2);
+
+    const saved = { ...first, answers: { focus: 'Numeracy' }, version: 2, updatedAt: new Date(now.getTime() + 1000) };
+    expect(await plans.update(saved, 1)).toBe(true);
+    expect(await plans.get(id)).toMatchObject({ version: 2, answers: { focus: 'Numeracy' } });
+    expect(await plans.update({ ...saved, version: 3 }, 1)).toBe(false); // someone got there first
+    expect(await plans.get(id)).toMatchObject({ version: 2 });
+
+    // A save inside a transaction that is rolled back leaves the committed plan, here and in the database.
+    await expect(
+      sql.transaction(async (tx) => {
+        expect(await plans.update({ ...saved, answers: { focus: 'Rolled back' }, version: 3 }, 2, tx)).toBe(true);
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect((await plans.get(id))!.answers.focus).toBe('Numeracy');
+    await sql.transaction((tx) => plans.update({ ...saved, answers: { focus: 'Committed' }, version: 3 }, 2, tx));
+    expect((await plans.get(id))!.answers.focus).toBe('Committed');
+  });
+
   it('forgets what deleting a person, forgetting a chat or purging old state removed', async () => {
     const users = new SqlUserRepository(db);
     const store = new SqlStateStore(db);
@@ -216,8 +250,13 @@ describe.each(databasesUnderTest())('user rows and turn state on $name', ({ name
     expect(await personalData.purgeTurnState(180)).toBe(1);
     expect(await store.read([key])).toEqual({});
 
+    const plans = new SqlPlanRepository(db);
+    const planId = '00000000-0000-0000-0000-0000000000bb';
+    await plans.create(newPlan(planId, { tenantId: 't', userId: 'ann', schoolId: null }, new Date('2026-09-07T09:00:00Z')));
+    expect(await plans.get(planId)).not.toBeNull();
     await db.transaction((tx) => personalData.deletePerson('t', 'ann', tx));
     expect(await users.get('t', 'ann')).toBeNull();
+    expect(await plans.get(planId)).toBeNull();
   });
 });
 
