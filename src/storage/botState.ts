@@ -1,5 +1,5 @@
 import type { Sql } from './db';
-import { ABSENT, hotRowsOf, userCacheKey, type CachedState, type HotRows, type Known } from './hotRows';
+import { ABSENT, hotRowsOf, userCacheKey, writeThrough, type CachedState, type HotRows, type Known } from './hotRows';
 import { USER_COLUMNS, frozenUser, toUser, type UserRecord, type UserRow } from './users';
 
 /** A stored document with the version it was read at (botbuilder calls it an eTag). */
@@ -89,11 +89,13 @@ export class SqlStateStore {
     for (const [key, item] of Object.entries(changes)) {
       const doc = stateDocOf(item);
       const json = JSON.stringify(doc);
-      if (!item.eTag || item.eTag === '*') this.cache?.state.mayCreate(key);
-      const startedAt = this.cache?.state.writeStarted(key) ?? 0;
-      try {
-        const rows =
-          !item.eTag || item.eTag === '*'
+      const fresh = !item.eTag || item.eTag === '*';
+      if (fresh) this.cache?.state.mayCreate(key);
+      await writeThrough(
+        this.cache?.state,
+        key,
+        async () => {
+          const rows = fresh
             ? await this.sql.query<{ etag: string }>(
                 `insert into bot_state (key, doc) values ($1, $2)
                  on conflict (key) do update set doc = excluded.doc, etag = bot_state.etag + 1, updated_at = now()
@@ -105,12 +107,11 @@ export class SqlStateStore {
                 json,
                 Number(item.eTag),
               ]);
-        if (rows.length === 0) throw new Error(`state for ${key} was changed by another turn (eTag ${item.eTag} is stale)`);
-        this.cache?.state.written(key, { doc: JSON.parse(json) as Record<string, unknown>, etag: rows[0].etag }, startedAt);
-      } catch (err) {
-        this.cache?.state.writeFailed(key, startedAt);
-        throw err;
-      }
+          if (rows.length === 0) throw new Error(`state for ${key} was changed by another turn (eTag ${item.eTag} is stale)`);
+          return rows[0].etag;
+        },
+        (etag) => ({ doc: JSON.parse(json) as Record<string, unknown>, etag }),
+      );
     }
   }
 

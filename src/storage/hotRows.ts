@@ -120,6 +120,41 @@ export class WriteThroughCache<V> {
   }
 }
 
+/**
+ * Reads one key through the cache (or straight from the database when there is none): the cached
+ * value, else `load`'s answer, kept unless a write overlapped it. `copy` gives each caller and the
+ * cache their own object where callers may change what they get.
+ */
+export async function readThrough<V>(cache: WriteThroughCache<V> | undefined, key: string, load: () => Promise<V | null>, copy: (value: V) => V = (v) => v): Promise<V | null> {
+  const cached = cache?.lookup(key);
+  if (cached !== undefined) return cached === ABSENT ? null : copy(cached);
+  const startedAt = cache?.readStarted() ?? 0;
+  const value = await load();
+  cache?.filled(key, value === null ? ABSENT : copy(value), startedAt);
+  return value;
+}
+
+/**
+ * Runs one statement that writes the key's row. Afterwards the cache holds what `stored` makes of the
+ * statement's result; when that is undefined (the outcome is not known to be committed) or the statement
+ * failed, the key is forgotten and read afresh next time.
+ */
+export async function writeThrough<V, T>(cache: WriteThroughCache<V> | undefined, key: string, statement: () => Promise<T>, stored: (result: T) => Known<V> | undefined): Promise<T> {
+  if (!cache) return statement();
+  const startedAt = cache.writeStarted(key);
+  let result: T;
+  try {
+    result = await statement();
+  } catch (err) {
+    cache.writeFailed(key, startedAt);
+    throw err;
+  }
+  const value = stored(result);
+  if (value === undefined) cache.writeFailed(key, startedAt);
+  else cache.written(key, value, startedAt);
+  return result;
+}
+
 /** A teams-ai state document as stored: its content and its version. */
 export interface CachedState {
   doc: Record<string, unknown>;

@@ -1,6 +1,6 @@
 import type { Plan, PlanAnswers, PlanStatus } from '../domain/plan';
 import type { Sql } from './db';
-import { ABSENT, hotRowsOf, type WriteThroughCache } from './hotRows';
+import { hotRowsOf, readThrough, writeThrough, type WriteThroughCache } from './hotRows';
 
 export interface PlanRepository {
   create(plan: Plan, sql?: Sql): Promise<void>;
@@ -100,14 +100,15 @@ export class SqlPlanRepository implements PlanRepository {
   async get(id: string, sql: Sql = this.sql): Promise<Plan | null> {
     if (!UUID.test(id)) return null;
     // Inside a transaction, what the transaction sees; the cache holds only what is committed.
-    const cache = sql === this.sql ? this.cache : undefined;
-    const cached = cache?.lookup(id);
-    if (cached !== undefined) return cached === ABSENT ? null : copyOf(cached);
-    const startedAt = cache?.readStarted() ?? 0;
-    const rows = await sql.query<PlanRow>('select * from plans where id = $1', [id]);
-    const plan = rows[0] ? toPlan(rows[0]) : null;
-    cache?.filled(id, plan ? copyOf(plan) : ABSENT, startedAt);
-    return plan;
+    return readThrough(
+      sql === this.sql ? this.cache : undefined,
+      id,
+      async () => {
+        const rows = await sql.query<PlanRow>('select * from plans where id = $1', [id]);
+        return rows[0] ? toPlan(rows[0]) : null;
+      },
+      copyOf,
+    );
   }
 
   async listForOwner(tenantId: string, ownerId: string, limit: number): Promise<Plan[]> {
@@ -151,16 +152,12 @@ export class SqlPlanRepository implements PlanRepository {
    * One statement that writes one plan and returns it as stored. Outside a transaction the cache then holds
    * that; inside one (which may yet roll back) the plan is only forgotten, and read afresh after.
    */
-  private async write(id: string, sql: Sql, text: string, params: unknown[]): Promise<PlanRow[]> {
-    const startedAt = this.cache?.writeStarted(id) ?? 0;
-    try {
-      const rows = await sql.query<PlanRow>(text, params);
-      if (sql === this.sql && rows[0]) this.cache?.written(id, toPlan(rows[0]), startedAt);
-      else this.cache?.writeFailed(id, startedAt);
-      return rows;
-    } catch (err) {
-      this.cache?.writeFailed(id, startedAt);
-      throw err;
-    }
+  private write(id: string, sql: Sql, text: string, params: unknown[]): Promise<PlanRow[]> {
+    return writeThrough(
+      this.cache,
+      id,
+      () => sql.query<PlanRow>(text, params),
+      (rows) => (sql === this.sql && rows[0] ? toPlan(rows[0]) : undefined),
+    );
   }
 }

@@ -1,6 +1,6 @@
 import type { Locale } from '../i18n';
 import type { Sql } from './db';
-import { ABSENT, hotRowsOf, userCacheKey, type WriteThroughCache } from './hotRows';
+import { ABSENT, hotRowsOf, readThrough, userCacheKey, writeThrough, type WriteThroughCache } from './hotRows';
 
 export type SchoolRole = 'headteacher' | 'deputy' | 'seniorLeader' | 'other';
 export const SCHOOL_ROLES: readonly SchoolRole[] = ['headteacher', 'deputy', 'seniorLeader', 'other'];
@@ -75,14 +75,10 @@ export class SqlUserRepository implements UserRepository {
   }
 
   async get(tenantId: string, userId: string): Promise<UserRecord | null> {
-    const key = userCacheKey(tenantId, userId);
-    const cached = this.cache?.lookup(key);
-    if (cached !== undefined) return cached === ABSENT ? null : cached;
-    const startedAt = this.cache?.readStarted() ?? 0;
-    const rows = await this.sql.query<UserRow>(`select ${USER_COLUMNS} from users where tenant_id = $1 and user_id = $2`, [tenantId, userId]);
-    const user = rows[0] ? frozenUser(toUser(rows[0])) : null;
-    this.cache?.filled(key, user ?? ABSENT, startedAt);
-    return user;
+    return readThrough(this.cache, userCacheKey(tenantId, userId), async () => {
+      const rows = await this.sql.query<UserRow>(`select ${USER_COLUMNS} from users where tenant_id = $1 and user_id = $2`, [tenantId, userId]);
+      return rows[0] ? frozenUser(toUser(rows[0])) : null;
+    });
   }
 
   async touch(
@@ -130,16 +126,12 @@ export class SqlUserRepository implements UserRepository {
   }
 
   /** One statement that changes one user's row and returns it as it now is; the cache then holds that. */
-  private async write<T extends UserRow>(tenantId: string, userId: string, text: string, params: unknown[]): Promise<T[]> {
-    const key = userCacheKey(tenantId, userId);
-    const startedAt = this.cache?.writeStarted(key) ?? 0;
-    try {
-      const rows = await this.sql.query<T>(text, params);
-      this.cache?.written(key, rows[0] ? frozenUser(toUser(rows[0])) : ABSENT, startedAt);
-      return rows;
-    } catch (err) {
-      this.cache?.writeFailed(key, startedAt);
-      throw err;
-    }
+  private write<T extends UserRow>(tenantId: string, userId: string, text: string, params: unknown[]): Promise<T[]> {
+    return writeThrough(
+      this.cache,
+      userCacheKey(tenantId, userId),
+      () => this.sql.query<T>(text, params),
+      (rows) => (rows[0] ? frozenUser(toUser(rows[0])) : ABSENT),
+    );
   }
 }
