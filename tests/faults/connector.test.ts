@@ -5,7 +5,9 @@
  * Retry-After within a bounded window), the user's turn always completes, and nothing is
  * posted twice: a new message whose answer never came is not sent again.
  */
-import type { AddressInfo } from 'node:net';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { Socket, type AddressInfo } from 'node:net';
 import type { Server } from 'restify';
 import { ManualClock } from '../../src/clock';
 import { createRuntime, type Runtime } from '../../src/compose';
@@ -274,6 +276,18 @@ describe('the HTTP client under the connector client, when a connection fails be
     expect(error).toBeInstanceOf(ChannelSendError);
     expect((error as Error).message).toMatch(/ECONNREFUSED \(4 attempts\)$/);
     expect(logged).toEqual([...Array.from({ length: 3 }, () => 'Bot Connector send retried'), 'Bot Connector send failed']);
+  });
+
+  it('retries a new message whose connection never opened within the timeout: nothing reached the service', async () => {
+    // An agent whose connections stay "connecting" for ever, as when the service's address does not answer.
+    const neverConnects = new http.Agent();
+    (neverConnects as unknown as { createConnection: () => Socket }).createConnection = () => Object.assign(new Socket(), { connecting: true });
+    const stuck = new ConnectorHttpClient(log, { ...RETRY, attemptTimeoutMs: 50, maxAttempts: 3 }, Math.random, { http: neverConnects, https: new https.Agent() });
+    const error = await stuck.sendRequest(request('POST', serviceUrl, 'v3/conversations/a%3Asian/activities')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChannelSendError);
+    expect((error as Error).message).toMatch(/connect timeout \(3 attempts\)$/);
+    expect(logged).toEqual(['Bot Connector send retried', 'Bot Connector send retried', 'Bot Connector send failed']);
+    expect(connector.arrivals).toHaveLength(0);
   });
 
   it('retries an update when the connection is closed with no answer', async () => {
