@@ -1,12 +1,12 @@
 import { TeamsAdapter } from '@microsoft/teams-ai';
-import { type Activity, type ConversationReference, type InvokeResponse, type Request as BotRequest, type TurnContext } from 'botbuilder';
+import { type Activity, type ConversationReference, type InvokeResponse, type TurnContext } from 'botbuilder';
 import { CardFactory, MessageFactory } from 'botbuilder';
 import type { AuthenticateRequestResult } from 'botframework-connector';
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { ConversationRef, Messenger, OutgoingMessage } from '../services/messenger';
 import { ConnectorHttpClient, type ConnectorRetryOptions } from './connectorHttp';
-import { installConsoleRouting, routeConsole, unrouted } from './routedConsole';
+import { installConsoleRouting } from './routedConsole';
 
 /**
  * The public Azure cloud's Bot Framework endpoints, the values botbuilder uses when none are given.
@@ -33,8 +33,8 @@ function isRefusedToken(err: unknown): boolean {
 /**
  * TeamsAdapter that answers every unacceptable token with 401 and a log line. botbuilder itself
  * answers a token with a bad signature (for a key it knows) with 500, and prints refusals to the
- * console (with the jsonwebtoken error's stack, or the signing key): what it prints while it
- * handles a request goes to our log instead, one line, no token (routedConsole.ts).
+ * console (with the jsonwebtoken error's stack, or the signing key): what it prints goes to our
+ * log instead, one line, no token (routedConsole.ts).
  */
 class CheckedTeamsAdapter extends TeamsAdapter {
   constructor(
@@ -44,14 +44,7 @@ class CheckedTeamsAdapter extends TeamsAdapter {
   ) {
     // botbuilder types the connector's httpClient as core-http-compat's RequestPolicy; ConnectorHttpClient has that shape.
     super(settings, undefined, undefined, { httpClient: connectorHttp as unknown as NonNullable<ConstructorParameters<typeof TeamsAdapter>[3]>['httpClient'] });
-    installConsoleRouting();
-  }
-
-  /** botbuilder's parsing and token check print into our log; the bot's own turn logic prints as usual. */
-  override process(req: BotRequest, resOrSocket: unknown, logicOrHead: unknown, maybeLogic?: unknown): Promise<void> {
-    const outside = (logic: unknown) => (typeof logic === 'function' ? (context: TurnContext) => unrouted(() => logic(context)) : logic);
-    const process = super.process as unknown as (...args: unknown[]) => Promise<void>;
-    return routeConsole(this.log, () => process.call(this, req, resOrSocket, outside(logicOrHead), outside(maybeLogic)));
+    installConsoleRouting(log);
   }
 
   protected override async processActivity(

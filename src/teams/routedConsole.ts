@@ -1,35 +1,37 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from '../log';
 
 /**
- * botbuilder prints to the console while it handles a request, past our log and with no
- * setting to stop it: botframework-connector's JwtTokenExtractor prints a refused token's
- * jsonwebtoken error with its stack, or the whole signing key, and CloudAdapter.process
- * prints in full any error that processing a request threw.
+ * botbuilder prints to the console, past our log and with no setting to stop it:
+ * botframework-connector's JwtTokenExtractor prints a refused token's jsonwebtoken error with
+ * its stack, or the whole signing key, and CloudAdapter.process prints in full any error that
+ * processing a request threw.
  *
- * Each console method is wrapped once for the whole process and passes everything through
- * unchanged, except what is printed inside `routeConsole(log, work)`: that becomes one
- * warning in our log, its first line only, with anything shaped like a token removed. The
- * scope is an AsyncLocalStorage, so it follows one request through its awaits and leaves
- * alone whatever other requests, jobs or the rest of the process print meanwhile.
+ * Each console method is wrapped once for the whole process. A call made from botbuilder's own
+ * code (botbuilder*, botframework-* packages) becomes one warning in our log, its first line
+ * only, with anything shaped like a token removed; every other call passes through unchanged.
+ * The caller is read from the call stack, and only when something prints: an AsyncLocalStorage
+ * scope per request did the same but made every promise in the process slower.
  */
-const scope = new AsyncLocalStorage<Logger>();
-
 const METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
 const WRAPPED = Symbol.for('cydweithio.routedConsole');
 const TOKEN = /eyJ[\w-]*(?:\.[\w-]*){0,2}/g;
+/** Where botbuilder's own modules live, whichever package manager laid them out. */
+const BOTBUILDER_FILE = /[\\/]node_modules[\\/](?:\.pnpm[\\/][^\\/]+[\\/]node_modules[\\/])?(?:botbuilder(?:-[\w-]+)?|botframework-[\w-]+)[\\/]/;
 
-/** Wraps the console methods (once; later calls do nothing). */
-export function installConsoleRouting(): void {
+let target: Logger | undefined;
+
+/** Wraps the console methods (once; later calls only change the log they route to). */
+export function installConsoleRouting(log: Logger): void {
+  target = log;
   for (const name of METHODS) {
     const original = console[name] as ((...args: unknown[]) => void) & { [WRAPPED]?: true };
     if (original[WRAPPED]) continue;
     const routed = Object.assign(
       function (this: unknown, ...args: unknown[]): void {
-        const log = scope.getStore();
-        if (!log) return original.apply(this, args);
-        // Outside the scope, so a logger that itself prints cannot loop back here.
-        scope.exit(() => log.warn('botbuilder printed while handling a request', { output: oneLine(args) }));
+        const log = target;
+        // Our logger printing from here cannot loop back: its caller is our code, not botbuilder's.
+        if (!log || !BOTBUILDER_FILE.test(callerFile(routed) ?? '')) return original.apply(this, args);
+        log.warn('botbuilder printed to the console', { output: oneLine(args) });
       },
       { [WRAPPED]: true as const },
     );
@@ -37,14 +39,19 @@ export function installConsoleRouting(): void {
   }
 }
 
-/** Runs work with whatever it prints to the console sent to `log` instead (see above). */
-export function routeConsole<T>(log: Logger, work: () => T): T {
-  return scope.run(log, work);
-}
-
-/** Runs work printing to the console as usual, inside a routed scope (the bot's own turn logic). */
-export function unrouted<T>(work: () => T): T {
-  return scope.exit(work);
+/** The file of the function that called `fn`, from V8's structured stack trace. */
+function callerFile(fn: (...args: never[]) => unknown): string | undefined {
+  const { prepareStackTrace, stackTraceLimit } = Error;
+  const holder: { stack?: NodeJS.CallSite[] } = {};
+  try {
+    Error.stackTraceLimit = 1;
+    Error.prepareStackTrace = (_error, sites) => sites;
+    Error.captureStackTrace(holder, fn);
+    return holder.stack?.[0]?.getFileName() ?? undefined;
+  } finally {
+    Error.prepareStackTrace = prepareStackTrace;
+    Error.stackTraceLimit = stackTraceLimit;
+  }
 }
 
 /** An error as its name and message (never its stack or properties), other objects not at all; first line, tokens removed. */
