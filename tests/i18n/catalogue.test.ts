@@ -45,4 +45,15 @@ describe('the cy/en catalogue', () => {
     expect(formatDate('en', new Date('2026-03-28T23:30:00Z'))).toBe('28 March 2026');
     expect(formatDate('en', new Date('2026-06-30T23:30:00Z'))).toBe('1 July 2026');
   });
+
+  it('gives the UK day of every minute around both clock changes, as the time-zone database does', () => {
+    const uk = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'long', year: 'numeric' });
+    for (const around of ['2026-03-29T01:00:00Z', '2026-10-25T01:00:00Z', '2026-10-24T23:00:00Z', '2026-03-28T23:00:00Z']) {
+      const centre = Date.parse(around);
+      for (let minute = -120; minute <= 120; minute++) {
+        const date = new Date(centre + minute * 60_000 + 7_000);
+        expect(formatDate('en', date)).toBe(uk.format(date));
+      }
+    }
+  });
 });
