@@ -85,7 +85,12 @@ export class PlanService {
     return { kind: 'ok', plan, changed: false };
   }
 
-  async saveAnswer(actor: Actor, planId: string, cardVersion: number, field: FieldId, raw: RawAnswer): Promise<PlanOutcome> {
+  /**
+   * Saves one answer. `whileSaving`, if given, is called with the plan as it will be once saved,
+   * after the write has been sent and before it is confirmed, so the caller can build its answer
+   * while the database works; the outcome's plan is that same object only if the write landed.
+   */
+  async saveAnswer(actor: Actor, planId: string, cardVersion: number, field: FieldId, raw: RawAnswer, whileSaving?: (plan: Plan) => void): Promise<PlanOutcome> {
     const checked = validateAnswer(field, raw);
 
     // The usual case, a new answer on a plan this instance has just shown: write it, if the plan is still that version.
@@ -93,7 +98,7 @@ export class PlanService {
     if (known && checked.ok && known.tenantId === actor.tenantId && known.ownerId === actor.userId) {
       if (!patchIsAlreadyApplied(known.answers, checked.value) && !isStaleFor(known, field, cardVersion)) {
         const applied = applyAnswer(known, field, checked.value, this.deps.clock.now(), this.deps.impactDelayDays);
-        if (applied.ok && (await this.write(known, applied.value.plan, applied.value.impactNudgeDueAt))) return { kind: 'ok', plan: applied.value.plan, changed: true };
+        if (applied.ok && (await this.write(known, applied.value.plan, applied.value.impactNudgeDueAt, whileSaving))) return { kind: 'ok', plan: applied.value.plan, changed: true };
       }
     }
 
@@ -109,15 +114,15 @@ export class PlanService {
     const applied = applyAnswer(plan, field, checked.value, this.deps.clock.now(), this.deps.impactDelayDays);
     if (!applied.ok) return { kind: 'invalid', plan, problem: applied.problem };
     const { plan: next, impactNudgeDueAt } = applied.value;
-    if (!(await this.write(plan, next, impactNudgeDueAt))) return this.afterLostRace(actor, planId, field, cardVersion, raw);
+    if (!(await this.write(plan, next, impactNudgeDueAt, whileSaving))) return this.afterLostRace(actor, planId, field, cardVersion, raw);
     return { kind: 'ok', plan: next, changed: true };
   }
 
   /** Saves `next` if the stored plan is still `plan`'s version; false when another save got there first. */
-  private async write(plan: Plan, next: Plan, impactNudgeDueAt?: Date): Promise<boolean> {
+  private async write(plan: Plan, next: Plan, impactNudgeDueAt?: Date, whileSaving?: (plan: Plan) => void): Promise<boolean> {
     // One statement is atomic by itself; a transaction is needed only when the nudge must land with the save.
-    const saved = impactNudgeDueAt
-      ? await this.deps.db.transaction(async (tx) => {
+    const saving = impactNudgeDueAt
+      ? this.deps.db.transaction(async (tx) => {
           if (!(await this.deps.plans.update(next, plan.version, tx))) return false;
           await this.deps.notifications.schedule(
             { kind: 'impactNudge', dedupeKey: impactNudgeKey(plan.id), tenantId: plan.tenantId, recipientId: plan.ownerId, subjectId: plan.id, dueAt: impactNudgeDueAt },
@@ -125,7 +130,13 @@ export class PlanService {
           );
           return true;
         })
-      : await this.deps.plans.update(next, plan.version);
+      : this.deps.plans.update(next, plan.version);
+    try {
+      whileSaving?.(next);
+    } catch {
+      // The caller builds its answer again once the outcome is known, and meets the same error there.
+    }
+    const saved = await saving;
     if (saved) this.recent.set(next.id, next);
     else this.recent.delete(plan.id);
     return saved;

@@ -153,9 +153,13 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
     if (!school) return onboardCard(turn.locale, { query, results, problem: t(turn.locale, 'onboard.chooseSchool') });
     if (!input.role) return onboardCard(turn.locale, { query, results, selectedSchool: String(school.id), problem: t(turn.locale, 'onboard.chooseRole') });
     const role = input.role as SchoolRole;
-    await users.setSchool(turn.actor.tenantId, turn.actor.userId, school.id, role);
     const registered = { ...turn, user: { ...turn.user, schoolId: school.id, schoolRole: role } };
-    return startNewPlan(registered, t(turn.locale, 'onboard.done', { role: t(turn.locale, `role.${role}`), school: schoolName(school, turn.locale) }));
+    // Both statements go to the database together (the plan needs the person's row, which the turn has made, not their school).
+    const [, card] = await Promise.all([
+      users.setSchool(turn.actor.tenantId, turn.actor.userId, school.id, role),
+      startNewPlan(registered, t(turn.locale, 'onboard.done', { role: t(turn.locale, `role.${role}`), school: schoolName(school, turn.locale) })),
+    ]);
+    return card;
   });
 
   // ---- the aide-memoire ----
@@ -172,16 +176,22 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
   kit.onCard(Verbs.planSaveField, async (turn, data) => {
     const input = parse(PlanSaveFieldPayload, data);
     const raw: RawAnswer = { text: input.text, priorityAreas: input.priorityAreas, staffDays: input.staffDays, supplyCoverDays: input.supplyCoverDays };
-    const outcome = await plans.saveAnswer(turn.actor, input.planId, input.version, input.field, raw);
-
     const go = async (plan: Plan, field: FieldId): Promise<CardJson> => {
       const target = input.then === 'next' ? nextField(plan, field) : input.then === 'back' ? previousField(plan, field) : null;
       return target ? fieldCard(turn, plan, target) : summary(turn, plan, { notice: t(turn.locale, 'plan.saved') });
     };
 
+    // The card for a successful save is built while the database writes it, and used only if the write landed.
+    let early: { plan: Plan; card: Promise<CardJson> } | undefined;
+    const outcome = await plans.saveAnswer(turn.actor, input.planId, input.version, input.field, raw, (plan) => {
+      const card = go(plan, input.field);
+      card.catch(() => undefined); // if it failed, it fails again below, where it is answered
+      early = { plan, card };
+    });
+
     switch (outcome.kind) {
       case 'ok':
-        return go(outcome.plan, input.field);
+        return early?.plan === outcome.plan ? early.card : go(outcome.plan, input.field);
       case 'invalid':
         // Leaving an empty required field by Back or Summary loses nothing, so let it go.
         if (input.then !== 'next' && outcome.problem.key === 'error.required') return go(outcome.plan, input.field);
