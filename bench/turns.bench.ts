@@ -4,10 +4,16 @@
  * (Action.Execute invokes), with a recording Bot Connector on loopback. The same
  * traffic shape goes to a minimal echo bot on the same stack as the baseline.
  *
+ * This machine's speed drifts by a factor of two over minutes, so the targets are not run one
+ * after the other: all are started, and each load is run in rounds, every round giving each
+ * target one run (in a rotating order) while the others are paused (SIGSTOP), so no idle
+ * server's timers take CPU from the one measured. A target's figures pool its rounds.
+ *
  *   npm run bench:turns                      # embedded database (PGlite)
  *   DATABASE_URL=postgres://… npm run bench:turns   # and PostgreSQL
  *   BENCH_BY_KIND=1 npm run bench:turns      # also p50/p99 for each kind of turn
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +35,8 @@ import {
 
 const USERS = (process.env.BENCH_USERS ?? '10,50,200').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Runs of each load per target, interleaved with the other targets' runs. */
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 /** Pause between one person's turns (jittered 0.5–1.5×): people read a card before they answer it. */
 const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 250);
 const BY_KIND = process.env.BENCH_BY_KIND === '1';
@@ -37,6 +45,13 @@ const TIMELINE_DIR = process.env.BENCH_TIMELINE_DIR;
 /** Extra node flags for our server and for the echo bot, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const ECHO_NODE_ARGS = (process.env.BENCH_ECHO_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/**
+ * Another build to measure beside this one in the same interleaved rounds, on the embedded database: a
+ * checkout's folder holding dist/src/index.js (e.g. a git worktree of an earlier commit), and extra
+ * environment for it as JSON. Machine drift cancels out of a comparison made this way.
+ */
+const COMPARE_ROOT = process.env.BENCH_COMPARE_ROOT;
+const COMPARE_ENV = JSON.parse(process.env.BENCH_COMPARE_ENV ?? '{}') as Record<string, string>;
 /** Which targets to run: echo, pglite, postgres (postgres only with DATABASE_URL). */
 const TARGETS = (process.env.BENCH_TARGETS ?? 'echo,pglite,postgres').split(',');
 
@@ -45,7 +60,15 @@ function summarise(samples: Sample[]) {
   return { turns: all.length, p50: percentile(all, 50), p99: percentile(all, 99), max: all[all.length - 1] };
 }
 
-async function run(label: string, port: number, users: number, serviceUrl: string, pid?: number) {
+interface RunResult {
+  samples: Sample[];
+  seconds: number;
+  cpu: number;
+  main: number;
+  driver: number;
+}
+
+async function run(label: string, port: number, users: number, serviceUrl: string, userBase: number, pid?: number, round = 0): Promise<RunResult> {
   const samples: Sample[] = [];
   const cpuBefore = cpuMs(pid);
   const mainBefore = cpuMs(pid, 'main');
@@ -53,30 +76,65 @@ async function run(label: string, port: number, users: number, serviceUrl: strin
   const started = process.hrtime.bigint();
   // Users start together and each goes through its turns one at a time, like people do.
   await Promise.all(
-    Array.from({ length: users }, (_, i) => headteacher({ port, user: i + users * 1000, serviceUrl, rounds: ROUNDS, thinkMs: THINK_MS }, samples)),
+    Array.from({ length: users }, (_, i) => headteacher({ port, user: userBase + i, serviceUrl, rounds: ROUNDS, thinkMs: THINK_MS }, samples)),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (TIMELINE_DIR) {
     const zero = Number(started) / 1e6;
     const lines = samples.map((s) => `${((s.sentAt ?? zero) - zero).toFixed(1)},${s.kind},${s.ms.toFixed(2)}`);
-    writeFileSync(join(TIMELINE_DIR, `${label.replace(/\W+/g, '-')}-${users}.csv`), `sent_ms,turn,latency_ms\n${lines.join('\n')}\n`);
+    writeFileSync(join(TIMELINE_DIR, `${label.replace(/\W+/g, '-')}-${users}-round${round}.csv`), `sent_ms,turn,latency_ms\n${lines.join('\n')}\n`);
   }
-  const cpuPerTurn = (cpuMs(pid) - cpuBefore) / samples.length;
-  const mainPerTurn = (cpuMs(pid, 'main') - mainBefore) / samples.length;
   const driver = process.cpuUsage(driverBefore);
-  const driverPerTurn = (driver.user + driver.system) / 1000 / samples.length;
-  const kinds = [...new Set(samples.map((s) => s.kind))].map((kind) => ({ kind, ...summarise(samples.filter((s) => s.kind === kind)) }));
-  return { label, users, ...summarise(samples), perSecond: samples.length / seconds, cpuPerTurn, mainPerTurn, driverPerTurn, kinds };
+  return { samples, seconds, cpu: cpuMs(pid) - cpuBefore, main: cpuMs(pid, 'main') - mainBefore, driver: (driver.user + driver.system) / 1000 };
 }
+
+/** One target's runs at one load, pooled. */
+function pooled(label: string, users: number, runs: RunResult[]) {
+  const samples = runs.flatMap((r) => r.samples);
+  const turns = samples.length;
+  const sum = (f: (r: RunResult) => number) => runs.reduce((n, r) => n + f(r), 0);
+  const kinds = [...new Set(samples.map((s) => s.kind))].map((kind) => ({ kind, ...summarise(samples.filter((s) => s.kind === kind)) }));
+  const p50s = runs.map((r) => summarise(r.samples).p50);
+  return {
+    label,
+    users,
+    ...summarise(samples),
+    p50s,
+    perSecond: turns / sum((r) => r.seconds),
+    cpuPerTurn: sum((r) => r.cpu) / turns,
+    mainPerTurn: sum((r) => r.main) / turns,
+    driverPerTurn: sum((r) => r.driver) / turns,
+    kinds,
+  };
+}
+
+interface Target {
+  label: string;
+  port: number;
+  env: Record<string, string>;
+  script: string;
+  nodeArgs: string[];
+  child?: ChildProcess;
+  /** A data directory of its own, removed at the end. */
+  dataDir?: string;
+}
+
+const pause = (target: Target) => target.child?.kill('SIGSTOP');
+const resume = (target: Target) => target.child?.kill('SIGCONT');
 
 async function main() {
   const connector = await startConnector();
   const dataDir = mkdtempSync(join(tmpdir(), 'cydweithio-bench-'));
-  const targets: { label: string; port: number; env: Record<string, string>; script: string; nodeArgs: string[] }[] = [];
+  const targets: Target[] = [];
   if (TARGETS.includes('echo')) targets.push({ label: 'echo bot (baseline)', port: 39790, env: { PORT: '39790' }, script: ECHO_SCRIPT, nodeArgs: ECHO_NODE_ARGS });
   if (TARGETS.includes('pglite')) {
     const env = { PORT: '39791', DATA_DIR: dataDir, DEMO_DATA: 'true', LOG_LEVEL: 'warn', DATABASE_URL: '' };
     targets.push({ label: 'Cydweithio, PGlite', port: 39791, env, script: SERVER_SCRIPT, nodeArgs: SERVER_NODE_ARGS });
+  }
+  if (COMPARE_ROOT) {
+    const env = { PORT: '39793', DATA_DIR: mkdtempSync(join(tmpdir(), 'cydweithio-bench-compare-')), DEMO_DATA: 'true', LOG_LEVEL: 'warn', DATABASE_URL: '', ...COMPARE_ENV };
+    const label = `Cydweithio, PGlite, ${COMPARE_ROOT}${Object.keys(COMPARE_ENV).length > 0 ? ` ${JSON.stringify(COMPARE_ENV)}` : ''}`;
+    targets.push({ label, port: 39793, env, script: join(COMPARE_ROOT, 'dist', 'src', 'index.js'), nodeArgs: SERVER_NODE_ARGS, dataDir: env.DATA_DIR });
   }
   if (process.env.DATABASE_URL && TARGETS.includes('postgres')) {
     const url = await scratchDatabase(process.env.DATABASE_URL);
@@ -84,30 +142,66 @@ async function main() {
     targets.push({ label: 'Cydweithio, PostgreSQL', port: 39792, env, script: SERVER_SCRIPT, nodeArgs: SERVER_NODE_ARGS });
   }
   const before = machineLine();
-  const results = [];
+  const results: ReturnType<typeof pooled>[] = [];
   try {
+    // Started one at a time (a first start loads the directory) and warmed up, then paused until their turn.
     for (const target of targets) {
-      const child = startProcess(target.script, target.env, target.nodeArgs);
-      try {
-        await waitHealthy(target.port, { child });
-        await run(target.label, target.port, 5, connector.url); // warm up
-        for (const users of USERS) results.push(await run(target.label, target.port, users, connector.url, child.pid));
-      } finally {
-        await stopProcess(child);
+      target.child = startProcess(target.script, target.env, target.nodeArgs);
+      await waitHealthy(target.port, { child: target.child });
+      await run(target.label, target.port, 5, connector.url, 5_000_000);
+      pause(target);
+    }
+    let userBase = 10_000_000;
+    for (const users of USERS) {
+      const runs = new Map<Target, RunResult[]>(targets.map((t) => [t, []]));
+      for (let round = 0; round < REPEATS; round++) {
+        // Rotate who goes first, so no target always runs straight after another's load.
+        for (let i = 0; i < targets.length; i++) {
+          const target = targets[(i + round) % targets.length];
+          resume(target);
+          try {
+            runs.get(target)!.push(await run(target.label, target.port, users, connector.url, (userBase += users), target.child?.pid, round));
+          } finally {
+            pause(target);
+          }
+        }
       }
+      for (const target of targets) results.push(pooled(target.label, users, runs.get(target)!));
     }
   } finally {
+    for (const target of targets) {
+      if (!target.child) continue;
+      resume(target);
+      await stopProcess(target.child);
+      if (target.dataDir) rmSync(target.dataDir, { recursive: true, force: true });
+    }
     await connector.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
   const f = (n: number) => n.toFixed(1);
   console.log(`started ${before}`);
   console.log(`ended   ${machineLine()}`);
-  console.log(`think time ${THINK_MS} ms (jittered 0.5–1.5×), ${ROUNDS} plans per user, ${turnsPerHeadteacher(ROUNDS)} turns per user`);
-  console.log('| target | users | turns | p50 ms | p99 ms | max ms | turns/s | server CPU ms/turn (main thread) | load generator CPU ms/turn |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log(
+    `think time ${THINK_MS} ms (jittered 0.5–1.5×), ${ROUNDS} plans per user, ${turnsPerHeadteacher(ROUNDS)} turns per user; ${REPEATS} interleaved run(s) per target and load, pooled`,
+  );
+  console.log('| target | users | turns | p50 ms | p99 ms | max ms | turns/s | server CPU ms/turn (main thread) | load generator CPU ms/turn | p50 of each run ms |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
-    console.log(`| ${r.label} | ${r.users} | ${r.turns} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.perSecond)} | ${r.cpuPerTurn.toFixed(2)} (${r.mainPerTurn.toFixed(2)}) | ${r.driverPerTurn.toFixed(2)} |`);
+    console.log(
+      `| ${r.label} | ${r.users} | ${r.turns} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.perSecond)} | ${r.cpuPerTurn.toFixed(2)} (${r.mainPerTurn.toFixed(2)}) | ${r.driverPerTurn.toFixed(2)} | ${r.p50s.map(f).join(', ')} |`,
+    );
+  }
+  const echo = results.filter((r) => r.label.startsWith('echo'));
+  const ours = results.filter((r) => !r.label.startsWith('echo'));
+  if (echo.length > 0 && ours.length > 0) {
+    console.log('\n| target | users | p50 ÷ echo bot p50 (pooled) | each round |');
+    console.log('|---|---|---|---|');
+    for (const r of ours) {
+      const base = echo.find((e) => e.users === r.users);
+      if (!base) continue;
+      const each = r.p50s.map((p, i) => (p / base.p50s[i]).toFixed(2));
+      console.log(`| ${r.label} | ${r.users} | ${(r.p50 / base.p50).toFixed(2)} | ${each.join(', ')} |`);
+    }
   }
   if (BY_KIND) {
     console.log('\n| target | users | turn | turns | p50 ms | p99 ms | max ms |');
