@@ -49,9 +49,23 @@ export async function startConnector(): Promise<Connector> {
   };
 }
 
-/** Starts a built script as its own process; `ipc` opens a message channel to it (the memory probe uses one). */
-export function startProcess(script: string, env: Record<string, string>, nodeArgs: string[] = [], options: { ipc?: boolean } = {}): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, script], {
+/** The Node flags `npm start` runs the bot with (package.json's config.nodeFlags) in the checkout at `root`. */
+export function nodeFlagsOf(root: string = ROOT): string[] {
+  try {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { config?: { nodeFlags?: string } };
+    return (pkg.config?.nodeFlags ?? '').split(' ').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Starts a built script as its own process, with the Node flags `npm start` uses (from the checkout at `flagsFrom`,
+ * this one by default; the echo bot gets them too, as the same stack) and then `nodeArgs`; `ipc` opens a message
+ * channel to it (the memory probe uses one).
+ */
+export function startProcess(script: string, env: Record<string, string>, nodeArgs: string[] = [], options: { ipc?: boolean; flagsFrom?: string } = {}): ChildProcess {
+  return spawn(process.execPath, [...nodeFlagsOf(options.flagsFrom), ...nodeArgs, script], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: options.ipc ? ['ignore', 'ignore', 'inherit', 'ipc'] : ['ignore', 'ignore', 'inherit'],

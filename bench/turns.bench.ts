@@ -23,6 +23,7 @@ import {
   cpuMs,
   headteacher,
   machineLine,
+  nodeFlagsOf,
   percentile,
   scratchDatabase,
   startConnector,
@@ -52,6 +53,8 @@ const ECHO_NODE_ARGS = (process.env.BENCH_ECHO_NODE_ARGS ?? '').split(' ').filte
  */
 const COMPARE_ROOT = process.env.BENCH_COMPARE_ROOT;
 const COMPARE_ENV = JSON.parse(process.env.BENCH_COMPARE_ENV ?? '{}') as Record<string, string>;
+/** Node flags for that other build beyond its own `npm start` ones (default: BENCH_SERVER_NODE_ARGS), e.g. to weigh a V8 setting. */
+const COMPARE_NODE_ARGS = process.env.BENCH_COMPARE_NODE_ARGS === undefined ? SERVER_NODE_ARGS : process.env.BENCH_COMPARE_NODE_ARGS.split(' ').filter(Boolean);
 /** Which targets to run: echo, pglite, postgres (postgres only with DATABASE_URL). */
 const TARGETS = (process.env.BENCH_TARGETS ?? 'echo,pglite,postgres').split(',');
 
@@ -117,6 +120,8 @@ interface Target {
   child?: ChildProcess;
   /** A data directory of its own, removed at the end. */
   dataDir?: string;
+  /** The checkout whose `npm start` flags it runs with (this one unless it is another build). */
+  root?: string;
 }
 
 const pause = (target: Target) => target.child?.kill('SIGSTOP');
@@ -133,8 +138,9 @@ async function main() {
   }
   if (COMPARE_ROOT) {
     const env = { PORT: '39793', DATA_DIR: mkdtempSync(join(tmpdir(), 'cydweithio-bench-compare-')), DEMO_DATA: 'true', LOG_LEVEL: 'warn', DATABASE_URL: '', ...COMPARE_ENV };
-    const label = `Cydweithio, PGlite, ${COMPARE_ROOT}${Object.keys(COMPARE_ENV).length > 0 ? ` ${JSON.stringify(COMPARE_ENV)}` : ''}`;
-    targets.push({ label, port: 39793, env, script: join(COMPARE_ROOT, 'dist', 'src', 'index.js'), nodeArgs: SERVER_NODE_ARGS, dataDir: env.DATA_DIR });
+    const extras = [Object.keys(COMPARE_ENV).length > 0 ? JSON.stringify(COMPARE_ENV) : '', COMPARE_NODE_ARGS.join(' ')].filter(Boolean).join(' ');
+    const label = `Cydweithio, PGlite, ${COMPARE_ROOT}${extras ? ` ${extras}` : ''}`;
+    targets.push({ label, port: 39793, env, script: join(COMPARE_ROOT, 'dist', 'src', 'index.js'), nodeArgs: COMPARE_NODE_ARGS, dataDir: env.DATA_DIR, root: COMPARE_ROOT });
   }
   if (process.env.DATABASE_URL && TARGETS.includes('postgres')) {
     const url = await scratchDatabase(process.env.DATABASE_URL);
@@ -146,7 +152,7 @@ async function main() {
   try {
     // Started one at a time (a first start loads the directory) and warmed up, then paused until their turn.
     for (const target of targets) {
-      target.child = startProcess(target.script, target.env, target.nodeArgs);
+      target.child = startProcess(target.script, target.env, target.nodeArgs, { flagsFrom: target.root });
       await waitHealthy(target.port, { child: target.child });
       await run(target.label, target.port, 5, connector.url, 5_000_000);
       pause(target);
@@ -159,6 +165,8 @@ async function main() {
         for (let i = 0; i < targets.length; i++) {
           const target = targets[(i + round) % targets.length];
           resume(target);
+          // Timers that fell due while it was paused (the job queue's polls) run now, not in the measured run.
+          await new Promise((resolve) => setTimeout(resolve, 500));
           try {
             runs.get(target)!.push(await run(target.label, target.port, users, connector.url, (userBase += users), target.child?.pid, round));
           } finally {
@@ -181,6 +189,7 @@ async function main() {
   const f = (n: number) => n.toFixed(1);
   console.log(`started ${before}`);
   console.log(`ended   ${machineLine()}`);
+  console.log(`Node flags, as npm start uses them, for every target: ${nodeFlagsOf().join(' ') || 'none'}`);
   console.log(
     `think time ${THINK_MS} ms (jittered 0.5–1.5×), ${ROUNDS} plans per user, ${turnsPerHeadteacher(ROUNDS)} turns per user; ${REPEATS} interleaved run(s) per target and load, pooled`,
   );

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { NODE_FLAGS } from '../support/botProcess';
 
 const ROOT = join(__dirname, '..', '..');
 const ARTIFACTS = join(ROOT, '.e2e-artifacts');
@@ -53,7 +54,7 @@ const healthy = () => until('the bot to be healthy', async () => ((await fetch(`
 const PLAYGROUND_USER = '00000000-0000-0000-0000-0000000000020';
 
 function startBot(): ChildProcess {
-  return start('bot', [join(ROOT, 'dist', 'src', 'index.js')], {
+  return start('bot', [...NODE_FLAGS, join(ROOT, 'dist', 'src', 'index.js')], {
     PORT: String(BOT_PORT),
     DATA_DIR: dataDir,
     DEMO_DATA: 'true',

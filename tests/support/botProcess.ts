@@ -5,6 +5,13 @@ import { join } from 'node:path';
 export const ROOT = join(__dirname, '..', '..');
 export const ARTIFACTS = join(ROOT, '.e2e-artifacts');
 
+/** The Node flags `npm start` runs the bot with (package.json's config.nodeFlags), so tests run what ships. */
+export const NODE_FLAGS: string[] = (
+  (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { config?: { nodeFlags?: string } }).config?.nodeFlags ?? ''
+)
+  .split(' ')
+  .filter(Boolean);
+
 /** The built bot as a separate process, as users meet it: on the embedded database unless told otherwise. */
 export class BotProcess {
   child?: ChildProcess;
@@ -22,7 +29,7 @@ export class BotProcess {
     // A new log for each test run; a restart by the same test adds to it.
     const out = openSync(join(ARTIFACTS, `${this.logName}.log`), this.started ? 'a' : 'w');
     this.started = true;
-    this.child = spawn(process.execPath, [entry], { cwd: ROOT, env: { ...process.env, PORT: String(this.port), LOG_LEVEL: 'warn', DATABASE_URL: '', ...this.env }, stdio: ['ignore', out, out] });
+    this.child = spawn(process.execPath, [...NODE_FLAGS, entry], { cwd: ROOT, env: { ...process.env, PORT: String(this.port), LOG_LEVEL: 'warn', DATABASE_URL: '', ...this.env }, stdio: ['ignore', out, out] });
     await this.waitUntil(async () => (await fetch(`${this.url}/healthz`)).status === 200, 60_000);
   }
 
