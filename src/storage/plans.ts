@@ -94,6 +94,7 @@ export class SqlPlanRepository implements PlanRepository {
         plan.createdAt,
         plan.updatedAt,
       ],
+      (rows: PlanRow[]) => (rows[0] ? toPlan(rows[0]) : undefined),
     );
   }
 
@@ -122,48 +123,40 @@ export class SqlPlanRepository implements PlanRepository {
   async update(plan: Plan, expectedVersion: number, sql: Sql = this.sql): Promise<boolean> {
     // Only the version comes back: the row is what was just sent, and reading it all back (parsing its JSON
     // and dates on both threads) cost about a tenth of a millisecond a save, more when the database thread was cold.
-    const rows = await writeThrough(
-      this.cache,
+    const rows = await this.write(
       plan.id,
-      () =>
-        sql.query<{ version: number }>(
-          `update plans set status = $3, answers = $4, version = $5, updated_at = $6,
-             support_started_at = $7, support_ended_at = $8, action_plan_done_at = $9, impact_due_at = $10, completed_at = $11,
-             field_versions = $12
-           where id = $1 and version = $2 and tenant_id = $13 and owner_id = $14
-           returning version`,
-          [
-            plan.id,
-            expectedVersion,
-            plan.status,
-            JSON.stringify(plan.answers),
-            plan.version,
-            plan.updatedAt,
-            plan.supportStartedAt,
-            plan.supportEndedAt,
-            plan.actionPlanDoneAt,
-            plan.impactDueAt,
-            plan.completedAt,
-            JSON.stringify(plan.fieldVersions),
-            plan.tenantId,
-            plan.ownerId,
-          ],
-        ),
-      (rows) => (sql === this.sql && rows.length === 1 ? copyOf(plan) : undefined),
+      sql,
+      `update plans set status = $3, answers = $4, version = $5, updated_at = $6,
+         support_started_at = $7, support_ended_at = $8, action_plan_done_at = $9, impact_due_at = $10, completed_at = $11,
+         field_versions = $12
+       where id = $1 and version = $2 and tenant_id = $13 and owner_id = $14
+       returning version`,
+      [
+        plan.id,
+        expectedVersion,
+        plan.status,
+        JSON.stringify(plan.answers),
+        plan.version,
+        plan.updatedAt,
+        plan.supportStartedAt,
+        plan.supportEndedAt,
+        plan.actionPlanDoneAt,
+        plan.impactDueAt,
+        plan.completedAt,
+        JSON.stringify(plan.fieldVersions),
+        plan.tenantId,
+        plan.ownerId,
+      ],
+      (updated: { version: number }[]) => (updated.length === 1 ? copyOf(plan) : undefined),
     );
     return rows.length === 1;
   }
 
   /**
-   * One statement that writes one plan and returns it as stored. Outside a transaction the cache then holds
-   * that; inside one (which may yet roll back) the plan is only forgotten, and read afresh after.
+   * One statement that writes one plan; `stored` says what it stored, from what came back. Outside a transaction
+   * the cache then holds that; inside one (which may yet roll back) the plan is only forgotten, and read afresh after.
    */
-  private write(id: string, sql: Sql, text: string, params: unknown[]): Promise<PlanRow[]> {
-    return writeThrough(
-      this.cache,
-      id,
-      () => sql.query<PlanRow>(text, params),
-      (rows) => (sql === this.sql && rows[0] ? toPlan(rows[0]) : undefined),
-    );
+  private write<R>(id: string, sql: Sql, text: string, params: unknown[], stored: (rows: R[]) => Plan | undefined): Promise<R[]> {
+    return writeThrough(this.cache, id, () => sql.query<R>(text, params), (rows) => (sql === this.sql ? stored(rows) : undefined));
   }
 }
