@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { nodeFlagsOf } from '../src/paths';
 
 export const ROOT = join(__dirname, '..', '..');
 export const SERVER_SCRIPT = join(ROOT, 'dist', 'src', 'index.js');
@@ -47,16 +48,6 @@ export async function startConnector(): Promise<Connector> {
     calls: () => calls,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-/** The Node flags `npm start` runs the bot with (package.json's config.nodeFlags) in the checkout at `root`. */
-export function nodeFlagsOf(root: string = ROOT): string[] {
-  try {
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { config?: { nodeFlags?: string } };
-    return (pkg.config?.nodeFlags ?? '').split(' ').filter(Boolean);
-  } catch {
-    return [];
-  }
 }
 
 /**

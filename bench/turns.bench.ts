@@ -23,7 +23,6 @@ import {
   cpuMs,
   headteacher,
   machineLine,
-  nodeFlagsOf,
   percentile,
   scratchDatabase,
   startConnector,
@@ -33,6 +32,7 @@ import {
   waitHealthy,
   type Sample,
 } from './traffic';
+import { nodeFlagsOf } from '../src/paths';
 
 const USERS = (process.env.BENCH_USERS ?? '10,50,200').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

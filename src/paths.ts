@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 let cached: string | undefined;
@@ -17,3 +17,13 @@ export function projectRoot(): string {
 }
 
 export const fromRoot = (...parts: string[]): string => join(projectRoot(), ...parts);
+
+/** The Node flags `npm start` runs the bot with (package.json's config.nodeFlags) in the project at `root`. */
+export function nodeFlagsOf(root: string = projectRoot()): string[] {
+  try {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { config?: { nodeFlags?: string } };
+    return (pkg.config?.nodeFlags ?? '').split(' ').filter(Boolean);
+  } catch {
+    return [];
+  }
+}

@@ -1,16 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nodeFlagsOf } from '../../src/paths';
 
 export const ROOT = join(__dirname, '..', '..');
 export const ARTIFACTS = join(ROOT, '.e2e-artifacts');
 
-/** The Node flags `npm start` runs the bot with (package.json's config.nodeFlags), so tests run what ships. */
-export const NODE_FLAGS: string[] = (
-  (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { config?: { nodeFlags?: string } }).config?.nodeFlags ?? ''
-)
-  .split(' ')
-  .filter(Boolean);
+/** The Node flags `npm start` runs the bot with, so tests run what ships. */
+export const NODE_FLAGS = nodeFlagsOf(ROOT);
 
 /** The built bot as a separate process, as users meet it: on the embedded database unless told otherwise. */
 export class BotProcess {
