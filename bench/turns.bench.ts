@@ -53,6 +53,8 @@ const ECHO_NODE_ARGS = (process.env.BENCH_ECHO_NODE_ARGS ?? '').split(' ').filte
  */
 const COMPARE_ROOT = process.env.BENCH_COMPARE_ROOT;
 const COMPARE_ENV = JSON.parse(process.env.BENCH_COMPARE_ENV ?? '{}') as Record<string, string>;
+/** "postgres": that other build runs on a scratch database of its own beside DATABASE_URL's, instead of PGlite. */
+const COMPARE_ON = process.env.BENCH_COMPARE_ON ?? 'pglite';
 /** Node flags for that other build beyond its own `npm start` ones (default: BENCH_SERVER_NODE_ARGS), e.g. to weigh a V8 setting. */
 const COMPARE_NODE_ARGS = process.env.BENCH_COMPARE_NODE_ARGS === undefined ? SERVER_NODE_ARGS : process.env.BENCH_COMPARE_NODE_ARGS.split(' ').filter(Boolean);
 /** Which targets to run: echo, pglite, postgres (postgres only with DATABASE_URL). */
@@ -137,9 +139,11 @@ async function main() {
     targets.push({ label: 'Cydweithio, PGlite', port: 39791, env, script: SERVER_SCRIPT, nodeArgs: SERVER_NODE_ARGS });
   }
   if (COMPARE_ROOT) {
-    const env = { PORT: '39793', DATA_DIR: mkdtempSync(join(tmpdir(), 'cydweithio-bench-compare-')), DEMO_DATA: 'true', LOG_LEVEL: 'warn', DATABASE_URL: '', ...COMPARE_ENV };
+    const onPostgres = COMPARE_ON === 'postgres' && process.env.DATABASE_URL;
+    const url = onPostgres ? await scratchDatabase(process.env.DATABASE_URL!, 'cydweithio_bench_compare') : '';
+    const env = { PORT: '39793', DATA_DIR: mkdtempSync(join(tmpdir(), 'cydweithio-bench-compare-')), DEMO_DATA: 'true', LOG_LEVEL: 'warn', DATABASE_URL: url, ...COMPARE_ENV };
     const extras = [Object.keys(COMPARE_ENV).length > 0 ? JSON.stringify(COMPARE_ENV) : '', COMPARE_NODE_ARGS.join(' ')].filter(Boolean).join(' ');
-    const label = `Cydweithio, PGlite, ${COMPARE_ROOT}${extras ? ` ${extras}` : ''}`;
+    const label = `Cydweithio, ${onPostgres ? 'PostgreSQL' : 'PGlite'}, ${COMPARE_ROOT}${extras ? ` ${extras}` : ''}`;
     targets.push({ label, port: 39793, env, script: join(COMPARE_ROOT, 'dist', 'src', 'index.js'), nodeArgs: COMPARE_NODE_ARGS, dataDir: env.DATA_DIR, root: COMPARE_ROOT });
   }
   if (process.env.DATABASE_URL && TARGETS.includes('postgres')) {

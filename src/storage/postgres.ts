@@ -34,6 +34,32 @@ export class SurvivingClient extends Client {
   }
 }
 
+/**
+ * Names for prepared statements, one per statement text. pg prepares a named statement once per connection and
+ * afterwards only binds and executes it, so PostgreSQL parses and plans each of a turn's few statement texts once
+ * per connection instead of on every call (at 50 users: p50 7.4 → 5.7 ms, bench/README.md). Bounded: texts beyond
+ * the limit (the school search makes one per number of words; none is made per call) run unnamed, as before.
+ */
+export class StatementNames {
+  private readonly names = new Map<string, string>();
+  private made = 0;
+
+  constructor(private readonly limit = 300) {}
+
+  nameFor(text: string): string | undefined {
+    const known = this.names.get(text);
+    if (known !== undefined || this.names.size >= this.limit) return known;
+    const name = `cydweithio_${++this.made}`;
+    this.names.set(text, name);
+    return name;
+  }
+
+  /** The next call with this text prepares it again under a new name. */
+  forget(text: string): void {
+    this.names.delete(text);
+  }
+}
+
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
   const pool = new Pool({
     connectionString: options.connectionString,
@@ -49,13 +75,24 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     await pool.query(`create schema if not exists "${options.schema.replace(/"/g, '')}"`);
   }
 
-  const onClient = (client: Pick<PoolClient, 'query'>): Sql => ({
+  const names = new StatementNames();
+  const onClient = (client: Pick<PoolClient, 'query'>, inTransaction = false): Sql => ({
     async query<T>(text: string, params: readonly unknown[] = []) {
+      // Statements without parameters are mostly one-offs (migrations, maintenance): not worth a name.
+      const name = params.length > 0 ? names.nameFor(text) : undefined;
       try {
-        const result = await client.query(text, params as unknown[]);
+        const result = await client.query({ name, text, values: params as unknown[] });
         return result.rows as T[];
       } catch (err) {
-        throw translate(err);
+        // A table's columns changed under a prepared "select *" (another instance migrated it): prepare it afresh.
+        if (name === undefined || (err as { code?: string }).code !== '0A000') throw translate(err);
+        names.forget(text);
+        if (inTransaction) throw translate(err);
+        try {
+          return (await client.query(text, params as unknown[])).rows as T[];
+        } catch (again) {
+          throw translate(again);
+        }
       }
     },
   });
@@ -94,7 +131,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       }
       try {
         await client.query('begin');
-        const result = await fn(onClient(client));
+        const result = await fn(onClient(client, true));
         await client.query('commit');
         return result;
       } catch (err) {

@@ -4,7 +4,7 @@ import type { Database } from '../../src/storage/db';
 import { loadMigrations, migrate } from '../../src/storage/migrate';
 import { SqlNotificationRepository } from '../../src/storage/notifications';
 import { SqlPlanRepository } from '../../src/storage/plans';
-import { openPostgres } from '../../src/storage/postgres';
+import { openPostgres, StatementNames } from '../../src/storage/postgres';
 import { SqlAuditLog, SqlRoleRepository } from '../../src/storage/roles';
 import { SqlUserRepository } from '../../src/storage/users';
 import { databasesUnderTest } from '../support/databases';
@@ -226,5 +226,49 @@ describe('migrations started together on PostgreSQL', () => {
         await Promise.all(instances.map((db) => db.close()));
       }
     }
+  });
+});
+
+describe('prepared statements on PostgreSQL', () => {
+  const scratch = new ScratchDatabase('cydweithio_prepared');
+  beforeAll(() => scratch.create(), 60_000);
+  afterAll(() => scratch.drop());
+
+  it('prepares each statement once per connection, and afresh when another instance changes its table', async () => {
+    const db = await openPostgres({ connectionString: scratch.url, maxConnections: 1 });
+    try {
+      await db.exec('create table shapes (id integer primary key)');
+      await db.query('insert into shapes (id) values ($1)', [1]);
+      const read = 'select * from shapes where id = $1';
+      expect(await db.query(read, [1])).toEqual([{ id: 1 }]);
+      expect(await db.query(read, [1])).toEqual([{ id: 1 }]);
+      const prepared = await db.query<{ name: string }>('select name from pg_prepared_statements where statement = $1', [read]);
+      expect(prepared).toHaveLength(1);
+
+      // A column added by another instance's migration: the prepared "select *" no longer fits, the read still answers.
+      await db.exec('alter table shapes add column colour text');
+      expect(await db.query(read, [1])).toEqual([{ id: 1, colour: null }]);
+      expect(await db.query(read, [1])).toEqual([{ id: 1, colour: null }]);
+      // Inside a transaction the statement fails once (the transaction is lost anyway); the next one prepares it afresh.
+      await db.exec('alter table shapes add column size integer');
+      await expect(db.transaction((tx) => tx.query(read, [1]))).rejects.toThrow(/result type/);
+      expect(await db.transaction((tx) => tx.query(read, [1]))).toEqual([{ id: 1, colour: null, size: null }]);
+      expect(await db.query(read, [1])).toEqual([{ id: 1, colour: null, size: null }]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('names a bounded number of statement texts and runs the rest unnamed', () => {
+    const names = new StatementNames(2);
+    const first = names.nameFor('select 1');
+    expect(first).toBeDefined();
+    expect(names.nameFor('select 1')).toBe(first);
+    expect(names.nameFor('select 2')).toBeDefined();
+    expect(names.nameFor('select 3')).toBeUndefined();
+    names.forget('select 1');
+    const again = names.nameFor('select 1');
+    expect(again).toBeDefined();
+    expect(again).not.toBe(first);
   });
 });
