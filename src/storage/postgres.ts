@@ -60,10 +60,17 @@ export class StatementNames {
   }
 }
 
+/** Connections kept open when idle, per instance (of `maxConnections`, 10 by default). */
+export const KEPT_CONNECTIONS = 4;
+
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
+  const max = options.maxConnections ?? 10;
   const pool = new Pool({
     connectionString: options.connectionString,
-    max: options.maxConnections ?? 10,
+    max,
+    // Connections stay open through quiet spells (idle ones beyond these close after 10 s), so the first people
+    // after a pause do not each wait for a new connection and its server process, and statements stay prepared.
+    min: Math.min(KEPT_CONNECTIONS, max),
     connectionTimeoutMillis: 3_000,
     Client: SurvivingClient,
     options: options.schema ? `-c search_path=${options.schema}` : undefined,
