@@ -139,8 +139,9 @@ async function main() {
     targets.push({ label: 'Cydweithio, PGlite', port: 39791, env, script: SERVER_SCRIPT, nodeArgs: SERVER_NODE_ARGS });
   }
   if (COMPARE_ROOT) {
-    const onPostgres = COMPARE_ON === 'postgres' && process.env.DATABASE_URL;
-    const url = onPostgres ? await scratchDatabase(process.env.DATABASE_URL!, 'cydweithio_bench_compare') : '';
+    const postgresUrl = COMPARE_ON === 'postgres' ? process.env.DATABASE_URL : undefined;
+    const onPostgres = Boolean(postgresUrl);
+    const url = postgresUrl ? await scratchDatabase(postgresUrl, 'cydweithio_bench_compare') : '';
     const env = { PORT: '39793', DATA_DIR: mkdtempSync(join(tmpdir(), 'cydweithio-bench-compare-')), DEMO_DATA: 'true', LOG_LEVEL: 'warn', DATABASE_URL: url, ...COMPARE_ENV };
     const extras = [Object.keys(COMPARE_ENV).length > 0 ? JSON.stringify(COMPARE_ENV) : '', COMPARE_NODE_ARGS.join(' ')].filter(Boolean).join(' ');
     const label = `Cydweithio, ${onPostgres ? 'PostgreSQL' : 'PGlite'}, ${COMPARE_ROOT}${extras ? ` ${extras}` : ''}`;

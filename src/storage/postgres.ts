@@ -61,7 +61,7 @@ export class StatementNames {
 }
 
 /** Connections kept open when idle, per instance (of `maxConnections`, 10 by default). */
-export const KEPT_CONNECTIONS = 4;
+const KEPT_CONNECTIONS = 4;
 
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
   const max = options.maxConnections ?? 10;
@@ -87,19 +87,18 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     async query<T>(text: string, params: readonly unknown[] = []) {
       // Statements without parameters are mostly one-offs (migrations, maintenance): not worth a name.
       const name = params.length > 0 ? names.nameFor(text) : undefined;
+      const run = (as?: string) => client.query({ name: as, text, values: params as unknown[] }).then((result) => result.rows as T[]);
       try {
-        const result = await client.query({ name, text, values: params as unknown[] });
-        return result.rows as T[];
+        return await run(name);
       } catch (err) {
-        // A table's columns changed under a prepared "select *" (another instance migrated it): prepare it afresh.
-        if (name === undefined || (err as { code?: string }).code !== '0A000') throw translate(err);
-        names.forget(text);
-        if (inTransaction) throw translate(err);
-        try {
-          return (await client.query(text, params as unknown[])).rows as T[];
-        } catch (again) {
+        // A table's columns changed under a prepared "select *" (another instance migrated it): prepare it afresh,
+        // and outside a transaction (which the failure has lost) run it again at once.
+        const stalePlan = name !== undefined && (err as { code?: string }).code === '0A000';
+        if (stalePlan) names.forget(text);
+        if (!stalePlan || inTransaction) throw translate(err);
+        return run().catch((again: unknown) => {
           throw translate(again);
-        }
+        });
       }
     },
   });
