@@ -6,6 +6,7 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { ConversationRef, Messenger, OutgoingMessage } from '../services/messenger';
 import { ConnectorHttpClient, type ConnectorRetryOptions } from './connectorHttp';
+import { ReusedClients } from './reusedClients';
 import { installConsoleRouting } from './routedConsole';
 
 /**
@@ -34,9 +35,11 @@ function isRefusedToken(err: unknown): boolean {
  * TeamsAdapter that answers every unacceptable token with 401 and a log line. botbuilder itself
  * answers a token with a bad signature (for a key it knows) with 500, and prints refusals to the
  * console (with the jsonwebtoken error's stack, or the signing key): what it prints goes to our
- * log instead, one line, no token (routedConsole.ts).
+ * log instead, one line, no token (routedConsole.ts). Turns share their connector clients (reusedClients.ts).
  */
 class CheckedTeamsAdapter extends TeamsAdapter {
+  private readonly clients = new ReusedClients();
+
   constructor(
     settings: ConstructorParameters<typeof TeamsAdapter>[0],
     private readonly log: Logger,
@@ -45,6 +48,7 @@ class CheckedTeamsAdapter extends TeamsAdapter {
     // botbuilder types the connector's httpClient as core-http-compat's RequestPolicy; ConnectorHttpClient has that shape.
     super(settings, undefined, undefined, { httpClient: connectorHttp as unknown as NonNullable<ConstructorParameters<typeof TeamsAdapter>[3]>['httpClient'] });
     installConsoleRouting(log);
+    this.clients.shareClientsOf(this.botFrameworkAuthentication);
   }
 
   protected override async processActivity(
@@ -52,7 +56,7 @@ class CheckedTeamsAdapter extends TeamsAdapter {
     activity: Activity,
     logic: (context: TurnContext) => Promise<void>,
   ): Promise<InvokeResponse | undefined> {
-    if (typeof auth !== 'string') return super.processActivity(auth, activity, logic);
+    if (typeof auth !== 'string') return super.processActivity(this.clients.forRequest(auth), activity, logic);
     let authenticated: AuthenticateRequestResult;
     try {
       authenticated = await this.botFrameworkAuthentication.authenticateRequest(activity, auth);
@@ -66,7 +70,7 @@ class CheckedTeamsAdapter extends TeamsAdapter {
       });
       return { status: 401 };
     }
-    return super.processActivity(authenticated, activity, logic);
+    return super.processActivity(this.clients.forRequest(authenticated), activity, logic);
   }
 }
 
