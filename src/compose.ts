@@ -68,10 +68,10 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function openDatabase(config: Config): Promise<Database> {
+export async function openDatabase(config: Config, log?: Logger): Promise<Database> {
   if (config.DATABASE_URL) return openPostgres({ connectionString: config.DATABASE_URL });
   // On its own thread, so the database's CPU work runs beside request handling rather than in its way.
-  return openPgliteThread(join(config.DATA_DIR, 'pglite'));
+  return openPgliteThread(join(config.DATA_DIR, 'pglite'), log);
 }
 
 /** The one composition root: every collaborator is made here, once. */
@@ -79,7 +79,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config.LOG_LEVEL);
-  const db = options.database ?? (await openDatabase(config));
+  const db = options.database ?? (await openDatabase(config, log));
 
   const applied = await migrate(db);
   if (applied.length > 0) log.info('database migrated', { applied });
@@ -92,7 +92,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const users = new SqlUserRepository(db);
   const schools = new SqlSchoolRepository(db);
   const schoolNames = new SchoolNameCache(schools);
-  const planRepository = new SqlPlanRepository(db);
+  const planRepository = new SqlPlanRepository(db, log);
   const notifications = new SqlNotificationRepository(db);
   const roles = new SqlRoleRepository(db, config.ADMIN_USER_IDS);
   const audit = new SqlAuditLog(db);

@@ -19,6 +19,14 @@ export interface Database extends Sql {
   simpleQuery(text: string): Promise<Record<string, unknown>[]>;
   /** Runs fn in one transaction; rolls back if it throws. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * The embedded database on its own thread only: appends the statement to its journal (journal.ts), then sends
+   * it. Once this returns, the statement's effect survives the process being killed; the promise settles when the
+   * database has run it. Undefined when nothing can be journaled now (send the statement the ordinary way); throws
+   * only if the journal could not be written (then nothing was sent). Only for statements that change nothing when
+   * run again after themselves, as a killed process's journal is run again at the next start.
+   */
+  sendJournaled?<T = Record<string, unknown>>(text: string, params: readonly unknown[]): Promise<T[]> | undefined;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

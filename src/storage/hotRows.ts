@@ -88,6 +88,11 @@ export class WriteThroughCache<V> {
     if (this.writing.get(key) === writeStartedAt) this.writing.delete(key);
   }
 
+  /** What the cache holds for the key may not be what the database holds: the next read goes to the database. */
+  forget(key: string): void {
+    this.writeFailed(key, this.writeStarted(key));
+  }
+
   /** Every key that has a row now (read at start, before any turn); a second load changes nothing. */
   loadExisting(keys: Iterable<string>): void {
     if (this.existing) return;

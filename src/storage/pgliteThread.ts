@@ -1,6 +1,9 @@
+import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { silentLogger, type Logger } from '../log';
 import { openClaimed } from './dataDirLock';
 import { DatabaseUnavailableError, type Database, type Sql } from './db';
+import { StatementJournal } from './journal';
 
 /**
  * The embedded database on its own thread. PGlite runs PostgreSQL as WASM on whichever
@@ -205,12 +208,12 @@ class Session {
   }
 }
 
-/** Opens PGlite with its files in dataDir on a worker thread. */
-export async function openPgliteThread(dataDir: string): Promise<Database> {
-  return openClaimed(dataDir, (release) => startThread(dataDir, release));
+/** Opens PGlite with its files in dataDir on a worker thread, first running what a killed process left in its journal. */
+export async function openPgliteThread(dataDir: string, log: Logger = silentLogger): Promise<Database> {
+  return openClaimed(dataDir, (release) => startThread(dataDir, release, log));
 }
 
-async function startThread(dataDir: string, release: () => void): Promise<Database> {
+async function startThread(dataDir: string, release: () => void, log: Logger): Promise<Database> {
   const worker = new Worker(`(${workerMain.toString()})()`, {
     eval: true,
     workerData: { dataDir, pglitePath: require.resolve('@electric-sql/pglite'), maxPrepared: MAX_PREPARED_STATEMENTS },
@@ -252,6 +255,19 @@ async function startThread(dataDir: string, release: () => void): Promise<Databa
   };
 
   const session = new Session();
+
+  // Beside the data directory, like its lock file, and run before anything else (migrations included) sees the data.
+  const journal = new StatementJournal(`${resolve(dataDir)}.journal`);
+  try {
+    const replay = await StatementJournal.replay(journal.path, (text, params) => call('query', text, params));
+    if (replay.failed > 0) log.error('statements acknowledged before a stop could not all be run again', replay);
+    else if (replay.replayed > 0) log.info('statements acknowledged before a stop were run again', replay);
+    journal.open();
+  } catch (err) {
+    await worker.terminate();
+    throw err;
+  }
+
   const inTransaction: Sql = {
     query: <T>(text: string, params?: readonly unknown[]) => call('query', text, params, true) as Promise<T[]>,
   };
@@ -264,6 +280,16 @@ async function startThread(dataDir: string, release: () => void): Promise<Databa
       await session.single(() => call('exec', text));
     },
     simpleQuery: (text: string) => session.single(() => call('simpleQuery', text) as Promise<Record<string, unknown>[]>),
+    sendJournaled<T>(text: string, params: readonly unknown[]) {
+      if (gone || !journal.accepting) return undefined;
+      journal.append(text, params);
+      const ran = session.single(() => call('query', text, params) as Promise<T[]>);
+      ran.then(
+        () => journal.settled(),
+        () => journal.failed(),
+      );
+      return ran;
+    },
     transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
       return session.transaction(async () => {
         await call('exec', 'begin');
@@ -286,8 +312,12 @@ async function startThread(dataDir: string, release: () => void): Promise<Databa
       }
     },
     async close() {
-      if (gone) return release();
+      if (gone) {
+        journal.close();
+        return release();
+      }
       await session.transaction(() => call('close')).catch(() => undefined);
+      journal.close();
       worker.ref(); // until it has exited
       await worker.terminate();
       release();

@@ -2,9 +2,10 @@
  * The embedded database's write-through cache of user rows and turn state: the rules that keep it
  * right when reads and writes overlap, and the repositories that use it, against a real database.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { silentLogger } from '../../src/log';
 import { SqlStateStore } from '../../src/storage/botState';
 import type { Database, Sql } from '../../src/storage/db';
 import { ABSENT, hotRowsOf, loadExistingKeys, WriteThroughCache } from '../../src/storage/hotRows';
@@ -286,6 +287,53 @@ describe('on the embedded database on its own thread (as the server runs it)', (
       const [row] = await (db as Sql).query<{ locale: string }>("select locale from users where user_id = 'u'");
       expect(row.locale).toBe(locale);
     }
+  });
+
+  describe('a plan save whose outcome is known', () => {
+    const now = new Date('2026-09-07T09:00:00Z');
+    let n = 0;
+    async function heldPlan(owner: string) {
+      const plans = new SqlPlanRepository(db, logger);
+      const id = `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
+      await new SqlUserRepository(db).touch({ tenantId: 't', userId: owner, displayName: owner });
+      await plans.create(newPlan(id, { tenantId: 't', userId: owner, schoolId: null }, now));
+      return { plans, plan: (await plans.get(id))! };
+    }
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (msg: string) => warnings.push(msg) };
+    const journal = () => readFileSync(join(scratch, 'pglite.journal'), 'utf8');
+    const storedFocus = async (id: string) => (await db.query<{ focus: string | null; version: number }>("select answers->>'focus' as focus, version from plans where id = $1", [id]))[0];
+
+    it('is answered once journaled, before the database has run it, and every read after sees it', async () => {
+      const { plans, plan } = await heldPlan('gwen');
+      const busy = db.query('select pg_sleep(0.3)');
+      const saves = ['one', 'two', 'three'].map((focus, i) => plans.update({ ...plan, answers: { focus }, version: plan.version + i + 1 }, plan.version + i));
+      expect(await Promise.all(saves)).toEqual([true, true, true]);
+      // The database thread is still asleep: the saves are in the journal, not yet in the table.
+      expect(journal().trim().split('\n')).toHaveLength(3);
+      expect(await plans.get(plan.id)).toMatchObject({ version: plan.version + 3, answers: { focus: 'three' } });
+      expect(await plans.listForOwner('t', 'gwen', 5)).toEqual([expect.objectContaining({ version: plan.version + 3 })]);
+      await busy;
+      expect(await storedFocus(plan.id)).toEqual({ focus: 'three', version: plan.version + 3 });
+      expect(journal()).toBe('');
+    });
+
+    it('is not answered ahead when the version has moved on, and changes nothing', async () => {
+      const { plans, plan } = await heldPlan('huw');
+      expect(await plans.update({ ...plan, answers: { focus: 'first' }, version: plan.version + 1 }, plan.version)).toBe(true);
+      expect(await plans.update({ ...plan, answers: { focus: 'late' }, version: plan.version + 1 }, plan.version)).toBe(false);
+      expect(await storedFocus(plan.id)).toEqual({ focus: 'first', version: plan.version + 1 });
+    });
+
+    it('that finds its plan gone (changed behind the cache) is reported and forgotten, not kept as saved', async () => {
+      const { plans, plan } = await heldPlan('ifan');
+      await db.query('delete from plans where id = $1', [plan.id]); // not through the repository: breaks the rule on purpose
+      warnings.length = 0;
+      expect(await plans.update({ ...plan, answers: { focus: 'lost' }, version: plan.version + 1 }, plan.version)).toBe(true);
+      await db.query('select 1'); // after the update has run
+      expect(warnings).toEqual(['an acknowledged plan save found the plan changed and was not applied']);
+      expect(await plans.get(plan.id)).toBeNull();
+    });
   });
 
   it('keeps transactions whole while single statements are pipelined around them', async () => {
