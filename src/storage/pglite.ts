@@ -2,7 +2,10 @@ import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
 import { openClaimed } from './dataDirLock';
 import type { Database, Sql } from './db';
 
-/** Embedded PostgreSQL (WASM). A data directory makes it durable; none keeps it in memory. */
+/**
+ * Embedded PostgreSQL (WASM) on the calling thread. A data directory makes it durable; none keeps it in memory.
+ * The server opens its data directory with openPgliteThread, which also runs the journal a killed process left.
+ */
 export async function openPglite(dataDir?: string): Promise<Database> {
   if (!dataDir) {
     const pg = new PGlite();

@@ -13,7 +13,8 @@ import { StatementJournal } from './journal';
  *
  * Durability is unchanged: the worker writes the same files the same way, and a call
  * resolves only after PGlite has finished the statement (its writes are in the operating
- * system's hands, so they survive the process being killed).
+ * system's hands, so they survive the process being killed). The one exception is
+ * `sendJournaled`, whose statement is in the journal (journal.ts), as durable, before it is sent.
  */
 
 type Op = 'query' | 'exec' | 'simpleQuery' | 'close';
