@@ -80,32 +80,28 @@ export class StatementJournal {
 
   /**
    * Runs, in order, every whole entry a previous process left, then empties the file. A last line cut short (the
-   * process died while appending it) was never acknowledged and is skipped. If an entry fails, the file is kept
-   * beside under another name for someone to look at, and the start goes on.
+   * process died while appending it) was never acknowledged and is skipped. If an entry is damaged or fails, the
+   * file is kept beside under another name for someone to look at, and the start goes on.
    */
   static async replay(path: string, run: (text: string, params: unknown[]) => Promise<unknown>): Promise<{ replayed: number; failed: number; keptAt?: string }> {
     if (!existsSync(path)) return { replayed: 0, failed: 0 };
-    const entries: JournalEntry[] = [];
-    for (const line of readFileSync(path, 'utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      try {
-        entries.push(JSON.parse(line) as JournalEntry);
-      } catch {
-        // Only the last line can be cut short; it was never acknowledged.
-      }
-    }
+    // Every whole entry ends in a newline; what follows the last one was cut short as the process died, never acknowledged.
+    const whole = readFileSync(path, 'utf8').split('\n').slice(0, -1);
+    let replayed = 0;
     let failed = 0;
-    for (const entry of entries) {
+    for (const line of whole) {
       try {
+        const entry = JSON.parse(line) as JournalEntry;
         await run(entry.text, entry.params);
+        replayed++;
       } catch {
-        failed++;
+        failed++; // damaged, or refused by the database
       }
     }
     if (failed > 0) {
       const keptAt = `${path}.failed-${Date.now()}`;
       renameSync(path, keptAt);
-      return { replayed: entries.length - failed, failed, keptAt };
+      return { replayed, failed, keptAt };
     }
     const fd = openSync(path, 'r+');
     try {
@@ -113,6 +109,6 @@ export class StatementJournal {
     } finally {
       closeSync(fd);
     }
-    return { replayed: entries.length, failed: 0 };
+    return { replayed, failed: 0 };
   }
 }

@@ -1,5 +1,12 @@
-import { ConnectorFactory, type ConnectorClient, type UserTokenClient } from 'botframework-connector';
-import { AuthenticationConstants, type AuthenticateRequestResult, type BotFrameworkAuthentication, type ClaimsIdentity } from 'botframework-connector';
+import {
+  AuthenticationConstants,
+  ConnectorFactory,
+  type AuthenticateRequestResult,
+  type BotFrameworkAuthentication,
+  type ClaimsIdentity,
+  type ConnectorClient,
+  type UserTokenClient,
+} from 'botframework-connector';
 import { BoundedCache } from '../services/boundedCache';
 
 /** Service URLs are one per Teams region, audiences one per cloud: a handful in practice, bounded against made-up ones. */
@@ -45,6 +52,7 @@ export class ReusedClients {
    * and a connector factory for every proactive send.
    */
   shareClientsOf(auth: BotFrameworkAuthentication): void {
+    // The adapter builds its authentication object itself and offers no other way in, so its two factory methods are wrapped.
     const createUserTokenClient = auth.createUserTokenClient.bind(auth);
     const createConnectorFactory = auth.createConnectorFactory.bind(auth);
     auth.createUserTokenClient = (claims: ClaimsIdentity) => remembered(this.userTokenClients, appIdOf(claims), () => createUserTokenClient(claims));

@@ -201,13 +201,14 @@ describe('the statement journal', () => {
     expect(logged).toEqual(['statements acknowledged before a stop were run again']);
   });
 
-  it('keeps a journal it could not run for someone to look at, and starts anyway', async () => {
+  it('keeps a journal it could not wholly run (a refused or damaged entry) for someone to look at, and starts anyway', async () => {
     await db.close();
-    writeFileSync(journalOf(dataDir), JSON.stringify({ text: 'update no_such_table set x = $1', params: [1] }) + '\n' + JSON.stringify(update(21, 3, 4)) + '\n');
+    const refused = JSON.stringify({ text: 'update no_such_table set x = $1', params: [1] });
+    writeFileSync(journalOf(dataDir), [refused, '{"text": damaged', JSON.stringify(update(21, 3, 4))].join('\n') + '\n');
     const errors: Record<string, unknown>[] = [];
     db = await openPgliteThread(dataDir, { ...silentLogger, error: (_msg, fields) => errors.push(fields ?? {}) });
     expect(await n(21)).toBe(4);
-    expect(errors).toEqual([expect.objectContaining({ replayed: 1, failed: 1 })]);
+    expect(errors).toEqual([expect.objectContaining({ replayed: 1, failed: 2 })]);
     expect(readFileSync(String(errors[0].keptAt), 'utf8')).toContain('no_such_table');
     expect(existsSync(journalOf(dataDir))).toBe(true);
     expect(readFileSync(journalOf(dataDir), 'utf8')).toBe('');
