@@ -14,7 +14,7 @@
  *   BENCH_BY_KIND=1 npm run bench:turns      # also p50/p99 for each kind of turn
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -87,6 +87,7 @@ async function run(label: string, port: number, users: number, serviceUrl: strin
   if (TIMELINE_DIR) {
     const zero = Number(started) / 1e6;
     const lines = samples.map((s) => `${((s.sentAt ?? zero) - zero).toFixed(1)},${s.kind},${s.ms.toFixed(2)}`);
+    mkdirSync(TIMELINE_DIR, { recursive: true });
     writeFileSync(join(TIMELINE_DIR, `${label.replace(/\W+/g, '-')}-${users}-round${round}.csv`), `sent_ms,turn,latency_ms\n${lines.join('\n')}\n`);
   }
   const driver = process.cpuUsage(driverBefore);
