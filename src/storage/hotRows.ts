@@ -160,6 +160,44 @@ export async function writeThrough<V, T>(cache: WriteThroughCache<V> | undefined
   return result;
 }
 
+/**
+ * Sends one statement whose outcome is already known, without waiting for it: the cache holds `value` at once, and
+ * every read after it sees the write (the embedded database runs statements in the order they were sent). `send`
+ * gives the running statement, or undefined when it cannot be sent that way (then nothing was sent and the key is
+ * as before; if `send` throws, the same, and the error is the caller's). If the statement fails, or `landed` says
+ * it changed nothing after all, the key is forgotten and `missed` is told why (the error, or undefined).
+ */
+export function writeAhead<V, T>(
+  cache: WriteThroughCache<V>,
+  key: string,
+  send: () => Promise<T> | undefined,
+  value: V,
+  landed: (result: T) => boolean,
+  missed: (error: unknown) => void,
+): boolean {
+  const startedAt = cache.writeStarted(key);
+  let running: Promise<T> | undefined;
+  try {
+    running = send();
+  } finally {
+    if (!running) cache.writeFailed(key, startedAt);
+  }
+  if (!running) return false;
+  cache.written(key, value, startedAt);
+  running.then(
+    (result) => {
+      if (landed(result)) return;
+      cache.forget(key);
+      missed(undefined);
+    },
+    (err: unknown) => {
+      cache.forget(key);
+      missed(err);
+    },
+  );
+  return true;
+}
+
 /** A teams-ai state document as stored: its content and its version. */
 export interface CachedState {
   doc: Record<string, unknown>;

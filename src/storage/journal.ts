@@ -1,6 +1,6 @@
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 
-/** One statement as written to the journal: its text and its parameters (dates as ISO text). */
+/** One statement as written to the journal: its text and its parameters (as JSON: dates become ISO text). */
 export interface JournalEntry {
   text: string;
   params: unknown[];
@@ -11,8 +11,6 @@ export interface JournalEntry {
  * load that never lets it drain, saves wait for the database as they did before, and a restart has little to run.
  */
 const MAX_BYTES = 256 * 1024;
-
-const asJournaled = (params: readonly unknown[]): unknown[] => params.map((p) => (p instanceof Date ? p.toISOString() : p));
 
 /**
  * Statements of the embedded database that were acknowledged before the database had run them.
@@ -51,7 +49,7 @@ export class StatementJournal {
   /** Appends one statement (throws if the file cannot be written: then nothing was journaled). */
   append(text: string, params: readonly unknown[]): void {
     if (!this.accepting) throw new Error('the statement journal is not accepting statements');
-    const line = Buffer.from(JSON.stringify({ text, params: asJournaled(params) } satisfies JournalEntry) + '\n');
+    const line = Buffer.from(JSON.stringify({ text, params }) + '\n');
     let written = 0;
     while (written < line.length) written += writeSync(this.fd!, line, written);
     this.bytes += line.length;

@@ -1,7 +1,7 @@
 import type { Plan, PlanAnswers, PlanStatus } from '../domain/plan';
 import { silentLogger, type Logger } from '../log';
 import type { Database, Sql } from './db';
-import { ABSENT, hotRowsOf, readThrough, writeThrough, type WriteThroughCache } from './hotRows';
+import { ABSENT, hotRowsOf, readThrough, writeAhead, writeThrough, type WriteThroughCache } from './hotRows';
 
 export interface PlanRepository {
   create(plan: Plan, sql?: Sql): Promise<void>;
@@ -170,32 +170,25 @@ export class SqlPlanRepository implements PlanRepository {
     if (stored === undefined || stored === ABSENT) return false;
     if (stored.version !== expectedVersion || stored.tenantId !== plan.tenantId || stored.ownerId !== plan.ownerId) return false;
 
-    const startedAt = this.cache.writeStarted(plan.id);
-    let running: Promise<{ version: number }[]> | undefined;
     try {
-      running = db.sendJournaled<{ version: number }>(UPDATE_PLAN, updateParams(plan, expectedVersion));
+      return writeAhead(
+        this.cache,
+        plan.id,
+        () => db.sendJournaled!<{ version: number }>(UPDATE_PLAN, updateParams(plan, expectedVersion)),
+        copyOf(plan),
+        (rows) => rows.length === 1,
+        (err) => {
+          const fields = { planId: plan.id, version: plan.version };
+          // No error: only a change that cleared the cache after this was sent (deleting the owner's data) leaves nothing to update.
+          if (err === undefined) this.log.warn('an acknowledged plan save found the plan changed and was not applied', fields);
+          // An error: the journal keeps the statement for the next start, and journals nothing more until then.
+          else this.log.error('an acknowledged plan save could not be run; it is kept for the next start', { ...fields, error: (err as Error).message });
+        },
+      );
     } catch (err) {
       this.log.warn('a plan save could not be journaled; saving it the ordinary way', { error: (err as Error).message });
-    }
-    if (!running) {
-      this.cache.writeFailed(plan.id, startedAt);
       return false;
     }
-    this.cache.written(plan.id, copyOf(plan), startedAt);
-    running.then(
-      (rows) => {
-        // Only a change that cleared the cache after this was sent (deleting the owner's data) can leave it nothing to update.
-        if (rows.length === 1) return;
-        this.cache?.forget(plan.id);
-        this.log.warn('an acknowledged plan save found the plan changed and was not applied', { planId: plan.id, version: plan.version });
-      },
-      (err: unknown) => {
-        // The journal keeps it for the next start, and journals nothing more until then.
-        this.cache?.forget(plan.id);
-        this.log.error('an acknowledged plan save could not be run; it is kept for the next start', { planId: plan.id, version: plan.version, error: (err as Error).message });
-      },
-    );
-    return true;
   }
 
   /**
