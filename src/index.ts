@@ -1,11 +1,11 @@
-import { FileClock } from './clock';
+import { FileClock } from './platform/clock';
 import { createRuntime } from './compose';
 import { ConfigError, isLocalMode, loadConfig } from './config';
-import { createLogger } from './log';
-import { createServer } from './server';
-import { TeamsMessenger, createTeamsAdapter } from './teams/adapter';
-import { JobRunner } from './jobs/queue';
-import { DataDirInUseError } from './storage/dataDirLock';
+import { createLogger } from './platform/log';
+import { createServer } from './platform/teams/server';
+import { TeamsMessenger, createTeamsAdapter } from './platform/teams/adapter';
+import { JobRunner } from './platform/jobs/queue';
+import { DataDirInUseError } from './platform/db/dataDirLock';
 
 async function main(): Promise<void> {
   let config;

@@ -1,13 +1,13 @@
-import { Verbs } from '../../src/cards/verbs';
-import type { CardJson } from '../../src/cards/render';
-import { LIMITS } from '../../src/domain/plan';
+import { Verbs } from '../../src/platform/cards/verbs';
+import type { CardJson } from '../../src/platform/cards/render';
+import { LIMITS } from '../../src/features/plans/plan';
 import { createRuntime } from '../../src/compose';
 import { loadConfig } from '../../src/config';
-import { silentLogger } from '../../src/log';
-import { SqlStateStore } from '../../src/storage/botState';
-import { hotRowsOf } from '../../src/storage/hotRows';
-import { DELETED_PERSON_ID } from '../../src/storage/personalData';
-import { DatabaseStorage } from '../../src/teams/storage';
+import { silentLogger } from '../../src/platform/log';
+import { SqlStateStore } from '../../src/platform/teams/botStateRepository';
+import { hotRowsOf } from '../../src/platform/db/hotRows';
+import { DELETED_PERSON_ID } from '../../src/features/privacy/repository';
+import { DatabaseStorage } from '../../src/platform/teams/turnStateStorage';
 import { alice, bethan, cardText, createHarness, findAction, mallory, type Harness } from '../support/harness';
 
 let h: Harness;

@@ -1,6 +1,6 @@
 import type { Activity } from 'botbuilder';
-import type { CardJson } from '../../src/cards/render';
-import type { Database } from '../../src/storage/db';
+import type { CardJson } from '../../src/platform/cards/render';
+import type { Database } from '../../src/platform/db/db';
 import { cardText, createHarness, findAction, seedSmallDirectory, TENANT, type Harness, type TestUser } from '../support/harness';
 
 const admin: TestUser = { id: 'aad-admin', name: 'Ann Admin', tenantId: TENANT, locale: 'en-GB' };

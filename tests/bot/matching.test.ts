@@ -1,6 +1,6 @@
-import type { CardJson } from '../../src/cards/render';
-import { Verbs } from '../../src/cards/verbs';
-import type { Database } from '../../src/storage/db';
+import type { CardJson } from '../../src/platform/cards/render';
+import { Verbs } from '../../src/platform/cards/verbs';
+import type { Database } from '../../src/platform/db/db';
 import { alice, bethan, cardText, createHarness, findAction, mallory, TENANT, type Harness, type TestUser } from '../support/harness';
 
 /** A small corner of Torfaen (and one school elsewhere), with strengths and coordinates. */

@@ -1,4 +1,4 @@
-import { Verbs } from '../../src/cards/verbs';
+import { Verbs } from '../../src/platform/cards/verbs';
 import { alice, bethan, cardText, createHarness, mallory, TENANT, type Harness, type TestUser } from '../support/harness';
 
 const admin: TestUser = { id: 'aad-admin', name: 'Nia Officer', tenantId: TENANT, locale: 'en-GB' };

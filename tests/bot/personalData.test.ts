@@ -1,9 +1,9 @@
-import type { CardJson } from '../../src/cards/render';
-import { EXPORT_LIMITS } from '../../src/cards/privacyCards';
-import { Verbs } from '../../src/cards/verbs';
-import { JobRunner } from '../../src/jobs/queue';
-import type { Logger } from '../../src/log';
-import { DELETED_PERSON_ID, SqlPersonalDataStore, type PersonExport } from '../../src/storage/personalData';
+import type { CardJson } from '../../src/platform/cards/render';
+import { EXPORT_LIMITS } from '../../src/features/privacy/cards';
+import { Verbs } from '../../src/platform/cards/verbs';
+import { JobRunner } from '../../src/platform/jobs/queue';
+import type { Logger } from '../../src/platform/log';
+import { DELETED_PERSON_ID, SqlPersonalDataStore, type PersonExport } from '../../src/features/privacy/repository';
 import { alice, bethan, cardText, createHarness, mallory, TENANT, type Harness, type TestUser } from '../support/harness';
 
 /** An admin exports and deletes one person's data, through the bot as Teams would drive it. */

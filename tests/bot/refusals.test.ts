@@ -1,6 +1,6 @@
-import { Verbs } from '../../src/cards/verbs';
-import type { Logger } from '../../src/log';
-import type { Database } from '../../src/storage/db';
+import { Verbs } from '../../src/platform/cards/verbs';
+import type { Logger } from '../../src/platform/log';
+import type { Database } from '../../src/platform/db/db';
 import { alice, bethan, cardText, createHarness, mallory, TENANT, type Harness, type TestUser } from '../support/harness';
 
 /**

@@ -1,8 +1,8 @@
 import type PgBoss from 'pg-boss';
-import { JobRunner, QUEUES } from '../../src/jobs/queue';
-import { silentLogger } from '../../src/log';
-import type { Database } from '../../src/storage/db';
-import { ManualClock } from '../../src/clock';
+import { JobRunner, QUEUES } from '../../src/platform/jobs/queue';
+import { silentLogger } from '../../src/platform/log';
+import type { Database } from '../../src/platform/db/db';
+import { ManualClock } from '../../src/platform/clock';
 import { createRuntime, type Runtime } from '../../src/compose';
 import { loadConfig } from '../../src/config';
 import { clonedPglite } from '../support/databases';

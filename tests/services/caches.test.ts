@@ -1,7 +1,7 @@
-import { SqlSchoolRepository } from '../../src/directory/schools';
-import { BoundedCache } from '../../src/services/boundedCache';
-import { SchoolNameCache } from '../../src/services/schools';
-import type { Database } from '../../src/storage/db';
+import { SqlSchoolRepository } from '../../src/features/directory/repository';
+import { BoundedCache } from '../../src/platform/boundedCache';
+import { SchoolNameCache } from '../../src/features/directory/names';
+import type { Database } from '../../src/platform/db/db';
 import { clonedPglite } from '../support/databases';
 import { seedSmallDirectory } from '../support/harness';
 

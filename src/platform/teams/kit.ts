@@ -1,0 +1,182 @@
+import { Application, type AdaptiveCard, TurnState } from '@microsoft/teams-ai';
+import { CardFactory, INVOKE_RESPONSE_KEY, MessageFactory, type TurnContext } from 'botbuilder';
+import type { z } from 'zod';
+import { noticeCard } from '../../features/plans/cards';
+import type { CardJson } from '../cards/render';
+import type { Verb } from '../cards/verbs';
+import { t, type Locale, type MessageKey } from '../i18n';
+import type { Logger } from '../log';
+import { ChannelSendError } from '../../features/fade/channelSender';
+import { DeliveryUnconfirmedError } from './messenger';
+import type { Actor } from '../../features/plans/service';
+import type { UserRecord, UserRepository } from '../../features/people/users';
+import { actorOf, isPersonal, localeFor, personalConversationRefOf } from './activity';
+import { loadedUser } from './turnStateStorage';
+
+/** What every handler knows about the turn. */
+export interface Turn {
+  actor: Actor;
+  user: UserRecord;
+  locale: Locale;
+  personal: boolean;
+  context: TurnContext;
+  /** teams-ai turn state (conversation, user, temp), kept in the database between turns. */
+  state?: TurnState;
+}
+
+/** A card payload that does not match its schema: answered politely, logged, nothing changed. */
+export class BadPayload extends Error {}
+
+export function parse<S extends z.ZodTypeAny>(schema: S, data: unknown): z.infer<S> {
+  const parsed = schema.safeParse(data ?? {});
+  if (!parsed.success) throw new BadPayload(parsed.error.message);
+  return parsed.data;
+}
+
+/** The verb of a card action: Action.Execute carries it in value.action, the Action.Submit fallback in value. */
+export function cardVerbOf(activity: TurnContext['activity']): string | undefined {
+  const value = activity.value as { action?: { verb?: unknown }; verb?: unknown } | undefined;
+  const verb = value?.action?.verb ?? value?.verb;
+  return typeof verb === 'string' ? verb.slice(0, 80) : undefined;
+}
+
+/** Record ids a card action names, as sent (so as the person tried them), cut short. */
+const TARGET_KEYS = ['planId', 'requestId', 'reportId', 'roundId', 'clusterId', 'schoolId', 'userId'] as const;
+function cardTargetOf(activity: TurnContext['activity']): Record<string, string> {
+  const value = activity.value as { action?: { data?: unknown } } | Record<string, unknown> | undefined;
+  const data = ((value as { action?: { data?: unknown } } | undefined)?.action?.data ?? value) as Record<string, unknown> | undefined;
+  const target: Record<string, string> = {};
+  if (!data || typeof data !== 'object') return target;
+  for (const key of TARGET_KEYS) if (data[key] !== undefined && data[key] !== null && data[key] !== '') target[key] = String(data[key]).slice(0, 100);
+  return target;
+}
+
+/** Marks "send nothing" from a command handler. */
+const NO_REPLY: CardJson = {};
+
+export const cardMessage = (card: CardJson) => MessageFactory.attachment(CardFactory.adaptiveCard(card));
+
+export interface KitDeps {
+  users: UserRepository;
+  defaultLocale: Locale;
+  log: Logger;
+}
+
+/** Called when the bot is added to a conversation (personal chat, group chat or team). */
+export type InstallListener = (context: TurnContext) => Promise<void>;
+
+/**
+ * The shared plumbing every route module uses: who is acting and in which
+ * language, turning any failure into a polite card, and registering verbs for
+ * both Action.Execute and its Action.Submit fallback.
+ */
+export class RouteKit {
+  readonly installListeners: InstallListener[] = [];
+
+  constructor(
+    readonly app: Application<TurnState>,
+    private readonly deps: KitDeps,
+  ) {}
+
+  async beginTurn(context: TurnContext, state?: TurnState): Promise<Turn> {
+    const actor = actorOf(context.activity);
+    const personal = isPersonal(context.activity);
+    const user = await this.deps.users.touch(
+      {
+        ...actor,
+        displayName: context.activity.from?.name ?? null,
+        personalConversation: personal ? personalConversationRefOf(context.activity) : undefined,
+      },
+      loadedUser(state),
+    );
+    return { actor, user, personal, context, state, locale: localeFor(user, context.activity, this.deps.defaultLocale) };
+  }
+
+  /** Any failure becomes a polite card in the user's language; nothing half-done is left. */
+  async safely(context: TurnContext, work: (turn: Turn) => Promise<CardJson>, state?: TurnState): Promise<CardJson> {
+    let locale = localeFor(null, context.activity, this.deps.defaultLocale);
+    try {
+      const turn = await this.beginTurn(context, state);
+      locale = turn.locale;
+      return await work(turn);
+    } catch (err) {
+      if (err instanceof BadPayload) {
+        this.deps.log.warn('card payload refused', { verb: cardVerbOf(context.activity), reason: err.message.slice(0, 500) });
+        return noticeCard(locale, t(locale, 'error.badPayload'), { tone: 'attention' });
+      }
+      this.deps.log.error('turn failed', { error: err instanceof Error ? err.message : String(err), type: context.activity.type });
+      return noticeCard(locale, t(locale, 'error.tryAgain'), { tone: 'attention' });
+    }
+  }
+
+  /** Registers a verb for Action.Execute (card replaced in place) and for the Action.Submit fallback (new message). */
+  onCard(verb: Verb, handler: (turn: Turn, data: unknown) => Promise<CardJson>): void {
+    this.app.adaptiveCards.actionExecute<Record<string, unknown>>(verb, async (context, state, data) =>
+      (await this.safely(context, (turn) => handler(turn, data), state)) as unknown as AdaptiveCard,
+    );
+    this.app.adaptiveCards.actionSubmit<Record<string, unknown>>(verb, async (context, state, data) => {
+      const card = await this.safely(context, (turn) => handler(turn, data), state);
+      await context.sendActivity(cardMessage(card));
+    });
+  }
+
+  /** A typed command; the handler's card is sent as a reply. Returning null sends nothing. */
+  onCommand(pattern: RegExp, handler: (turn: Turn) => Promise<CardJson | null>): void {
+    this.app.message(pattern, async (context, state) => {
+      const card = await this.safely(context, async (turn) => (await handler(turn)) ?? NO_REPLY, state);
+      if (card !== NO_REPLY) await context.sendActivity(cardMessage(card));
+    });
+  }
+
+  /**
+   * Logs a refused action: who tried which action, on the records the card named, and why.
+   * Never the records' content. One line per refusal, so a review can find attempts on
+   * other people's plans, other schools' requests and approvals the person may not give.
+   */
+  refused(turn: Turn, reason: string, command?: string): void {
+    const verb = cardVerbOf(turn.context.activity);
+    this.deps.log.warn('action refused', {
+      tenantId: turn.actor.tenantId,
+      userId: turn.actor.userId,
+      action: verb ?? (command ? `command:${command}` : String(turn.context.activity.type)),
+      target: cardTargetOf(turn.context.activity),
+      reason,
+    });
+  }
+
+  /**
+   * The turn failed outside any handler (the turn state could not be loaded or saved, as
+   * when the database is down): the user still gets a polite "try again" in their language
+   * (from their Teams client, as their stored choice cannot be read) instead of silence or
+   * an error from Teams. Nothing is added when they already had an answer, or when it was
+   * Teams itself that could not be reached.
+   */
+  async answerFailedTurn(context: TurnContext, error: Error): Promise<void> {
+    const activity = context.activity;
+    this.deps.log.error('turn failed', { error: error.message, type: activity.type });
+    const locale = localeFor(null, activity, this.deps.defaultLocale);
+    const card = noticeCard(locale, t(locale, 'error.tryAgain'), { tone: 'attention' });
+    try {
+      if (activity.type === 'invoke') {
+        if (activity.name !== 'adaptiveCard/action' || context.turnState.get(INVOKE_RESPONSE_KEY)) return;
+        await context.sendActivity({ type: 'invokeResponse', value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } } });
+        return;
+      }
+      if (activity.type !== 'message' || context.responded || isConnectorFailure(error)) return;
+      await context.sendActivity(cardMessage(card));
+    } catch (err) {
+      this.deps.log.warn('could not tell the user the turn failed', { error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  notice(turn: Turn, key: MessageKey, tone: 'default' | 'attention' | 'good' = 'attention'): CardJson {
+    return noticeCard(turn.locale, t(turn.locale, key), { tone });
+  }
+}
+
+/** A failure talking to Teams (after its retries): sending an apology the same way would fail too. */
+function isConnectorFailure(error: unknown): boolean {
+  if (error instanceof ChannelSendError || error instanceof DeliveryUnconfirmedError) return true;
+  const e = error as { statusCode?: unknown; request?: unknown } | null;
+  return typeof e?.statusCode === 'number' && e.request !== undefined; // botbuilder's RestError
+}
