@@ -24,7 +24,7 @@ import { createRuntime } from '../src/compose';
 import { loadConfig } from '../src/config';
 import { JobRunner, QUEUES } from '../src/platform/jobs/queue';
 import { silentLogger } from '../src/platform/log';
-import { ChannelSendError, TEAMS_LIMITS, parseRetryAfter } from '../src/features/fade/channelSender';
+import { ChannelSendError, TEAMS_LIMITS, parseRetryAfter } from '../src/platform/teams/channelSender';
 import type { ConversationRef, Messenger, OutgoingMessage } from '../src/platform/teams/messenger';
 import { migrate } from '../src/platform/db/migrate';
 import { wrapPglite } from '../src/platform/db/pglite';

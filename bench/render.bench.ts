@@ -6,7 +6,8 @@
  *
  *   npm run bench:render              (N=5000 per card; BENCH_N to change)
  */
-import { menuCard, myPlansCard, noticeCard, planFieldCard, planSummaryCard } from '../src/features/plans/cards';
+import { menuCard, myPlansCard, planFieldCard, planSummaryCard } from '../src/features/plans/cards';
+import { noticeCard } from '../src/platform/cards/notice';
 import { renderCard, renderCardPlain, renderingWith, type CardName, type CardRenderer } from '../src/platform/cards/render';
 import { newPlan, type Plan } from '../src/features/plans/plan';
 import { LOCALES, t, type Locale } from '../src/platform/i18n';

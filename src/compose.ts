@@ -27,7 +27,7 @@ import { SqlRequestRepository } from './features/matching/repository';
 import { SqlMatchingAdminRepository } from './features/admin/repository';
 
 import { holidaySet } from './platform/workingDays';
-import { ChannelSender } from './features/fade/channelSender';
+import { ChannelSender } from './platform/teams/channelSender';
 import { FADE_REMINDER_KIND, FadeService } from './features/fade/service';
 import { SqlFadeRepository } from './features/fade/repository';
 

@@ -14,7 +14,7 @@ import { createRuntime, type Runtime } from '../../src/compose';
 import { loadConfig } from '../../src/config';
 import { silentLogger, type Logger } from '../../src/platform/log';
 import { createServer } from '../../src/platform/teams/server';
-import { ChannelSendError, ChannelSender } from '../../src/features/fade/channelSender';
+import { ChannelSendError, ChannelSender } from '../../src/platform/teams/channelSender';
 import { DeliveryUnconfirmedError } from '../../src/platform/teams/messenger';
 import { impactNudgeKey } from '../../src/features/plans/service';
 import { openPglite } from '../../src/platform/db/pglite';

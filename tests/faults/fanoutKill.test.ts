@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import PgBoss from 'pg-boss';
 import { QUEUES } from '../../src/platform/jobs/queue';
-import { FANOUT_CONCURRENCY } from '../../src/features/fade/channelSender';
+import { FANOUT_CONCURRENCY } from '../../src/platform/teams/channelSender';
 import { FADE_REMINDER_KIND } from '../../src/features/fade/service';
 import { CONNECTOR_RETRY } from '../../src/platform/teams/connectorHttp';
 import { BotProcess, executeActivity, personalActivity } from '../support/botProcess';

@@ -1,4 +1,4 @@
-import { ChannelSendError, ChannelSender, TEAMS_LIMITS, parseRetryAfter, type ChannelTransport } from '../../src/features/fade/channelSender';
+import { ChannelSendError, ChannelSender, TEAMS_LIMITS, parseRetryAfter, type ChannelTransport } from '../../src/platform/teams/channelSender';
 import type { OutgoingMessage } from '../../src/platform/teams/messenger';
 
 /** Virtual time: sleeps are timers on a fake clock that jumps to the next timer once everything else has run. */

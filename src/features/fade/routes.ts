@@ -1,4 +1,3 @@
-import type { Activity, TurnContext } from 'botbuilder';
 import { cycleCard, languagesOf, noteCard, roundLabel } from './cards';
 import type { CardJson } from '../../platform/cards/render';
 import { Verbs } from '../../platform/cards/verbs';
@@ -9,8 +8,7 @@ import { t, type Locale, type MessageKey } from '../../platform/i18n';
 import type { Logger } from '../../platform/log';
 import type { ConversationSeen, FadeService } from './service';
 import type { ClusterInfo } from './repository';
-import { actorOf, conversationRefOf, isPersonal } from '../../platform/teams/activity';
-import { parse, type RouteKit, type Turn } from '../../platform/teams/kit';
+import { commandArgument, parse, type RouteKit, type Turn } from '../../platform/teams/kit';
 import { FadeOpenPayload, FadeReportIdPayload, FadeReviewPayload, FadeSaveNotePayload, FadeSaveReportPayload, FadeSetCyclePayload } from './payloads';
 
 /** What the fade routes need from the composition root. */
@@ -31,64 +29,26 @@ export const FADE_COMMANDS = {
   lead: /^\s*(?:cluster lead|arweinydd clwstwr)\b\s*(.*)$/is,
 };
 
-/** The conversation an activity came from, as the bot will need it to post there later. */
-export function conversationSeenOf(activity: Activity): ConversationSeen {
-  const channelData = (activity.channelData ?? {}) as { team?: { id?: string; name?: string }; channel?: { id?: string; name?: string } };
-  const conversationId = String(activity.conversation?.id ?? '').split(';')[0];
-  const reference = conversationRefOf(activity);
-  // Posts go to the channel itself (a new thread), not as a reply to the message that mentioned the bot.
-  reference.conversation = { ...(reference.conversation as object), id: conversationId };
-  delete reference.activityId;
-  const type = activity.conversation?.conversationType;
-  return {
-    conversationId,
-    tenantId: actorOf(activity).tenantId,
-    teamId: channelData.team?.id ?? null,
-    kind: type === 'channel' ? 'channel' : type === 'groupChat' ? 'groupChat' : 'personal',
-    name: channelData.channel?.name ?? channelData.team?.name ?? activity.conversation?.name ?? null,
-    reference,
-  };
-}
-
 /** Which FADE command a message is, for logs (never its argument, which may hold someone's words). */
-function commandNameOf(context: TurnContext): string | undefined {
-  if (context.activity.type !== 'message') return undefined;
-  const text = (context.activity.text ?? '').replace(/\u00a0/g, ' ');
-  return Object.entries(FADE_COMMANDS).find(([, pattern]) => pattern.test(text))?.[0];
+function commandNameOf(turn: Turn): string | undefined {
+  return Object.entries(FADE_COMMANDS).find(([, pattern]) => pattern.test(turn.text))?.[0];
 }
-
-const commandArgument = (context: TurnContext, pattern: RegExp): string => (pattern.exec((context.activity.text ?? '').replace(/\u00a0/g, ' ')) ?? [])[1]?.trim() ?? '';
 
 export function registerFadeRoutes(kit: RouteKit, deps: FadeRouteDeps): void {
   const service = deps.service;
   if (!service) return;
-  const { app } = kit;
 
   // ---- where the bot is: stored on install, deactivated on removal ----
 
-  kit.installListeners.push(async (context) => {
-    if (isPersonal(context.activity)) return;
-    await service.conversationSeen(conversationSeenOf(context.activity));
+  kit.on('installed', async (event) => {
+    if (!event.personal) await service.conversationSeen(event.conversation);
   });
-
-  app.conversationUpdate('channelDeleted', async (context) => {
-    const channelId = (context.activity.channelData as { channel?: { id?: string } } | undefined)?.channel?.id;
-    if (channelId) await service.conversationsRemoved(actorOf(context.activity).tenantId, { conversationId: channelId.split(';')[0] }, 'channelDeleted');
+  kit.on('channelDeleted', async (event) => {
+    if (event.channelId) await service.conversationsRemoved(event.actor.tenantId, { conversationId: event.channelId }, 'channelDeleted');
   });
-  const teamGone = async (context: TurnContext) => {
-    const teamId = (context.activity.channelData as { team?: { id?: string } } | undefined)?.team?.id;
-    await service.conversationsRemoved(actorOf(context.activity).tenantId, teamId ? { teamId } : { conversationId: String(context.activity.conversation?.id ?? '').split(';')[0] }, 'botRemoved');
-  };
-  app.conversationUpdate('teamDeleted', teamGone);
-  app.conversationUpdate('teamHardDeleted', teamGone);
-  app.conversationUpdate('membersRemoved', async (context) => {
-    const botId = context.activity.recipient?.id;
-    if ((context.activity.membersRemoved ?? []).some((m) => m.id === botId)) await teamGone(context);
-  });
-  app.activity('installationUpdate', async (context) => {
-    const action = String(context.activity.action ?? '');
-    if (action.startsWith('remove') && !isPersonal(context.activity)) await teamGone(context);
-    else if (action.startsWith('add') && !isPersonal(context.activity)) await service.conversationSeen(conversationSeenOf(context.activity));
+  kit.on('uninstalled', async (event) => {
+    if (event.personal) return;
+    await service.conversationsRemoved(event.actor.tenantId, event.teamId ? { teamId: event.teamId } : { conversationId: event.conversation.conversationId }, 'botRemoved');
   });
 
   // ---- helpers ----
@@ -96,7 +56,7 @@ export function registerFadeRoutes(kit: RouteKit, deps: FadeRouteDeps): void {
   /** Replies in a linked channel follow the cluster's language(s); elsewhere the person's. */
   async function languagesHere(turn: Turn): Promise<{ languages: Locale[]; cluster: ClusterInfo | null }> {
     if (turn.personal) return { languages: [turn.locale], cluster: null };
-    const conv = await service!.repo.getConversation(conversationSeenOf(turn.context.activity).conversationId);
+    const conv = await service!.repo.getConversation(turn.conversation.conversationId);
     const cluster = conv?.clusterId ? await service!.repo.getCluster(conv.clusterId) : null;
     return { languages: cluster ? languagesOf(cluster.language) : [turn.locale], cluster };
   }
@@ -104,7 +64,7 @@ export function registerFadeRoutes(kit: RouteKit, deps: FadeRouteDeps): void {
   /** Refusals for want of permission (not usage or not-found answers) are logged with what was tried. */
   const PERMISSION_KEYS: readonly string[] = ['fade.adminOnly', 'fade.link.forbidden', 'fade.lead.forbidden', 'fade.report.forbidden', 'fade.review.forbidden', 'fade.note.forbidden'];
   const refusal = (turn: Turn, r: { key: MessageKey; params?: Record<string, string | number> }, languages: Locale[] = [turn.locale]) => {
-    if (PERMISSION_KEYS.includes(r.key)) kit.refused(turn, r.key, commandNameOf(turn.context));
+    if (PERMISSION_KEYS.includes(r.key)) kit.refused(turn, r.key, commandNameOf(turn));
     return service.message(languages, r.key, r.params);
   };
 
@@ -124,15 +84,15 @@ export function registerFadeRoutes(kit: RouteKit, deps: FadeRouteDeps): void {
   }
 
   async function clusterForTurn(turn: Turn): Promise<ClusterInfo | null> {
-    const conversationId = turn.personal ? null : conversationSeenOf(turn.context.activity).conversationId;
+    const conversationId = turn.personal ? null : turn.conversation.conversationId;
     return service!.clusterFor(turn.actor, conversationId, turn.user);
   }
 
   // ---- commands ----
 
   kit.onCommand(FADE_COMMANDS.link, async (turn) => {
-    const name = commandArgument(turn.context, FADE_COMMANDS.link);
-    const seen = conversationSeenOf(turn.context.activity);
+    const name = commandArgument(turn, FADE_COMMANDS.link);
+    const seen = turn.conversation;
     if (!turn.personal) await service.conversationSeen(seen);
     const outcome = await service.linkCluster(turn.actor, seen, name);
     if (outcome.kind === 'linked') return outcome.card;
@@ -140,7 +100,7 @@ export function registerFadeRoutes(kit: RouteKit, deps: FadeRouteDeps): void {
   });
 
   kit.onCommand(FADE_COMMANDS.cycle, async (turn) => {
-    const name = commandArgument(turn.context, FADE_COMMANDS.cycle);
+    const name = commandArgument(turn, FADE_COMMANDS.cycle);
     const start = cycleStartYear(name);
     if (start === null) return service.message([turn.locale], 'fade.cycle.usage');
     if (!(await service.isAdmin(turn.actor))) return refusal(turn, { key: 'fade.adminOnly' });
@@ -172,7 +132,7 @@ export function registerFadeRoutes(kit: RouteKit, deps: FadeRouteDeps): void {
   });
 
   kit.onCommand(FADE_COMMANDS.note, async (turn) => {
-    const text = commandArgument(turn.context, FADE_COMMANDS.note);
+    const text = commandArgument(turn, FADE_COMMANDS.note);
     const { languages } = await languagesHere(turn);
     const cluster = await clusterForTurn(turn);
     if (!cluster) return service.message(languages, 'fade.report.noCluster');
@@ -184,7 +144,7 @@ export function registerFadeRoutes(kit: RouteKit, deps: FadeRouteDeps): void {
   });
 
   kit.onCommand(FADE_COMMANDS.holidays, async (turn) => {
-    const arg = commandArgument(turn.context, FADE_COMMANDS.holidays);
+    const arg = commandArgument(turn, FADE_COMMANDS.holidays);
     const entries: (string | { start: string; end: string })[] = [];
     for (const part of arg.split(/[\s,;]+/).filter((p) => p !== '')) {
       const [start, end] = part.split('..');
@@ -203,7 +163,7 @@ export function registerFadeRoutes(kit: RouteKit, deps: FadeRouteDeps): void {
   });
 
   kit.onCommand(FADE_COMMANDS.priorities, async (turn) => {
-    const list = commandArgument(turn.context, FADE_COMMANDS.priorities)
+    const list = commandArgument(turn, FADE_COMMANDS.priorities)
       .split(/[;\n]+/)
       .map((p) => p.trim())
       .filter((p) => p !== '')
@@ -217,7 +177,7 @@ export function registerFadeRoutes(kit: RouteKit, deps: FadeRouteDeps): void {
   });
 
   kit.onCommand(FADE_COMMANDS.lead, async (turn) => {
-    const name = commandArgument(turn.context, FADE_COMMANDS.lead);
+    const name = commandArgument(turn, FADE_COMMANDS.lead);
     const { languages } = await languagesHere(turn);
     const cluster = await clusterForTurn(turn);
     if (!cluster) return service.message(languages, 'fade.report.noCluster');

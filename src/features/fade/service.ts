@@ -39,9 +39,9 @@ import type { ClusterInfo, FadeConversation, FadeReport, LeadPerson, Round, SqlF
 import type { ScheduledNotification, SqlNotificationRepository } from '../../platform/jobs/notifications';
 import type { SqlAuditLog, SqlRoleRepository } from '../people/roles';
 import type { UserRecord, UserRepository } from '../people/users';
-import type { ChannelSender, SendOutcome } from './channelSender';
+import type { ChannelSender, SendOutcome } from '../../platform/teams/channelSender';
 import type { Messenger } from '../../platform/teams/messenger';
-import type { Actor } from '../plans/service';
+import type { Actor } from '../../platform/actor';
 
 export const FADE_REMINDER_KIND = 'fadeReminder';
 export const fadeReminderKey = (roundId: string, clusterId: number, key: string) => `fade:${roundId}:${clusterId}:${key}`;

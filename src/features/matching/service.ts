@@ -14,7 +14,8 @@ import type { SqlAuditLog, SqlRoleRepository } from '../people/roles';
 import type { UserRecord, UserRepository } from '../people/users';
 import type { CardJson } from '../../platform/cards/render';
 import type { Messenger } from '../../platform/teams/messenger';
-import type { Actor, PlanService } from '../plans/service';
+import type { PlanService } from '../plans/service';
+import type { Actor } from '../../platform/actor';
 
 /** Everything a card about one request needs. */
 export interface RequestContext {

@@ -191,11 +191,6 @@ export function myPlansCard(locale: Locale, plans: Plan[]): CardJson {
   });
 }
 
-export function noticeCard(locale: Locale, text: string, options: { heading?: string; tone?: 'default' | 'attention' | 'good' } = {}): CardJson {
-  const color = { default: 'Default', attention: 'Attention', good: 'Good' }[options.tone ?? 'default'];
-  return renderCard('notice', { ...base(locale), heading: options.heading ?? '', text, color });
-}
-
 export function impactNudgeCard(locale: Locale, plan: Plan): CardJson {
   return renderCard('impactNudge', {
     ...base(locale),

@@ -1,4 +1,3 @@
-import { MessageFactory } from 'botbuilder';
 import {
   languageCard,
   menuCard,
@@ -47,11 +46,11 @@ export const COMMANDS = {
 
 /** The plan this conversation last showed, so "continue" picks it up again (kept in turn state). */
 function rememberPlan(turn: Turn, plan: Plan): void {
-  if (turn.state) (turn.state.conversation as { lastPlanId?: string }).lastPlanId = plan.id;
+  turn.conversationState.lastPlanId = plan.id;
 }
 
 function rememberedPlanId(turn: Turn): string | undefined {
-  const id = (turn.state?.conversation as { lastPlanId?: unknown } | undefined)?.lastPlanId;
+  const id = turn.conversationState.lastPlanId;
   return typeof id === 'string' ? id : undefined;
 }
 
@@ -221,7 +220,7 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
     const opened = await plans.open(turn.actor, planId);
     if (opened.kind !== 'ok') return refused(turn, opened as Exclude<PlanOutcome, { kind: 'ok' | 'invalid' | 'stale' }>);
     const school = await schoolLabel(turn, opened.plan);
-    await turn.context.sendActivity(MessageFactory.text(planExportText(turn.locale, opened.plan, school)));
+    await turn.send(planExportText(turn.locale, opened.plan, school));
     return summary(turn, opened.plan, { notice: t(turn.locale, 'plan.exported') });
   });
 

@@ -18,11 +18,8 @@ import type { Database } from '../../platform/db/db';
 import type { SqlNotificationRepository } from '../../platform/jobs/notifications';
 import type { PlanRepository } from './repository';
 import { BoundedCache } from '../../platform/boundedCache';
+import type { Actor } from '../../platform/actor';
 
-export interface Actor {
-  tenantId: string;
-  userId: string;
-}
 
 export type PlanOutcome =
   | { kind: 'ok'; plan: Plan; changed: boolean }

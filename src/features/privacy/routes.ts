@@ -1,13 +1,11 @@
-import { MessageFactory, type TurnContext } from 'botbuilder';
-import { noticeCard } from '../plans/cards';
+import { noticeCard } from '../../platform/cards/notice';
 import { exportJson, exportMessageTexts, personDeleteCard, personExportCard, personPickCard, splitForMessages } from './cards';
 import type { CardJson } from '../../platform/cards/render';
 import { Verbs } from '../../platform/cards/verbs';
 import { t } from '../../platform/i18n';
 import type { PersonalDataService } from './service';
 import { deletedRecords, anonymisedRecords } from './repository';
-import { actorOf, isPersonal } from '../../platform/teams/activity';
-import { cardMessage, parse, type RouteKit, type Turn } from '../../platform/teams/kit';
+import { commandArgument, parse, type RouteKit, type Turn } from '../../platform/teams/kit';
 import { PrivacyPersonPayload } from './payloads';
 
 export interface PrivacyRouteDeps {
@@ -20,7 +18,6 @@ export const PRIVACY_COMMANDS = {
   deletePerson: /^\s*(?:delete person|dileu unigolyn)\b\s*(.*)$/is,
 };
 
-const argumentOf = (context: TurnContext, pattern: RegExp): string => (pattern.exec((context.activity.text ?? '').replace(/\u00a0/g, ' ')) ?? [])[1]?.trim() ?? '';
 
 /**
  * An admin exports or deletes one person's data, in personal chat. The export is a summary card
@@ -32,13 +29,9 @@ export function registerPrivacyRoutes(kit: RouteKit, deps: PrivacyRouteDeps): vo
   if (!service) return;
 
   // The app removed from someone's personal chat: its reference and turn state go at once.
-  kit.app.activity(
-    async (context) => context.activity.type === 'installationUpdate' && isPersonal(context.activity) && String(context.activity.action ?? '').startsWith('remove'),
-    async (context) => {
-      const { tenantId, userId } = actorOf(context.activity);
-      await service.personalChatRemoved(tenantId, userId, String(context.activity.conversation?.id ?? ''));
-    },
-  );
+  kit.on('uninstalled', async (event) => {
+    if (event.personal) await service.personalChatRemoved(event.actor.tenantId, event.actor.userId, event.conversation.conversationId);
+  });
 
   const adminOnly = (turn: Turn, command?: string): CardJson => {
     kit.refused(turn, 'admin.only', command);
@@ -69,7 +62,7 @@ export function registerPrivacyRoutes(kit: RouteKit, deps: PrivacyRouteDeps): vo
   /** "export person …" and "delete person …": find the person, then act, or let the admin choose. */
   async function command(turn: Turn, pattern: RegExp, purpose: 'export' | 'delete'): Promise<CardJson | null> {
     if (!turn.personal) return kit.notice(turn, 'privacy.personalOnly', 'default');
-    const query = argumentOf(turn.context, pattern);
+    const query = commandArgument(turn, pattern);
     const found = await service!.find(turn.actor, query);
     if (found.kind === 'forbidden') return adminOnly(turn, purpose === 'export' ? 'export person' : 'delete person');
     if (query === '') return kit.notice(turn, purpose === 'export' ? 'privacy.usage.export' : 'privacy.usage.delete', 'default');
@@ -78,8 +71,8 @@ export function registerPrivacyRoutes(kit: RouteKit, deps: PrivacyRouteDeps): vo
     const userId = found.people[0].userId;
     if (purpose === 'delete') return deleteAsk(turn, userId);
     const { card, messages } = await exportReply(turn, userId);
-    await turn.context.sendActivity(cardMessage(card));
-    for (const text of messages) await turn.context.sendActivity(MessageFactory.text(text));
+    await turn.send(card);
+    for (const text of messages) await turn.send(text);
     return null;
   }
 
@@ -90,7 +83,7 @@ export function registerPrivacyRoutes(kit: RouteKit, deps: PrivacyRouteDeps): vo
     if (!(await service.isAdmin(turn.actor))) return adminOnly(turn);
     const { userId } = parse(PrivacyPersonPayload, data);
     const { card, messages } = await exportReply(turn, userId);
-    for (const text of messages) await turn.context.sendActivity(MessageFactory.text(text));
+    for (const text of messages) await turn.send(text);
     return card;
   });
 

@@ -3,7 +3,7 @@ import type { Logger } from '../../platform/log';
 import type { Database } from '../../platform/db/db';
 import { DELETED_PERSON_ID, touchedRecords, type DeletionSummary, type PersonExport, type PersonMatch, type PersonalDataStore } from './repository';
 import type { SqlAuditLog, SqlRoleRepository } from '../people/roles';
-import type { Actor } from '../plans/service';
+import type { Actor } from '../../platform/actor';
 
 export interface PersonalDataDeps {
   db: Database;

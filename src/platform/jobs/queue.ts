@@ -1,7 +1,7 @@
 import PgBoss from 'pg-boss';
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
-import { FANOUT_CONCURRENCY } from '../../features/fade/channelSender';
+import { FANOUT_CONCURRENCY } from '../teams/channelSender';
 import type { NotificationDispatcher } from './notificationDispatcher';
 import type { Database, Sql } from '../db/db';
 import { SurvivingClient } from '../db/postgres';

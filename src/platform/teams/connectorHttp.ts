@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Logger } from '../log';
-import { ChannelSendError, parseRetryAfter } from '../../features/fade/channelSender';
+import { ChannelSendError, parseRetryAfter } from './channelSender';
 import { DeliveryUnconfirmedError } from './messenger';
 
 /**

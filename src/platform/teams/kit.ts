@@ -1,28 +1,54 @@
 import { Application, type AdaptiveCard, TurnState } from '@microsoft/teams-ai';
 import { CardFactory, INVOKE_RESPONSE_KEY, MessageFactory, type TurnContext } from 'botbuilder';
 import type { z } from 'zod';
-import { noticeCard } from '../../features/plans/cards';
+import { noticeCard } from '../cards/notice';
 import type { CardJson } from '../cards/render';
 import type { Verb } from '../cards/verbs';
 import { t, type Locale, type MessageKey } from '../i18n';
 import type { Logger } from '../log';
-import { ChannelSendError } from '../../features/fade/channelSender';
+import type { Refusal } from '../outcome';
+import { ChannelSendError } from './channelSender';
 import { DeliveryUnconfirmedError } from './messenger';
-import type { Actor } from '../../features/plans/service';
+import type { Actor } from '../actor';
 import type { UserRecord, UserRepository } from '../../features/people/users';
-import { actorOf, isPersonal, localeFor, personalConversationRefOf } from './activity';
+import { activityText, actorOf, conversationSeenOf, isPersonal, localeFor, personalConversationRefOf, type ConversationSeen } from './activity';
 import { loadedUser } from './turnStateStorage';
 
-/** What every handler knows about the turn. */
+/**
+ * What every handler knows about the turn, in the bot's own terms: feature routes never see
+ * botbuilder's context, so moving to another Teams SDK is this folder's work alone.
+ */
 export interface Turn {
   actor: Actor;
   user: UserRecord;
   locale: Locale;
   personal: boolean;
-  context: TurnContext;
-  /** teams-ai turn state (conversation, user, temp), kept in the database between turns. */
-  state?: TurnState;
+  /** What was typed (a message's text with non-breaking spaces made plain; '' for anything else). */
+  text: string;
+  /** The conversation the turn came from, as the bot needs it to post there later. */
+  conversation: ConversationSeen;
+  /** What the bot remembers about this conversation between turns (kept in the database). */
+  conversationState: Record<string, unknown>;
+  /** Sends a further message in this conversation (beside the card the handler answers with). */
+  send(message: CardJson | string): Promise<void>;
+  /** The command typed, by its English words (never its argument, which may hold someone's words). */
+  command?: string;
+  /** The botbuilder context, for this folder's own use. */
+  readonly context: TurnContext;
 }
+
+/** Something that happened to a conversation rather than a message in it. */
+export interface ConversationEvent {
+  actor: Actor;
+  personal: boolean;
+  conversation: ConversationSeen;
+  /** The team's id when the event names one (a team deleted, the bot removed from a team). */
+  teamId: string | null;
+  /** The channel an event names (a channel deleted), without Teams' message suffix. */
+  channelId: string | null;
+}
+
+export type ConversationEventKind = 'installed' | 'uninstalled' | 'channelDeleted';
 
 /** A card payload that does not match its schema: answered politely, logged, nothing changed. */
 export class BadPayload extends Error {}
@@ -31,6 +57,11 @@ export function parse<S extends z.ZodTypeAny>(schema: S, data: unknown): z.infer
   const parsed = schema.safeParse(data ?? {});
   if (!parsed.success) throw new BadPayload(parsed.error.message);
   return parsed.data;
+}
+
+/** What follows a command's words (the pattern's first group), trimmed; '' when there is none. */
+export function commandArgument(turn: Pick<Turn, 'text'>, pattern: RegExp): string {
+  return (pattern.exec(turn.text) ?? [])[1]?.trim() ?? '';
 }
 
 /** The verb of a card action: Action.Execute carries it in value.action, the Action.Submit fallback in value. */
@@ -51,6 +82,19 @@ function cardTargetOf(activity: TurnContext['activity']): Record<string, string>
   return target;
 }
 
+/** What a handler answers: the card to show, or a use case's refusal for the kit to explain (and log). */
+export type Answer = CardJson | Refusal;
+
+function isRefusal(answer: Answer): answer is Refusal {
+  const kind = (answer as { kind?: unknown }).kind;
+  return (kind === 'forbidden' || kind === 'notFound' || kind === 'problem') && typeof (answer as { key?: unknown }).key === 'string';
+}
+
+/** A command pattern's first words, e.g. "export person" from /^\s*(?:export person|allforio unigolyn)\b…/. */
+function commandLabel(pattern: RegExp): string {
+  return /^\^?(?:\\s\*)?\((?:\?:)?([^|)\\]+)/.exec(pattern.source)?.[1]?.trim() ?? pattern.source.slice(0, 40);
+}
+
 /** Marks "send nothing" from a command handler. */
 const NO_REPLY: CardJson = {};
 
@@ -62,8 +106,6 @@ export interface KitDeps {
   log: Logger;
 }
 
-/** Called when the bot is added to a conversation (personal chat, group chat or team). */
-export type InstallListener = (context: TurnContext) => Promise<void>;
 
 /**
  * The shared plumbing every route module uses: who is acting and in which
@@ -71,16 +113,36 @@ export type InstallListener = (context: TurnContext) => Promise<void>;
  * both Action.Execute and its Action.Submit fallback.
  */
 export class RouteKit {
-  readonly installListeners: InstallListener[] = [];
+  private readonly listeners: Record<ConversationEventKind, ((event: ConversationEvent) => Promise<void>)[]> = { installed: [], uninstalled: [], channelDeleted: [] };
 
   constructor(
     readonly app: Application<TurnState>,
     private readonly deps: KitDeps,
   ) {}
 
+  /** Listens for something happening to conversations (the bot installed or removed, a channel deleted). */
+  on(kind: ConversationEventKind, listener: (event: ConversationEvent) => Promise<void>): void {
+    this.listeners[kind].push(listener);
+  }
+
+  /** Tells every listener; called by this folder's conversation routes. */
+  async emit(kind: ConversationEventKind, context: TurnContext): Promise<void> {
+    const activity = context.activity;
+    const channelData = (activity.channelData ?? {}) as { team?: { id?: string }; channel?: { id?: string } };
+    const event: ConversationEvent = {
+      actor: actorOf(activity),
+      personal: isPersonal(activity),
+      conversation: conversationSeenOf(activity),
+      teamId: channelData.team?.id ?? null,
+      channelId: channelData.channel?.id?.split(';')[0] ?? null,
+    };
+    for (const listener of this.listeners[kind]) await listener(event);
+  }
+
   async beginTurn(context: TurnContext, state?: TurnState): Promise<Turn> {
     const actor = actorOf(context.activity);
     const personal = isPersonal(context.activity);
+    const text = activityText(context.activity);
     const user = await this.deps.users.touch(
       {
         ...actor,
@@ -89,16 +151,31 @@ export class RouteKit {
       },
       loadedUser(state),
     );
-    return { actor, user, personal, context, state, locale: localeFor(user, context.activity, this.deps.defaultLocale) };
+    return {
+      actor,
+      user,
+      personal,
+      text,
+      context,
+      get conversation() {
+        return conversationSeenOf(context.activity);
+      },
+      conversationState: (state?.conversation ?? {}) as Record<string, unknown>,
+      send: async (message) => {
+        await context.sendActivity(typeof message === 'string' ? MessageFactory.text(message) : cardMessage(message));
+      },
+      locale: localeFor(user, context.activity, this.deps.defaultLocale),
+    };
   }
 
   /** Any failure becomes a polite card in the user's language; nothing half-done is left. */
-  async safely(context: TurnContext, work: (turn: Turn) => Promise<CardJson>, state?: TurnState): Promise<CardJson> {
+  async safely(context: TurnContext, work: (turn: Turn) => Promise<Answer>, state?: TurnState): Promise<CardJson> {
     let locale = localeFor(null, context.activity, this.deps.defaultLocale);
     try {
       const turn = await this.beginTurn(context, state);
       locale = turn.locale;
-      return await work(turn);
+      const answer = await work(turn);
+      return isRefusal(answer) ? this.refusal(turn, answer) : answer;
     } catch (err) {
       if (err instanceof BadPayload) {
         this.deps.log.warn('card payload refused', { verb: cardVerbOf(context.activity), reason: err.message.slice(0, 500) });
@@ -110,7 +187,7 @@ export class RouteKit {
   }
 
   /** Registers a verb for Action.Execute (card replaced in place) and for the Action.Submit fallback (new message). */
-  onCard(verb: Verb, handler: (turn: Turn, data: unknown) => Promise<CardJson>): void {
+  onCard(verb: Verb, handler: (turn: Turn, data: unknown) => Promise<Answer>): void {
     this.app.adaptiveCards.actionExecute<Record<string, unknown>>(verb, async (context, state, data) =>
       (await this.safely(context, (turn) => handler(turn, data), state)) as unknown as AdaptiveCard,
     );
@@ -121,9 +198,17 @@ export class RouteKit {
   }
 
   /** A typed command; the handler's card is sent as a reply. Returning null sends nothing. */
-  onCommand(pattern: RegExp, handler: (turn: Turn) => Promise<CardJson | null>): void {
+  onCommand(pattern: RegExp, handler: (turn: Turn) => Promise<Answer | null>): void {
+    const command = commandLabel(pattern);
     this.app.message(pattern, async (context, state) => {
-      const card = await this.safely(context, async (turn) => (await handler(turn)) ?? NO_REPLY, state);
+      const card = await this.safely(
+        context,
+        async (turn) => {
+          turn.command = command;
+          return (await handler(turn)) ?? NO_REPLY;
+        },
+        state,
+      );
       if (card !== NO_REPLY) await context.sendActivity(cardMessage(card));
     });
   }
@@ -138,7 +223,7 @@ export class RouteKit {
     this.deps.log.warn('action refused', {
       tenantId: turn.actor.tenantId,
       userId: turn.actor.userId,
-      action: verb ?? (command ? `command:${command}` : String(turn.context.activity.type)),
+      action: verb ?? (command ?? turn.command ? `command:${command ?? turn.command}` : String(turn.context.activity.type)),
       target: cardTargetOf(turn.context.activity),
       reason,
     });
@@ -167,6 +252,15 @@ export class RouteKit {
     } catch (err) {
       this.deps.log.warn('could not tell the user the turn failed', { error: err instanceof Error ? err.message : String(err) });
     }
+  }
+
+  /**
+   * A use case said no: the person is told why in their language, and a refusal for want of
+   * permission is logged here, so no forbidden outcome can reach someone unlogged.
+   */
+  refusal(turn: Turn, refusal: Refusal): CardJson {
+    if (refusal.kind === 'forbidden') this.refused(turn, refusal.key, turn.command);
+    return noticeCard(turn.locale, t(turn.locale, refusal.key, refusal.params), { tone: refusal.kind === 'notFound' ? 'default' : 'attention' });
   }
 
   notice(turn: Turn, key: MessageKey, tone: 'default' | 'attention' | 'good' = 'attention'): CardJson {

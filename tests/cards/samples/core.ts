@@ -3,12 +3,12 @@ import {
   languageCard,
   menuCard,
   myPlansCard,
-  noticeCard,
   onboardCard,
   planFieldCard,
   planSummaryCard,
 } from '../../../src/features/plans/cards';
 import type { CardJson } from '../../../src/platform/cards/render';
+import { noticeCard } from '../../../src/platform/cards/notice';
 import { PLAN_FIELDS, newPlan, type Plan } from '../../../src/features/plans/plan';
 import type { Locale } from '../../../src/platform/i18n';
 

@@ -1,4 +1,4 @@
-import { DeliveryUnconfirmedError, type OutgoingMessage } from '../../platform/teams/messenger';
+import { DeliveryUnconfirmedError, type OutgoingMessage } from './messenger';
 
 /**
  * Teams' throttling limits for bots, in one place. Teams documents per-bot-per-thread
