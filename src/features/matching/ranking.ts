@@ -4,7 +4,7 @@ import { PRIORITY_AREAS, type PriorityArea } from '../plans/priorities';
  * Partner matching: ranks the schools that could support a request. Pure and synchronous:
  * no database, no Teams, no clock (the caller passes "now").
  *
- * What the reports say makes a good partner (DOMAIN.md, "Matching"): strength in the
+ * What the reports say makes a good partner (docs/domain.md, "Matching criteria"): strength in the
  * *specific* area of need, a similar context (phase, language medium, family, FSM level),
  * not too great a gap in stage of improvement, not too far away (unless a Welsh-medium or
  * special school has to look further), spare capacity, and spreading requests so the same

@@ -1,4 +1,4 @@
-/** Priority areas seen in cluster plans (DOMAIN.md); shared by plans, strengths and matching. */
+/** Priority areas seen in cluster plans (docs/domain.md); shared by plans, strengths and matching. */
 export const PRIORITY_AREAS = [
   'literacy',
   'numeracy',
