@@ -25,6 +25,7 @@ import { matchingCards } from './features/matching/cards';
 import { ESCALATE_KIND, MatchingService, REMIND_KIND } from './features/matching/service';
 import { SqlRequestRepository } from './features/matching/repository';
 import { SqlMatchingAdminRepository } from './features/admin/repository';
+import { AdminService } from './features/admin/service';
 
 import { holidaySet } from './platform/workingDays';
 import { ChannelSender } from './platform/teams/channelSender';
@@ -130,23 +131,20 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   dispatcher.register(REMIND_KIND, (n) => matchingService.deliverReminder(n));
   dispatcher.register(ESCALATE_KIND, (n) => matchingService.deliverEscalation(n));
-  const matching = {
-    service: matchingService,
+  const matching = { service: matchingService, schools };
+  const admin = new AdminService({
+    db,
+    admin: new SqlMatchingAdminRepository(db),
+    roles,
+    audit,
+    users,
     schools,
-    admin: {
-      db,
-      admin: new SqlMatchingAdminRepository(db),
-      roles,
-      audit,
-      users,
-      schools,
-      clock,
-      directoryChanged: () => {
-        matchingService.invalidate();
-        schoolNames.forget();
-      },
+    clock,
+    directoryChanged: () => {
+      matchingService.invalidate();
+      schoolNames.forget();
     },
-  };
+  });
 
   // ---- FADE cycles (clusters, channels, reminders, reports) ----
   const fadeRepository = new SqlFadeRepository(db);
@@ -184,8 +182,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     clock,
     log,
     matching,
+    admin,
     fade,
-    privacy: { service: personalData },
+    privacy: personalData,
   });
 
   return {

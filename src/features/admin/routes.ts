@@ -1,30 +1,10 @@
 import { importCard, rolesCard, schoolProfileCard, PROFILE_SLOTS } from './cards';
-import type { CardJson } from '../../platform/cards/render';
 import { Verbs } from '../../platform/cards/verbs';
-import type { Clock } from '../../platform/clock';
-import { importDirectory } from '../directory/import';
-import type { SqlSchoolRepository } from '../directory/repository';
-import { isPriorityArea, type PriorityArea } from '../plans/priorities';
 import { t, type MessageKey } from '../../platform/i18n';
-import type { Database } from '../../platform/db/db';
-import type { SqlMatchingAdminRepository } from './repository';
-import type { Role, SqlAuditLog, SqlRoleRepository } from '../people/roles';
-import type { UserRepository } from '../people/users';
-import { parse, type RouteKit, type Turn } from '../../platform/teams/kit';
+import type { Role } from '../people/roles';
+import { parse, type Answer, type RouteKit, type Turn } from '../../platform/teams/kit';
+import type { AdminService, LocalAuthority, NamedSchool, SchoolProfile } from './service';
 import { MatchGrantRolePayload, MatchImportPayload, MatchProfilePayload } from '../matching/payloads';
-
-/** What the admin routes of matching need (roles, directory import, a head's own school profile). */
-export interface MatchingAdminDeps {
-  db: Database;
-  admin: SqlMatchingAdminRepository;
-  roles: SqlRoleRepository;
-  audit: SqlAuditLog;
-  users: UserRepository;
-  schools: SqlSchoolRepository;
-  clock: Clock;
-  /** Called after the directory, a school's strengths or its capacity change (the matching index is rebuilt). */
-  directoryChanged: () => void;
-}
 
 export const MATCHING_COMMANDS = {
   roles: /^\s*(make adviser|gwneud ymgynghorydd|roles|rolau)\s*$/i,
@@ -35,153 +15,78 @@ export const MATCHING_COMMANDS = {
 };
 
 /** Personal-chat commands for admins (roles, directory import) and for heads (their school's strengths and capacity). */
-export function registerMatchingAdminRoutes(kit: RouteKit, deps: MatchingAdminDeps): void {
-  const { admin, roles, audit, users, schools, clock } = deps;
+export function registerMatchingAdminRoutes(kit: RouteKit, service: AdminService): void {
+  const schoolName = (turn: Turn, school: NamedSchool | null) => (school ? (turn.locale === 'cy' && school.nameCy ? school.nameCy : school.nameEn) : '—');
+  const laName = (turn: Turn, la: LocalAuthority | null) => (la ? (turn.locale === 'cy' ? la.nameCy : la.nameEn) : t(turn.locale, 'admin.roles.allLas'));
 
-  const isAdmin = (turn: Turn) => roles.isAdmin(turn.actor.tenantId, turn.actor.userId);
-  /** Not an admin: the polite refusal, logged with what was tried. */
-  const adminOnly = (turn: Turn, command?: string) => {
-    kit.refused(turn, 'admin.only', command);
-    return kit.notice(turn, 'admin.only');
-  };
-  const record = (turn: Turn, action: string, subjectType: string, subjectId: string, details: Record<string, unknown>) =>
-    audit.record({ at: clock.now(), tenantId: turn.actor.tenantId, actorId: turn.actor.userId, action, subjectType, subjectId, details });
+  async function roleView(turn: Turn, extra: { notice?: string; problem?: string } = {}): Promise<Answer> {
+    const view = await service.rolesView(turn.actor);
+    if (view.kind !== 'ok') return view;
+    const grants = view.value.grants.map((g) => ({ ...g, schoolName: g.school ? schoolName(turn, g.school) : null }));
+    return rolesCard(turn.locale, { ...view.value, grants, ...extra });
+  }
 
   // ---- roles ----
 
-  async function roleView(turn: Turn, extra: { notice?: string; problem?: string } = {}): Promise<CardJson> {
-    const [people, las] = await Promise.all([admin.recentPeople(turn.actor.tenantId), admin.localAuthorities()]);
-    const grants = (
-      await Promise.all(
-        people.map(async (p) =>
-          Promise.all(
-            (await roles.rolesOf(turn.actor.tenantId, p.userId)).map(async (g) => ({ ...g, displayName: p.displayName, schoolName: g.schoolId ? schoolName(turn, await schools.get(g.schoolId)) : null })),
-          ),
-        ),
-      )
-    ).flat();
-    return rolesCard(turn.locale, { people, las, grants, ...extra });
-  }
-
-  const schoolName = (turn: Turn, school: { nameEn: string; nameCy: string | null } | null) => (school ? (turn.locale === 'cy' && school.nameCy ? school.nameCy : school.nameEn) : '—');
-
-  /** The school an admin typed: its number, its exact name, or the only school whose name matches. */
-  async function oneSchool(typed: string): Promise<{ kind: 'one'; school: { id: number; nameEn: string; nameCy: string | null } } | { kind: 'none' } | { kind: 'many'; names: string[] }> {
-    const text = typed.trim();
-    if (/^\d{7}$/.test(text)) {
-      const school = await schools.get(Number(text));
-      return school ? { kind: 'one', school } : { kind: 'none' };
-    }
-    const found = await schools.searchByName(text, 6);
-    const exact = found.filter((s) => [s.nameEn, s.nameCy].some((n) => n?.toLowerCase() === text.toLowerCase()));
-    const candidates = exact.length > 0 ? exact : found;
-    if (candidates.length === 1) return { kind: 'one', school: candidates[0] };
-    return candidates.length === 0 ? { kind: 'none' } : { kind: 'many', names: candidates.map((s) => `${s.nameEn} (${s.id})`) };
-  }
-
-  kit.onCommand(MATCHING_COMMANDS.roles, async (turn) => {
-    if (!turn.personal) return kit.notice(turn, 'menu.personalOnly', 'default');
-    if (!(await isAdmin(turn))) return adminOnly(turn, 'roles');
-    return roleView(turn);
-  });
+  kit.onCommand(MATCHING_COMMANDS.roles, async (turn) => (turn.personal ? roleView(turn) : kit.notice(turn, 'menu.personalOnly', 'default')));
 
   kit.onCard(Verbs.matchGrantRole, async (turn, data) => {
-    if (!(await isAdmin(turn))) return adminOnly(turn);
     const input = parse(MatchGrantRolePayload, data);
-    const person = input.userId ? await users.get(turn.actor.tenantId, input.userId) : null;
-    if (!person) return roleView(turn, { problem: t(turn.locale, 'admin.roles.unknownPerson') });
-    const laCode = input.laCode === 'all' ? null : Number(input.laCode);
-    if (input.role === 'admin' && (laCode !== null || input.school.trim() !== '')) return roleView(turn, { problem: t(turn.locale, 'admin.roles.adminEverywhere') });
-    if (input.school.trim() !== '') {
-      const found = await oneSchool(input.school);
-      if (found.kind !== 'one') return roleView(turn, { problem: t(turn.locale, found.kind === 'none' ? 'admin.roles.schoolNotFound' : 'admin.roles.schoolAmbiguous', { name: input.school.trim(), list: found.kind === 'many' ? found.names.join('; ') : '' }) });
-      await roles.grant({ tenantId: turn.actor.tenantId, userId: person.userId, role: input.role as Role, laCode: null, schoolId: found.school.id }, turn.actor.userId);
-      await record(turn, 'role.grant', 'user', person.userId, { role: input.role, schoolId: found.school.id });
-      const name = schoolName(turn, found.school);
-      return roleView(turn, { notice: t(turn.locale, 'admin.roles.granted', { name: person.displayName ?? person.userId, role: t(turn.locale, `admin.role.${input.role}` as MessageKey), la: name }) });
-    }
-    const las = await admin.localAuthorities();
-    const la = laCode === null ? undefined : las.find((l) => l.code === laCode);
-    if (laCode !== null && !la) return roleView(turn, { problem: t(turn.locale, 'admin.roles.unknownPerson') });
-    await roles.grant({ tenantId: turn.actor.tenantId, userId: person.userId, role: input.role as Role, laCode }, turn.actor.userId);
-    await record(turn, 'role.grant', 'user', person.userId, { role: input.role, laCode });
-    const laName = la ? (turn.locale === 'cy' ? la.nameCy : la.nameEn) : t(turn.locale, 'admin.roles.allLas');
-    return roleView(turn, { notice: t(turn.locale, 'admin.roles.granted', { name: person.displayName ?? person.userId, role: t(turn.locale, `admin.role.${input.role}` as MessageKey), la: laName }) });
+    const granted = await service.grantRole(turn.actor, { ...input, role: input.role as Role });
+    if (granted.kind === 'problem') return roleView(turn, { problem: t(turn.locale, granted.key, granted.params) });
+    if (granted.kind !== 'ok') return granted;
+    const { person, role, school, la } = granted.value;
+    const where = school ? schoolName(turn, school) : laName(turn, la);
+    return roleView(turn, { notice: t(turn.locale, 'admin.roles.granted', { name: person.displayName ?? person.userId, role: t(turn.locale, ROLE_LABELS[role]), la: where }) });
   });
 
   // ---- directory import ----
 
   kit.onCommand(MATCHING_COMMANDS.importSchools, async (turn) => {
     if (!turn.personal) return kit.notice(turn, 'menu.personalOnly', 'default');
-    if (!(await isAdmin(turn))) return adminOnly(turn, 'import schools');
-    return importCard(turn.locale);
+    const allowed = await service.canImport(turn.actor);
+    return allowed.kind === 'ok' ? importCard(turn.locale) : allowed;
   });
 
   kit.onCard(Verbs.matchImport, async (turn, data) => {
-    if (!(await isAdmin(turn))) return adminOnly(turn);
     const { csv } = parse(MatchImportPayload, data);
-    if (csv.trim() === '') return importCard(turn.locale, { problem: t(turn.locale, 'admin.import.emptyPaste') });
-    const result = await importDirectory(deps.db, csv);
-    if (result.errors.length > 0) return importCard(turn.locale, { csv, errors: result.errors });
-    await record(turn, 'directory.import', 'directory', 'schools', { inserted: result.inserted, updated: result.updated });
-    deps.directoryChanged();
-    return importCard(turn.locale, { notice: t(turn.locale, 'admin.import.done', { inserted: result.inserted, updated: result.updated }) });
+    const imported = await service.importSchools(turn.actor, csv);
+    if (imported.kind === 'ok') return importCard(turn.locale, { notice: t(turn.locale, 'admin.import.done', imported.value) });
+    if (imported.kind === 'problem') return importCard(turn.locale, { csv, errors: imported.current?.errors, problem: t(turn.locale, imported.key, imported.params) });
+    return imported;
   });
 
   // ---- a head's own school ----
 
-  async function ownSchool(turn: Turn): Promise<number | null> {
-    const user = await users.get(turn.actor.tenantId, turn.actor.userId);
-    return user && user.schoolId !== null && (user.schoolRole === 'headteacher' || user.schoolRole === 'deputy') ? user.schoolId : null;
-  }
-
-  async function profileView(turn: Turn, schoolId: number, extra: { notice?: string; problem?: string } = {}): Promise<CardJson> {
-    const school = await schools.get(schoolId);
-    if (!school) return kit.notice(turn, 'profile.notHead');
-    const strengths = await admin.strengths(schoolId);
-    const name = turn.locale === 'cy' ? (school.nameCy ?? school.nameEn) : school.nameEn;
-    return schoolProfileCard(turn.locale, { schoolId, schoolName: name, capacity: school.capacity, open: school.openToRequests, strengths, ...extra });
-  }
+  const profileCard = (turn: Turn, profile: SchoolProfile, extra: { notice?: string; problem?: string } = {}) =>
+    schoolProfileCard(turn.locale, { schoolId: profile.school.id, schoolName: schoolName(turn, profile.school), capacity: profile.capacity, open: profile.open, strengths: profile.strengths, ...extra });
 
   kit.onCommand(MATCHING_COMMANDS.mySchool, async (turn) => {
     if (!turn.personal) return kit.notice(turn, 'menu.personalOnly', 'default');
-    const schoolId = await ownSchool(turn);
-    return schoolId === null ? kit.notice(turn, 'profile.notHead') : profileView(turn, schoolId);
+    const profile = await service.ownProfile(turn.actor);
+    return profile.kind === 'ok' ? profileCard(turn, profile.value) : profile;
   });
 
   kit.onCard(Verbs.matchStrengthsSave, async (turn, data) => {
     const input = parse(MatchProfilePayload, data);
-    const schoolId = await ownSchool(turn);
-    // Whatever school the card names, a head only ever changes their own.
-    if (schoolId === null || schoolId !== input.schoolId) {
-      kit.refused(turn, 'profile.notHead');
-      return kit.notice(turn, 'profile.notHead');
-    }
-    const capacityText = String(input.capacity ?? '').trim();
-    const capacity = Number(capacityText);
-    if (!/^\d{1,2}$/.test(capacityText) || capacity > 20) return profileView(turn, schoolId, { problem: t(turn.locale, 'profile.badCapacity') });
-    const picked: { area: PriorityArea; description: string }[] = [];
-    const slots = [
-      [input.area1, input.description1],
-      [input.area2, input.description2],
-      [input.area3, input.description3],
-    ].slice(0, PROFILE_SLOTS);
-    for (const [area, description] of slots) {
-      if (!area || area === 'none') continue;
-      if (!isPriorityArea(area)) return profileView(turn, schoolId, { problem: t(turn.locale, 'error.badPayload') });
-      if (picked.some((p) => p.area === area)) return profileView(turn, schoolId, { problem: t(turn.locale, 'profile.duplicateArea') });
-      const text = (description ?? '').replace(/\s+/g, ' ').trim();
-      if (text === '' || text.length > 500) return profileView(turn, schoolId, { problem: t(turn.locale, 'profile.descriptionNeeded') });
-      picked.push({ area, description: text });
-    }
-    await deps.db.transaction(async (tx) => {
-      await admin.saveOwnProfile(schoolId, { capacity, openToRequests: input.openToRequests, strengths: picked }, tx);
-      await audit.record(
-        { at: clock.now(), tenantId: turn.actor.tenantId, actorId: turn.actor.userId, action: 'school.profile', subjectType: 'school', subjectId: String(schoolId), details: { capacity, open: input.openToRequests, areas: picked.map((p) => p.area) } },
-        tx,
-      );
-    });
-    deps.directoryChanged();
-    return profileView(turn, schoolId, { notice: t(turn.locale, 'profile.saved') });
+    const saved = await service.saveOwnProfile(
+      turn.actor,
+      {
+        schoolId: input.schoolId,
+        capacity: String(input.capacity ?? ''),
+        openToRequests: input.openToRequests,
+        strengths: [
+          { area: input.area1, description: input.description1 },
+          { area: input.area2, description: input.description2 },
+          { area: input.area3, description: input.description3 },
+        ],
+      },
+      PROFILE_SLOTS,
+    );
+    if (saved.kind === 'ok') return profileCard(turn, saved.value, { notice: t(turn.locale, 'profile.saved') });
+    if (saved.kind === 'problem' && saved.current) return profileCard(turn, saved.current, { problem: t(turn.locale, saved.key, saved.params) });
+    return saved;
   });
 }
+
+const ROLE_LABELS = { admin: 'admin.role.admin', adviser: 'admin.role.adviser', reviewer: 'admin.role.reviewer' } as const satisfies Record<Role, MessageKey>;

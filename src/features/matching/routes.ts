@@ -17,20 +17,18 @@ import {
   MatchSearchPayload,
   MatchVersionedPayload,
 } from './payloads';
-import { MATCHING_COMMANDS, registerMatchingAdminRoutes, type MatchingAdminDeps } from '../admin/routes';
+import { MATCHING_COMMANDS } from '../admin/routes';
 
 /** What the matching routes need from the composition root. */
 export interface MatchingRouteDeps {
   service?: MatchingService;
   schools?: SchoolLookup;
-  admin?: MatchingAdminDeps;
 }
 
 type Problem = { kind: 'problem'; key: string; params?: Record<string, string | number>; context?: RequestContext };
 
 /** Finding a partner, asking directly or through an adviser, and every decision on a request. */
 export function registerMatchingRoutes(kit: RouteKit, deps: MatchingRouteDeps): void {
-  if (deps.admin) registerMatchingAdminRoutes(kit, deps.admin);
   const service = deps.service;
   const schools = deps.schools;
   if (!service || !schools) return;

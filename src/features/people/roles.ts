@@ -22,8 +22,8 @@ export class SqlRoleRepository {
     private readonly configuredAdmins: readonly string[] = [],
   ) {}
 
-  async grant(g: RoleGrant, grantedBy: string): Promise<void> {
-    await this.sql.query(
+  async grant(g: RoleGrant, grantedBy: string, sql: Sql = this.sql): Promise<void> {
+    await sql.query(
       `insert into user_roles (tenant_id, user_id, role, la_code, school_id, granted_by) values ($1, $2, $3, $4, $5, $6)
        on conflict do nothing`,
       [g.tenantId, g.userId, g.role, g.schoolId ? null : g.laCode, g.schoolId ?? null, grantedBy],

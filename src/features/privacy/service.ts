@@ -4,6 +4,7 @@ import type { Database } from '../../platform/db/db';
 import { DELETED_PERSON_ID, touchedRecords, type DeletionSummary, type PersonExport, type PersonMatch, type PersonalDataStore } from './repository';
 import type { SqlAuditLog, SqlRoleRepository } from '../people/roles';
 import type { Actor } from '../../platform/actor';
+import { Outcomes, type Outcome } from '../../platform/outcome';
 
 export interface PersonalDataDeps {
   db: Database;
@@ -16,7 +17,6 @@ export interface PersonalDataDeps {
   turnStateRetentionDays: number;
 }
 
-export type PrivacyOutcome<T> = ({ kind: 'ok' } & T) | { kind: 'forbidden' } | { kind: 'notFound' } | { kind: 'self' };
 
 /** Thrown to roll a deletion back after counting it: the confirmation card shows exact numbers. */
 class PreviewOnly extends Error {
@@ -38,46 +38,46 @@ export class PersonalDataService {
   }
 
   /** People in the admin's tenant matching a name or Teams user id; `more` when the list was cut short. */
-  async find(actor: Actor, query: string, limit = 8): Promise<PrivacyOutcome<{ people: PersonMatch[]; more: boolean }>> {
-    if (!(await this.isAdmin(actor))) return { kind: 'forbidden' };
+  async find(actor: Actor, query: string, limit = 8): Promise<Outcome<{ people: PersonMatch[]; more: boolean }>> {
+    if (!(await this.isAdmin(actor))) return Outcomes.forbidden('admin.only');
     const found = await this.deps.store.findPeople(actor.tenantId, query, limit + 1);
-    return { kind: 'ok', people: found.slice(0, limit), more: found.length > limit };
+    return Outcomes.ok({ people: found.slice(0, limit), more: found.length > limit });
   }
 
   private async person(actor: Actor, userId: string): Promise<PersonMatch | null> {
     return (await this.deps.store.findPeople(actor.tenantId, userId, 1)).find((p) => p.userId === userId) ?? null;
   }
 
-  async export(actor: Actor, userId: string): Promise<PrivacyOutcome<{ person: PersonMatch; doc: PersonExport }>> {
-    if (!(await this.isAdmin(actor))) return { kind: 'forbidden' };
+  async export(actor: Actor, userId: string): Promise<Outcome<{ person: PersonMatch; doc: PersonExport }>> {
+    if (!(await this.isAdmin(actor))) return Outcomes.forbidden('admin.only');
     const person = await this.person(actor, userId);
-    if (!person) return { kind: 'notFound' };
+    if (!person) return Outcomes.notFound('privacy.export.nothing');
     const doc = await this.deps.store.exportPerson(actor.tenantId, userId);
     await this.deps.audit.record({ at: this.deps.clock.now(), tenantId: actor.tenantId, actorId: actor.userId, action: 'person.export', subjectType: 'user', subjectId: userId });
-    return { kind: 'ok', person, doc };
+    return Outcomes.ok({ person, doc });
   }
 
   /** What deleting would do, counted exactly by doing it in a transaction that is then rolled back. */
-  async previewDeletion(actor: Actor, userId: string): Promise<PrivacyOutcome<{ person: PersonMatch; preview: DeletionSummary }>> {
-    if (!(await this.isAdmin(actor))) return { kind: 'forbidden' };
-    if (userId === actor.userId) return { kind: 'self' };
+  async previewDeletion(actor: Actor, userId: string): Promise<Outcome<{ person: PersonMatch; preview: DeletionSummary }>> {
+    if (!(await this.isAdmin(actor))) return Outcomes.forbidden('admin.only');
+    if (userId === actor.userId) return Outcomes.problem('privacy.delete.self');
     const person = await this.person(actor, userId);
-    if (!person) return { kind: 'notFound' };
+    if (!person) return Outcomes.notFound('privacy.delete.nothing');
     try {
       await this.deps.db.transaction(async (tx) => {
         throw new PreviewOnly(await this.deps.store.deletePerson(actor.tenantId, userId, tx));
       });
     } catch (err) {
-      if (err instanceof PreviewOnly) return { kind: 'ok', person, preview: err.summary };
+      if (err instanceof PreviewOnly) return Outcomes.ok({ person, preview: err.summary });
       throw err;
     }
     throw new Error('unreachable: a preview always rolls back');
   }
 
   /** Deletes and anonymises in one transaction with its audit entry. Again: nothing found, nothing done. */
-  async delete(actor: Actor, userId: string): Promise<PrivacyOutcome<{ summary: DeletionSummary; name: string }>> {
-    if (!(await this.isAdmin(actor))) return { kind: 'forbidden' };
-    if (userId === actor.userId) return { kind: 'self' };
+  async delete(actor: Actor, userId: string): Promise<Outcome<{ summary: DeletionSummary; name: string }>> {
+    if (!(await this.isAdmin(actor))) return Outcomes.forbidden('admin.only');
+    if (userId === actor.userId) return Outcomes.problem('privacy.delete.self');
     const person = await this.person(actor, userId);
     const summary = await this.deps.db.transaction(async (tx) => {
       const done = await this.deps.store.deletePerson(actor.tenantId, userId, tx);
@@ -89,9 +89,9 @@ export class PersonalDataService {
       }
       return done;
     });
-    if (touchedRecords(summary) === 0) return { kind: 'notFound' };
+    if (touchedRecords(summary) === 0) return Outcomes.notFound('privacy.delete.nothing');
     this.deps.log.info('personal data deleted', { tenantId: actor.tenantId, by: actor.userId, ...summary });
-    return { kind: 'ok', summary, name: person?.displayName ?? userId };
+    return Outcomes.ok({ summary, name: person?.displayName ?? userId });
   }
 
   /** The app was removed from someone's personal chat. */

@@ -12,7 +12,10 @@ import { registerAideMemoireRoutes } from '../../features/plans/routes';
 import { registerConversationRoutes } from './conversationRoutes';
 import { registerFadeRoutes, type FadeRouteDeps } from '../../features/fade/routes';
 import { registerMatchingRoutes, type MatchingRouteDeps } from '../../features/matching/routes';
-import { registerPrivacyRoutes, type PrivacyRouteDeps } from '../../features/privacy/routes';
+import { registerMatchingAdminRoutes } from '../../features/admin/routes';
+import type { AdminService } from '../../features/admin/service';
+import { registerPrivacyRoutes } from '../../features/privacy/routes';
+import type { PersonalDataService } from '../../features/privacy/service';
 import { DatabaseStorage, ProfileTurnState } from './turnStateStorage';
 
 export { cardMessage } from './kit';
@@ -31,8 +34,9 @@ export interface BotDeps {
   clock: Clock;
   log: Logger;
   matching: MatchingRouteDeps;
+  admin: AdminService;
   fade: FadeRouteDeps;
-  privacy?: PrivacyRouteDeps;
+  privacy: PersonalDataService;
 }
 
 /** Builds the Teams AI application: the tenant gate, then each feature's routes, then the catch-alls. */
@@ -60,8 +64,8 @@ export function createBotApplication(deps: BotDeps): Application<TurnState> {
 
   const kit = new RouteKit(app, { users: deps.users, defaultLocale: deps.defaultLocale, log });
   registerAideMemoireRoutes(kit, deps);
-  // Before FADE: it claims personal-chat uninstalls, which FADE's installation route would otherwise take.
-  registerPrivacyRoutes(kit, deps.privacy ?? {});
+  registerPrivacyRoutes(kit, deps.privacy);
+  registerMatchingAdminRoutes(kit, deps.admin);
   registerMatchingRoutes(kit, deps.matching);
   registerFadeRoutes(kit, deps.fade);
   registerConversationRoutes(kit);
