@@ -139,7 +139,7 @@ describe('admin-only actions and other schools', () => {
     expect(refusals()).toEqual([
       { tenantId: TENANT, userId: mallory.id, action: Verbs.matchGrantRole, target: { userId: mallory.id }, reason: 'admin.only' },
       { tenantId: TENANT, userId: mallory.id, action: 'command:import schools', target: {}, reason: 'admin.only' },
-      { tenantId: TENANT, userId: mallory.id, action: 'command:cycle', target: {}, reason: 'fade.adminOnly' },
+      { tenantId: TENANT, userId: mallory.id, action: 'command:fade cycle', target: {}, reason: 'fade.adminOnly' },
     ]);
     expect(await h.runtime.roles.isAdmin(TENANT, mallory.id)).toBe(false);
   });

@@ -38,7 +38,7 @@ export function rolesCard(
 export const MAX_ERRORS_SHOWN = 40;
 
 export function importErrorText(locale: Locale, e: ImportError): string {
-  const message = t(locale, e.key as MessageKey, e.params ?? {});
+  const message = t(locale, e.key, e.params ?? {});
   return e.column ? t(locale, 'import.at', { line: e.line, column: e.column, message }) : t(locale, 'import.atLine', { line: e.line, message });
 }
 
@@ -63,7 +63,7 @@ export function schoolProfileCard(
 ): CardJson {
   const own = view.strengths.filter((s) => s.statedBy === 'school');
   const verified = view.strengths.filter((s) => s.statedBy !== 'school');
-  const areaTitle = (a: PriorityArea) => t(locale, `priority.${a}` as MessageKey);
+  const areaTitle = (a: PriorityArea) => t(locale, `priority.${a}`);
   return renderCard('matchSchoolProfile', {
     ...base(locale),
     notice: view.notice ?? '',
@@ -72,7 +72,7 @@ export function schoolProfileCard(
     heading: view.schoolName,
     capacity: view.capacity,
     open: view.open ? 'true' : 'false',
-    verified: verified.map((s) => ({ line: t(locale, 'profile.verifiedLine', { area: areaTitle(s.area), by: t(locale, `match.source.${s.statedBy}` as MessageKey), description: s.description }) })),
+    verified: verified.map((s) => ({ line: t(locale, 'profile.verifiedLine', { area: areaTitle(s.area), by: t(locale, `match.source.${s.statedBy}`), description: s.description }) })),
     areas: [{ title: t(locale, 'profile.noArea'), value: 'none' }, ...PRIORITY_AREAS.map((a) => ({ title: areaTitle(a), value: a }))],
     slots: Array.from({ length: PROFILE_SLOTS }, (_, i) => ({
       areaId: `area${i + 1}`,

@@ -1,3 +1,4 @@
+import { commandPattern } from '../../platform/i18n/commands';
 import { importCard, rolesCard, schoolProfileCard, PROFILE_SLOTS } from './cards';
 import { Verbs } from '../../platform/cards/verbs';
 import { t, type MessageKey } from '../../platform/i18n';
@@ -7,11 +8,11 @@ import type { AdminService, LocalAuthority, NamedSchool, SchoolProfile } from '.
 import { MatchGrantRolePayload, MatchImportPayload, MatchProfilePayload } from '../matching/payloads';
 
 export const MATCHING_COMMANDS = {
-  roles: /^\s*(make adviser|gwneud ymgynghorydd|roles|rolau)\s*$/i,
-  importSchools: /^\s*(import schools|mewnforio ysgolion)\s*$/i,
-  mySchool: /^\s*(my school|fy ysgol)\s*$/i,
+  roles: commandPattern('command.roles'),
+  importSchools: commandPattern('command.importSchools'),
+  mySchool: commandPattern('command.mySchool'),
   /** Answered by the matching routes: the person's requests for support in one card. */
-  myRequests: /^\s*(my requests|fy ngheisiadau)\s*$/i,
+  myRequests: commandPattern('command.myRequests'),
 };
 
 /** Personal-chat commands for admins (roles, directory import) and for heads (their school's strengths and capacity). */

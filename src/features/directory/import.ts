@@ -1,3 +1,4 @@
+import type { MessageKey } from '../../platform/i18n';
 import { parse } from 'csv-parse/sync';
 import type { Database } from '../../platform/db/db';
 import { SeedDataError, languageMediumFromWelshMediumType, phaseFromSector } from './csv';
@@ -62,7 +63,7 @@ export interface ImportError {
   line: number;
   /** The column's header as written in the file ('' for the whole row or file). */
   column: string;
-  key: string;
+  key: MessageKey;
   params?: Record<string, string | number>;
 }
 
@@ -137,7 +138,7 @@ export function checkImport(text: string, knownLaCodes: ReadonlySet<number>): Ch
       const i = columnAt.get(column);
       return i === undefined ? '' : (record[i] ?? '').trim();
     };
-    const problem = (column: ImportColumn, key: string, params?: Record<string, string | number>) =>
+    const problem = (column: ImportColumn, key: MessageKey, params?: Record<string, string | number>) =>
       rowErrors.push({ line, column: header[columnAt.get(column) ?? -1] ?? IMPORT_COLUMNS[column][0]!, key, params: { value: cell(column).slice(0, 80), ...params } });
 
     if (record.length !== header.length) rowErrors.push({ line, column: '', key: 'import.error.columnCount', params: { found: record.length, expected: header.length } });

@@ -1,3 +1,4 @@
+import { commandPattern } from '../../platform/i18n/commands';
 import { cycleCard, languagesOf, noteCard, roundLabel } from './cards';
 import type { CardJson } from '../../platform/cards/render';
 import { Verbs } from '../../platform/cards/verbs';
@@ -19,20 +20,15 @@ export interface FadeRouteDeps {
 }
 
 export const FADE_COMMANDS = {
-  link: /^\s*(?:link cluster|cysylltu clwstwr)\b\s*(.*)$/is,
-  cycle: /^\s*(?:fade cycle|cylch fade)\b\s*(.*)$/is,
-  status: /^\s*(?:fade status|statws fade)\s*$/i,
-  report: /^\s*(?:fade report|adroddiad fade)\s*$/i,
-  note: /^\s*(?:fade note|nodyn fade)\b\s*(.*)$/is,
-  holidays: /^\s*(?:fade holidays?|gwyliau fade)\b\s*(.*)$/is,
-  priorities: /^\s*(?:fade priorities|blaenoriaethau fade)\b\s*(.*)$/is,
-  lead: /^\s*(?:cluster lead|arweinydd clwstwr)\b\s*(.*)$/is,
+  link: commandPattern('command.linkCluster', { argument: true }),
+  cycle: commandPattern('command.fadeCycle', { argument: true }),
+  status: commandPattern('command.fadeStatus'),
+  report: commandPattern('command.fadeReport'),
+  note: commandPattern('command.fadeNote', { argument: true }),
+  holidays: commandPattern('command.fadeHolidays', { argument: true }),
+  priorities: commandPattern('command.fadePriorities', { argument: true }),
+  lead: commandPattern('command.clusterLead', { argument: true }),
 };
-
-/** Which FADE command a message is, for logs (never its argument, which may hold someone's words). */
-function commandNameOf(turn: Turn): string | undefined {
-  return Object.entries(FADE_COMMANDS).find(([, pattern]) => pattern.test(turn.text))?.[0];
-}
 
 export function registerFadeRoutes(kit: RouteKit, deps: FadeRouteDeps): void {
   const service = deps.service;
@@ -64,7 +60,7 @@ export function registerFadeRoutes(kit: RouteKit, deps: FadeRouteDeps): void {
   /** Refusals for want of permission (not usage or not-found answers) are logged with what was tried. */
   const PERMISSION_KEYS: readonly string[] = ['fade.adminOnly', 'fade.link.forbidden', 'fade.lead.forbidden', 'fade.report.forbidden', 'fade.review.forbidden', 'fade.note.forbidden'];
   const refusal = (turn: Turn, r: { key: MessageKey; params?: Record<string, string | number> }, languages: Locale[] = [turn.locale]) => {
-    if (PERMISSION_KEYS.includes(r.key)) kit.refused(turn, r.key, commandNameOf(turn));
+    if (PERMISSION_KEYS.includes(r.key)) kit.refused(turn, r.key);
     return service.message(languages, r.key, r.params);
   };
 

@@ -135,7 +135,7 @@ export const matchingCy: Record<keyof typeof matchingEn, string> = {
   'requests.state.done': "Cymorth wedi'i orffen",
   'requests.open': 'Agor',
   'requests.personalOnly': "Mae ceisiadau am gymorth yn breifat, felly dim ond yn ein sgwrs bersonol rwy'n eu rhestru. Agorwch sgwrs gyda fi i weld eich rhai chi.",
-  'menu.cmdMyRequests': "**fy ngheisiadau**: eich ceisiadau am gymorth, y rhai sy'n aros am ateb eich ysgol ac, i ymgynghorwyr, y rhai i'w trefnu",
+  'menu.cmdMyRequests': "**{command}**: eich ceisiadau am gymorth, y rhai sy'n aros am ateb eich ysgol ac, i ymgynghorwyr, y rhai i'w trefnu",
 
   'admin.only': "Dim ond gweinyddwr all wneud hynny. Gofynnwch i swyddog eich awdurdod lleol neu'ch consortiwm.",
   'admin.roles.heading': 'Rolau: ymgynghorwyr, adolygwyr a gweinyddwyr',
@@ -201,6 +201,6 @@ export const matchingCy: Record<keyof typeof matchingEn, string> = {
   'profile.descriptionNeeded': "Disgrifiwch bob cryfder rydych chi'n ei ddewis.",
   'profile.duplicateArea': 'Dewiswch bob maes unwaith yn unig.',
   'profile.badCapacity': 'Dylai capasiti fod yn rhif cyfan rhwng 0 ac 20.',
-  'menu.cmdMySchool': '**fy ysgol**: cryfderau a chapasiti eich ysgol, ac a yw’n derbyn ceisiadau',
-  'menu.cmdAdmin': '**gwneud ymgynghorydd**, **mewnforio ysgolion**: i weinyddwyr yr ALl a’r consortiwm',
+  'menu.cmdMySchool': '**{command}**: cryfderau a chapasiti eich ysgol, ac a yw’n derbyn ceisiadau',
+  'menu.cmdAdmin': '**{roles}**, **{importSchools}**: i weinyddwyr yr ALl a’r consortiwm',
 };

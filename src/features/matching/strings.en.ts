@@ -133,7 +133,7 @@ export const matchingEn = {
   'requests.state.done': 'Support done',
   'requests.open': 'Open',
   'requests.personalOnly': 'Requests for support are private, so I list them only in our personal chat. Open a chat with me to see yours.',
-  'menu.cmdMyRequests': "**my requests**: your requests for support, those waiting for your school's answer and, for advisers, those to broker",
+  'menu.cmdMyRequests': "**{command}**: your requests for support, those waiting for your school's answer and, for advisers, those to broker",
 
   'admin.only': 'Only an admin can do that. Ask your local authority or consortium officer.',
   'admin.roles.heading': 'Roles: advisers, reviewers and admins',
@@ -199,6 +199,6 @@ export const matchingEn = {
   'profile.descriptionNeeded': 'Please describe each strength you choose.',
   'profile.duplicateArea': 'Please choose each area once.',
   'profile.badCapacity': 'Capacity should be a whole number from 0 to 20.',
-  'menu.cmdMySchool': '**my school**: your school’s strengths, capacity and whether it takes requests',
-  'menu.cmdAdmin': '**make adviser**, **import schools**: for LA and consortium admins',
+  'menu.cmdMySchool': '**{command}**: your school’s strengths, capacity and whether it takes requests',
+  'menu.cmdAdmin': '**{roles}**, **{importSchools}**: for LA and consortium admins',
 } as const;

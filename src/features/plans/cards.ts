@@ -1,3 +1,4 @@
+import { commandWord, type CommandKey } from '../../platform/i18n/commands';
 import {
   LIMITS,
   PLAN_FIELDS,
@@ -18,11 +19,23 @@ import { PRIORITY_AREAS } from './priorities';
 import { catalogue, formatDate, t, type Locale, type MessageKey } from '../../platform/i18n';
 import { renderCard, type CardJson } from '../../platform/cards/render';
 
-const label = (locale: Locale, field: FieldId) => t(locale, `field.${field}.label` as MessageKey);
+const label = (locale: Locale, field: FieldId) => t(locale, `field.${field}.label`);
 
 function base(locale: Locale) {
   return { t: catalogue(locale), notice: '', problem: '' };
 }
+
+/** The help card's lines, each with the command it names (its words come from the catalogue). */
+const HELP_LINES = [
+  ['menu.cmdNewPlan', 'command.newPlan'],
+  ['menu.cmdMyPlans', 'command.myPlans'],
+  ['menu.cmdContinue', 'command.resume'],
+  ['menu.cmdMyRequests', 'command.myRequests'],
+  ['menu.cmdMySchool', 'command.mySchool'],
+  ['menu.cmdLanguage', 'command.language'],
+  ['menu.cmdHelp', 'command.help'],
+  ['menu.cmdAdmin', 'command.roles'],
+] as const satisfies readonly (readonly [MessageKey, CommandKey])[];
 
 export function menuCard(locale: Locale, kind: 'welcome' | 'help', notice = ''): CardJson {
   return renderCard('menu', {
@@ -30,7 +43,7 @@ export function menuCard(locale: Locale, kind: 'welcome' | 'help', notice = ''):
     heading: t(locale, kind === 'welcome' ? 'menu.welcomeHeading' : 'menu.helpHeading'),
     intro: t(locale, kind === 'welcome' ? 'menu.welcomeIntro' : 'menu.helpIntro'),
     notice,
-    commands: (['menu.cmdNewPlan', 'menu.cmdMyPlans', 'menu.cmdContinue', 'menu.cmdMyRequests', 'menu.cmdMySchool', 'menu.cmdLanguage', 'menu.cmdHelp', 'menu.cmdAdmin'] as MessageKey[]).map((k) => ({ line: t(locale, k) })),
+    commands: HELP_LINES.map(([line, command]) => ({ line: t(locale, line, { command: commandWord(locale, command), roles: commandWord(locale, 'command.roles'), importSchools: commandWord(locale, 'command.importSchools') }) })),
   });
 }
 
@@ -96,18 +109,18 @@ export function planFieldCard(locale: Locale, plan: Plan, field: FieldId, view: 
     kind: def.kind,
     planTitle: planTitle(plan) ?? t(locale, 'plan.untitled'),
     stepText: t(locale, 'plan.stepOf', { step: stageFields.indexOf(field) + 1, total: stageFields.length }),
-    stageText: t(locale, `stage.${def.stage}` as MessageKey),
+    stageText: t(locale, `stage.${def.stage}`),
     requiredText: t(locale, def.required ? 'plan.required' : 'plan.optional'),
     label: label(locale, field),
     addition: def.addition,
-    prompt: t(locale, `field.${field}.prompt` as MessageKey),
-    example: t(locale, `field.${field}.example` as MessageKey),
+    prompt: t(locale, `field.${field}.prompt`),
+    example: t(locale, `field.${field}.example`),
     problem: view.problem ?? '',
     notice: view.notice ?? '',
     staleText: view.staleText ?? '',
     maxLength: def.kind === 'text' ? LIMITS.longText : LIMITS.shortText,
     maxDays: LIMITS.maxDays,
-    priorityChoices: PRIORITY_AREAS.map((p) => ({ title: t(locale, `priority.${p}` as MessageKey), value: p })),
+    priorityChoices: PRIORITY_AREAS.map((p) => ({ title: t(locale, `priority.${p}`), value: p })),
     hasPrevious: previousField(plan, field) !== null,
     ...draftOrSaved(plan, field, view.draft),
   });
@@ -119,7 +132,7 @@ export function answerText(locale: Locale, plan: Plan, field: FieldId): string |
   const a = plan.answers;
   switch (field) {
     case 'priorityAreas':
-      return (a.priorityAreas ?? []).map((p) => t(locale, `priority.${p}` as MessageKey)).join('; ');
+      return (a.priorityAreas ?? []).map((p) => t(locale, `priority.${p}`)).join('; ');
     case 'time':
       return t(locale, 'plan.days', { staff: a.staffDays ?? 0, supply: a.supplyCoverDays ?? 0 });
     default:
@@ -135,7 +148,7 @@ function nextText(locale: Locale, plan: Plan, now: Date): string {
     case 'impactLater':
       return t(locale, 'plan.next.impactLater', { date: formatDate(locale, step.dueAt) });
     default:
-      return t(locale, `plan.next.${step.kind}` as MessageKey);
+      return t(locale, `plan.next.${step.kind}`);
   }
 }
 
@@ -146,7 +159,7 @@ export function planSummaryCard(
 ): CardJson {
   const stages: Stage[] = ['before', 'after', 'later'];
   const sections = stages.map((stage) => ({
-    heading: t(locale, `stage.${stage}` as MessageKey),
+    heading: t(locale, `stage.${stage}`),
     fields: PLAN_FIELDS.filter((f) => f.stage === stage).map((f) => {
       const open = isFieldOpen(plan, f.id);
       const value = answerText(locale, plan, f.id);
@@ -167,7 +180,7 @@ export function planSummaryCard(
     version: plan.version,
     planTitle: planTitle(plan) ?? t(locale, 'plan.untitled'),
     schoolName: view.schoolName,
-    statusText: t(locale, `status.${plan.status}` as MessageKey),
+    statusText: t(locale, `status.${plan.status}`),
     lastSaved: formatDate(locale, plan.updatedAt),
     nextText: nextText(locale, plan, view.now),
     notice: view.notice ?? '',
@@ -185,7 +198,7 @@ export function myPlansCard(locale: Locale, plans: Plan[]): CardJson {
     plans: plans.map((p) => ({
       planId: p.id,
       title: planTitle(p) ?? t(locale, 'plan.untitled'),
-      statusText: t(locale, `status.${p.status}` as MessageKey),
+      statusText: t(locale, `status.${p.status}`),
       updatedText: t(locale, 'plan.updated', { date: formatDate(locale, p.updatedAt) }),
     })),
   });
@@ -204,7 +217,7 @@ export function impactNudgeCard(locale: Locale, plan: Plan): CardJson {
 
 /** The whole plan as Markdown, to paste into a school document. */
 export function planExportText(locale: Locale, plan: Plan, schoolName: string): string {
-  const lines = [`**${t(locale, 'plan.exportHeading')}**`, '', `**${t(locale, 'plan.school')}:** ${schoolName}`, `**${t(locale, 'plan.status')}:** ${t(locale, `status.${plan.status}` as MessageKey)}`];
+  const lines = [`**${t(locale, 'plan.exportHeading')}**`, '', `**${t(locale, 'plan.school')}:** ${schoolName}`, `**${t(locale, 'plan.status')}:** ${t(locale, `status.${plan.status}`)}`];
   for (const f of PLAN_FIELDS) {
     const value = answerText(locale, plan, f.id);
     if (value === null) continue;

@@ -1,3 +1,4 @@
+import { commandPattern } from '../../platform/i18n/commands';
 import {
   languageCard,
   menuCard,
@@ -12,7 +13,7 @@ import type { CardJson } from '../../platform/cards/render';
 import { Verbs } from '../../platform/cards/verbs';
 import type { Clock } from '../../platform/clock';
 import { isFieldOpen, nextField, previousField, resumeField, type FieldId, type Plan, type RawAnswer } from './plan';
-import { t, tProblem, type MessageKey } from '../../platform/i18n';
+import { t, type MessageKey } from '../../platform/i18n';
 import type { Logger } from '../../platform/log';
 import type { PlanOutcome, PlanService } from './service';
 import { schoolName, schoolWithPlace, type SchoolLookup } from '../directory/names';
@@ -37,11 +38,11 @@ export interface AideMemoireDeps {
 }
 
 export const COMMANDS = {
-  help: /^\s*(help|cymorth|\?)\s*$/i,
-  newPlan: /^\s*(new plan|cynllun newydd)\s*$/i,
-  myPlans: /^\s*(my plans|fy nghynlluniau)\s*$/i,
-  language: /^\s*(language|iaith)\s*$/i,
-  resume: /^\s*(continue|parhau)\s*$/i,
+  help: commandPattern('command.help'),
+  newPlan: commandPattern('command.newPlan'),
+  myPlans: commandPattern('command.myPlans'),
+  language: commandPattern('command.language'),
+  resume: commandPattern('command.resume'),
 };
 
 /** The plan this conversation last showed, so "continue" picks it up again (kept in turn state). */
@@ -194,8 +195,8 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
       case 'invalid':
         // Leaving an empty required field by Back or Summary loses nothing, so let it go.
         if (input.then !== 'next' && outcome.problem.key === 'error.required') return go(outcome.plan, input.field);
-        if (outcome.problem.key === 'error.fieldLocked') return summary(turn, outcome.plan, { problem: tProblem(turn.locale, outcome.problem.key) });
-        return fieldCard(turn, outcome.plan, input.field, { problem: tProblem(turn.locale, outcome.problem.key, outcome.problem.params), draft: raw });
+        if (outcome.problem.key === 'error.fieldLocked') return summary(turn, outcome.plan, { problem: t(turn.locale, outcome.problem.key) });
+        return fieldCard(turn, outcome.plan, input.field, { problem: t(turn.locale, outcome.problem.key, outcome.problem.params), draft: raw });
       case 'stale':
         return fieldCard(turn, outcome.plan, input.field, { staleText: draftText(turn, raw) });
       default:
@@ -206,7 +207,7 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
   async function onTransition(turn: Turn, data: unknown, action: 'startSupport' | 'supportTookPlace'): Promise<CardJson> {
     const { planId } = parse(PlanTransitionPayload, data);
     const outcome = await plans.transition(turn.actor, planId, action);
-    if (outcome.kind === 'invalid') return summary(turn, outcome.plan, { problem: tProblem(turn.locale, outcome.problem.key) });
+    if (outcome.kind === 'invalid') return summary(turn, outcome.plan, { problem: t(turn.locale, outcome.problem.key) });
     if (outcome.kind !== 'ok') return refused(turn, outcome as Exclude<PlanOutcome, { kind: 'ok' | 'invalid' | 'stale' }>);
     if (action === 'supportTookPlace') return fieldCard(turn, outcome.plan, 'provision', { notice: t(turn.locale, 'plan.evaluationOpen') });
     return summary(turn, outcome.plan, { notice: t(turn.locale, 'plan.startedSupport') });

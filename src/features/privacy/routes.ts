@@ -1,3 +1,4 @@
+import { commandPattern } from '../../platform/i18n/commands';
 import { noticeCard } from '../../platform/cards/notice';
 import { exportJson, exportMessageTexts, personDeleteCard, personExportCard, personPickCard, splitForMessages } from './cards';
 import type { CardJson } from '../../platform/cards/render';
@@ -10,8 +11,8 @@ import { PrivacyPersonPayload } from './payloads';
 
 /** Admin commands; not in the app manifest (like the other admin commands), listed in the README. */
 export const PRIVACY_COMMANDS = {
-  exportPerson: /^\s*(?:export person|allforio unigolyn)\b\s*(.*)$/is,
-  deletePerson: /^\s*(?:delete person|dileu unigolyn)\b\s*(.*)$/is,
+  exportPerson: commandPattern('command.exportPerson', { argument: true }),
+  deletePerson: commandPattern('command.deletePerson', { argument: true }),
 };
 
 /**

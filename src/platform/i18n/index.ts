@@ -18,10 +18,6 @@ export function t(locale: Locale, key: MessageKey, params?: Record<string, strin
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
-/** A message whose key came from the domain as a string. */
-export function tProblem(locale: Locale, key: string, params?: Record<string, string | number>): string {
-  return isMessageKey(key) ? t(locale, key, params) : t(locale, 'error.tryAgain');
-}
 
 /** Every string of one language, for binding into card templates. */
 export function strings(locale: Locale): Readonly<Record<MessageKey, string>> {

@@ -1,3 +1,4 @@
+import { commandKeyOf, commandWord } from '../i18n/commands';
 import { Application, type AdaptiveCard, TurnState } from '@microsoft/teams-ai';
 import { CardFactory, INVOKE_RESPONSE_KEY, MessageFactory, type TurnContext } from 'botbuilder';
 import type { z } from 'zod';
@@ -199,7 +200,8 @@ export class RouteKit {
 
   /** A typed command; the handler's card is sent as a reply. Returning null sends nothing. */
   onCommand(pattern: RegExp, handler: (turn: Turn) => Promise<Answer | null>): void {
-    const command = commandLabel(pattern);
+    const key = commandKeyOf(pattern);
+    const command = key ? commandWord('en', key) : commandLabel(pattern);
     this.app.message(pattern, async (context, state) => {
       const card = await this.safely(
         context,

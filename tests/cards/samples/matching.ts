@@ -115,7 +115,7 @@ export function matchingSamples(locale: Locale): Record<string, CardJson> {
       errors: [
         { line: 1, column: 'la_code', key: 'import.error.missingColumn', params: { column: 'la_code' } },
         { line: 2, column: '', key: 'import.error.columnCount', params: { found: 2, expected: 3 } },
-        ...Array.from({ length: 45 }, (_, i) => ({ line: i + 3, column: 'school_number', key: 'import.error.schoolNumber', params: { value: 'x' } })),
+        ...Array.from({ length: 45 }, (_, i) => ({ line: i + 3, column: 'school_number', key: 'import.error.schoolNumber' as const, params: { value: 'x' } })),
       ],
     }),
     'matchSchoolProfile:strengths': schoolProfileCard(locale, {
