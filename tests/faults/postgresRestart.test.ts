@@ -146,7 +146,7 @@ it('answers "try again" while PostgreSQL is down, says so on /healthz, and recov
   } catch (err) {
     const shown = (body: string) => [...body.matchAll(/"text":"([^"]*)"/g)].map((m) => m[1]).join(' | ').slice(0, 300);
     const recent = turns.slice(-8).map((x) => `${x.user.id} ${x.kind} ${x.status} ${x.ms}ms ${shown(x.body)}`);
-    throw new Error(`${(err as Error).message}\nlast turns:\n${recent.join('\n')}\nlast /healthz: ${JSON.stringify(probes.slice(-3))}`);
+    throw new Error(`${(err as Error).message}\nlast turns:\n${recent.join('\n')}\nlast /healthz: ${JSON.stringify(probes.slice(-3))}`, { cause: err });
   } finally {
     running = false;
     await Promise.all(loops);

@@ -1,6 +1,6 @@
 import type { ImportError } from '../directory/import';
 import { PRIORITY_AREAS, type PriorityArea } from '../plans/priorities';
-import { catalogue, t, type Locale, type MessageKey } from '../../platform/i18n';
+import { catalogue, t, type Locale } from '../../platform/i18n';
 import type { RoleGrant } from '../people/roles';
 import type { KnownPerson, StrengthRecord } from './repository';
 import { renderCard, type CardJson } from '../../platform/cards/render';

@@ -102,7 +102,7 @@ export class AdminService {
 
   async grantRole(actor: Actor, input: GrantRoleInput): Promise<Outcome<RoleGranted>> {
     if (!(await this.isAdmin(actor))) return Outcomes.forbidden('admin.only');
-    const { users, roles, admin } = this.deps;
+    const { users, admin } = this.deps;
     const person = input.userId ? await users.get(actor.tenantId, input.userId) : null;
     if (!person) return Outcomes.problem('admin.roles.unknownPerson');
     const laCode = input.laCode === 'all' ? null : Number(input.laCode);

@@ -7,7 +7,7 @@ import { DEFAULT_REMINDER_OFFSETS, DEFAULT_SEND_TIME, cycleStartYear, defaultRou
 import { holidaySet, isLocalDate } from '../../platform/workingDays';
 import { t, type Locale, type MessageKey } from '../../platform/i18n';
 import type { Logger } from '../../platform/log';
-import type { ConversationSeen, FadeService } from './service';
+import type { FadeService } from './service';
 import type { ClusterInfo } from './repository';
 import { commandArgument, parse, type RouteKit, type Turn } from '../../platform/teams/kit';
 import { FadeOpenPayload, FadeReportIdPayload, FadeReviewPayload, FadeSaveNotePayload, FadeSaveReportPayload, FadeSetCyclePayload } from './payloads';

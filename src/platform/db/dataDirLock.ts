@@ -63,7 +63,7 @@ export function claimDataDir(dataDir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    let holder = NaN;
+    let holder: number;
     try {
       holder = Number(readFileSync(lockFile, 'utf8').trim());
     } catch {
