@@ -1,3 +1,4 @@
+import { IMPACT_NUDGE_KIND, impactNudgeHandler } from './features/plans/impactNudge';
 import { join } from 'node:path';
 import { systemClock, type Clock } from './platform/clock';
 import type { Config } from './config';
@@ -100,13 +101,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const plans = new PlanService({ db, plans: planRepository, notifications, clock, impactDelayDays: config.IMPACT_NUDGE_DAYS });
   const dispatcher = new NotificationDispatcher({
     notifications,
-    plans: planRepository,
-    users,
-    messenger: options.messenger,
     clock,
     log,
-    defaultLocale: config.DEFAULT_LOCALE,
+    personalChatGone: (tenantId, userId) => users.forgetPersonalConversation(tenantId, userId),
   });
+  dispatcher.register(
+    IMPACT_NUDGE_KIND,
+    impactNudgeHandler({ notifications, plans: planRepository, users, messenger: options.messenger, log, defaultLocale: config.DEFAULT_LOCALE }),
+  );
 
   // ---- matching (school directory, partner matching, brokered requests) ----
   const requests = new SqlRequestRepository(db);

@@ -24,6 +24,8 @@ export interface UserRepository {
   touch(user: { tenantId: string; userId: string; displayName: string | null; personalConversation?: Record<string, unknown> }, stored?: UserRecord | null): Promise<UserRecord>;
   setLocale(tenantId: string, userId: string, locale: Locale): Promise<void>;
   setSchool(tenantId: string, userId: string, schoolId: number, role: SchoolRole): Promise<void>;
+  /** Teams said the personal chat is gone: the bot can no longer reach the person there. */
+  forgetPersonalConversation(tenantId: string, userId: string): Promise<void>;
 }
 
 export interface UserRow {
@@ -133,5 +135,9 @@ export class SqlUserRepository implements UserRepository {
       () => this.sql.query<T>(text, params),
       (rows) => (rows[0] ? frozenUser(toUser(rows[0])) : ABSENT),
     );
+  }
+
+  async forgetPersonalConversation(tenantId: string, userId: string): Promise<void> {
+    await this.sql.query('update users set personal_conversation = null, updated_at = now() where tenant_id = $1 and user_id = $2', [tenantId, userId]);
   }
 }

@@ -1,20 +1,14 @@
-import { impactNudgeCard } from '../../features/plans/cards';
 import type { Clock } from '../clock';
-import type { Locale } from '../i18n';
 import type { Logger } from '../log';
 import type { ScheduledNotification, SqlNotificationRepository } from './notifications';
-import type { PlanRepository } from '../../features/plans/repository';
-import type { UserRepository } from '../../features/people/users';
-import { DeliveryUnconfirmedError, type Messenger } from '../teams/messenger';
+import { DeliveryUnconfirmedError, isConversationGone, statusOfSendError } from '../teams/messenger';
 
 export interface DispatcherDeps {
   notifications: SqlNotificationRepository;
-  plans: PlanRepository;
-  users: UserRepository;
-  messenger: Messenger;
   clock: Clock;
   log: Logger;
-  defaultLocale: Locale;
+  /** Teams said the person's personal chat is gone (403 or 404): forget its reference. */
+  personalChatGone: (tenantId: string, userId: string) => Promise<void>;
   maxAttempts?: number;
 }
 
@@ -34,9 +28,7 @@ export type NotificationHandler = (n: ScheduledNotification) => Promise<'sent' |
 export class NotificationDispatcher {
   private readonly handlers = new Map<string, NotificationHandler>();
 
-  constructor(private readonly deps: DispatcherDeps) {
-    this.register('impactNudge', (n) => this.impactNudge(n));
-  }
+  constructor(private readonly deps: DispatcherDeps) {}
 
   /** Each feature registers how its kinds of notification are delivered. */
   register(kind: string, handler: NotificationHandler): void {
@@ -62,6 +54,13 @@ export class NotificationDispatcher {
     try {
       result = await handler(n);
     } catch (err) {
+      if (isConversationGone(err)) {
+        // Blocked, or the app removed: permanent. The chat's reference goes, so nothing else is tried there.
+        await notifications.markFailed(n.id, `undeliverable: Teams answered ${statusOfSendError(err)} for the personal chat`);
+        await this.deps.personalChatGone(n.tenantId, n.recipientId);
+        log.warn('notification undeliverable: personal chat gone', { id: n.id, kind: n.kind, tenantId: n.tenantId, status: statusOfSendError(err) });
+        return 'skipped';
+      }
       if (!(err instanceof DeliveryUnconfirmedError)) throw err;
       // It may well have arrived: a retry could post it twice, so it counts as sent.
       log.warn('notification sent but not confirmed; not resent', { id: n.id, kind: n.kind, error: err.message });
@@ -69,20 +68,6 @@ export class NotificationDispatcher {
     }
     if (result === 'sent') await notifications.markSent(n.id, clock.now());
     return result;
-  }
-
-  private async impactNudge(n: ScheduledNotification): Promise<'sent' | 'skipped'> {
-    const { notifications, plans, users, messenger, log } = this.deps;
-    const plan = await plans.get(n.subjectId);
-    const user = await users.get(n.tenantId, n.recipientId);
-    if (!plan || plan.status === 'complete' || !user?.personalConversation) {
-      await notifications.markFailed(n.id, !plan ? 'plan no longer exists' : plan.status === 'complete' ? 'plan already complete' : 'no personal chat to send to');
-      log.info('notification dropped', { id: n.id, kind: n.kind });
-      return 'skipped';
-    }
-    const locale = user.locale ?? this.deps.defaultLocale;
-    await messenger.send(user.personalConversation, { card: impactNudgeCard(locale, plan) });
-    return 'sent';
   }
 
   /** Claims and delivers everything due, one by one: the simple path (tests, single instance). */

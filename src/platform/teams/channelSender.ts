@@ -1,4 +1,4 @@
-import { DeliveryUnconfirmedError, type OutgoingMessage } from './messenger';
+import { DeliveryUnconfirmedError, statusOfSendError, type OutgoingMessage } from './messenger';
 
 /**
  * Teams' throttling limits for bots, in one place. Teams documents per-bot-per-thread
@@ -280,10 +280,7 @@ export function keysOf(conversation: Record<string, unknown>): { conversationKey
 }
 
 function statusOf(err: unknown): number | undefined {
-  if (err instanceof ChannelSendError) return err.status;
-  const e = err as { statusCode?: unknown; status?: unknown; response?: { status?: unknown } } | null;
-  const s = e?.statusCode ?? e?.status ?? e?.response?.status;
-  return typeof s === 'number' ? s : undefined;
+  return err instanceof ChannelSendError ? err.status : statusOfSendError(err);
 }
 
 /** Retry-After in seconds (or an HTTP date), from our error or botbuilder's RestError. */

@@ -19,6 +19,19 @@ export interface Messenger {
   update(conversation: ConversationRef, activityId: string, message: OutgoingMessage): Promise<void>;
 }
 
+/** The HTTP status a failed send carries (botbuilder's RestError, our connector's errors), if any. */
+export function statusOfSendError(err: unknown): number | undefined {
+  const e = err as { statusCode?: unknown; status?: unknown; response?: { status?: unknown } } | null;
+  const s = e?.statusCode ?? e?.status ?? e?.response?.status;
+  return typeof s === 'number' ? s : undefined;
+}
+
+/** 403 or 404 on a conversation: the person blocked the bot or removed the app; sending again will not help. */
+export function isConversationGone(err: unknown): boolean {
+  const status = statusOfSendError(err);
+  return status === 403 || status === 404;
+}
+
 /**
  * A new message went to Teams but no answer came back (the request timed out or the
  * connection dropped after it was sent), so it may or may not have been posted. Sending
