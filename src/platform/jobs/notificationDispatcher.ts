@@ -2,7 +2,7 @@ import { impactNudgeCard } from '../../features/plans/cards';
 import type { Clock } from '../clock';
 import type { Locale } from '../i18n';
 import type { Logger } from '../log';
-import type { ScheduledNotification, SqlNotificationRepository } from './notifications';
+import { NotificationStatus, type ScheduledNotification, type SqlNotificationRepository } from './notifications';
 import type { PlanRepository } from '../../features/plans/repository';
 import type { UserRepository } from '../../features/people/users';
 import { DeliveryUnconfirmedError, type Messenger } from '../teams/messenger';
@@ -51,7 +51,7 @@ export class NotificationDispatcher {
   async deliver(notificationId: string): Promise<DeliveryResult> {
     const { notifications, clock, log } = this.deps;
     const n = await notifications.get(notificationId);
-    if (!n || n.status !== 'queued') return 'skipped';
+    if (!n || n.status !== NotificationStatus.queued) return 'skipped';
     const handler = this.handlers.get(n.kind);
     if (!handler) {
       await notifications.markFailed(n.id, `no handler for ${n.kind}`);
