@@ -30,8 +30,10 @@ import { AdminService } from './features/admin/service';
 
 import { holidaySet } from './platform/workingDays';
 import { ChannelSender } from './platform/teams/channelSender';
-import { FADE_REMINDER_KIND, FadeService } from './features/fade/service';
-import { SqlFadeRepository } from './features/fade/repository';
+import { FADE_REMINDER_KIND } from './features/fade/cycleService';
+import { fadeRepositories, type FadeRepositories } from './features/fade/repositories';
+import { createFadeServices, type FadeServices } from './features/fade/services';
+import { fadePresenter } from './features/fade/cards';
 
 export interface RuntimeOptions {
   config: Config;
@@ -64,7 +66,8 @@ export interface Runtime {
   dispatcher: NotificationDispatcher;
   matching: MatchingService;
   requests: SqlRequestRepository;
-  fade: FadeService;
+  fade: FadeServices;
+  fadeStore: FadeRepositories;
   fadeSender: ChannelSender;
   personalData: PersonalDataService;
   close(): Promise<void>;
@@ -129,7 +132,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     defaultLocale: config.DEFAULT_LOCALE,
     waitWorkingDays: config.MATCHING_WAIT_WORKING_DAYS,
     // The FADE calendar holds the school holidays (configured and added by admins).
-    holidays: (tenantId) => fadeService.holidaysFor(tenantId),
+    holidays: (tenantId) => fade.cycles.holidaysFor(tenantId),
   });
   dispatcher.register(REMIND_KIND, (n) => matchingService.deliverReminder(n));
   dispatcher.register(ESCALATE_KIND, (n) => matchingService.deliverEscalation(n));
@@ -149,25 +152,24 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
 
   // ---- FADE cycles (clusters, channels, reminders, reports) ----
-  const fadeRepository = new SqlFadeRepository(db);
+  const fadeStore = fadeRepositories(db);
   const fadeSender = new ChannelSender({ transport: options.messenger, sleep: options.fadeSleep });
-  const fadeService = new FadeService({
+  const fade = createFadeServices({
     db,
-    repo: fadeRepository,
+    store: fadeStore,
     notifications,
     roles,
     users,
     audit,
     sender: fadeSender,
     messenger: options.messenger,
+    cards: fadePresenter,
     clock,
     log,
     defaultLocale: config.DEFAULT_LOCALE,
     holidays: holidaySet(config.FADE_HOLIDAYS.map((h) => (h.includes('..') ? { start: h.split('..')[0], end: h.split('..')[1] } : h))),
-    configuredAdmins: config.ADMIN_USER_IDS,
   });
-  dispatcher.register(FADE_REMINDER_KIND, (n) => fadeService.deliverReminder(n));
-  const fade = { service: fadeService, clock, log };
+  dispatcher.register(FADE_REMINDER_KIND, (n) => fade.reminders.deliverReminder(n));
 
   // ---- personal data (admins' export and deletion; retention) ----
   const personalData = new PersonalDataService({ db, store: new SqlPersonalDataStore(db), roles, audit, clock, log, turnStateRetentionDays: config.TURN_STATE_RETENTION_DAYS });
@@ -185,7 +187,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     log,
     matching,
     admin,
-    fade,
+    fade: { services: fade, messenger: options.messenger },
     privacy: personalData,
   });
 
@@ -205,7 +207,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     dispatcher,
     matching: matchingService,
     requests,
-    fade: fadeService,
+    fade,
+    fadeStore,
     fadeSender,
     personalData,
     close: () => db.close(),

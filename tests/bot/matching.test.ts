@@ -354,7 +354,7 @@ describe('asking a school directly', () => {
 
   it('does not count school holidays as working days while a request waits', async () => {
     // Half term, Monday 7 to Friday 11 September (asked on the Monday at 09:00): the wait starts after it.
-    await h.runtime.fade.repo.addHolidays(TENANT, ['2026-09-08', '2026-09-09', '2026-09-10', '2026-09-11'], 'half term');
+    await h.runtime.fadeStore.cycles.addHolidays(TENANT, ['2026-09-08', '2026-09-09', '2026-09-10', '2026-09-11'], 'half term');
     await askBethan();
     h.clock.advanceDays(7); // Monday 14 Sept: only 1 working day has passed
     expect((await h.runtime.dispatcher.deliverDue()).sent).toBe(0);

@@ -19,7 +19,7 @@ import { Client } from 'pg';
 import PgBoss from 'pg-boss';
 import { QUEUES } from '../../src/platform/jobs/queue';
 import { FANOUT_CONCURRENCY } from '../../src/platform/teams/channelSender';
-import { FADE_REMINDER_KIND } from '../../src/features/fade/service';
+import { FADE_REMINDER_KIND } from '../../src/features/fade/cycleService';
 import { CONNECTOR_RETRY } from '../../src/platform/teams/connectorHttp';
 import { BotProcess, executeActivity, personalActivity } from '../support/botProcess';
 import { RecordingConnector } from '../support/recordingConnector';

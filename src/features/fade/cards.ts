@@ -2,7 +2,15 @@ import type { ClusterLanguage } from '../directory/repository';
 import { FADE_SECTIONS, JUDGEMENTS, type FadeSections, type Judgement, type PartStatus, type ReportStatus, type RoundDefinition } from './model';
 import { zonedTimeToUtc, type LocalDate } from '../../platform/workingDays';
 import { catalogue, formatDate, t, type Locale, type MessageKey } from '../../platform/i18n';
+import { localDateOf } from '../../platform/workingDays';
 import { renderCard, type CardJson } from '../../platform/cards/render';
+import type { FadePresenter } from './presenter';
+import type { LinkedCluster } from './channelService';
+import type { FadeStatus } from './cycleService';
+import type { ReportShown, ReviewShown } from './reportService';
+import type { ClusterInfo, FadeReport, ReminderView, RemovalReason, Round } from './types';
+
+export type { ReminderView };
 
 /** A cluster's languages, Welsh first (both on one card for dual-language clusters). */
 export const languagesOf = (language: ClusterLanguage): Locale[] => (language === 'both' ? ['cy', 'en'] : [language]);
@@ -40,21 +48,6 @@ export const fadeMessage = (languages: readonly Locale[], key: MessageKey, param
 
 // ---- the reminder card in the cluster channel ----
 
-export interface ReminderView {
-  roundId: string;
-  clusterId: number;
-  clusterName: string;
-  language: ClusterLanguage;
-  roundName: string;
-  cycleName: string;
-  deadline: LocalDate;
-  daysLeft: number;
-  leadName: string | null;
-  members: { nameEn: string; nameCy: string | null; status: PartStatus }[];
-  reportStatus: ReportStatus;
-  submittedAt: Date | null;
-  reviewJudgement: Judgement | null;
-}
 
 function daysText(locale: Locale, days: number): string {
   if (days === 0) return t(locale, 'fade.reminder.dueToday');
@@ -237,3 +230,106 @@ export function cycleCard(locale: Locale, view: CycleFormView): CardJson {
     clusters: view.clusters.map((c) => ({ title: c.name, value: String(c.id) })),
   });
 }
+
+// ---- what the services' records look like as cards ----
+
+/** The channel is told which cluster it now belongs to. */
+export function linkedCard({ cluster, members, lead }: LinkedCluster): CardJson {
+  return fadeNoticeCard(
+    languagesOf(cluster.language),
+    (l) => ({
+      heading: t(l, 'fade.link.heading'),
+      lines: [
+        t(l, 'fade.link.done', { cluster: cluster.name }),
+        t(l, 'fade.link.members', { list: members.map((m) => (l === 'cy' && m.nameCy ? m.nameCy : m.nameEn)).join(', ') }),
+        t(l, 'fade.link.language', { language: t(l, `fade.language.${cluster.language}` as MessageKey) }),
+        lead?.displayName ? t(l, 'fade.link.lead', { lead: lead.displayName }) : '',
+      ],
+    }),
+    'good',
+  );
+}
+
+export function statusCard(locale: Locale, { rounds, failures }: FadeStatus): CardJson {
+  const lines: string[] = [];
+  if (rounds.length === 0) lines.push(t(locale, 'fade.status.none'));
+  for (const o of rounds) {
+    lines.push(t(locale, 'fade.status.round', { cycle: o.cycleName, round: roundLabel(locale, o.roundName), date: formatLocalDate(locale, o.deadline), submitted: o.submitted, clusters: o.clusters, sent: o.sent, pending: o.pending }));
+  }
+  if (rounds.length > 0) lines.push(t(locale, 'fade.status.channels', { unlinked: rounds[0].unlinked, inactive: rounds[0].inactiveChannels }));
+  lines.push(`**${t(locale, 'fade.status.failures')}**`);
+  if (failures.length === 0) lines.push(t(locale, 'fade.status.noFailures'));
+  for (const f of failures) {
+    lines.push(t(locale, 'fade.status.failure', { date: `${localDateOf(f.at)} ${f.at.toISOString().slice(11, 16)}Z`, cluster: f.clusterName ?? '—', error: `${f.what}: ${f.status ?? ''} ${f.error}`.replace(/\s+/g, ' ').slice(0, 200) }));
+  }
+  return fadeNoticeCard([locale], (l) => ({ heading: t(l, 'fade.status.heading'), lines }), 'default');
+}
+
+/** Sections typed on a form that could not be saved, labelled, so nothing typed is lost. */
+const typedText = (locale: Locale, typed: Partial<FadeSections> = {}): string =>
+  FADE_SECTIONS.filter((s) => typed[s] !== undefined).map((s) => `${t(locale, sectionKey(s))}: ${typed[s]}`).join('\n\n');
+
+/** The report form for what the report service answered; `problem` says why it is shown again. */
+export function reportFormCard(locale: Locale, shown: ReportShown, problem?: string): CardJson {
+  const { report, round, cluster, editor } = shown;
+  const open = report.status === 'notStarted' || report.status === 'drafted';
+  return reportCard(locale, {
+    reportId: report.id,
+    version: report.version,
+    clusterName: cluster.name,
+    roundName: round.name,
+    cycleName: round.cycleName,
+    deadline: round.deadline,
+    status: report.status,
+    sections: report.sections,
+    selfJudgement: report.selfJudgement,
+    submittedAt: report.submittedAt,
+    reviewJudgement: report.reviewJudgement,
+    reviewFeedback: report.reviewFeedback,
+    editable: editor && open,
+    canMakeNextSteps: editor && !open && (report.sections.develop ?? '').trim() !== '',
+    notice: shown.notice ? t(locale, shown.notice.key, shown.notice.params) : '',
+    problem: problem ?? '',
+    typed: typedText(locale, shown.typed),
+  });
+}
+
+const reviewViewOf = (report: FadeReport, round: Round, cluster: ClusterInfo): ReviewView => ({
+  reportId: report.id,
+  clusterName: cluster.name,
+  roundName: round.name,
+  cycleName: round.cycleName,
+  deadline: round.deadline,
+  sections: report.sections,
+  selfJudgement: report.selfJudgement,
+  reviewJudgement: report.reviewJudgement,
+  reviewFeedback: report.reviewFeedback,
+});
+
+/** The reviewer's card for what the report service answered. */
+export function reviewFormCard(locale: Locale, shown: ReviewShown, problem?: string): CardJson {
+  const { report, round, cluster } = shown;
+  const notice = shown.recorded && report.reviewJudgement ? t(locale, 'fade.review.recorded', { judgement: judgementLabel(locale, report.reviewJudgement) }) : undefined;
+  return reviewCard(locale, { ...reviewViewOf(report, round, cluster), notice, problem, draft: shown.draft });
+}
+
+/** The cards FADE's services send on their own (reminders, reviewers, admins). */
+export const fadePresenter: FadePresenter = {
+  reminder: reminderCard,
+  review: (locale, report, round, cluster) => reviewCard(locale, reviewViewOf(report, round, cluster)),
+  feedback: (report, round, cluster) =>
+    fadeNoticeCard(
+      languagesOf(cluster.language),
+      (l) => ({
+        heading: t(l, 'fade.feedback.heading', { round: `${roundLabel(l, round.name)}, ${round.cycleName}` }),
+        lines: [
+          t(l, 'fade.report.selfJudgement', { judgement: report.selfJudgement ? judgementLabel(l, report.selfJudgement) : '—' }),
+          t(l, 'fade.report.review', { judgement: judgementLabel(l, report.reviewJudgement!) }),
+          t(l, 'fade.report.feedback', { feedback: report.reviewFeedback ?? '' }),
+        ],
+      }),
+      'good',
+    ),
+  channelGone: (locale: Locale, cluster: ClusterInfo, reason: RemovalReason) =>
+    fadeNoticeCard([locale], (l) => ({ heading: t(l, 'fade.notice.heading'), lines: [t(l, 'fade.removed.admin', { cluster: cluster.name, reason: t(l, `fade.removed.${reason}` as MessageKey) })] }), 'attention'),
+};

@@ -631,7 +631,7 @@ export class MatchingService {
 
   private async cancelWaiting(request: SupportRequest, sql: Sql): Promise<void> {
     for (const key of [remindKey(request.id, request.askSeq), escalateKey(request.id, request.askSeq)]) {
-      await sql.query(`update scheduled_notifications set status = 'cancelled' where dedupe_key = $1 and status = 'pending'`, [key]);
+      await this.deps.notifications.cancel(key, sql);
     }
   }
 

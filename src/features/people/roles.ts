@@ -56,6 +56,12 @@ export class SqlRoleRepository {
     return (await this.rolesOf(tenantId, userId)).some((g) => g.role === role && (g.schoolId ? g.schoolId === schoolId : g.laCode === null || g.laCode === laCode));
   }
 
+  /** The tenant's admins: those from configuration, then those granted here. */
+  async admins(tenantId: string): Promise<string[]> {
+    const rows = await this.sql.query<{ user_id: string }>(`select distinct user_id from user_roles where tenant_id = $1 and role = 'admin' order by user_id`, [tenantId]);
+    return [...new Set([...this.configuredAdmins, ...rows.map((r) => r.user_id)])];
+  }
+
   /** Who holds the role for a school of this LA (and, given, this school), in this tenant. */
   async holders(tenantId: string, role: Exclude<Role, 'admin'>, laCode: number, schoolId?: number): Promise<string[]> {
     const rows = await this.sql.query<{ user_id: string; assigned: boolean }>(

@@ -1,4 +1,5 @@
 import type { Sql } from '../../platform/db/db';
+import { SqlNotificationRepository } from '../../platform/jobs/notifications';
 import { hotRowsOf, userCacheKey, type HotRows } from '../../platform/db/hotRows';
 
 /**
@@ -110,8 +111,12 @@ export class SqlPersonalDataStore implements PersonalDataStore {
   /** The embedded database's cache of user rows and turn state, which the deletions here go round. */
   private readonly hotRows: HotRows | undefined;
 
+  /** The owner of scheduled_notifications, which hands a deleted person's notifications over. */
+  private readonly notifications: SqlNotificationRepository;
+
   constructor(private readonly sql: Sql) {
     this.hotRows = hotRowsOf(sql);
+    this.notifications = new SqlNotificationRepository(sql);
   }
 
   async findPeople(tenantId: string, query: string, limit: number): Promise<PersonMatch[]> {
@@ -230,12 +235,7 @@ export class SqlPersonalDataStore implements PersonalDataStore {
         [T, U, P],
       ));
 
-    const notifications = await count(
-      `update scheduled_notifications set recipient_id = $3,
-              status = case when status in ('pending', 'queued') then 'cancelled' else status end
-        where tenant_id = $1 and recipient_id = $2 returning id`,
-      [T, U, P],
-    );
+    const notifications = await this.notifications.handOverRecipient(T, U, P, sql);
 
     const roles = await count('delete from user_roles where tenant_id = $1 and user_id = $2 returning role', [T, U]);
     const grants = await count('update user_roles set granted_by = $3 where tenant_id = $1 and granted_by = $2 returning role', [T, U, P]);

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
-import type { ScheduledNotification, SqlNotificationRepository } from './notifications';
+import { NotificationStatus, type ScheduledNotification, type SqlNotificationRepository } from './notifications';
 import { DeliveryUnconfirmedError, isConversationGone, statusOfSendError } from '../teams/messenger';
 
 export interface DispatcherDeps {
@@ -43,7 +43,7 @@ export class NotificationDispatcher {
   async deliver(notificationId: string): Promise<DeliveryResult> {
     const { notifications, clock, log } = this.deps;
     const n = await notifications.get(notificationId);
-    if (!n || n.status !== 'queued') return 'skipped';
+    if (!n || n.status !== NotificationStatus.queued) return 'skipped';
     const handler = this.handlers.get(n.kind);
     if (!handler) {
       await notifications.markFailed(n.id, `no handler for ${n.kind}`);

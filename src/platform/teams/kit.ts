@@ -258,10 +258,12 @@ export class RouteKit {
 
   /**
    * A use case said no: the person is told why in their language, and a refusal for want of
-   * permission is logged here, so no forbidden outcome can reach someone unlogged.
+   * permission is logged here, so no forbidden outcome can reach someone unlogged. A feature that
+   * shows refusals its own way (in a channel's languages, on the form itself) passes `draw`.
    */
-  refusal(turn: Turn, refusal: Refusal): CardJson {
+  refusal(turn: Turn, refusal: Refusal, draw?: () => CardJson): CardJson {
     if (refusal.kind === 'forbidden') this.refused(turn, refusal.key, turn.command);
+    if (draw) return draw();
     return noticeCard(turn.locale, t(turn.locale, refusal.key, refusal.params), { tone: refusal.kind === 'notFound' ? 'default' : 'attention' });
   }
 
