@@ -366,7 +366,7 @@ describe('two instances on one database', () => {
     const saved = await h.press(alice, focus, 'Save and continue', { text: 'Governors and finance' }); // this instance now knows the plan at version 2
     const other = await createRuntime({ config: loadConfig({ DEMO_DATA: 'false' }), clock: h.clock, messenger: h.messenger, database: h.runtime.db, log: silentLogger, seedDirectory: false });
     const actor = { tenantId: alice.tenantId, userId: alice.id };
-    expect(await other.plans.saveAnswer(actor, planId, 2, 'need', { text: 'Written on the other instance' })).toMatchObject({ kind: 'ok', changed: true });
+    expect(await other.plans.saveAnswer(actor, planId, 2, 'need', { text: 'Written on the other instance' })).toMatchObject({ kind: 'ok', value: { changed: true } });
 
     // The Need card this instance showed is now stale: it says so rather than writing over the other instance's answer.
     const stale = await h.press(alice, saved.invokeCard!, 'Save and continue', { text: 'Written here, later' });

@@ -51,7 +51,7 @@ beforeEach(async () => {
     ['successCriteria', '60% of the group at C or above'],
   ] as const) {
     const saved = await plans.saveAnswer({ tenantId: TENANT, userId: alice.id }, planId, version, field, { text });
-    if (saved.kind === 'ok') version = saved.plan.version;
+    if (saved.kind === 'ok') version = saved.value.plan.version;
   }
   await plans.saveAnswer({ tenantId: TENANT, userId: alice.id }, planId, version, 'priorityAreas', { priorityAreas: 'numeracy' });
   h.messenger.sent.splice(0);
@@ -420,7 +420,7 @@ describe('my requests: one card listing a person’s requests', () => {
       ['objectives', 'Literacy across the curriculum, in the school development plan'],
     ] as const) {
       const saved = await h.runtime.plans.saveAnswer(owner, readingPlanId, version, field, { text });
-      if (saved.kind === 'ok') version = saved.plan.version;
+      if (saved.kind === 'ok') version = saved.value.plan.version;
     }
     h.clock.advanceMs(60 * 60_000);
     const asked = await h.execute(alice, Verbs.matchAskDirect, { planId: readingPlanId, schoolId: '6785001', lookFurther: 'false' });

@@ -30,7 +30,7 @@ beforeEach(async () => {
   let version = 1;
   for (const [field, text] of [['focus', 'Welsh oracy in KS2'], ['need', 'Oracy scores below the family'], ['objectives', 'Every pupil speaks Welsh with confidence']] as const) {
     const saved = await plans.saveAnswer(actor, sharedPlanId, version, field, { text });
-    if (saved.kind === 'ok') version = saved.plan.version;
+    if (saved.kind === 'ok') version = saved.value.plan.version;
   }
   const asked = await h.execute(alice, Verbs.matchAskDirect, { planId: sharedPlanId, schoolId: '6782002', lookFurther: 'false' });
   expect(cardText(asked.invokeCard)).toContain('Ysgol Gymraeg Cwmbran');

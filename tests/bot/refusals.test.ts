@@ -49,7 +49,7 @@ beforeAll(async () => {
   let version = 1;
   for (const [field, text] of [['focus', 'KS4 maths'], ['need', 'Below the family for three years'], ['objectives', 'Raise KS4 attainment']] as const) {
     const saved = await plans.saveAnswer(actor, planId, version, field, { text });
-    if (saved.kind === 'ok') version = saved.plan.version;
+    if (saved.kind === 'ok') version = saved.value.plan.version;
   }
 });
 afterAll(() => h.close());

@@ -62,7 +62,7 @@ describe.each(databasesUnderTest())('durable impact nudges through pg-boss on $n
     for (const [field, text] of [['focus', 'KS4 maths'], ['need', 'Below family'], ['objectives', 'Raise attainment']] as const) {
       const r = await plans.saveAnswer(actor, plan.id, version, field, { text });
       if (r.kind !== 'ok') throw new Error(r.kind);
-      version = r.plan.version;
+      version = r.value.plan.version;
     }
     await plans.transition(actor, plan.id, 'supportTookPlace');
     for (const [field, text] of [['provision', 'Visits'], ['effectiveness', 'Good'], ['actionPlan', 'Y7 tests']] as const) {

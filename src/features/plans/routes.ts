@@ -15,10 +15,10 @@ import type { Clock } from '../../platform/clock';
 import { isFieldOpen, nextField, previousField, resumeField, type FieldId, type Plan, type RawAnswer } from './plan';
 import { t, type MessageKey } from '../../platform/i18n';
 import type { Logger } from '../../platform/log';
-import type { PlanOutcome, PlanService } from './service';
+import { STALE_CARD, type PlanService } from './service';
 import { schoolName, schoolWithPlace, type SchoolLookup } from '../directory/names';
 import type { SchoolRole, UserRepository } from '../people/users';
-import { parse, type RouteKit, type Turn } from '../../platform/teams/kit';
+import { parse, type Answer, type RouteKit, type Turn } from '../../platform/teams/kit';
 import {
   OnboardConfirmPayload,
   OnboardSearchPayload,
@@ -73,15 +73,6 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
     return planSummaryCard(turn.locale, plan, { schoolName: await schoolLabel(turn, plan), now: clock.now(), ...extra });
   }
 
-  /** The card for an outcome that is not "ok": not found, someone else's, or the plan's own view. */
-  function refused(turn: Turn, outcome: Exclude<PlanOutcome, { kind: 'ok' | 'invalid' | 'stale' }>): CardJson {
-    if (outcome.kind === 'forbidden') {
-      kit.refused(turn, 'error.notYourPlan');
-      return notice(turn, 'error.notYourPlan');
-    }
-    return notice(turn, 'error.planNotFound');
-  }
-
   function fieldCard(turn: Turn, plan: Plan, field: FieldId, view: Parameters<typeof planFieldCard>[3] = {}): CardJson {
     rememberPlan(turn, plan);
     return planFieldCard(turn.locale, plan, field, view);
@@ -119,8 +110,9 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
     const planId = rememberedPlanId(turn);
     const opened = planId ? await plans.open(turn.actor, planId) : undefined;
     if (!opened || opened.kind !== 'ok') return myPlans(turn);
-    const field = resumeField(opened.plan);
-    return field ? fieldCard(turn, opened.plan, field) : summary(turn, opened.plan);
+    const { plan } = opened.value;
+    const field = resumeField(plan);
+    return field ? fieldCard(turn, plan, field) : summary(turn, plan);
   });
 
   // ---- menu and language ----
@@ -167,10 +159,11 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
   kit.onCard(Verbs.planOpen, async (turn, data) => {
     const { planId, field } = parse(PlanOpenPayload, data);
     const opened = await plans.open(turn.actor, planId);
-    if (opened.kind !== 'ok') return refused(turn, opened as Exclude<PlanOutcome, { kind: 'ok' | 'invalid' | 'stale' }>);
-    if (!field) return summary(turn, opened.plan);
-    if (!isFieldOpen(opened.plan, field)) return summary(turn, opened.plan, { problem: t(turn.locale, 'error.fieldLocked') });
-    return fieldCard(turn, opened.plan, field);
+    if (opened.kind !== 'ok') return opened;
+    const { plan } = opened.value;
+    if (!field) return summary(turn, plan);
+    if (!isFieldOpen(plan, field)) return summary(turn, plan, { problem: t(turn.locale, 'error.fieldLocked') });
+    return fieldCard(turn, plan, field);
   });
 
   kit.onCard(Verbs.planSaveField, async (turn, data) => {
@@ -181,36 +174,25 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
       return target ? fieldCard(turn, plan, target) : summary(turn, plan, { notice: t(turn.locale, 'plan.saved') });
     };
 
-    // The card for a successful save is built while the database writes it, and used only if the write landed.
-    let early: { plan: Plan; card: Promise<CardJson> } | undefined;
-    const outcome = await plans.saveAnswer(turn.actor, input.planId, input.version, input.field, raw, (plan) => {
-      const card = go(plan, input.field);
-      card.catch(() => undefined); // if it failed, it fails again below, where it is answered
-      early = { plan, card };
-    });
-
-    switch (outcome.kind) {
-      case 'ok':
-        return early?.plan === outcome.plan ? early.card : go(outcome.plan, input.field);
-      case 'invalid':
-        // Leaving an empty required field by Back or Summary loses nothing, so let it go.
-        if (input.then !== 'next' && outcome.problem.key === 'error.required') return go(outcome.plan, input.field);
-        if (outcome.problem.key === 'error.fieldLocked') return summary(turn, outcome.plan, { problem: t(turn.locale, outcome.problem.key) });
-        return fieldCard(turn, outcome.plan, input.field, { problem: t(turn.locale, outcome.problem.key, outcome.problem.params), draft: raw });
-      case 'stale':
-        return fieldCard(turn, outcome.plan, input.field, { staleText: draftText(turn, raw) });
-      default:
-        return refused(turn, outcome);
-    }
+    const outcome = await plans.saveAnswer(turn.actor, input.planId, input.version, input.field, raw);
+    if (outcome.kind === 'ok') return go(outcome.value.plan, input.field);
+    if (outcome.kind !== 'problem' || !outcome.current) return outcome;
+    const plan = outcome.current;
+    // The card was out of date: show what is saved now, with the person's text beside it so nothing is lost.
+    if (outcome.key === STALE_CARD) return fieldCard(turn, plan, input.field, { staleText: draftText(turn, raw) });
+    // Leaving an empty required field by Back or Summary loses nothing, so let it go.
+    if (input.then !== 'next' && outcome.key === 'error.required') return go(plan, input.field);
+    if (outcome.key === 'error.fieldLocked') return summary(turn, plan, { problem: t(turn.locale, outcome.key) });
+    return fieldCard(turn, plan, input.field, { problem: t(turn.locale, outcome.key, outcome.params), draft: raw });
   });
 
-  async function onTransition(turn: Turn, data: unknown, action: 'startSupport' | 'supportTookPlace'): Promise<CardJson> {
+  async function onTransition(turn: Turn, data: unknown, action: 'startSupport' | 'supportTookPlace'): Promise<Answer> {
     const { planId } = parse(PlanTransitionPayload, data);
     const outcome = await plans.transition(turn.actor, planId, action);
-    if (outcome.kind === 'invalid') return summary(turn, outcome.plan, { problem: t(turn.locale, outcome.problem.key) });
-    if (outcome.kind !== 'ok') return refused(turn, outcome as Exclude<PlanOutcome, { kind: 'ok' | 'invalid' | 'stale' }>);
-    if (action === 'supportTookPlace') return fieldCard(turn, outcome.plan, 'provision', { notice: t(turn.locale, 'plan.evaluationOpen') });
-    return summary(turn, outcome.plan, { notice: t(turn.locale, 'plan.startedSupport') });
+    if (outcome.kind === 'problem' && outcome.current) return summary(turn, outcome.current, { problem: t(turn.locale, outcome.key === STALE_CARD ? 'plan.staleNote' : outcome.key) });
+    if (outcome.kind !== 'ok') return outcome;
+    if (action === 'supportTookPlace') return fieldCard(turn, outcome.value.plan, 'provision', { notice: t(turn.locale, 'plan.evaluationOpen') });
+    return summary(turn, outcome.value.plan, { notice: t(turn.locale, 'plan.startedSupport') });
   }
 
   kit.onCard(Verbs.planStartSupport, (turn, data) => onTransition(turn, data, 'startSupport'));
@@ -219,10 +201,10 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
   kit.onCard(Verbs.planExport, async (turn, data) => {
     const { planId } = parse(PlanExportPayload, data);
     const opened = await plans.open(turn.actor, planId);
-    if (opened.kind !== 'ok') return refused(turn, opened as Exclude<PlanOutcome, { kind: 'ok' | 'invalid' | 'stale' }>);
-    const school = await schoolLabel(turn, opened.plan);
-    await turn.send(planExportText(turn.locale, opened.plan, school));
-    return summary(turn, opened.plan, { notice: t(turn.locale, 'plan.exported') });
+    if (opened.kind !== 'ok') return opened;
+    const { plan } = opened.value;
+    await turn.send(planExportText(turn.locale, plan, await schoolLabel(turn, plan)));
+    return summary(turn, plan, { notice: t(turn.locale, 'plan.exported') });
   });
 
 }

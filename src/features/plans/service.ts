@@ -13,20 +13,18 @@ import {
   type PlanTransition,
   type RawAnswer,
 } from './plan';
-import type { Problem } from '../../platform/outcome';
+import { Outcomes, type Outcome } from '../../platform/outcome';
+import type { MessageKey } from '../../platform/i18n';
 import type { Database } from '../../platform/db/db';
 import type { SqlNotificationRepository } from '../../platform/jobs/notifications';
 import type { PlanRepository } from './repository';
-import { BoundedCache } from '../../platform/boundedCache';
 import type { Actor } from '../../platform/actor';
 
+/** A use case's answer: the plan as it now is, and whether this call changed it. */
+export type PlanOutcome = Outcome<{ plan: Plan; changed: boolean }, Plan>;
 
-export type PlanOutcome =
-  | { kind: 'ok'; plan: Plan; changed: boolean }
-  | { kind: 'invalid'; plan: Plan; problem: Problem }
-  | { kind: 'stale'; plan: Plan }
-  | { kind: 'notFound' }
-  | { kind: 'forbidden'; plan: Plan };
+/** The key of a problem that means "the card was out of date": its answer is shown beside what is saved now. */
+export const STALE_CARD: MessageKey = 'plan.staleNote';
 
 export interface PlanServiceDeps {
   db: Database;
@@ -35,34 +33,24 @@ export interface PlanServiceDeps {
   clock: Clock;
   impactDelayDays: number;
   newId?: () => string;
-  /** How many recently seen plans to keep for saving without reading first (default 1,000). */
-  recentPlans?: number;
 }
 
 export const impactNudgeKey = (planId: string) => `impactNudge:${planId}`;
 
+const changed = (plan: Plan) => Outcomes.ok({ plan, changed: true });
+const unchanged = (plan: Plan) => Outcomes.ok({ plan, changed: false });
+
 /** The aide-memoire use cases: every one checks ownership, staleness and repeats on the server. */
 export class PlanService {
   private readonly newId: () => string;
-  /**
-   * Plans as this instance last read or wrote them, used for one thing only: to save an answer
-   * without reading the plan first. The save is conditional on the plan's version, so if any
-   * instance has changed the plan since, it changes nothing and the answer is saved the ordinary
-   * way (read, check, write). Every other outcome (already saved, stale card, locked field) is
-   * decided on a fresh read, and nothing is ever shown from here, so a second instance cannot
-   * make this instance show or keep anything out of date.
-   */
-  private readonly recent: BoundedCache<string, Plan>;
 
   constructor(private readonly deps: PlanServiceDeps) {
     this.newId = deps.newId ?? randomUUID;
-    this.recent = new BoundedCache(deps.recentPlans ?? 1000);
   }
 
   async create(actor: Actor, schoolId: number | null): Promise<Plan> {
     const plan = newPlan(this.newId(), { ...actor, schoolId }, this.deps.clock.now());
     await this.deps.plans.create(plan);
-    this.recent.set(plan.id, plan);
     return plan;
   }
 
@@ -73,92 +61,59 @@ export class PlanService {
   /** The plan, if this person owns it. */
   async open(actor: Actor, planId: string): Promise<PlanOutcome> {
     const plan = await this.deps.plans.get(planId);
-    if (!plan) {
-      this.recent.delete(planId);
-      return { kind: 'notFound' };
-    }
-    if (plan.tenantId !== actor.tenantId || plan.ownerId !== actor.userId) return { kind: 'forbidden', plan };
-    this.recent.set(plan.id, plan);
-    return { kind: 'ok', plan, changed: false };
+    if (!plan) return Outcomes.notFound('error.planNotFound');
+    if (plan.tenantId !== actor.tenantId || plan.ownerId !== actor.userId) return Outcomes.forbidden('error.notYourPlan');
+    return unchanged(plan);
   }
 
-  /**
-   * Saves one answer. `whileSaving`, if given, is called with the plan as it will be once saved,
-   * after the write has been sent and before it is confirmed, so the caller can build its answer
-   * while the database works; the outcome's plan is that same object only if the write landed.
-   */
-  async saveAnswer(actor: Actor, planId: string, cardVersion: number, field: FieldId, raw: RawAnswer, whileSaving?: (plan: Plan) => void): Promise<PlanOutcome> {
-    const checked = validateAnswer(field, raw);
-
-    // The usual case, a new answer on a plan this instance has just shown: write it, if the plan is still that version.
-    const known = this.recent.get(planId);
-    if (known && checked.ok && known.tenantId === actor.tenantId && known.ownerId === actor.userId) {
-      if (!patchIsAlreadyApplied(known.answers, checked.value) && !isStaleFor(known, field, cardVersion)) {
-        const applied = applyAnswer(known, field, checked.value, this.deps.clock.now(), this.deps.impactDelayDays);
-        if (applied.ok && (await this.write(known, applied.value.plan, applied.value.impactNudgeDueAt, whileSaving))) return { kind: 'ok', plan: applied.value.plan, changed: true };
-      }
-    }
-
+  /** Saves one answer, if the card that sent it is not out of date; a retried submit changes nothing. */
+  async saveAnswer(actor: Actor, planId: string, cardVersion: number, field: FieldId, raw: RawAnswer): Promise<PlanOutcome> {
     const opened = await this.open(actor, planId);
     if (opened.kind !== 'ok') return opened;
-    const plan = opened.plan;
+    const { plan } = opened.value;
 
-    if (!checked.ok) return { kind: 'invalid', plan, problem: checked.problem };
+    const checked = validateAnswer(field, raw);
+    if (!checked.ok) return Outcomes.problem(checked.problem.key, checked.problem.params, plan);
     // A retry of the same submit, or saving what is already there, changes nothing.
-    if (patchIsAlreadyApplied(plan.answers, checked.value)) return { kind: 'ok', plan, changed: false };
-    if (isStaleFor(plan, field, cardVersion)) return { kind: 'stale', plan };
+    if (patchIsAlreadyApplied(plan.answers, checked.value)) return unchanged(plan);
+    if (isStaleFor(plan, field, cardVersion)) return Outcomes.problem(STALE_CARD, undefined, plan);
 
     const applied = applyAnswer(plan, field, checked.value, this.deps.clock.now(), this.deps.impactDelayDays);
-    if (!applied.ok) return { kind: 'invalid', plan, problem: applied.problem };
+    if (!applied.ok) return Outcomes.problem(applied.problem.key, applied.problem.params, plan);
     const { plan: next, impactNudgeDueAt } = applied.value;
-    if (!(await this.write(plan, next, impactNudgeDueAt, whileSaving))) return this.afterLostRace(actor, planId, field, cardVersion, raw);
-    return { kind: 'ok', plan: next, changed: true };
+    if (await this.write(plan, next, impactNudgeDueAt)) return changed(next);
+
+    // Another save landed between our read and write: judge the answer against the new state.
+    const again = await this.open(actor, planId);
+    if (again.kind !== 'ok') return again;
+    if (patchIsAlreadyApplied(again.value.plan.answers, checked.value)) return unchanged(again.value.plan);
+    return Outcomes.problem(STALE_CARD, undefined, again.value.plan);
   }
 
   /** Saves `next` if the stored plan is still `plan`'s version; false when another save got there first. */
-  private async write(plan: Plan, next: Plan, impactNudgeDueAt?: Date, whileSaving?: (plan: Plan) => void): Promise<boolean> {
-    // One statement is atomic by itself; a transaction is needed only when the nudge must land with the save.
-    const saving = impactNudgeDueAt
-      ? this.deps.db.transaction(async (tx) => {
-          if (!(await this.deps.plans.update(next, plan.version, tx))) return false;
-          await this.deps.notifications.schedule(
-            { kind: 'impactNudge', dedupeKey: impactNudgeKey(plan.id), tenantId: plan.tenantId, recipientId: plan.ownerId, subjectId: plan.id, dueAt: impactNudgeDueAt },
-            tx,
-          );
-          return true;
-        })
-      : this.deps.plans.update(next, plan.version);
-    try {
-      whileSaving?.(next);
-    } catch {
-      // The caller builds its answer again once the outcome is known, and meets the same error there.
-    }
-    const saved = await saving;
-    if (saved) this.recent.set(next.id, next);
-    else this.recent.delete(plan.id);
-    return saved;
-  }
-
-  /** Another save landed between our read and write: try once more against the new state. */
-  private async afterLostRace(actor: Actor, planId: string, field: FieldId, cardVersion: number, raw: RawAnswer): Promise<PlanOutcome> {
-    const again = await this.open(actor, planId);
-    if (again.kind !== 'ok') return again;
-    const checked = validateAnswer(field, raw);
-    if (checked.ok && patchIsAlreadyApplied(again.plan.answers, checked.value)) return { kind: 'ok', plan: again.plan, changed: false };
-    return { kind: 'stale', plan: again.plan };
+  private async write(plan: Plan, next: Plan, impactNudgeDueAt?: Date): Promise<boolean> {
+    if (!impactNudgeDueAt) return this.deps.plans.update(next, plan.version);
+    // The reminder to assess the impact lands with the save, or neither does.
+    return this.deps.db.transaction(async (tx) => {
+      if (!(await this.deps.plans.update(next, plan.version, tx))) return false;
+      await this.deps.notifications.schedule(
+        { kind: 'impactNudge', dedupeKey: impactNudgeKey(plan.id), tenantId: plan.tenantId, recipientId: plan.ownerId, subjectId: plan.id, dueAt: impactNudgeDueAt },
+        tx,
+      );
+      return true;
+    });
   }
 
   async transition(actor: Actor, planId: string, action: PlanTransition): Promise<PlanOutcome> {
     const opened = await this.open(actor, planId);
     if (opened.kind !== 'ok') return opened;
-    const plan = opened.plan;
-    if (transitionAlreadyMade(plan, action)) return { kind: 'ok', plan, changed: false };
+    const { plan } = opened.value;
+    if (transitionAlreadyMade(plan, action)) return unchanged(plan);
     const moved = transition(plan, action, this.deps.clock.now());
-    if (!moved.ok) return { kind: 'invalid', plan, problem: moved.problem };
-    if (!(await this.write(plan, moved.value))) {
-      const again = await this.open(actor, planId);
-      return again.kind === 'ok' && transitionAlreadyMade(again.plan, action) ? { kind: 'ok', plan: again.plan, changed: false } : again;
-    }
-    return { kind: 'ok', plan: moved.value, changed: true };
+    if (!moved.ok) return Outcomes.problem(moved.problem.key, moved.problem.params, plan);
+    if (await this.write(plan, moved.value)) return changed(moved.value);
+    const again = await this.open(actor, planId);
+    if (again.kind === 'ok' && !transitionAlreadyMade(again.value.plan, action)) return Outcomes.problem(STALE_CARD, undefined, again.value.plan);
+    return again;
   }
 }
