@@ -8,7 +8,7 @@ import { createLogger, type Logger } from './platform/log';
 import type { Messenger } from './platform/teams/messenger';
 import { NotificationDispatcher } from './platform/jobs/notificationDispatcher';
 import { PlanService } from './features/plans/service';
-import { SchoolNameCache, type SchoolLookup } from './features/directory/names';
+import type { SchoolLookup } from './features/directory/names';
 import { SqlStateStore } from './platform/teams/botStateRepository';
 import { loadExistingKeys } from './platform/db/hotRows';
 import type { Database } from './platform/db/db';
@@ -96,7 +96,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   await loadExistingKeys(db);
   const users = new SqlUserRepository(db);
   const schools = new SqlSchoolRepository(db);
-  const schoolNames = new SchoolNameCache(schools);
   const planRepository = new SqlPlanRepository(db, log);
   const notifications = new SqlNotificationRepository(db);
   const roles = new SqlRoleRepository(db, config.ADMIN_USER_IDS);
@@ -147,7 +146,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     clock,
     directoryChanged: () => {
       matchingService.invalidate();
-      schoolNames.forget();
     },
   });
 
@@ -181,7 +179,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     adapter: options.adapter,
     stateStore: new SqlStateStore(db),
     users,
-    schools: schoolNames,
+    schools,
     plans,
     clock,
     log,
