@@ -1,5 +1,5 @@
 import type { ClusterLanguage } from '../directory/repository';
-import { FADE_SECTIONS, JUDGEMENTS, type FadeSections, type Judgement, type PartStatus, type ReportStatus, type RoundDefinition } from './model';
+import { FADE_SECTIONS, JUDGEMENTS, type FadeSection, type FadeSections, type Judgement, type PartStatus, type ReportStatus, type RoundDefinition } from './model';
 import { zonedTimeToUtc, type LocalDate } from '../../platform/workingDays';
 import { catalogue, formatDate, t, type Locale, type MessageKey } from '../../platform/i18n';
 import { localDateOf } from '../../platform/workingDays';
@@ -28,7 +28,7 @@ export function roundLabel(locale: Locale, name: string): string {
   return name;
 }
 
-export const judgementLabel = (locale: Locale, j: Judgement): string => t(locale, `fade.judgement.${j}` as MessageKey);
+export const judgementLabel = (locale: Locale, j: Judgement): string => t(locale, `fade.judgement.${j}`);
 const judgementChoices = (locale: Locale) => JUDGEMENTS.map((j) => ({ title: judgementLabel(locale, j), value: j }));
 
 export type NoticeTone = 'default' | 'attention' | 'good';
@@ -80,7 +80,7 @@ export function reminderCard(view: ReminderView): CardJson {
       intro: open ? t(l, 'fade.reminder.intro') : '',
     };
   });
-  const both = (s: PartStatus) => inLanguages(languages, `fade.part.${s}` as MessageKey);
+  const both = (s: PartStatus) => inLanguages(languages, `fade.part.${s}`);
   const schoolName = (m: ReminderView['members'][number]) => (languages[0] === 'cy' && m.nameCy ? m.nameCy : m.nameEn);
   const reportKey: MessageKey = view.reportStatus === 'notStarted' ? 'fade.action.startReport' : open ? 'fade.action.continueReport' : 'fade.action.viewReport';
   return renderCard('fadeReminder', {
@@ -119,7 +119,7 @@ export interface ReportView {
   typed?: string;
 }
 
-const sectionKey = (s: string) => `fade.report.${s}` as MessageKey;
+const sectionKey = (s: FadeSection | `${FadeSection}Hint`) => `fade.report.${s}` as const;
 
 export function reportCard(locale: Locale, view: ReportView): CardJson {
   const reviewLines: { text: string }[] = [];
@@ -242,7 +242,7 @@ export function linkedCard({ cluster, members, lead }: LinkedCluster): CardJson 
       lines: [
         t(l, 'fade.link.done', { cluster: cluster.name }),
         t(l, 'fade.link.members', { list: members.map((m) => (l === 'cy' && m.nameCy ? m.nameCy : m.nameEn)).join(', ') }),
-        t(l, 'fade.link.language', { language: t(l, `fade.language.${cluster.language}` as MessageKey) }),
+        t(l, 'fade.link.language', { language: t(l, `fade.language.${cluster.language}`) }),
         lead?.displayName ? t(l, 'fade.link.lead', { lead: lead.displayName }) : '',
       ],
     }),
@@ -331,5 +331,5 @@ export const fadePresenter: FadePresenter = {
       'good',
     ),
   channelGone: (locale: Locale, cluster: ClusterInfo, reason: RemovalReason) =>
-    fadeNoticeCard([locale], (l) => ({ heading: t(l, 'fade.notice.heading'), lines: [t(l, 'fade.removed.admin', { cluster: cluster.name, reason: t(l, `fade.removed.${reason}` as MessageKey) })] }), 'attention'),
+    fadeNoticeCard([locale], (l) => ({ heading: t(l, 'fade.notice.heading'), lines: [t(l, 'fade.removed.admin', { cluster: cluster.name, reason: t(l, `fade.removed.${reason}`) })] }), 'attention'),
 };

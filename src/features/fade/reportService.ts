@@ -1,5 +1,5 @@
 import type { Actor } from '../../platform/actor';
-import { t, type Locale, type MessageKey } from '../../platform/i18n';
+import { t, type Locale } from '../../platform/i18n';
 import { Outcomes, type Outcome } from '../../platform/outcome';
 import type { UserRecord } from '../people/users';
 import type { FadeCycleService } from './cycleService';
@@ -48,7 +48,7 @@ export class FadeReportService {
     const since = previous ? new Date(`${previous.deadline}T23:59:59Z`) : null;
     const priorities = await clusters.priorities(cluster.id);
     const plans = await clusters.memberPlans(cluster.id);
-    const planPriorities = [...new Set(plans.flatMap((p) => p.answers.priorityAreas ?? []))].map((p) => t(locale, `priority.${p}` as MessageKey));
+    const planPriorities = [...new Set(plans.flatMap((p) => p.answers.priorityAreas ?? []))].map((p) => t(locale, `priority.${p}`));
     return draftReport(
       {
         priorities: priorities.length > 0 ? priorities : planPriorities,
