@@ -59,6 +59,8 @@ export function createBotApplication(deps: BotDeps): Application<TurnState> {
     const { tenantId } = actorOf(context.activity);
     if (deps.allowedTenantIds.includes(tenantId)) return true;
     log.warn('activity from a tenant that is not allowed was dropped', { tenantId, type: context.activity.type });
+    // An invoke expects an answer: refused, plainly, rather than Teams' "not implemented".
+    if (context.activity.type === 'invoke') await context.sendActivity({ type: 'invokeResponse', value: { status: 403 } });
     return false;
   });
 

@@ -121,6 +121,10 @@ export class RouteKit {
     private readonly deps: KitDeps,
   ) {}
 
+  get log(): Logger {
+    return this.deps.log;
+  }
+
   /** Listens for something happening to conversations (the bot installed or removed, a channel deleted). */
   on(kind: ConversationEventKind, listener: (event: ConversationEvent) => Promise<void>): void {
     this.listeners[kind].push(listener);
