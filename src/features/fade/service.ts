@@ -32,10 +32,21 @@ import {
   type RoundDefinition,
 } from './model';
 import { localDateOf } from '../../platform/workingDays';
-import { t, type Locale, type MessageKey } from '../../platform/i18n';
+import { schoolName } from '../directory/names';
+import { formatTime, t, type Locale, type MessageKey } from '../../platform/i18n';
 import type { Logger } from '../../platform/log';
 import type { Database } from '../../platform/db/db';
-import type { ClusterInfo, FadeConversation, FadeReport, LeadPerson, Round, SqlFadeRepository } from './repository';
+import type { ClusterInfo, DeliveryFailure, FadeConversation, FadeReport, LeadPerson, Round, SqlFadeRepository } from './repository';
+
+const REMOVAL_REASONS = ['channelDeleted', 'botRemoved', 'sendRefused'] as const;
+
+/** Why a post failed, in the reader's language; what Teams said stays as a technical detail. */
+function failureReason(locale: Locale, f: DeliveryFailure): string {
+  const known = REMOVAL_REASONS.find((r) => f.error === r || f.error.includes(`(${r})`));
+  if (known) return t(locale, `fade.removed.${known}`);
+  if (f.status === 403 || f.status === 404) return t(locale, 'fade.removed.sendRefused');
+  return t(locale, 'fade.status.failureOther', { detail: `${f.what}: ${f.status ?? ''} ${f.error}`.replace(/\s+/g, ' ').slice(0, 200) });
+}
 import type { ScheduledNotification, SqlNotificationRepository } from '../../platform/jobs/notifications';
 import type { SqlAuditLog, SqlRoleRepository } from '../people/roles';
 import type { UserRecord, UserRepository } from '../people/users';
@@ -610,7 +621,8 @@ export class FadeService {
       if (report && (report.status === 'notStarted' || report.status === 'drafted')) {
         const members = await repo.members(cluster.id);
         const school = members.find((m) => m.schoolId === user?.schoolId);
-        const line = `- ${school?.nameEn ?? ''} (${user?.displayName ?? ''}): ${text.replace(/\s+/g, ' ')}`;
+        // The draft is in the cluster's language: a Welsh or bilingual cluster gets the Welsh name.
+        const line = `- ${school ? schoolName(school, cluster.language === 'en' ? 'en' : 'cy') : ''} (${user?.displayName ?? ''}): ${text.replace(/\s+/g, ' ')}`;
         await repo.saveDraft(report.id, report.version, { ...report.sections, analysis: `${report.sections.analysis ?? ''}\n${line}`.trim() }, report.selfJudgement, report.submittedBy ?? actor.userId, now, false);
       }
     }
@@ -637,7 +649,7 @@ export class FadeService {
     lines.push(`**${t(locale, 'fade.status.failures')}**`);
     if (failures.length === 0) lines.push(t(locale, 'fade.status.noFailures'));
     for (const f of failures) {
-      lines.push(t(locale, 'fade.status.failure', { date: `${localDateOf(f.at)} ${f.at.toISOString().slice(11, 16)}Z`, cluster: f.clusterName ?? '—', error: `${f.what}: ${f.status ?? ''} ${f.error}`.replace(/\s+/g, ' ').slice(0, 200) }));
+      lines.push(t(locale, 'fade.status.failure', { date: formatLocalDate(locale, localDateOf(f.at)), time: formatTime(f.at), cluster: f.clusterName ?? '—', reason: failureReason(locale, f) }));
     }
     return { kind: 'ok', value: fadeNoticeCard([locale], (l) => ({ heading: t(l, 'fade.status.heading'), lines }), 'default') };
   }
