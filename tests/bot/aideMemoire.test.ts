@@ -111,7 +111,7 @@ describe('planning with the aide-memoire', () => {
     expect(plan?.answers).toEqual({ priorityAreas: ['numeracy', 'fsm'], staffDays: 6, supplyCoverDays: 4 });
     const summary = (await h.execute(alice, Verbs.planOpen, { planId })).invokeCard;
     expect(cardText(summary)).toContain('Numeracy and mathematics; FSM / closing the gap');
-    expect(cardText(summary)).toContain('6 staff days; 4 supply cover days');
+    expect(cardText(summary)).toContain('Staff days: 6; supply cover days: 4');
   });
 
   it('refuses an empty required answer with a clear message and saves nothing', async () => {

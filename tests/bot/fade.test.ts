@@ -207,7 +207,7 @@ describe('cycles and reminders', () => {
     expect(JSON.stringify(unnamed.invokeCard)).toContain('"value":"-3, 0"');
     const done = await h.press(admin, unnamed.invokeCard!, 'Set the cycle', { ...typed, round3Name: 'Summer round' });
     // 1 cluster × 3 rounds × 2 reminders
-    expect(cardText(done.invokeCard)).toContain('Cycle 2026/27 is set for 1 clusters, with 3 rounds; 6 reminders are scheduled.');
+    expect(cardText(done.invokeCard)).toContain('Cycle 2026/27 is set for 1 cluster, with 3 rounds; 6 reminders are scheduled.');
   });
 
   it('posts reminders in the cluster channel on the right days, with working days left, statuses and an @mention of the lead', async () => {

@@ -74,7 +74,7 @@ describe('importing the directory from a card', () => {
 
     const good = 'School Number,School Name,LA Code,Sector\n6789001,Ysgol Newydd,678,Primary\n';
     const done = (await h.press(admin, refused, 'Check and import', { csv: good })).invokeCard!;
-    expect(cardText(done)).toContain('Imported: 1 schools added, 0 updated.');
+    expect(cardText(done)).toContain('Imported: 1 school added, 0 updated.');
     expect((await h.runtime.audit.forSubject('directory', 'schools')).map((a) => a.action)).toEqual(['directory.import']);
   });
 
