@@ -125,7 +125,8 @@ describe('planning with the aide-memoire', () => {
     const focus = await registeredWithNewPlan();
     const long = 'a'.repeat(LIMITS.longText + 10);
     const reply = await h.press(alice, focus, 'Save and continue', { text: long });
-    expect(cardText(reply.invokeCard)).toContain(`That is ${LIMITS.longText + 10} characters; the limit is ${LIMITS.longText}`);
+    const thousands = (n: number) => n.toLocaleString('en-GB');
+    expect(cardText(reply.invokeCard)).toContain(`That is ${thousands(LIMITS.longText + 10)} characters; the limit is ${thousands(LIMITS.longText)}`);
     expect(JSON.stringify(reply.invokeCard)).toContain(long);
     expect((await h.runtime.planRepository.get(planIdOf(focus)))?.answers).toEqual({});
   });

@@ -83,7 +83,7 @@ describe('finding a partner from a plan', () => {
     const text = cardText(found);
     expect(text).toContain('Suggested partners for: KS4 maths, D to C');
     expect(text).toContain('1. Croesyceiliog School');
-    expect(text).toMatch(/strong in numeracy and mathematics, verified by an adviser; secondary like you; English-medium like you; [\d.]+ km away; 0 of 2 places taken/);
+    expect(text).toMatch(/strong in numeracy and mathematics, verified by an adviser; secondary like you; English-medium like you; [\d.]+ km away; places taken: 0 of 2/);
     expect(text).toContain("strong in numeracy and mathematics (the school's own view)"); // Llantarnam, second
     expect(text.indexOf('Croesyceiliog')).toBeLessThan(text.indexOf('Llantarnam'));
     expect(text).not.toContain('Cwmbran High School'); // never the asking school
@@ -113,7 +113,7 @@ describe('finding a partner from a plan', () => {
     await h.say(alice, 'language');
     await h.execute(alice, Verbs.setLanguage, { locale: 'cy' });
     const found = (await h.execute(alice, Verbs.matchFind, { planId })).invokeCard!;
-    expect(cardText(found)).toContain('cryf mewn rhifedd a mathemateg, wedi');
+    expect(cardText(found)).toContain('cryf o ran rhifedd a mathemateg, wedi');
     expect(findAction(found, "Gofyn i'm hymgynghorydd drefnu")).toBeDefined();
   });
 

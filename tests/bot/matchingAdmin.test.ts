@@ -43,9 +43,9 @@ describe('roles, set by admins', () => {
     expect(cardText(none)).toContain('No school matched "Hogwarts".');
   });
 
-  it('answers "gwneud ymgynghorydd" in Welsh, and refuses an unknown person', async () => {
+  it('answers "penodi ymgynghorydd" in Welsh, and refuses an unknown person', async () => {
     await h.execute(admin, Verbs.setLanguage, { locale: 'cy' });
-    const card = (await h.say(admin, 'gwneud ymgynghorydd')).cards[0]!;
+    const card = (await h.say(admin, 'penodi ymgynghorydd')).cards[0]!;
     expect(cardText(card)).toContain('Rolau: ymgynghorwyr, adolygwyr a gweinyddwyr');
     const unknown = (await h.press(admin, card, "Rhoi'r rôl", { userId: 'aad-nobody', role: 'adviser', laCode: '678' })).invokeCard!;
     expect(cardText(unknown)).toContain('Dewiswch berson sydd wedi defnyddio Cydweithio');

@@ -39,11 +39,13 @@ import type { Database } from '../../platform/db/db';
 import type { ClusterInfo, DeliveryFailure, FadeConversation, FadeReport, LeadPerson, Round, SqlFadeRepository } from './repository';
 
 const REMOVAL_REASONS = ['channelDeleted', 'botRemoved', 'sendRefused'] as const;
+const NO_CHANNEL = 'no channel linked';
 
 /** Why a post failed, in the reader's language; what Teams said stays as a technical detail. */
 function failureReason(locale: Locale, f: DeliveryFailure): string {
   const known = REMOVAL_REASONS.find((r) => f.error === r || f.error.includes(`(${r})`));
   if (known) return t(locale, `fade.removed.${known}`);
+  if (f.error === NO_CHANNEL) return t(locale, 'fade.status.noChannel');
   if (f.status === 403 || f.status === 404) return t(locale, 'fade.removed.sendRefused');
   return t(locale, 'fade.status.failureOther', { detail: `${f.what}: ${f.status ?? ''} ${f.error}`.replace(/\s+/g, ' ').slice(0, 200) });
 }
@@ -302,7 +304,7 @@ export class FadeService {
     }
     const channel = context.channel;
     if (!channel || !channel.active) {
-      const reason = channel ? `channel inactive (${channel.inactiveReason ?? 'unknown'})` : 'no channel linked';
+      const reason = channel ? `channel inactive (${channel.inactiveReason ?? 'unknown'})` : NO_CHANNEL;
       await repo.recordFailure({ at: now, tenantId: n.tenantId, clusterId, conversationId: channel?.conversationId ?? null, what: `reminder ${key}`, status: null, error: reason, attempts: 0 });
       return drop('skipped', reason);
     }

@@ -144,6 +144,7 @@ export const fadeCy: Record<keyof typeof fadeEn, string> = {
   'fade.status.failures': 'Methiannau anfon',
   'fade.status.failure': '{date} am {time} · {cluster} · {reason}',
   'fade.status.failureOther': 'heb ei anfon (manylion technegol: {detail})',
+  'fade.status.noChannel': 'does dim sianel wedi’i chysylltu',
   'fade.status.noFailures': 'Dim methiannau anfon.',
   'fade.status.none': 'Does dim cylchoedd FADE eto. Teipiwch "cylch fade 2026/27" i osod un.',
   'fade.holiday.added': 'Ychwanegwyd {count, plural, zero {dim diwrnodau} one {un diwrnod} two {2 ddiwrnod} few {3 diwrnod} many {6 diwrnod} other {# diwrnod}} o wyliau ysgol.',

@@ -142,6 +142,7 @@ export const fadeEn = {
   'fade.status.failures': 'Delivery failures',
   'fade.status.failure': '{date} at {time} · {cluster} · {reason}',
   'fade.status.failureOther': 'not delivered (technical detail: {detail})',
+  'fade.status.noChannel': 'no channel linked',
   'fade.status.noFailures': 'No delivery failures.',
   'fade.status.none': 'No FADE cycles yet. Type "fade cycle 2026/27" to set one.',
   'fade.holiday.added': '{count, plural, one {# school holiday day} other {# school holiday days}} added.',
