@@ -111,7 +111,7 @@ describe('planning with the aide-memoire', () => {
     expect(plan?.answers).toEqual({ priorityAreas: ['numeracy', 'fsm'], staffDays: 6, supplyCoverDays: 4 });
     const summary = (await h.execute(alice, Verbs.planOpen, { planId })).invokeCard;
     expect(cardText(summary)).toContain('Numeracy and mathematics; FSM / closing the gap');
-    expect(cardText(summary)).toContain('6 staff days; 4 supply cover days');
+    expect(cardText(summary)).toContain('Staff days: 6; supply cover days: 4');
   });
 
   it('refuses an empty required answer with a clear message and saves nothing', async () => {
@@ -125,7 +125,8 @@ describe('planning with the aide-memoire', () => {
     const focus = await registeredWithNewPlan();
     const long = 'a'.repeat(LIMITS.longText + 10);
     const reply = await h.press(alice, focus, 'Save and continue', { text: long });
-    expect(cardText(reply.invokeCard)).toContain(`That is ${LIMITS.longText + 10} characters; the limit is ${LIMITS.longText}`);
+    const thousands = (n: number) => n.toLocaleString('en-GB');
+    expect(cardText(reply.invokeCard)).toContain(`That is ${thousands(LIMITS.longText + 10)} characters; the limit is ${thousands(LIMITS.longText)}`);
     expect(JSON.stringify(reply.invokeCard)).toContain(long);
     expect((await h.runtime.planRepository.get(planIdOf(focus)))?.answers).toEqual({});
   });
