@@ -9,7 +9,6 @@ import { NotificationDispatcher } from './services/notificationDispatcher';
 import { PlanService } from './services/planService';
 import { SchoolNameCache, type SchoolLookup } from './services/schools';
 import { SqlStateStore } from './storage/botState';
-import { loadExistingKeys } from './storage/hotRows';
 import type { Database } from './storage/db';
 import { migrate } from './storage/migrate';
 import { SqlNotificationRepository } from './storage/notifications';
@@ -88,11 +87,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (seeded) log.info('school directory loaded', { ...seeded });
   }
 
-  await loadExistingKeys(db);
   const users = new SqlUserRepository(db);
   const schools = new SqlSchoolRepository(db);
   const schoolNames = new SchoolNameCache(schools);
-  const planRepository = new SqlPlanRepository(db, log);
+  const planRepository = new SqlPlanRepository(db);
   const notifications = new SqlNotificationRepository(db);
   const roles = new SqlRoleRepository(db, config.ADMIN_USER_IDS);
   const audit = new SqlAuditLog(db);

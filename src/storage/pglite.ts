@@ -38,7 +38,6 @@ export function wrapPglite(pg: PGliteInterface): Database {
 
   return {
     kind: 'pglite',
-    exclusive: true,
     ...asSql(pg),
     async exec(text: string) {
       await pg.exec(text);

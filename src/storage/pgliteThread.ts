@@ -1,9 +1,7 @@
-import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { silentLogger, type Logger } from '../log';
 import { openClaimed } from './dataDirLock';
 import { DatabaseUnavailableError, type Database, type Sql } from './db';
-import { StatementJournal } from './journal';
 
 /**
  * The embedded database on its own thread. PGlite runs PostgreSQL as WASM on whichever
@@ -257,40 +255,17 @@ async function startThread(dataDir: string, release: () => void, log: Logger): P
 
   const session = new Session();
 
-  // Beside the data directory, like its lock file, and run before anything else (migrations included) sees the data.
-  const journal = new StatementJournal(`${resolve(dataDir)}.journal`);
-  try {
-    const replay = await StatementJournal.replay(journal.path, (text, params) => call('query', text, params));
-    if (replay.failed > 0) log.error('statements acknowledged before a stop could not all be run again', replay);
-    else if (replay.replayed > 0) log.info('statements acknowledged before a stop were run again', replay);
-    journal.open();
-  } catch (err) {
-    await worker.terminate();
-    throw err;
-  }
-
   const inTransaction: Sql = {
     query: <T>(text: string, params?: readonly unknown[]) => call('query', text, params, true) as Promise<T[]>,
   };
 
   return {
     kind: 'pglite',
-    exclusive: true,
     query: <T>(text: string, params?: readonly unknown[]) => session.single(() => call('query', text, params) as Promise<T[]>),
     async exec(text: string) {
       await session.single(() => call('exec', text));
     },
     simpleQuery: (text: string) => session.single(() => call('simpleQuery', text) as Promise<Record<string, unknown>[]>),
-    sendJournaled<T>(text: string, params: readonly unknown[]) {
-      if (gone || !journal.accepting) return undefined;
-      journal.append(text, params);
-      const ran = session.single(() => call('query', text, params) as Promise<T[]>);
-      ran.then(
-        () => journal.settled(),
-        () => journal.failed(),
-      );
-      return ran;
-    },
     transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
       return session.transaction(async () => {
         await call('exec', 'begin');
@@ -313,12 +288,8 @@ async function startThread(dataDir: string, release: () => void, log: Logger): P
       }
     },
     async close() {
-      if (gone) {
-        journal.close();
-        return release();
-      }
+      if (gone) return release();
       await session.transaction(() => call('close')).catch(() => undefined);
-      journal.close();
       worker.ref(); // until it has exited
       await worker.terminate();
       release();

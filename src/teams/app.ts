@@ -13,7 +13,7 @@ import { registerConversationRoutes } from './routes/conversation';
 import { registerFadeRoutes, type FadeRouteDeps } from './routes/fade';
 import { registerMatchingRoutes, type MatchingRouteDeps } from './routes/matching';
 import { registerPrivacyRoutes, type PrivacyRouteDeps } from './routes/privacy';
-import { DatabaseStorage, ProfileTurnState } from './storage';
+import { DatabaseStorage } from './storage';
 
 export { cardMessage } from './kit';
 /** The Teams AI types the composition root needs, so only src/teams imports the SDK. */
@@ -41,7 +41,6 @@ export function createBotApplication(deps: BotDeps): Application<TurnState> {
   const storage = new DatabaseStorage(deps.stateStore);
   const app = new Application<TurnState>({
     storage,
-    turnStateFactory: () => new ProfileTurnState(storage),
     adapter: deps.adapter,
     botAppId: deps.botAppId ?? '',
     removeRecipientMention: true,

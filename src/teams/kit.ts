@@ -11,7 +11,6 @@ import { DeliveryUnconfirmedError } from '../services/messenger';
 import type { Actor } from '../services/planService';
 import type { UserRecord, UserRepository } from '../storage/users';
 import { actorOf, isPersonal, localeFor, personalConversationRefOf } from './activity';
-import { loadedUser } from './storage';
 
 /** What every handler knows about the turn. */
 export interface Turn {
@@ -81,14 +80,11 @@ export class RouteKit {
   async beginTurn(context: TurnContext, state?: TurnState): Promise<Turn> {
     const actor = actorOf(context.activity);
     const personal = isPersonal(context.activity);
-    const user = await this.deps.users.touch(
-      {
-        ...actor,
-        displayName: context.activity.from?.name ?? null,
-        personalConversation: personal ? personalConversationRefOf(context.activity) : undefined,
-      },
-      loadedUser(state),
-    );
+    const user = await this.deps.users.touch({
+      ...actor,
+      displayName: context.activity.from?.name ?? null,
+      personalConversation: personal ? personalConversationRefOf(context.activity) : undefined,
+    });
     return { actor, user, personal, context, state, locale: localeFor(user, context.activity, this.deps.defaultLocale) };
   }
 

@@ -2,10 +2,9 @@
  * The embedded database on its own thread (what the server runs): the same answers, errors and
  * transactions as PGlite on the calling thread, and what it acknowledged is on disk for the next start.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../src/log';
 import type { Database } from '../../src/storage/db';
 import { DatabaseUnavailableError } from '../../src/storage/db';
 import { openPgliteThread } from '../../src/storage/pgliteThread';
@@ -142,85 +141,4 @@ it('keeps what it acknowledged for the next start, and says it is unavailable on
 
   db = await openPgliteThread(dataDir);
   expect(await db.query('select body from notes where id = 5')).toEqual([{ body: { kept: true } }]);
-});
-
-describe('the statement journal', () => {
-  const journalOf = (dir: string) => `${dir}.journal`;
-  const update = (id: number, from: number, to: number) => ({
-    text: "update notes set body = jsonb_build_object('n', $3::int), at = $4 where id = $1 and (body->>'n')::int = $2",
-    params: [id, from, to, new Date(`2026-09-07T09:0${to}:00Z`)],
-  });
-  const n = async (id: number) => (await db.query<{ n: number }>("select (body->>'n')::int as n from notes where id = $1", [id]))[0]?.n;
-
-  it('runs a journaled statement, and empties the journal once none is in flight', async () => {
-    await db.query("insert into notes (id, body) values (20, '{\"n\": 0}')");
-    const sends = [1, 2, 3].map((to) => db.sendJournaled!(update(20, to - 1, to).text, update(20, to - 1, to).params));
-    // Durable before it has run: every line is on disk now.
-    expect(readFileSync(journalOf(dataDir), 'utf8').trim().split('\n')).toHaveLength(3);
-    await Promise.all(sends);
-    expect(await n(20)).toBe(3);
-    expect(readFileSync(journalOf(dataDir), 'utf8')).toBe('');
-  });
-
-  it('takes nothing more once it has grown past its limit, until what is in flight has run', async () => {
-    await db.query("insert into notes (id, body) values (22, '{\"n\": 0}')");
-    const busy = db.query('select pg_sleep(0.2)');
-    const big = 'x'.repeat(40_000);
-    const sent: Promise<unknown[]>[] = [];
-    for (let i = 0; i < 50; i++) {
-      const send = db.sendJournaled!('update notes set body = jsonb_build_object($2::text, $3::int) where id = $1', [22, big, i]);
-      if (!send) break;
-      sent.push(send);
-    }
-    expect(sent.length).toBeGreaterThan(1);
-    expect(sent.length).toBeLessThan(50);
-    expect(statSync(journalOf(dataDir)).size).toBeLessThan(256 * 1024 + 41_000);
-    await Promise.all([busy, ...sent]);
-    expect(readFileSync(journalOf(dataDir), 'utf8')).toBe('');
-    expect(db.sendJournaled!('select $1::int', [1])).toBeDefined();
-  });
-
-  it('runs at the next start what a killed process left in it, once, skipping a line cut short', async () => {
-    await db.query("insert into notes (id, body) values (21, '{\"n\": 0}')");
-    await db.close();
-    // What a process killed after acknowledging three updates and while appending a fourth leaves behind,
-    // the first of the three having reached the database before it died.
-    await (async () => {
-      const earlier = await openPgliteThread(dataDir);
-      await earlier.query(update(21, 0, 1).text, update(21, 0, 1).params);
-      await earlier.close();
-    })();
-    const lines = [update(21, 0, 1), update(21, 1, 2), update(21, 2, 3)].map((e) => JSON.stringify({ text: e.text, params: e.params }));
-    writeFileSync(journalOf(dataDir), lines.join('\n') + '\n' + lines[0].slice(0, 40));
-
-    const logged: string[] = [];
-    db = await openPgliteThread(dataDir, { ...silentLogger, info: (msg) => logged.push(msg) });
-    expect(await n(21)).toBe(3);
-    expect((await db.query<{ at: Date }>('select at from notes where id = 21'))[0].at).toEqual(new Date('2026-09-07T09:03:00Z'));
-    expect(readFileSync(journalOf(dataDir), 'utf8')).toBe('');
-    expect(logged).toEqual(['statements acknowledged before a stop were run again']);
-  });
-
-  it('keeps a journal it could not wholly run (a refused or damaged entry) for someone to look at, and starts anyway', async () => {
-    await db.close();
-    const refused = JSON.stringify({ text: 'update no_such_table set x = $1', params: [1] });
-    writeFileSync(journalOf(dataDir), [refused, '{"text": damaged', JSON.stringify(update(21, 3, 4))].join('\n') + '\n');
-    const errors: Record<string, unknown>[] = [];
-    db = await openPgliteThread(dataDir, { ...silentLogger, error: (_msg, fields) => errors.push(fields ?? {}) });
-    expect(await n(21)).toBe(4);
-    expect(errors).toEqual([expect.objectContaining({ replayed: 1, failed: 2 })]);
-    expect(readFileSync(String(errors[0].keptAt), 'utf8')).toContain('no_such_table');
-    expect(existsSync(journalOf(dataDir))).toBe(true);
-    expect(readFileSync(journalOf(dataDir), 'utf8')).toBe('');
-  });
-
-  it('journals nothing more after a journaled statement failed, keeping it for the next start', async () => {
-    const failing = db.sendJournaled!('update no_such_table set x = $1', [1]);
-    await expect(failing).rejects.toThrow(/no_such_table/);
-    expect(db.sendJournaled!(update(21, 4, 5).text, update(21, 4, 5).params)).toBeUndefined();
-    expect(readFileSync(journalOf(dataDir), 'utf8')).toContain('no_such_table');
-    await db.close();
-    db = await openPgliteThread(dataDir, silentLogger);
-    expect(db.sendJournaled!(update(21, 4, 5).text, update(21, 4, 5).params)).toBeDefined();
-  });
 });
