@@ -12,7 +12,7 @@ import { SqlStateStore } from './storage/botState';
 import type { Database } from './storage/db';
 import { migrate } from './storage/migrate';
 import { SqlNotificationRepository } from './storage/notifications';
-import { openPgliteThread } from './storage/pgliteThread';
+import { openPglite } from './storage/pglite';
 import { SqlPlanRepository } from './storage/plans';
 import { openPostgres } from './storage/postgres';
 import { SqlAuditLog, SqlRoleRepository } from './storage/roles';
@@ -67,10 +67,9 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function openDatabase(config: Config, log?: Logger): Promise<Database> {
+export async function openDatabase(config: Config): Promise<Database> {
   if (config.DATABASE_URL) return openPostgres({ connectionString: config.DATABASE_URL });
-  // On its own thread, so the database's CPU work runs beside request handling rather than in its way.
-  return openPgliteThread(join(config.DATA_DIR, 'pglite'), log);
+  return openPglite(join(config.DATA_DIR, 'pglite'));
 }
 
 /** The one composition root: every collaborator is made here, once. */
@@ -78,7 +77,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config.LOG_LEVEL);
-  const db = options.database ?? (await openDatabase(config, log));
+  const db = options.database ?? (await openDatabase(config));
 
   const applied = await migrate(db);
   if (applied.length > 0) log.info('database migrated', { applied });
