@@ -152,6 +152,8 @@ const coreCy = {
 
   'error.required': 'Mae angen llenwi’r maes hwn. Ysgrifennwch rywbeth cyn cadw, os gwelwch yn dda.',
   'error.tooLong': 'Mae hynny’n {length} nod; y terfyn yw {max}. Byrhewch ef, os gwelwch yn dda. Mae eich testun yn dal yn y blwch.',
+  'error.unstorableCharacter':
+    'Mae nod yn y testun hwnnw na ellir ei gadw (emoji wedi torri neu nod rheoli anweledig). Tynnwch ef a chadw eto, os gwelwch yn dda. Mae eich testun yn dal yn y blwch.',
   'error.notANumber': 'Rhowch nifer o ddiwrnodau, fel 3 neu 2.5, os gwelwch yn dda.',
   'error.tooManyDays': 'Rhowch ddim mwy na {max} diwrnod, os gwelwch yn dda.',
   'error.unknownPriority': 'Dewiswch feysydd blaenoriaeth o’r rhestr, os gwelwch yn dda.',
