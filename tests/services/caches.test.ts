@@ -2,7 +2,7 @@ import { SqlSchoolRepository } from '../../src/directory/schools';
 import { BoundedCache } from '../../src/services/boundedCache';
 import { SchoolNameCache } from '../../src/services/schools';
 import type { Database } from '../../src/storage/db';
-import { clonedPglite } from '../support/databases';
+import { pgliteForTest } from '../support/databases';
 import { seedSmallDirectory } from '../support/harness';
 
 describe('BoundedCache', () => {
@@ -33,7 +33,7 @@ describe('BoundedCache', () => {
 describe('SchoolNameCache', () => {
   let db: Database;
   beforeEach(async () => {
-    db = await clonedPglite(seedSmallDirectory);
+    db = await pgliteForTest(seedSmallDirectory);
   });
   afterEach(() => db.close());
 

@@ -5,7 +5,7 @@ import { createRuntime, type Runtime } from '../../src/compose';
 import { loadConfig } from '../../src/config';
 import { silentLogger, type Logger } from '../../src/log';
 import type { Database } from '../../src/storage/db';
-import { clonedPglite } from './databases';
+import { pgliteForTest } from './databases';
 import { RecordingMessenger } from './recordingMessenger';
 
 export interface TestUser {
@@ -108,7 +108,7 @@ export async function createHarness(
   } = {},
 ): Promise<Harness> {
   const seed = options.seed ?? seedSmallDirectory;
-  const db = await clonedPglite(seed);
+  const db = await pgliteForTest(seed);
   const clock = new ManualClock('2026-09-07T09:00:00Z');
   const messenger = new RecordingMessenger();
   const config = loadConfig({ DEMO_DATA: 'false', DEFAULT_LOCALE: 'en', ...options.env });
