@@ -6,7 +6,7 @@ import type { Database, Sql } from './db';
  * PostgreSQL's default shared_buffers (128 MB) is allocated and zeroed inside PGlite's WASM heap at start, so
  * all of it is resident whether used or not; the embedded database itself is about 11 MB with the demo directory,
  * and the operating system's file cache holds what does not fit. 128 MB → 16 MB took about 140 MB off the
- * resident memory of the running server (bench/README.md, Memory).
+ * resident memory of the idle server.
  */
 const SHARED_BUFFERS = '16MB';
 
