@@ -35,6 +35,8 @@ async function main(): Promise<void> {
     background: true,
   });
 
+  await collectStartupGarbage();
+
   const server = createServer({ adapter, app: runtime.app, db: runtime.db, log, localMode });
   const host = localMode ? '127.0.0.1' : '0.0.0.0';
   if (localMode) {
@@ -61,6 +63,20 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/**
+ * A first start on the embedded database runs initdb in a second PGlite with WASM heaps of its own (about 450 MB),
+ * then loads the school directory; afterwards all of that is garbage, but an idle server allocates too little for V8
+ * to collect it, and it stayed resident (about 1 GB in all). npm start passes --expose-gc so it is collected here,
+ * twice: a WASM heap is only released by the collection after the one that finds it unreachable.
+ */
+async function collectStartupGarbage(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return;
+  gc();
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
 }
 
 main().catch((err) => {

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cy } from '../../src/platform/i18n/cy';
 import { en } from '../../src/platform/i18n/en';
 import { LOCALES, messageArguments, t, usesIcuSyntax, type MessageKey } from '../../src/platform/i18n';
@@ -103,8 +105,6 @@ describe('counted messages, compared with text written by hand', () => {
   });
 
   it('is never bound raw into a card template, where its plural cases would show', () => {
-    const { readdirSync, readFileSync } = require('node:fs') as typeof import('node:fs');
-    const { join } = require('node:path') as typeof import('node:path');
     const dir = join(__dirname, '..', '..', 'adaptiveCards');
     const bound = readdirSync(dir).flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/t\['([^']+)'\]/g)].map((m) => m[1]));
     expect(bound.filter((k) => (pluralKeys as string[]).includes(k))).toEqual([]);

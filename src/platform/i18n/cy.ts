@@ -172,6 +172,8 @@ const coreCy = {
 
   'error.required': 'Mae angen llenwi’r maes hwn. Ysgrifennwch rywbeth cyn cadw.',
   'error.tooLong': 'Mae gormod o nodau yn eich testun: {length} (yr uchafswm yw {max}). Byrhewch ef. Mae eich testun yn dal yn y blwch.',
+  'error.unstorableCharacter':
+    'Mae nod yn y testun hwnnw na ellir ei gadw (emoji wedi torri neu nod rheoli anweledig). Tynnwch ef a chadw eto. Mae eich testun yn dal yn y blwch.',
   'error.notANumber': 'Rhowch nifer o ddiwrnodau, fel 3 neu 2.5.',
   'error.tooManyDays': 'Mae hynny’n ormod: uchafswm y diwrnodau yw {max}.',
   'error.unknownPriority': 'Dewiswch feysydd blaenoriaeth o’r rhestr.',

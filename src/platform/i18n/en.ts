@@ -173,6 +173,8 @@ const coreEn = {
 
   'error.required': 'This field is required. Please write something before saving.',
   'error.tooLong': 'That is {length, plural, one {# character} other {# characters}}; the limit is {max, number}. Please shorten it. Your text is still in the box.',
+  'error.unstorableCharacter':
+    'That text has a character in it that cannot be saved (a broken emoji or an invisible control character). Please remove it and save again. Your text is still in the box.',
   'error.notANumber': 'Please enter a number of days, such as 3 or 2.5.',
   'error.tooManyDays': 'Please enter no more than {max, plural, one {# day} other {# days}}.',
   'error.unknownPriority': 'Please choose priority areas from the list.',

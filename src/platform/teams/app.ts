@@ -16,7 +16,7 @@ import { registerMatchingAdminRoutes } from '../../features/admin/routes';
 import type { AdminService } from '../../features/admin/service';
 import { registerPrivacyRoutes } from '../../features/privacy/routes';
 import type { PersonalDataService } from '../../features/privacy/service';
-import { DatabaseStorage, ProfileTurnState } from './turnStateStorage';
+import { DatabaseStorage } from './turnStateStorage';
 
 export { cardMessage } from './kit';
 /** The Teams AI types the composition root needs, so only src/platform/teams imports the SDK. */
@@ -45,7 +45,6 @@ export function createBotApplication(deps: BotDeps): Application<TurnState> {
   const storage = new DatabaseStorage(deps.stateStore);
   const app = new Application<TurnState>({
     storage,
-    turnStateFactory: () => new ProfileTurnState(storage),
     adapter: deps.adapter,
     botAppId: deps.botAppId ?? '',
     removeRecipientMention: true,

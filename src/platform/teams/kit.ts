@@ -13,7 +13,6 @@ import { DeliveryUnconfirmedError } from './messenger';
 import type { Actor } from '../actor';
 import type { UserRecord, UserRepository } from '../../features/people/users';
 import { activityText, actorOf, conversationSeenOf, isPersonal, localeFor, personalConversationRefOf, type ConversationSeen } from './activity';
-import { loadedUser } from './turnStateStorage';
 
 /**
  * What every handler knows about the turn, in the bot's own terms: feature routes never see
@@ -148,14 +147,11 @@ export class RouteKit {
     const actor = actorOf(context.activity);
     const personal = isPersonal(context.activity);
     const text = activityText(context.activity);
-    const user = await this.deps.users.touch(
-      {
-        ...actor,
-        displayName: context.activity.from?.name ?? null,
-        personalConversation: personal ? personalConversationRefOf(context.activity) : undefined,
-      },
-      loadedUser(state),
-    );
+    const user = await this.deps.users.touch({
+      ...actor,
+      displayName: context.activity.from?.name ?? null,
+      personalConversation: personal ? personalConversationRefOf(context.activity) : undefined,
+    });
     return {
       actor,
       user,
