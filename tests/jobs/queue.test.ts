@@ -82,7 +82,7 @@ describe.each(databasesUnderTest())('durable impact nudges through pg-boss on $n
     expect(await drainDeliveries(runner, db, schema)).toEqual({ completed: 1, failed: 0 });
     expect(await drainDeliveries(runner, db, schema)).toEqual({ completed: 0, failed: 0 });
     expect(messenger.sent).toHaveLength(1);
-    expect(JSON.stringify(messenger.sent[0].message.card)).toContain('Amser asesu’r effaith');
+    expect(JSON.stringify(messenger.sent[0].message.card)).toContain('Mae’n bryd asesu’r effaith');
     expect((await notifications.listForSubject(planId)).map((n) => n.status)).toEqual(['sent']);
   });
 
