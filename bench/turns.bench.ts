@@ -12,6 +12,7 @@
  *   npm run bench:turns                      # embedded database (PGlite)
  *   DATABASE_URL=postgres://… npm run bench:turns   # and PostgreSQL
  *   BENCH_BY_KIND=1 npm run bench:turns      # also p50/p99 for each kind of turn
+ *   BENCH_TARGETS=echo,postgres2 DATABASE_URL=… BENCH_USERS=200 npm run bench:turns   # two instances sharing PostgreSQL
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,7 +58,10 @@ const COMPARE_ENV = JSON.parse(process.env.BENCH_COMPARE_ENV ?? '{}') as Record<
 const COMPARE_ON = process.env.BENCH_COMPARE_ON ?? 'pglite';
 /** Node flags for that other build beyond its own `npm start` ones (default: BENCH_SERVER_NODE_ARGS), e.g. to weigh a V8 setting. */
 const COMPARE_NODE_ARGS = process.env.BENCH_COMPARE_NODE_ARGS === undefined ? SERVER_NODE_ARGS : process.env.BENCH_COMPARE_NODE_ARGS.split(' ').filter(Boolean);
-/** Which targets to run: echo, pglite, postgres (postgres only with DATABASE_URL). */
+/**
+ * Which targets to run: echo, pglite, postgres and postgres2 (two instances of the bot sharing one PostgreSQL database,
+ * each taking half of the people, as behind a load balancer); the PostgreSQL ones only with DATABASE_URL.
+ */
 const TARGETS = (process.env.BENCH_TARGETS ?? 'echo,pglite,postgres').split(',');
 
 function summarise(samples: Sample[]) {
@@ -73,15 +77,16 @@ interface RunResult {
   driver: number;
 }
 
-async function run(label: string, port: number, users: number, serviceUrl: string, userBase: number, pid?: number, round = 0): Promise<RunResult> {
+async function run(label: string, ports: number[], users: number, serviceUrl: string, userBase: number, pids: (number | undefined)[] = [], round = 0): Promise<RunResult> {
   const samples: Sample[] = [];
-  const cpuBefore = cpuMs(pid);
-  const mainBefore = cpuMs(pid, 'main');
+  const cpuOf = (thread?: 'main') => (pids.length === 0 ? NaN : pids.reduce<number>((sum, pid) => sum + cpuMs(pid, thread), 0));
+  const cpuBefore = cpuOf();
+  const mainBefore = cpuOf('main');
   const driverBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   // Users start together and each goes through its turns one at a time, like people do.
   await Promise.all(
-    Array.from({ length: users }, (_, i) => headteacher({ port, user: userBase + i, serviceUrl, rounds: ROUNDS, thinkMs: THINK_MS }, samples)),
+    Array.from({ length: users }, (_, i) => headteacher({ port: ports[i % ports.length], user: userBase + i, serviceUrl, rounds: ROUNDS, thinkMs: THINK_MS }, samples)),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (TIMELINE_DIR) {
@@ -91,7 +96,7 @@ async function run(label: string, port: number, users: number, serviceUrl: strin
     writeFileSync(join(TIMELINE_DIR, `${label.replace(/\W+/g, '-')}-${users}-round${round}.csv`), `sent_ms,turn,latency_ms\n${lines.join('\n')}\n`);
   }
   const driver = process.cpuUsage(driverBefore);
-  return { samples, seconds, cpu: cpuMs(pid) - cpuBefore, main: cpuMs(pid, 'main') - mainBefore, driver: (driver.user + driver.system) / 1000 };
+  return { samples, seconds, cpu: cpuOf() - cpuBefore, main: cpuOf('main') - mainBefore, driver: (driver.user + driver.system) / 1000 };
 }
 
 /** One target's runs at one load, pooled. */
@@ -121,14 +126,18 @@ interface Target {
   script: string;
   nodeArgs: string[];
   child?: ChildProcess;
+  /** Further instances of the same bot on the same database, each on a port of its own, sharing the load. */
+  siblings?: { port: number; child?: ChildProcess }[];
   /** A data directory of its own, removed at the end. */
   dataDir?: string;
   /** The checkout whose `npm start` flags it runs with (this one unless it is another build). */
   root?: string;
 }
 
-const pause = (target: Target) => target.child?.kill('SIGSTOP');
-const resume = (target: Target) => target.child?.kill('SIGCONT');
+const processesOf = (target: Target) => [target.child, ...(target.siblings ?? []).map((s) => s.child)];
+const portsOf = (target: Target) => [target.port, ...(target.siblings ?? []).map((s) => s.port)];
+const pause = (target: Target) => processesOf(target).forEach((child) => child?.kill('SIGSTOP'));
+const resume = (target: Target) => processesOf(target).forEach((child) => child?.kill('SIGCONT'));
 
 async function main() {
   const connector = await startConnector();
@@ -153,6 +162,11 @@ async function main() {
     const env = { PORT: '39792', DATA_DIR: dataDir, DEMO_DATA: 'true', LOG_LEVEL: 'warn', DATABASE_URL: url };
     targets.push({ label: 'Cydweithio, PostgreSQL', port: 39792, env, script: SERVER_SCRIPT, nodeArgs: SERVER_NODE_ARGS });
   }
+  if (process.env.DATABASE_URL && TARGETS.includes('postgres2')) {
+    const url = await scratchDatabase(process.env.DATABASE_URL, 'cydweithio_bench_shared');
+    const env = { PORT: '39794', DATA_DIR: dataDir, DEMO_DATA: 'true', LOG_LEVEL: 'warn', DATABASE_URL: url };
+    targets.push({ label: 'Cydweithio, two instances sharing PostgreSQL', port: 39794, env, script: SERVER_SCRIPT, nodeArgs: SERVER_NODE_ARGS, siblings: [{ port: 39795 }] });
+  }
   const before = machineLine();
   const results: ReturnType<typeof pooled>[] = [];
   try {
@@ -160,7 +174,12 @@ async function main() {
     for (const target of targets) {
       target.child = startProcess(target.script, target.env, target.nodeArgs, { flagsFrom: target.root });
       await waitHealthy(target.port, { child: target.child });
-      await run(target.label, target.port, 5, connector.url, 5_000_000);
+      // Siblings start once the first has migrated and loaded the directory, as a second replica would.
+      for (const sibling of target.siblings ?? []) {
+        sibling.child = startProcess(target.script, { ...target.env, PORT: String(sibling.port) }, target.nodeArgs, { flagsFrom: target.root });
+        await waitHealthy(sibling.port, { child: sibling.child });
+      }
+      await run(target.label, portsOf(target), 5, connector.url, 5_000_000, []);
       pause(target);
     }
     let userBase = 10_000_000;
@@ -174,7 +193,8 @@ async function main() {
           // Timers that fell due while it was paused (the job queue's polls) run now, not in the measured run.
           await new Promise((resolve) => setTimeout(resolve, 500));
           try {
-            runs.get(target)!.push(await run(target.label, target.port, users, connector.url, (userBase += users), target.child?.pid, round));
+            const pids = processesOf(target).map((child) => child?.pid);
+            runs.get(target)!.push(await run(target.label, portsOf(target), users, connector.url, (userBase += users), pids, round));
           } finally {
             pause(target);
           }
@@ -186,6 +206,7 @@ async function main() {
     for (const target of targets) {
       if (!target.child) continue;
       resume(target);
+      for (const sibling of target.siblings ?? []) if (sibling.child) await stopProcess(sibling.child);
       await stopProcess(target.child);
       if (target.dataDir) rmSync(target.dataDir, { recursive: true, force: true });
     }
