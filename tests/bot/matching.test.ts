@@ -114,7 +114,7 @@ describe('finding a partner from a plan', () => {
     await h.execute(alice, Verbs.setLanguage, { locale: 'cy' });
     const found = (await h.execute(alice, Verbs.matchFind, { planId })).invokeCard!;
     expect(cardText(found)).toContain('cryf o ran rhifedd a mathemateg, wedi');
-    expect(findAction(found, "Gofyn i'm hymgynghorydd drefnu")).toBeDefined();
+    expect(findAction(found, 'Gofyn i’m hymgynghorydd frocera')).toBeDefined();
   });
 
   it('does not offer it before Focus, Need and Objectives, and refuses a forged request for it', async () => {
