@@ -27,6 +27,8 @@ export interface Database extends Sql {
    * run again after themselves, as a killed process's journal is run again at the next start.
    */
   sendJournaled?<T = Record<string, unknown>>(text: string, params: readonly unknown[]): Promise<T[]> | undefined;
+  /** The connection pool's use now (a real PostgreSQL only), for the metrics. */
+  poolUse?(): { total: number; idle: number; waiting: number; max: number };
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -2,6 +2,7 @@ import { Application, TurnState, type TeamsAdapter } from '@microsoft/teams-ai';
 import type { Clock } from '../clock';
 import type { Locale } from '../i18n';
 import type { Logger } from '../log';
+import { markTurn } from '../platform/telemetry/instruments';
 import type { PlanService } from '../services/planService';
 import type { SchoolLookup } from '../services/schools';
 import type { SqlStateStore } from '../storage/botState';
@@ -54,6 +55,7 @@ export function createBotApplication(deps: BotDeps): Application<TurnState> {
     if (deps.allowedTenantIds.length === 0) return true;
     const { tenantId } = actorOf(context.activity);
     if (deps.allowedTenantIds.includes(tenantId)) return true;
+    markTurn('tenantRefused');
     log.warn('activity from a tenant that is not allowed was dropped', { tenantId, type: context.activity.type });
     return false;
   });

@@ -6,6 +6,7 @@ import type { CardJson } from '../cards/render';
 import type { Verb } from '../cards/verbs';
 import { t, type Locale, type MessageKey } from '../i18n';
 import type { Logger } from '../log';
+import { countCardInvoke, countRefusal, markTurn } from '../platform/telemetry/instruments';
 import { ChannelSendError } from '../services/channelSender';
 import { DeliveryUnconfirmedError } from '../services/messenger';
 import type { Actor } from '../services/planService';
@@ -101,9 +102,11 @@ export class RouteKit {
       return await work(turn);
     } catch (err) {
       if (err instanceof BadPayload) {
+        markTurn('badPayload');
         this.deps.log.warn('card payload refused', { verb: cardVerbOf(context.activity), reason: err.message.slice(0, 500) });
         return noticeCard(locale, t(locale, 'error.badPayload'), { tone: 'attention' });
       }
+      markTurn('failed');
       this.deps.log.error('turn failed', { error: err instanceof Error ? err.message : String(err), type: context.activity.type });
       return noticeCard(locale, t(locale, 'error.tryAgain'), { tone: 'attention' });
     }
@@ -111,10 +114,12 @@ export class RouteKit {
 
   /** Registers a verb for Action.Execute (card replaced in place) and for the Action.Submit fallback (new message). */
   onCard(verb: Verb, handler: (turn: Turn, data: unknown) => Promise<CardJson>): void {
-    this.app.adaptiveCards.actionExecute<Record<string, unknown>>(verb, async (context, state, data) =>
-      (await this.safely(context, (turn) => handler(turn, data), state)) as unknown as AdaptiveCard,
-    );
+    this.app.adaptiveCards.actionExecute<Record<string, unknown>>(verb, async (context, state, data) => {
+      countCardInvoke(verb, 'execute');
+      return (await this.safely(context, (turn) => handler(turn, data), state)) as unknown as AdaptiveCard;
+    });
     this.app.adaptiveCards.actionSubmit<Record<string, unknown>>(verb, async (context, state, data) => {
+      countCardInvoke(verb, 'submit');
       const card = await this.safely(context, (turn) => handler(turn, data), state);
       await context.sendActivity(cardMessage(card));
     });
@@ -135,6 +140,7 @@ export class RouteKit {
    */
   refused(turn: Turn, reason: string, command?: string): void {
     const verb = cardVerbOf(turn.context.activity);
+    countRefusal(verb ?? (command ? `command:${command}` : 'other'));
     this.deps.log.warn('action refused', {
       tenantId: turn.actor.tenantId,
       userId: turn.actor.userId,
@@ -153,6 +159,7 @@ export class RouteKit {
    */
   async answerFailedTurn(context: TurnContext, error: Error): Promise<void> {
     const activity = context.activity;
+    markTurn('failed');
     this.deps.log.error('turn failed', { error: error.message, type: activity.type });
     const locale = localeFor(null, activity, this.deps.defaultLocale);
     const card = noticeCard(locale, t(locale, 'error.tryAgain'), { tone: 'attention' });
