@@ -4,12 +4,11 @@ import { ConfigError, isLocalMode, loadConfig } from './config';
 import { createLogger } from './log';
 import { createServer } from './server';
 import { TeamsMessenger, createTeamsAdapter } from './teams/adapter';
-import { JobRunner } from './jobs/queue';
+import { JobRunner, QUEUES } from './jobs/queue';
 import { DataDirInUseError } from './storage/dataDirLock';
 import { loadMigrations } from './storage/migrate';
 import { TurnGate, migrationsCurrent } from './platform/http/probes';
 import { startTelemetry } from './platform/telemetry/telemetry';
-import { QUEUES } from './jobs/queue';
 
 /** How long a stop waits for turns in flight, then for the job being worked on (within a platform's usual 30 s). */
 const DRAIN_TURNS_MS = 10_000;

@@ -26,7 +26,7 @@ export function createServer(deps: ServerDeps): restify.Server {
   server.post('/api/messages', async (req, res) => {
     await measureTurn(turnKindOf((req.body as { type?: unknown } | undefined)?.type), async () => {
       if (gate && !gate.enter()) {
-        // Stopping: the Bot Connector tries again, and the readiness probe already sends it to another instance.
+        // Stopping: /readyz has already taken this instance out of rotation; 503 with Retry-After says "try again".
         res.header('Retry-After', '5');
         res.send(503);
         return 503;
