@@ -39,7 +39,7 @@ function buildInstruments(meter: Meter) {
     }),
     connectorAnswers: meter.createCounter('cydweithio.connector.retryable_answers', { description: 'Bot Connector answers worth a retry (429, 408, 5xx) by status' }),
     connectorWaits: meter.createHistogram('cydweithio.connector.retry_wait', {
-      description: 'Waits before retrying the Bot Connector, by whether Teams asked for them (Retry-After) or they were our backoff',
+      description: 'Waits before sending to the Bot Connector: Retry-After from Teams, backoff after a failure, or pacing under its limits',
       unit: 's',
       advice: { explicitBucketBoundaries: [0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60] },
     }),
@@ -135,8 +135,11 @@ export function countConnectorRetryable(status: number, method: string): void {
   instruments.connectorAnswers.add(1, { status, method: method.toUpperCase() });
 }
 
-/** A wait before the next try at the Bot Connector: the Retry-After Teams asked for, or our own backoff. */
-export function recordConnectorWait(ms: number, reason: 'retryAfter' | 'backoff'): void {
+/**
+ * A wait before sending to the Bot Connector: the Retry-After Teams asked for, our own backoff after a failure, or
+ * pacing to stay inside Teams' documented rate limits (the FADE fan-out).
+ */
+export function recordConnectorWait(ms: number, reason: 'retryAfter' | 'backoff' | 'pacing'): void {
   instruments.connectorWaits.record(ms / 1000, { reason });
 }
 
