@@ -1,7 +1,7 @@
 /**
  * FADE fan-out: one reminder to 300 cluster channels, through the real path (cycle in
  * the database → scheduled notifications → the sweep claims them into pg-boss → the
- * fan-out batch → FadeService → the paced ChannelSender → HTTP), against a fake Bot
+ * fan-out batch → FadeReminderService → the paced ChannelSender → HTTP), against a fake Bot
  * Connector on 127.0.0.1 that ENFORCES Teams' limits (per conversation 7/s and 60/30 s,
  * per app per tenant 50/s, counted on arrival; over the limit → 429 Retry-After: 1)
  * and also answers some requests with 429 (Retry-After: 1) and 503 on purpose.
@@ -19,15 +19,15 @@ import { cpus } from 'node:os';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import type PgBoss from 'pg-boss';
-import { ManualClock } from '../src/clock';
+import { ManualClock } from '../src/platform/clock';
 import { createRuntime } from '../src/compose';
 import { loadConfig } from '../src/config';
-import { JobRunner, QUEUES } from '../src/jobs/queue';
-import { silentLogger } from '../src/log';
-import { ChannelSendError, TEAMS_LIMITS, parseRetryAfter } from '../src/services/channelSender';
-import type { ConversationRef, Messenger, OutgoingMessage } from '../src/services/messenger';
-import { migrate } from '../src/storage/migrate';
-import { wrapPglite } from '../src/storage/pglite';
+import { JobRunner, QUEUES } from '../src/platform/jobs/queue';
+import { silentLogger } from '../src/platform/log';
+import { ChannelSendError, TEAMS_LIMITS, parseRetryAfter } from '../src/platform/teams/channelSender';
+import type { ConversationRef, Messenger, OutgoingMessage } from '../src/platform/teams/messenger';
+import { migrate } from '../src/platform/db/migrate';
+import { wrapPglite } from '../src/platform/db/pglite';
 
 const CHANNELS = Number(process.env.BENCH_CHANNELS ?? 300);
 const TENANT = 'bench-tenant';
@@ -221,7 +221,7 @@ async function main(): Promise<void> {
     database: db,
     seedDirectory: false,
   });
-  const set = await runtime.fade.defineCycle({ tenantId: TENANT, userId: 'bench-admin' }, { name: '2026/27', rounds: [{ name: 'interim', deadline: '2026-12-11' }], offsets: [-14, -3, 0, 5] });
+  const set = await runtime.fade.cycles.defineCycle({ tenantId: TENANT, userId: 'bench-admin' }, { name: '2026/27', rounds: [{ name: 'interim', deadline: '2026-12-11' }], offsets: [-14, -3, 0, 5] });
   if (set.kind !== 'ok') throw new Error(`cycle refused: ${set.key}`);
   const runner = await JobRunner.start({ db, clock, log: silentLogger, notifications: runtime.notifications, dispatcher: runtime.dispatcher, background: false, schema: 'pgboss_bench' });
 

@@ -5,13 +5,13 @@
  *
  *   npm run bench:matching            (N=2000; set BENCH_N to change)
  */
-import { buildMatchingIndex, rankSchools, type MatchRequest, type MatchState } from '../src/domain/matching';
-import { PRIORITY_AREAS, type PriorityArea } from '../src/domain/priorities';
-import { mulberry32 } from '../src/directory/demo';
-import { loadDirectorySeed } from '../src/directory/seed';
-import { migrate } from '../src/storage/migrate';
-import { openPglite } from '../src/storage/pglite';
-import { SqlRequestRepository } from '../src/storage/requests';
+import { buildMatchingIndex, rankSchools, type MatchRequest, type MatchState } from '../src/features/matching/ranking';
+import { PRIORITY_AREAS, type PriorityArea } from '../src/features/plans/priorities';
+import { mulberry32 } from '../src/features/directory/demo';
+import { loadDirectorySeed } from '../src/features/directory/seed';
+import { migrate } from '../src/platform/db/migrate';
+import { openPglite } from '../src/platform/db/pglite';
+import { SqlRequestRepository } from '../src/features/matching/repository';
 
 async function main(): Promise<void> {
   const n = Number(process.env.BENCH_N ?? 2000);

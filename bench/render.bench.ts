@@ -6,10 +6,11 @@
  *
  *   npm run bench:render              (N=5000 per card; BENCH_N to change)
  */
-import { menuCard, myPlansCard, noticeCard, planFieldCard, planSummaryCard } from '../src/cards/cards';
-import { renderCard, renderCardPlain, renderingWith, type CardName, type CardRenderer } from '../src/cards/render';
-import { newPlan, type Plan } from '../src/domain/plan';
-import { LOCALES, t, type Locale } from '../src/i18n';
+import { menuCard, myPlansCard, planFieldCard, planSummaryCard } from '../src/features/plans/cards';
+import { noticeCard } from '../src/platform/cards/notice';
+import { renderCard, renderCardPlain, renderingWith, type CardName, type CardRenderer } from '../src/platform/cards/render';
+import { newPlan, type Plan } from '../src/features/plans/plan';
+import { LOCALES, t, type Locale } from '../src/platform/i18n';
 import { machineLine } from './traffic';
 
 const N = Number(process.env.BENCH_N ?? 5000);

@@ -14,12 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime } from '../src/compose';
 import { loadConfig } from '../src/config';
-import { createLogger } from '../src/log';
-import { createServer } from '../src/server';
-import type { Database, Sql } from '../src/storage/db';
-import { openPglite } from '../src/storage/pglite';
-import { openPgliteThread } from '../src/storage/pgliteThread';
-import { TeamsMessenger, createTeamsAdapter } from '../src/teams/adapter';
+import { createLogger } from '../src/platform/log';
+import { createServer } from '../src/platform/teams/server';
+import type { Database, Sql } from '../src/platform/db/db';
+import { openPglite } from '../src/platform/db/pglite';
+import { openPgliteThread } from '../src/platform/db/pgliteThread';
+import { TeamsMessenger, createTeamsAdapter } from '../src/platform/teams/adapter';
 import { headteacher, percentile, startConnector, type Sample } from './traffic';
 
 const USERS = Number(process.env.BENCH_USERS ?? 3);

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { nodeFlagsOf } from '../src/paths';
+import { nodeFlagsOf } from '../src/platform/paths';
 
 export const ROOT = join(__dirname, '..', '..');
 export const SERVER_SCRIPT = join(ROOT, 'dist', 'src', 'index.js');

@@ -32,7 +32,7 @@ import {
   waitHealthy,
   type Sample,
 } from './traffic';
-import { nodeFlagsOf } from '../src/paths';
+import { nodeFlagsOf } from '../src/platform/paths';
 
 const USERS = (process.env.BENCH_USERS ?? '10,50,200').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

@@ -1,35 +1,39 @@
+import { IMPACT_NUDGE_KIND, impactNudgeHandler } from './features/plans/impactNudge';
 import { join } from 'node:path';
-import { systemClock, type Clock } from './clock';
+import { systemClock, type Clock } from './platform/clock';
 import type { Config } from './config';
-import { loadDirectorySeed } from './directory/seed';
-import { SqlSchoolRepository } from './directory/schools';
-import { createLogger, type Logger } from './log';
-import type { Messenger } from './services/messenger';
-import { NotificationDispatcher } from './services/notificationDispatcher';
-import { PlanService } from './services/planService';
-import { SchoolNameCache, type SchoolLookup } from './services/schools';
-import { SqlStateStore } from './storage/botState';
-import { loadExistingKeys } from './storage/hotRows';
-import type { Database } from './storage/db';
-import { migrate } from './storage/migrate';
-import { SqlNotificationRepository } from './storage/notifications';
-import { openPgliteThread } from './storage/pgliteThread';
-import { SqlPlanRepository } from './storage/plans';
-import { openPostgres } from './storage/postgres';
-import { SqlAuditLog, SqlRoleRepository } from './storage/roles';
-import { SqlUserRepository } from './storage/users';
-import { SqlPersonalDataStore } from './storage/personalData';
-import { PersonalDataService } from './services/personalData';
-import { createBotApplication, type BotApplication, type TeamsAdapter, type TurnState } from './teams/app';
-import { matchingCards } from './cards/matchingCards';
-import { ESCALATE_KIND, MatchingService, REMIND_KIND } from './services/matching';
-import { SqlRequestRepository } from './storage/requests';
-import { SqlMatchingAdminRepository } from './storage/matchingAdmin';
+import { loadDirectorySeed } from './features/directory/seed';
+import { SqlSchoolRepository } from './features/directory/repository';
+import { createLogger, type Logger } from './platform/log';
+import type { Messenger } from './platform/teams/messenger';
+import { NotificationDispatcher } from './platform/jobs/notificationDispatcher';
+import { PlanService } from './features/plans/service';
+import type { SchoolLookup } from './features/directory/names';
+import { SqlStateStore } from './platform/teams/botStateRepository';
+import { loadExistingKeys } from './platform/db/hotRows';
+import type { Database } from './platform/db/db';
+import { migrate } from './platform/db/migrate';
+import { SqlNotificationRepository } from './platform/jobs/notifications';
+import { openPgliteThread } from './platform/db/pgliteThread';
+import { SqlPlanRepository } from './features/plans/repository';
+import { openPostgres } from './platform/db/postgres';
+import { SqlAuditLog, SqlRoleRepository } from './features/people/roles';
+import { SqlUserRepository } from './features/people/users';
+import { SqlPersonalDataStore } from './features/privacy/repository';
+import { PersonalDataService } from './features/privacy/service';
+import { createBotApplication, type BotApplication, type TeamsAdapter, type TurnState } from './platform/teams/app';
+import { matchingCards } from './features/matching/cards';
+import { ESCALATE_KIND, MatchingService, REMIND_KIND } from './features/matching/service';
+import { SqlRequestRepository } from './features/matching/repository';
+import { SqlMatchingAdminRepository } from './features/admin/repository';
+import { AdminService } from './features/admin/service';
 
-import { holidaySet } from './domain/workingDays';
-import { ChannelSender } from './services/channelSender';
-import { FADE_REMINDER_KIND, FadeService } from './services/fadeService';
-import { SqlFadeRepository } from './storage/fade';
+import { holidaySet } from './platform/workingDays';
+import { ChannelSender } from './platform/teams/channelSender';
+import { FADE_REMINDER_KIND } from './features/fade/cycleService';
+import { fadeRepositories, type FadeRepositories } from './features/fade/repositories';
+import { createFadeServices, type FadeServices } from './features/fade/services';
+import { fadePresenter } from './features/fade/cards';
 
 export interface RuntimeOptions {
   config: Config;
@@ -62,7 +66,8 @@ export interface Runtime {
   dispatcher: NotificationDispatcher;
   matching: MatchingService;
   requests: SqlRequestRepository;
-  fade: FadeService;
+  fade: FadeServices;
+  fadeStore: FadeRepositories;
   fadeSender: ChannelSender;
   personalData: PersonalDataService;
   close(): Promise<void>;
@@ -91,7 +96,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   await loadExistingKeys(db);
   const users = new SqlUserRepository(db);
   const schools = new SqlSchoolRepository(db);
-  const schoolNames = new SchoolNameCache(schools);
   const planRepository = new SqlPlanRepository(db, log);
   const notifications = new SqlNotificationRepository(db);
   const roles = new SqlRoleRepository(db, config.ADMIN_USER_IDS);
@@ -99,13 +103,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const plans = new PlanService({ db, plans: planRepository, notifications, clock, impactDelayDays: config.IMPACT_NUDGE_DAYS });
   const dispatcher = new NotificationDispatcher({
     notifications,
-    plans: planRepository,
-    users,
-    messenger: options.messenger,
     clock,
     log,
-    defaultLocale: config.DEFAULT_LOCALE,
+    personalChatGone: (tenantId, userId) => users.forgetPersonalConversation(tenantId, userId),
   });
+  dispatcher.register(
+    IMPACT_NUDGE_KIND,
+    impactNudgeHandler({ notifications, plans: planRepository, users, messenger: options.messenger, log, defaultLocale: config.DEFAULT_LOCALE }),
+  );
 
   // ---- matching (school directory, partner matching, brokered requests) ----
   const requests = new SqlRequestRepository(db);
@@ -126,48 +131,43 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     defaultLocale: config.DEFAULT_LOCALE,
     waitWorkingDays: config.MATCHING_WAIT_WORKING_DAYS,
     // The FADE calendar holds the school holidays (configured and added by admins).
-    holidays: (tenantId) => fadeService.holidaysFor(tenantId),
+    holidays: (tenantId) => fade.cycles.holidaysFor(tenantId),
   });
   dispatcher.register(REMIND_KIND, (n) => matchingService.deliverReminder(n));
   dispatcher.register(ESCALATE_KIND, (n) => matchingService.deliverEscalation(n));
-  const matching = {
-    service: matchingService,
+  const matching = { service: matchingService, schools };
+  const admin = new AdminService({
+    db,
+    admin: new SqlMatchingAdminRepository(db),
+    roles,
+    audit,
+    users,
     schools,
-    admin: {
-      db,
-      admin: new SqlMatchingAdminRepository(db),
-      roles,
-      audit,
-      users,
-      schools,
-      clock,
-      directoryChanged: () => {
-        matchingService.invalidate();
-        schoolNames.forget();
-      },
+    clock,
+    directoryChanged: () => {
+      matchingService.invalidate();
     },
-  };
+  });
 
   // ---- FADE cycles (clusters, channels, reminders, reports) ----
-  const fadeRepository = new SqlFadeRepository(db);
+  const fadeStore = fadeRepositories(db);
   const fadeSender = new ChannelSender({ transport: options.messenger, sleep: options.fadeSleep });
-  const fadeService = new FadeService({
+  const fade = createFadeServices({
     db,
-    repo: fadeRepository,
+    store: fadeStore,
     notifications,
     roles,
     users,
     audit,
     sender: fadeSender,
     messenger: options.messenger,
+    cards: fadePresenter,
     clock,
     log,
     defaultLocale: config.DEFAULT_LOCALE,
     holidays: holidaySet(config.FADE_HOLIDAYS.map((h) => (h.includes('..') ? { start: h.split('..')[0], end: h.split('..')[1] } : h))),
-    configuredAdmins: config.ADMIN_USER_IDS,
   });
-  dispatcher.register(FADE_REMINDER_KIND, (n) => fadeService.deliverReminder(n));
-  const fade = { service: fadeService, clock, log };
+  dispatcher.register(FADE_REMINDER_KIND, (n) => fade.reminders.deliverReminder(n));
 
   // ---- personal data (admins' export and deletion; retention) ----
   const personalData = new PersonalDataService({ db, store: new SqlPersonalDataStore(db), roles, audit, clock, log, turnStateRetentionDays: config.TURN_STATE_RETENTION_DAYS });
@@ -179,13 +179,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     adapter: options.adapter,
     stateStore: new SqlStateStore(db),
     users,
-    schools: schoolNames,
+    schools,
     plans,
     clock,
     log,
     matching,
-    fade,
-    privacy: { service: personalData },
+    admin,
+    fade: { services: fade, messenger: options.messenger },
+    privacy: personalData,
   });
 
   return {
@@ -204,7 +205,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     dispatcher,
     matching: matchingService,
     requests,
-    fade: fadeService,
+    fade,
+    fadeStore,
     fadeSender,
     personalData,
     close: () => db.close(),

@@ -1,12 +1,12 @@
-import { FileClock } from './clock';
+import { FileClock } from './platform/clock';
 import { createRuntime } from './compose';
 import { ConfigError, isLocalMode, loadConfig } from './config';
-import { createLogger } from './log';
-import { createServer } from './server';
-import { TeamsMessenger, createTeamsAdapter } from './teams/adapter';
-import { JobRunner, QUEUES } from './jobs/queue';
-import { DataDirInUseError } from './storage/dataDirLock';
-import { loadMigrations } from './storage/migrate';
+import { createLogger } from './platform/log';
+import { createServer } from './platform/teams/server';
+import { TeamsMessenger, createTeamsAdapter } from './platform/teams/adapter';
+import { JobRunner, QUEUES } from './platform/jobs/queue';
+import { DataDirInUseError } from './platform/db/dataDirLock';
+import { loadMigrations } from './platform/db/migrate';
 import { TurnGate, migrationsCurrent } from './platform/http/probes';
 import { startTelemetry } from './platform/telemetry/telemetry';
 

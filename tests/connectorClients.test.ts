@@ -5,9 +5,9 @@
  */
 import type { TurnContext } from 'botbuilder';
 import { loadConfig } from '../src/config';
-import { silentLogger } from '../src/log';
-import { createTeamsAdapter } from '../src/teams/adapter';
-import type { TeamsAdapter } from '../src/teams/app';
+import { silentLogger } from '../src/platform/log';
+import { createTeamsAdapter } from '../src/platform/teams/adapter';
+import type { TeamsAdapter } from '../src/platform/teams/app';
 import { personalActivity } from './support/botProcess';
 import { RecordingConnector } from './support/recordingConnector';
 

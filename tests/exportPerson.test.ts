@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPglite } from '../src/storage/pglite';
-import { migrate } from '../src/storage/migrate';
+import { openPglite } from '../src/platform/db/pglite';
+import { migrate } from '../src/platform/db/migrate';
 import { exportPersonCommand } from '../src/tools/exportPerson';
 
 /** The operator's command-line export, for data too large to send in Teams messages. */

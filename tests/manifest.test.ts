@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { COMMANDS } from '../src/teams/routes/aideMemoire';
-import { FADE_COMMANDS } from '../src/teams/routes/fade';
-import { MATCHING_COMMANDS } from '../src/teams/routes/matchingAdmin';
+import { COMMANDS } from '../src/features/plans/routes';
+import { FADE_COMMANDS } from '../src/features/fade/routes';
+import { MATCHING_COMMANDS } from '../src/features/admin/routes';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';

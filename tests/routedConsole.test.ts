@@ -1,7 +1,7 @@
 import { CloudAdapter, type Activity, type InvokeResponse, type Request, type Response } from 'botbuilder';
 import type { AuthenticateRequestResult } from 'botframework-connector';
-import type { Logger } from '../src/log';
-import { installConsoleRouting } from '../src/teams/routedConsole';
+import type { Logger } from '../src/platform/log';
+import { installConsoleRouting } from '../src/platform/teams/routedConsole';
 
 const into = (lines: Record<string, unknown>[]): Logger => ({ debug() {}, info() {}, error() {}, warn: (msg, fields = {}) => void lines.push({ msg, ...fields }) });
 

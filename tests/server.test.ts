@@ -2,10 +2,10 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'restify';
 import { createRuntime, type Runtime } from '../src/compose';
 import { ConfigError, loadConfig } from '../src/config';
-import { silentLogger } from '../src/log';
-import { createServer } from '../src/server';
-import { openPglite } from '../src/storage/pglite';
-import { TeamsMessenger, createTeamsAdapter } from '../src/teams/adapter';
+import { silentLogger } from '../src/platform/log';
+import { createServer } from '../src/platform/teams/server';
+import { openPglite } from '../src/platform/db/pglite';
+import { TeamsMessenger, createTeamsAdapter } from '../src/platform/teams/adapter';
 import { RecordingConnector } from './support/recordingConnector';
 import { seedSmallDirectory } from './support/harness';
 

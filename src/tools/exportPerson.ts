@@ -1,7 +1,7 @@
 import { openDatabase } from '../compose';
 import { ConfigError, loadConfig } from '../config';
-import { SqlPersonalDataStore } from '../storage/personalData';
-import { SqlAuditLog } from '../storage/roles';
+import { SqlPersonalDataStore } from '../features/privacy/repository';
+import { SqlAuditLog } from '../features/people/roles';
 
 /**
  * For whoever runs Cydweithio, when one person's data is too large to send in Teams messages:

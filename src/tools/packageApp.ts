@@ -14,7 +14,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fromRoot } from '../paths';
+import { fromRoot } from '../platform/paths';
 
 export type Vars = Record<string, string | undefined>;
 

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { projectRoot } from '../paths';
+import { projectRoot } from '../platform/paths';
 
 /**
  * Lays out in .deploy/ what the App Service runs, as the Dockerfile's runtime stage does: the built code, the files

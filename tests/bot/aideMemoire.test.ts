@@ -1,13 +1,13 @@
-import { Verbs } from '../../src/cards/verbs';
-import type { CardJson } from '../../src/cards/render';
-import { LIMITS } from '../../src/domain/plan';
+import { Verbs } from '../../src/platform/cards/verbs';
+import type { CardJson } from '../../src/platform/cards/render';
+import { LIMITS } from '../../src/features/plans/plan';
 import { createRuntime } from '../../src/compose';
 import { loadConfig } from '../../src/config';
-import { silentLogger } from '../../src/log';
-import { SqlStateStore } from '../../src/storage/botState';
-import { hotRowsOf } from '../../src/storage/hotRows';
-import { DELETED_PERSON_ID } from '../../src/storage/personalData';
-import { DatabaseStorage } from '../../src/teams/storage';
+import { silentLogger } from '../../src/platform/log';
+import { SqlStateStore } from '../../src/platform/teams/botStateRepository';
+import { hotRowsOf } from '../../src/platform/db/hotRows';
+import { DELETED_PERSON_ID } from '../../src/features/privacy/repository';
+import { DatabaseStorage } from '../../src/platform/teams/turnStateStorage';
 import { alice, bethan, cardText, createHarness, findAction, mallory, type Harness } from '../support/harness';
 
 let h: Harness;
@@ -366,7 +366,7 @@ describe('two instances on one database', () => {
     const saved = await h.press(alice, focus, 'Save and continue', { text: 'Governors and finance' }); // this instance now knows the plan at version 2
     const other = await createRuntime({ config: loadConfig({ DEMO_DATA: 'false' }), clock: h.clock, messenger: h.messenger, database: h.runtime.db, log: silentLogger, seedDirectory: false });
     const actor = { tenantId: alice.tenantId, userId: alice.id };
-    expect(await other.plans.saveAnswer(actor, planId, 2, 'need', { text: 'Written on the other instance' })).toMatchObject({ kind: 'ok', changed: true });
+    expect(await other.plans.saveAnswer(actor, planId, 2, 'need', { text: 'Written on the other instance' })).toMatchObject({ kind: 'ok', value: { changed: true } });
 
     // The Need card this instance showed is now stale: it says so rather than writing over the other instance's answer.
     const stale = await h.press(alice, saved.invokeCard!, 'Save and continue', { text: 'Written here, later' });

@@ -1,6 +1,7 @@
 import type { Activity } from 'botbuilder';
-import type { CardJson } from '../../src/cards/render';
-import type { Database } from '../../src/storage/db';
+import type { CardJson } from '../../src/platform/cards/render';
+import type { Database } from '../../src/platform/db/db';
+import { FADE_REMINDER_KIND } from '../../src/features/fade/cycleService';
 import { cardText, createHarness, findAction, seedSmallDirectory, TENANT, type Harness, type TestUser } from '../support/harness';
 
 const admin: TestUser = { id: 'aad-admin', name: 'Ann Admin', tenantId: TENANT, locale: 'en-GB' };
@@ -87,7 +88,7 @@ describe('cluster channels', () => {
     const text = cardText(card);
     expect(text).toContain('This channel is now linked to **Cwmbran High School cluster**');
     expect(text).toContain('Greenmeadow Primary School');
-    const stored = await h.runtime.fade.repo.channelForCluster(1);
+    const stored = await h.runtime.fadeStore.channels.channelForCluster(1);
     expect(stored).toMatchObject({ conversationId: CHANNEL.id, active: true, teamId: '19:team@thread.tacv2' });
     expect((stored!.reference.conversation as { id: string }).id).toBe(CHANNEL.id);
   });
@@ -142,7 +143,7 @@ describe('cluster channels', () => {
     await setCycle();
     h.messenger.sent.splice(0);
     await h.activity(admin, { type: 'conversationUpdate', conversation: CHANNEL as Activity['conversation'], channelData: { tenant: { id: TENANT }, eventType: 'channelDeleted', channel: { id: CHANNEL.id, name: 'Cluster' }, team: { id: '19:team@thread.tacv2' } } });
-    expect((await h.runtime.fade.repo.channelForCluster(1))!.active).toBe(false);
+    expect((await h.runtime.fadeStore.channels.channelForCluster(1))!.active).toBe(false);
     const toAdmin = h.messenger.sent.filter((s) => (s.conversation.conversation as { id: string }).id === `a:personal-${admin.id}`);
     expect(toAdmin).toHaveLength(1);
     expect(cardText(toAdmin[0].message.card)).toContain('I can no longer post in the channel of **Cwmbran High School cluster** (the channel was deleted)');
@@ -158,7 +159,7 @@ describe('cluster channels', () => {
   it('marks every channel of a team inactive when the bot is removed from it', async () => {
     await linkChannel(lead, 'Cwmbran');
     await h.activity(admin, { type: 'conversationUpdate', membersRemoved: [{ id: '28:cydweithio-bot', name: 'Cydweithio' }], conversation: CHANNEL as Activity['conversation'], channelData: { tenant: { id: TENANT }, team: { id: '19:team@thread.tacv2' }, eventType: 'teamMemberRemoved' } });
-    expect(await h.runtime.fade.repo.channelForCluster(1)).toMatchObject({ active: false, inactiveReason: 'botRemoved' });
+    expect(await h.runtime.fadeStore.channels.channelForCluster(1)).toMatchObject({ active: false, inactiveReason: 'botRemoved' });
   });
 
   it('treats a send refused with 403 as a removed channel: the link goes inactive and the admin hears of it', async () => {
@@ -170,7 +171,7 @@ describe('cluster channels', () => {
     h.clock.set('2026-11-23T09:00:00Z');
     await h.runtime.dispatcher.deliverDue(500);
     expect(channelPosts()).toHaveLength(0);
-    expect(await h.runtime.fade.repo.channelForCluster(1)).toMatchObject({ active: false, inactiveReason: 'sendRefused' });
+    expect(await h.runtime.fadeStore.channels.channelForCluster(1)).toMatchObject({ active: false, inactiveReason: 'sendRefused' });
     expect(h.messenger.sent.some((s) => cardText(s.message.card).includes('Teams refused the message'))).toBe(true);
     // and nothing keeps retrying: the next reminder finds the link inactive and records that
     h.clock.set('2026-12-08T09:00:00Z');
@@ -270,7 +271,7 @@ describe('cycles and reminders', () => {
     expect(channelPosts()).toHaveLength(1);
     expect(cardText(channelPosts()[0].message.card)).toContain('2 working days left');
     const rounds = await h.runtime.db.query<{ id: string }>('select id from fade_rounds order by seq');
-    expect(await h.runtime.fade.repo.reminderLog(rounds[0].id, 1)).toEqual([
+    expect(await h.runtime.fadeStore.reminders.reminderLog(rounds[0].id, 1)).toEqual([
       { key: 'd-14', outcome: 'dropped', reason: 'stale: a later reminder is already due' },
       { key: 'd-3', outcome: 'sent', reason: null },
     ]);
@@ -374,7 +375,7 @@ describe('the FADE report', () => {
     expect(cardText(view)).toContain('Reviewer’s judgement: Very Good');
     const steps = await h.press(lead, view, 'Make Develop/Do next steps');
     expect(cardText(steps.invokeCard)).toContain('2 next steps added to the cluster plan.');
-    expect(await h.runtime.fade.repo.nextSteps(1)).toEqual(['Moderate Y6 maths together', 'Transition day in June']);
+    expect(await h.runtime.fadeStore.reports.nextSteps(1)).toEqual(['Moderate Y6 maths together', 'Transition day in June']);
   });
 
   it('carries the last round’s Develop/Do into the next round’s draft', async () => {
@@ -437,8 +438,8 @@ describe('holidays and status', () => {
     await linkChannel(lead, 'Cwmbran');
     await setCycle({ clusterIds: '1', round1Deadline: '2026-12-16' });
     const rounds = await h.runtime.db.query<{ id: string }>('select id from fade_rounds order by seq');
-    const schedule = await h.runtime.fade.repo.reminderSchedule(rounds[0].id, 1);
-    expect(schedule.map((r) => [r.key, r.dueAt.toISOString()])).toEqual([
+    const schedule = await h.runtime.notifications.scheduleOf({ kind: FADE_REMINDER_KIND, subjectId: rounds[0].id, recipientId: '1' });
+    expect(schedule.map((r) => [r.dedupeKey.split(':').pop(), r.dueAt.toISOString()])).toEqual([
       ['d-14', '2026-11-26T09:00:00.000Z'],
       ['d-3', '2026-12-11T09:00:00.000Z'],
       ['d0', '2026-12-16T09:00:00.000Z'],

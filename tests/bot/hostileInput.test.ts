@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import type { ZodTypeAny } from 'zod';
-import { ALL_VERBS } from '../../src/cards/verbs';
-import { FIELD_IDS } from '../../src/domain/plan';
-import { AIDE_MEMOIRE_PAYLOADS } from '../../src/teams/payloads';
+import { ALL_VERBS } from '../../src/platform/cards/verbs';
+import { FIELD_IDS } from '../../src/features/plans/plan';
+import { AIDE_MEMOIRE_PAYLOADS } from '../../src/features/plans/payloads';
 import { alice, cardText, createHarness, mallory, type Harness } from '../support/harness';
 
 /**

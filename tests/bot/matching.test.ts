@@ -1,6 +1,6 @@
-import type { CardJson } from '../../src/cards/render';
-import { Verbs } from '../../src/cards/verbs';
-import type { Database } from '../../src/storage/db';
+import type { CardJson } from '../../src/platform/cards/render';
+import { Verbs } from '../../src/platform/cards/verbs';
+import type { Database } from '../../src/platform/db/db';
 import { alice, bethan, cardText, createHarness, findAction, mallory, TENANT, type Harness, type TestUser } from '../support/harness';
 
 /** A small corner of Torfaen (and one school elsewhere), with strengths and coordinates. */
@@ -51,7 +51,7 @@ beforeEach(async () => {
     ['successCriteria', '60% of the group at C or above'],
   ] as const) {
     const saved = await plans.saveAnswer({ tenantId: TENANT, userId: alice.id }, planId, version, field, { text });
-    if (saved.kind === 'ok') version = saved.plan.version;
+    if (saved.kind === 'ok') version = saved.value.plan.version;
   }
   await plans.saveAnswer({ tenantId: TENANT, userId: alice.id }, planId, version, 'priorityAreas', { priorityAreas: 'numeracy' });
   h.messenger.sent.splice(0);
@@ -354,7 +354,7 @@ describe('asking a school directly', () => {
 
   it('does not count school holidays as working days while a request waits', async () => {
     // Half term, Monday 7 to Friday 11 September (asked on the Monday at 09:00): the wait starts after it.
-    await h.runtime.fade.repo.addHolidays(TENANT, ['2026-09-08', '2026-09-09', '2026-09-10', '2026-09-11'], 'half term');
+    await h.runtime.fadeStore.cycles.addHolidays(TENANT, ['2026-09-08', '2026-09-09', '2026-09-10', '2026-09-11'], 'half term');
     await askBethan();
     h.clock.advanceDays(7); // Monday 14 Sept: only 1 working day has passed
     expect((await h.runtime.dispatcher.deliverDue()).sent).toBe(0);
@@ -420,7 +420,7 @@ describe('my requests: one card listing a person’s requests', () => {
       ['objectives', 'Literacy across the curriculum, in the school development plan'],
     ] as const) {
       const saved = await h.runtime.plans.saveAnswer(owner, readingPlanId, version, field, { text });
-      if (saved.kind === 'ok') version = saved.plan.version;
+      if (saved.kind === 'ok') version = saved.value.plan.version;
     }
     h.clock.advanceMs(60 * 60_000);
     const asked = await h.execute(alice, Verbs.matchAskDirect, { planId: readingPlanId, schoolId: '6785001', lookFurther: 'false' });

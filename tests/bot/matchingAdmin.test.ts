@@ -1,4 +1,4 @@
-import { Verbs } from '../../src/cards/verbs';
+import { Verbs } from '../../src/platform/cards/verbs';
 import { alice, bethan, cardText, createHarness, mallory, TENANT, type Harness, type TestUser } from '../support/harness';
 
 const admin: TestUser = { id: 'aad-admin', name: 'Nia Officer', tenantId: TENANT, locale: 'en-GB' };
@@ -93,7 +93,7 @@ describe("a head's own school: strengths and capacity", () => {
     let version = plan.version;
     for (const [field, text] of [['focus', 'Pupil wellbeing'], ['need', 'Survey results'], ['objectives', 'School plan']] as const) {
       const r = await h.runtime.plans.saveAnswer(actor, plan.id, version, field, { text });
-      if (r.kind === 'ok') version = r.plan.version;
+      if (r.kind === 'ok') version = r.value.plan.version;
     }
     await h.runtime.plans.saveAnswer(actor, plan.id, version, 'priorityAreas', { priorityAreas: 'wellbeing' });
     expect(cardText((await h.execute(alice, Verbs.matchFind, { planId: plan.id })).invokeCard)).not.toContain('strong in wellbeing');

@@ -1,9 +1,9 @@
-import type { CardJson } from '../../src/cards/render';
-import { EXPORT_LIMITS } from '../../src/cards/privacyCards';
-import { Verbs } from '../../src/cards/verbs';
-import { JobRunner } from '../../src/jobs/queue';
-import type { Logger } from '../../src/log';
-import { DELETED_PERSON_ID, SqlPersonalDataStore, type PersonExport } from '../../src/storage/personalData';
+import type { CardJson } from '../../src/platform/cards/render';
+import { EXPORT_LIMITS } from '../../src/features/privacy/cards';
+import { Verbs } from '../../src/platform/cards/verbs';
+import { JobRunner } from '../../src/platform/jobs/queue';
+import type { Logger } from '../../src/platform/log';
+import { DELETED_PERSON_ID, SqlPersonalDataStore, type PersonExport } from '../../src/features/privacy/repository';
 import { alice, bethan, cardText, createHarness, mallory, TENANT, type Harness, type TestUser } from '../support/harness';
 
 /** An admin exports and deletes one person's data, through the bot as Teams would drive it. */
@@ -30,7 +30,7 @@ beforeEach(async () => {
   let version = 1;
   for (const [field, text] of [['focus', 'Welsh oracy in KS2'], ['need', 'Oracy scores below the family'], ['objectives', 'Every pupil speaks Welsh with confidence']] as const) {
     const saved = await plans.saveAnswer(actor, sharedPlanId, version, field, { text });
-    if (saved.kind === 'ok') version = saved.plan.version;
+    if (saved.kind === 'ok') version = saved.value.plan.version;
   }
   const asked = await h.execute(alice, Verbs.matchAskDirect, { planId: sharedPlanId, schoolId: '6782002', lookFurther: 'false' });
   expect(cardText(asked.invokeCard)).toContain('Ysgol Gymraeg Cwmbran');

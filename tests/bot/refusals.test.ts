@@ -1,6 +1,6 @@
-import { Verbs } from '../../src/cards/verbs';
-import type { Logger } from '../../src/log';
-import type { Database } from '../../src/storage/db';
+import { Verbs } from '../../src/platform/cards/verbs';
+import type { Logger } from '../../src/platform/log';
+import type { Database } from '../../src/platform/db/db';
 import { alice, bethan, cardText, createHarness, mallory, TENANT, type Harness, type TestUser } from '../support/harness';
 
 /**
@@ -49,7 +49,7 @@ beforeAll(async () => {
   let version = 1;
   for (const [field, text] of [['focus', 'KS4 maths'], ['need', 'Below the family for three years'], ['objectives', 'Raise KS4 attainment']] as const) {
     const saved = await plans.saveAnswer(actor, planId, version, field, { text });
-    if (saved.kind === 'ok') version = saved.plan.version;
+    if (saved.kind === 'ok') version = saved.value.plan.version;
   }
 });
 afterAll(() => h.close());
@@ -139,7 +139,7 @@ describe('admin-only actions and other schools', () => {
     expect(refusals()).toEqual([
       { tenantId: TENANT, userId: mallory.id, action: Verbs.matchGrantRole, target: { userId: mallory.id }, reason: 'admin.only' },
       { tenantId: TENANT, userId: mallory.id, action: 'command:import schools', target: {}, reason: 'admin.only' },
-      { tenantId: TENANT, userId: mallory.id, action: 'command:cycle', target: {}, reason: 'fade.adminOnly' },
+      { tenantId: TENANT, userId: mallory.id, action: 'command:fade cycle', target: {}, reason: 'fade.adminOnly' },
     ]);
     expect(await h.runtime.roles.isAdmin(TENANT, mallory.id)).toBe(false);
   });

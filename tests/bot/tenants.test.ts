@@ -1,5 +1,5 @@
-import { Verbs } from '../../src/cards/verbs';
-import type { Logger } from '../../src/log';
+import { Verbs } from '../../src/platform/cards/verbs';
+import type { Logger } from '../../src/platform/log';
 import { alice, createHarness, TENANT, type Harness, type TestUser } from '../support/harness';
 
 /** Someone in a tenant the deployment does not serve, with a valid Teams identity of their own. */

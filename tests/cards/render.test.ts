@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as ACData from 'adaptivecards-templating';
-import { bindConstants, renderCardPlain, renderingWith, templateDir, templateFiles } from '../../src/cards/render';
-import { Verbs } from '../../src/cards/verbs';
-import { LOCALES, catalogue } from '../../src/i18n';
+import { bindConstants, renderCardPlain, renderingWith, templateDir, templateFiles } from '../../src/platform/cards/render';
+import { Verbs } from '../../src/platform/cards/verbs';
+import { LOCALES, catalogue } from '../../src/platform/i18n';
 import { allCards } from './samples';
 
 const source = (file: string): unknown => JSON.parse(readFileSync(`${templateDir()}/${file}`, 'utf8'));

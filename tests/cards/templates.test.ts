@@ -1,9 +1,9 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const AC = require('adaptivecards/dist/adaptivecards.js');
-import { templateFiles, type CardJson } from '../../src/cards/render';
-import { ALL_VERBS } from '../../src/cards/verbs';
-import { PLAN_FIELDS } from '../../src/domain/plan';
-import { LOCALES } from '../../src/i18n';
+import { templateFiles, type CardJson } from '../../src/platform/cards/render';
+import { ALL_VERBS } from '../../src/platform/cards/verbs';
+import { PLAN_FIELDS } from '../../src/features/plans/plan';
+import { LOCALES } from '../../src/platform/i18n';
 import { allCards } from './samples';
 
 function walk(node: unknown, visit: (obj: Record<string, unknown>) => void): void {

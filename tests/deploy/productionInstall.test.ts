@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { nodeFlagsOf } from '../../src/paths';
+import { nodeFlagsOf } from '../../src/platform/paths';
 
 /**
  * What the Dockerfile does, without Docker (not on every machine): a clean copy of the project, npm ci, build,
@@ -14,7 +14,12 @@ import { nodeFlagsOf } from '../../src/paths';
 
 const ROOT = join(__dirname, '..', '..');
 const run = (cwd: string, command: string, args: string[]) =>
-  execFileSync(command, args, { cwd, stdio: 'pipe', env: { ...process.env, npm_config_yes: 'true', npm_config_fund: 'false', npm_config_audit: 'false', NODE_ENV: '' }, maxBuffer: 64 * 1024 * 1024 }).toString();
+  execFileSync(command, args, {
+    cwd,
+    stdio: 'pipe',
+    env: { ...process.env, npm_config_yes: 'true', npm_config_fund: 'false', npm_config_audit: 'false', NODE_ENV: '' },
+    maxBuffer: 64 * 1024 * 1024,
+  }).toString();
 
 /** The exec form of the Dockerfile's CMD, e.g. ["node", "--single-threaded-gc", "dist/src/index.js"]. */
 function dockerCmd(): string[] {
@@ -86,7 +91,10 @@ describe('the production install (as the container image builds it)', () => {
     const deadline = Date.now() + 120_000;
     let live = 0;
     while (Date.now() < deadline && bot.exitCode === null) {
-      live = await fetch(`${url}/livez`).then((r) => r.status, () => 0);
+      live = await fetch(`${url}/livez`).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (live === 200) break;
       await new Promise((r) => setTimeout(r, 250));
     }

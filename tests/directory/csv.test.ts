@@ -12,7 +12,7 @@ import {
   readSeedCsv,
   supportCategoryFrom,
   type CsvRecord,
-} from '../../src/directory/csv';
+} from '../../src/features/directory/csv';
 
 const maintained = readSeedCsv(SEED_FILES.maintainedSchools);
 const row = (schoolCode: string): CsvRecord => {

@@ -1,4 +1,4 @@
-import { readDirectorySeedData } from '../../src/directory/csv';
+import { readDirectorySeedData } from '../../src/features/directory/csv';
 import {
   CLUSTER_MAX_SCHOOLS,
   CLUSTER_MIN_SCHOOLS,
@@ -8,8 +8,8 @@ import {
   haversineKm,
   mulberry32,
   type DemoSchoolInput,
-} from '../../src/directory/demo';
-import { PRIORITY_AREAS } from '../../src/domain/priorities';
+} from '../../src/features/directory/demo';
+import { PRIORITY_AREAS } from '../../src/features/plans/priorities';
 
 const data = readDirectorySeedData();
 const schools: DemoSchoolInput[] = [...data.maintainedSchools, ...data.pupilReferralUnits].map((s) => ({

@@ -1,6 +1,6 @@
-import { SqlSchoolRepository } from '../../src/directory/schools';
-import { checkImport, importDirectory } from '../../src/directory/import';
-import type { Database } from '../../src/storage/db';
+import { SqlSchoolRepository } from '../../src/features/directory/repository';
+import { checkImport, importDirectory } from '../../src/features/directory/import';
+import type { Database } from '../../src/platform/db/db';
 import { clonedPglite } from '../support/databases';
 import { seedSmallDirectory } from '../support/harness';
 

@@ -1,7 +1,7 @@
-import { SqlSchoolRepository, escapeLike, foldForSearch } from '../../src/directory/schools';
-import { loadDirectorySeed } from '../../src/directory/seed';
-import type { SchoolLookup } from '../../src/services/schools';
-import type { Database } from '../../src/storage/db';
+import { SqlSchoolRepository, escapeLike, foldForSearch } from '../../src/features/directory/repository';
+import { loadDirectorySeed } from '../../src/features/directory/seed';
+import type { SchoolLookup } from '../../src/features/directory/names';
+import type { Database } from '../../src/platform/db/db';
 import { databasesUnderTest } from '../support/databases';
 
 describe('search folding', () => {

@@ -1,6 +1,6 @@
-import { applyDemoDirectory, loadDirectorySeed, removeDemoDirectory } from '../../src/directory/seed';
-import { PRIORITY_AREAS } from '../../src/domain/priorities';
-import type { Database } from '../../src/storage/db';
+import { applyDemoDirectory, loadDirectorySeed, removeDemoDirectory } from '../../src/features/directory/seed';
+import { PRIORITY_AREAS } from '../../src/features/plans/priorities';
+import type { Database } from '../../src/platform/db/db';
 import { databasesUnderTest } from '../support/databases';
 
 const count = async (db: Database, sql: string): Promise<number> => {

@@ -15,8 +15,8 @@ import {
   validateRounds,
   workingDaysLeft,
   type DraftLabels,
-} from '../../src/domain/fade';
-import { holidaySet } from '../../src/domain/workingDays';
+} from '../../src/features/fade/model';
+import { holidaySet } from '../../src/platform/workingDays';
 
 const none = new Set<string>();
 const holidays = holidaySet([

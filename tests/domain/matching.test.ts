@@ -7,8 +7,8 @@ import {
   recentAskUnits,
   type CandidateSchool,
   type MatchState,
-} from '../../src/domain/matching';
-import { addWorkingDays } from '../../src/domain/supportRequest';
+} from '../../src/features/matching/ranking';
+import { addWorkingDays } from '../../src/features/matching/supportRequest';
 
 const now = new Date('2026-09-07T09:00:00Z');
 const DAY = 86_400_000;

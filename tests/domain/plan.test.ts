@@ -14,7 +14,7 @@ import {
   transition,
   validateAnswer,
   type Plan,
-} from '../../src/domain/plan';
+} from '../../src/features/plans/plan';
 
 const now = new Date('2026-09-07T09:00:00Z');
 const fresh = (): Plan => newPlan('7d0f9a3e-1111-4222-8333-944444444444', { tenantId: 't', userId: 'u', schoolId: 1 }, now);

@@ -8,7 +8,7 @@ import {
   workingDaysBetween,
   zonedTimeToUtc,
   zoneOffsetMinutes,
-} from '../../src/domain/workingDays';
+} from '../../src/platform/workingDays';
 
 const none = new Set<string>();
 // Monmouthshire-style 2026/27 holidays: Christmas, February half term, Easter.

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPgliteThread } from '../../src/storage/pgliteThread';
+import { openPgliteThread } from '../../src/platform/db/pgliteThread';
 import { BotProcess, executeActivity, personalActivity } from '../support/botProcess';
 import { RecordingConnector } from '../support/recordingConnector';
 

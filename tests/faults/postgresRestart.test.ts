@@ -7,12 +7,12 @@
  * and its job queue recover by themselves, with every acknowledged edit kept.
  */
 import PgBoss from 'pg-boss';
-import { QUEUES } from '../../src/jobs/queue';
-import { t } from '../../src/i18n';
-import { DatabaseUnavailableError } from '../../src/storage/db';
-import { openPostgres } from '../../src/storage/postgres';
-import { SqlNotificationRepository } from '../../src/storage/notifications';
-import { impactNudgeKey } from '../../src/services/planService';
+import { QUEUES } from '../../src/platform/jobs/queue';
+import { t } from '../../src/platform/i18n';
+import { DatabaseUnavailableError } from '../../src/platform/db/db';
+import { openPostgres } from '../../src/platform/db/postgres';
+import { SqlNotificationRepository } from '../../src/platform/jobs/notifications';
+import { impactNudgeKey } from '../../src/features/plans/service';
 import { BotProcess, executeActivity, personalActivity } from '../support/botProcess';
 import { RecordingConnector } from '../support/recordingConnector';
 import { TcpProxy } from '../support/tcpProxy';
@@ -146,7 +146,7 @@ it('answers "try again" while PostgreSQL is down, says so on /healthz, and recov
   } catch (err) {
     const shown = (body: string) => [...body.matchAll(/"text":"([^"]*)"/g)].map((m) => m[1]).join(' | ').slice(0, 300);
     const recent = turns.slice(-8).map((x) => `${x.user.id} ${x.kind} ${x.status} ${x.ms}ms ${shown(x.body)}`);
-    throw new Error(`${(err as Error).message}\nlast turns:\n${recent.join('\n')}\nlast /healthz: ${JSON.stringify(probes.slice(-3))}`);
+    throw new Error(`${(err as Error).message}\nlast turns:\n${recent.join('\n')}\nlast /healthz: ${JSON.stringify(probes.slice(-3))}`, { cause: err });
   } finally {
     running = false;
     await Promise.all(loops);

@@ -11,16 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import PgBoss from 'pg-boss';
-import { systemClock } from '../../src/clock';
-import { JobRunner, QUEUES } from '../../src/jobs/queue';
-import { silentLogger } from '../../src/log';
-import { NotificationDispatcher } from '../../src/services/notificationDispatcher';
-import { loadMigrations } from '../../src/storage/migrate';
-import { SqlNotificationRepository } from '../../src/storage/notifications';
-import { SqlPlanRepository } from '../../src/storage/plans';
-import { openPostgres } from '../../src/storage/postgres';
-import { SqlUserRepository } from '../../src/storage/users';
-import { RecordingMessenger } from '../support/recordingMessenger';
+import { systemClock } from '../../src/platform/clock';
+import { JobRunner, QUEUES } from '../../src/platform/jobs/queue';
+import { silentLogger } from '../../src/platform/log';
+import { NotificationDispatcher } from '../../src/platform/jobs/notificationDispatcher';
+import { loadMigrations } from '../../src/platform/db/migrate';
+import { SqlNotificationRepository } from '../../src/platform/jobs/notifications';
+import { openPostgres } from '../../src/platform/db/postgres';
 import { BotProcess, executeActivity, personalActivity } from '../support/botProcess';
 import { RecordingConnector } from '../support/recordingConnector';
 import { ScratchDatabase, freePort, withClient } from '../support/throwawayPostgres';
@@ -214,15 +211,7 @@ it('sets up the job queue once when two instances start together, neither failin
   const startRunner = async (schema: string) => {
     const db = await openPostgres({ connectionString: scratchUrl, maxConnections: 2 });
     const notifications = new SqlNotificationRepository(db);
-    const dispatcher = new NotificationDispatcher({
-      notifications,
-      plans: new SqlPlanRepository(db),
-      users: new SqlUserRepository(db),
-      messenger: new RecordingMessenger(),
-      clock: systemClock,
-      log: silentLogger,
-      defaultLocale: 'en',
-    });
+    const dispatcher = new NotificationDispatcher({ notifications, clock: systemClock, log: silentLogger, personalChatGone: async () => undefined });
     try {
       const runner = await JobRunner.start({ db, clock: systemClock, log: silentLogger, notifications, dispatcher, connectionString: scratchUrl, background: false, schema });
       await runner.stop();

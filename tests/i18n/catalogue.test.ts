@@ -1,8 +1,8 @@
-import { cy } from '../../src/i18n/cy';
-import { en } from '../../src/i18n/en';
-import { formatDate, localeFromTag, t } from '../../src/i18n';
-import { PLAN_FIELDS } from '../../src/domain/plan';
-import { PRIORITY_AREAS } from '../../src/domain/priorities';
+import { cy } from '../../src/platform/i18n/cy';
+import { en } from '../../src/platform/i18n/en';
+import { formatDate, localeFromTag, t } from '../../src/platform/i18n';
+import { PLAN_FIELDS } from '../../src/features/plans/plan';
+import { PRIORITY_AREAS } from '../../src/features/plans/priorities';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 

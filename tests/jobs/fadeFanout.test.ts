@@ -1,8 +1,8 @@
 import type PgBoss from 'pg-boss';
-import { JobRunner, QUEUES } from '../../src/jobs/queue';
-import { silentLogger } from '../../src/log';
-import type { Database } from '../../src/storage/db';
-import { ManualClock } from '../../src/clock';
+import { JobRunner, QUEUES } from '../../src/platform/jobs/queue';
+import { silentLogger } from '../../src/platform/log';
+import type { Database } from '../../src/platform/db/db';
+import { ManualClock } from '../../src/platform/clock';
 import { createRuntime, type Runtime } from '../../src/compose';
 import { loadConfig } from '../../src/config';
 import { clonedPglite } from '../support/databases';
@@ -52,7 +52,7 @@ describe('FADE fan-out through durable jobs', () => {
   beforeEach(async () => {
     h = await bot();
     runner = await startRunner();
-    const set = await h.runtime.fade.defineCycle({ tenantId: TENANT, userId: 'aad-admin' }, { name: '2026/27', rounds: [{ name: 'interim', deadline: '2026-12-11' }], offsets: [-14, -3, 0, 5] });
+    const set = await h.runtime.fade.cycles.defineCycle({ tenantId: TENANT, userId: 'aad-admin' }, { name: '2026/27', rounds: [{ name: 'interim', deadline: '2026-12-11' }], offsets: [-14, -3, 0, 5] });
     expect(set).toMatchObject({ kind: 'ok', value: { clusters: CLUSTERS, reminders: CLUSTERS * 4 } });
   });
 
@@ -111,7 +111,7 @@ describe('FADE fan-out through durable jobs', () => {
     // The sender retries 503 three times with backoff (its sleep is injected: no real waiting).
     const result = await runner.deliverBatch(QUEUES.fadeDeliver, jobs);
     expect(result).toEqual({ completed: 0, failed: 1 });
-    const failures = await h.runtime.fade.repo.failures(TENANT);
+    const failures = await h.runtime.fadeStore.reminders.failures(TENANT);
     expect(failures[0]).toMatchObject({ status: 503, attempts: 4 });
     // The retry waits out pg-boss's backoff; make it due and drain everything.
     await h.runtime.db.query(`update ${schema}.job set start_after = now() - interval '1 second' where name = $1 and state = 'retry'`, [QUEUES.fadeDeliver]);

@@ -1,5 +1,5 @@
-import { ChannelSendError, ChannelSender, TEAMS_LIMITS, parseRetryAfter, type ChannelTransport } from '../../src/services/channelSender';
-import type { OutgoingMessage } from '../../src/services/messenger';
+import { ChannelSendError, ChannelSender, TEAMS_LIMITS, parseRetryAfter, type ChannelTransport } from '../../src/platform/teams/channelSender';
+import type { OutgoingMessage } from '../../src/platform/teams/messenger';
 
 /** Virtual time: sleeps are timers on a fake clock that jumps to the next timer once everything else has run. */
 class VirtualTime {

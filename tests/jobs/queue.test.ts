@@ -1,13 +1,14 @@
-import { ManualClock } from '../../src/clock';
+import { IMPACT_NUDGE_KIND, impactNudgeHandler } from '../../src/features/plans/impactNudge';
+import { ManualClock } from '../../src/platform/clock';
 import type PgBoss from 'pg-boss';
-import { JobRunner, QUEUES } from '../../src/jobs/queue';
-import { silentLogger } from '../../src/log';
-import { NotificationDispatcher } from '../../src/services/notificationDispatcher';
-import { PlanService, impactNudgeKey } from '../../src/services/planService';
-import type { Database } from '../../src/storage/db';
-import { SqlNotificationRepository } from '../../src/storage/notifications';
-import { SqlPlanRepository } from '../../src/storage/plans';
-import { SqlUserRepository } from '../../src/storage/users';
+import { JobRunner, QUEUES } from '../../src/platform/jobs/queue';
+import { silentLogger } from '../../src/platform/log';
+import { NotificationDispatcher } from '../../src/platform/jobs/notificationDispatcher';
+import { PlanService, impactNudgeKey } from '../../src/features/plans/service';
+import type { Database } from '../../src/platform/db/db';
+import { SqlNotificationRepository } from '../../src/platform/jobs/notifications';
+import { SqlPlanRepository } from '../../src/features/plans/repository';
+import { SqlUserRepository } from '../../src/features/people/users';
 import { databasesUnderTest } from '../support/databases';
 import { drainDeliveries } from '../support/jobs';
 import { seedSmallDirectory } from '../support/harness';
@@ -33,7 +34,8 @@ describe.each(databasesUnderTest())('durable impact nudges through pg-boss on $n
     const users = new SqlUserRepository(db);
     const planRepository = new SqlPlanRepository(db);
     plans = new PlanService({ db, plans: planRepository, notifications, clock, impactDelayDays: 90 });
-    const dispatcher = new NotificationDispatcher({ notifications, plans: planRepository, users, messenger, clock, log: silentLogger, defaultLocale: 'en' });
+    const dispatcher = new NotificationDispatcher({ notifications, clock, log: silentLogger, personalChatGone: (tenantId, userId) => users.forgetPersonalConversation(tenantId, userId) });
+    dispatcher.register(IMPACT_NUDGE_KIND, impactNudgeHandler({ notifications, plans: planRepository, users, messenger, log: silentLogger, defaultLocale: 'en' }));
     await users.touch({ ...actor, displayName: 'Ann', personalConversation: { conversation: { id: 'a:personal-u' } } });
     await users.setLocale('t', 'u', 'cy');
     runner = await JobRunner.start({
@@ -60,7 +62,7 @@ describe.each(databasesUnderTest())('durable impact nudges through pg-boss on $n
     for (const [field, text] of [['focus', 'KS4 maths'], ['need', 'Below family'], ['objectives', 'Raise attainment']] as const) {
       const r = await plans.saveAnswer(actor, plan.id, version, field, { text });
       if (r.kind !== 'ok') throw new Error(r.kind);
-      version = r.plan.version;
+      version = r.value.plan.version;
     }
     await plans.transition(actor, plan.id, 'supportTookPlace');
     for (const [field, text] of [['provision', 'Visits'], ['effectiveness', 'Good'], ['actionPlan', 'Y7 tests']] as const) {
@@ -111,6 +113,22 @@ describe.each(databasesUnderTest())('durable impact nudges through pg-boss on $n
     expect(n.status).toBe('failed');
     expect(n.dedupeKey).toBe(impactNudgeKey(planId));
   });
+  it('gives up at once when Teams says the personal chat is gone (403), and forgets the chat', async () => {
+    const planId = await planWithActionPlanDone();
+    clock.advanceDays(90);
+    await runner.sweep();
+    messenger.errors.push(Object.assign(new Error('Forbidden: the bot is not part of the conversation roster'), { statusCode: 403 }));
+    expect(await drainDeliveries(runner, db, schema)).toEqual({ completed: 1, failed: 0 });
+    const later = new Date(Date.now() + 30 * 86_400_000);
+    expect(await drainDeliveries(runner, db, schema, later)).toEqual({ completed: 0, failed: 0 });
+    expect(messenger.sent).toHaveLength(0);
+    const [n] = await notifications.listForSubject(planId);
+    expect(n.status).toBe('failed');
+    const [row] = await db.query<{ last_error: string }>('select last_error from scheduled_notifications where id = $1', [n.id]);
+    expect(row.last_error).toMatch(/undeliverable.*403/);
+    expect((await new SqlUserRepository(db).get('t', 'u'))?.personalConversation).toBeNull();
+  });
+
   it('marks the notification failed when the process died during its last attempt, once pg-boss gives the job up', async () => {
     const planId = await planWithActionPlanDone();
     clock.advanceDays(90);

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataDirInUseError, claimDataDir } from '../../src/storage/dataDirLock';
-import { openPglite } from '../../src/storage/pglite';
+import { DataDirInUseError, claimDataDir } from '../../src/platform/db/dataDirLock';
+import { openPglite } from '../../src/platform/db/pglite';
 
 const work = mkdtempSync(join(tmpdir(), 'cydweithio-lock-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -5,16 +5,16 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../src/log';
-import { SqlStateStore } from '../../src/storage/botState';
-import type { Database, Sql } from '../../src/storage/db';
-import { ABSENT, hotRowsOf, loadExistingKeys, WriteThroughCache } from '../../src/storage/hotRows';
-import { migrate } from '../../src/storage/migrate';
-import { DELETED_PERSON_ID, SqlPersonalDataStore } from '../../src/storage/personalData';
-import { openPgliteThread } from '../../src/storage/pgliteThread';
-import { SqlUserRepository } from '../../src/storage/users';
-import { SqlPlanRepository } from '../../src/storage/plans';
-import { newPlan } from '../../src/domain/plan';
+import { silentLogger } from '../../src/platform/log';
+import { SqlStateStore } from '../../src/platform/teams/botStateRepository';
+import type { Database, Sql } from '../../src/platform/db/db';
+import { ABSENT, hotRowsOf, loadExistingKeys, WriteThroughCache } from '../../src/platform/db/hotRows';
+import { migrate } from '../../src/platform/db/migrate';
+import { DELETED_PERSON_ID, SqlPersonalDataStore } from '../../src/features/privacy/repository';
+import { openPgliteThread } from '../../src/platform/db/pgliteThread';
+import { SqlUserRepository } from '../../src/features/people/users';
+import { SqlPlanRepository } from '../../src/features/plans/repository';
+import { newPlan } from '../../src/features/plans/plan';
 import { databasesUnderTest } from '../support/databases';
 import { seedSmallDirectory } from '../support/harness';
 

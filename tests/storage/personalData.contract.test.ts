@@ -1,5 +1,5 @@
-import type { Database } from '../../src/storage/db';
-import { DELETED_PERSON_ID, SqlPersonalDataStore, touchedRecords, type DeletionSummary } from '../../src/storage/personalData';
+import type { Database } from '../../src/platform/db/db';
+import { DELETED_PERSON_ID, SqlPersonalDataStore, touchedRecords, type DeletionSummary } from '../../src/features/privacy/repository';
 import { databasesUnderTest } from '../support/databases';
 import { seedSmallDirectory } from '../support/harness';
 

@@ -5,10 +5,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../src/log';
-import type { Database } from '../../src/storage/db';
-import { DatabaseUnavailableError } from '../../src/storage/db';
-import { openPgliteThread } from '../../src/storage/pgliteThread';
+import { silentLogger } from '../../src/platform/log';
+import type { Database } from '../../src/platform/db/db';
+import { DatabaseUnavailableError } from '../../src/platform/db/db';
+import { openPgliteThread } from '../../src/platform/db/pgliteThread';
 
 jest.setTimeout(120_000);
 

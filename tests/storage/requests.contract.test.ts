@@ -1,11 +1,11 @@
-import { importDirectory } from '../../src/directory/import';
-import { newPlan } from '../../src/domain/plan';
-import type { SupportRequest } from '../../src/domain/supportRequest';
-import type { Database } from '../../src/storage/db';
-import { SqlPlanRepository } from '../../src/storage/plans';
-import { SqlRequestRepository, type RequestListQuery } from '../../src/storage/requests';
-import { SqlRoleRepository } from '../../src/storage/roles';
-import { SqlUserRepository } from '../../src/storage/users';
+import { importDirectory } from '../../src/features/directory/import';
+import { newPlan } from '../../src/features/plans/plan';
+import type { SupportRequest } from '../../src/features/matching/supportRequest';
+import type { Database } from '../../src/platform/db/db';
+import { SqlPlanRepository } from '../../src/features/plans/repository';
+import { SqlRequestRepository, type RequestListQuery } from '../../src/features/matching/repository';
+import { SqlRoleRepository } from '../../src/features/people/roles';
+import { SqlUserRepository } from '../../src/features/people/users';
 import { databasesUnderTest } from '../support/databases';
 import { seedSmallDirectory } from '../support/harness';
 

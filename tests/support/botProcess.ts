@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nodeFlagsOf } from '../../src/paths';
+import { nodeFlagsOf } from '../../src/platform/paths';
 
 export const ROOT = join(__dirname, '..', '..');
 export const ARTIFACTS = join(ROOT, '.e2e-artifacts');

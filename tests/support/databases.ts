@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { Database } from '../../src/storage/db';
-import { migrate } from '../../src/storage/migrate';
+import type { Database } from '../../src/platform/db/db';
+import { migrate } from '../../src/platform/db/migrate';
 import { PGlite } from '@electric-sql/pglite';
-import { wrapPglite } from '../../src/storage/pglite';
-import { openPostgres } from '../../src/storage/postgres';
+import { wrapPglite } from '../../src/platform/db/pglite';
+import { openPostgres } from '../../src/platform/db/postgres';
 
 export interface DatabaseUnderTest {
   name: string;

@@ -1,10 +1,10 @@
 import { TestAdapter, type Activity } from 'botbuilder';
-import type { CardJson } from '../../src/cards/render';
-import { ManualClock } from '../../src/clock';
+import type { CardJson } from '../../src/platform/cards/render';
+import { ManualClock } from '../../src/platform/clock';
 import { createRuntime, type Runtime } from '../../src/compose';
 import { loadConfig } from '../../src/config';
-import { silentLogger, type Logger } from '../../src/log';
-import type { Database } from '../../src/storage/db';
+import { silentLogger, type Logger } from '../../src/platform/log';
+import type { Database } from '../../src/platform/db/db';
 import { clonedPglite } from './databases';
 import { RecordingMessenger } from './recordingMessenger';
 

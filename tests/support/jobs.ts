@@ -1,6 +1,6 @@
 import type PgBoss from 'pg-boss';
-import { QUEUES, type JobRunner } from '../../src/jobs/queue';
-import type { Sql } from '../../src/storage/db';
+import { QUEUES, type JobRunner } from '../../src/platform/jobs/queue';
+import type { Sql } from '../../src/platform/db/db';
 
 /**
  * Runs every delivery job that is available, with no timers. `retriesDueBy` makes

@@ -1,4 +1,4 @@
-import type { ConversationRef, Messenger, OutgoingMessage } from '../../src/services/messenger';
+import type { ConversationRef, Messenger, OutgoingMessage } from '../../src/platform/teams/messenger';
 
 /** The process edge for proactive sends: records what would go to Teams. */
 export class RecordingMessenger implements Messenger {

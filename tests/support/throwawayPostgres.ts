@@ -89,7 +89,7 @@ export class ThrowawayPostgres {
       await run(file, argv, { cwd: this.dir });
     } catch (err) {
       const e = err as { stderr?: string; message: string };
-      throw new Error(`${command} ${args.join(' ')} failed: ${e.stderr || e.message}`);
+      throw new Error(`${command} ${args.join(' ')} failed: ${e.stderr || e.message}`, { cause: err });
     }
   }
 }

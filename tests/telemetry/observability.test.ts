@@ -1,17 +1,17 @@
 import type { AddressInfo } from 'node:net';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import type { Server } from 'restify';
-import { ManualClock } from '../../src/clock';
+import { ManualClock } from '../../src/platform/clock';
 import { createRuntime, type Runtime } from '../../src/compose';
 import { loadConfig } from '../../src/config';
-import { JobRunner, QUEUES } from '../../src/jobs/queue';
-import { silentLogger } from '../../src/log';
+import { JobRunner, QUEUES } from '../../src/platform/jobs/queue';
+import { silentLogger } from '../../src/platform/log';
 import { TurnGate, migrationsCurrent } from '../../src/platform/http/probes';
 import { startTelemetry, type Telemetry } from '../../src/platform/telemetry/telemetry';
-import { createServer } from '../../src/server';
-import { loadMigrations } from '../../src/storage/migrate';
-import { openPglite } from '../../src/storage/pglite';
-import { createTeamsAdapter } from '../../src/teams/adapter';
+import { createServer } from '../../src/platform/teams/server';
+import { loadMigrations } from '../../src/platform/db/migrate';
+import { openPglite } from '../../src/platform/db/pglite';
+import { createTeamsAdapter } from '../../src/platform/teams/adapter';
 import { seedSmallDirectory } from '../support/harness';
 import { drainDeliveries } from '../support/jobs';
 import { RecordingConnector } from '../support/recordingConnector';
@@ -60,7 +60,15 @@ describe('probes, metrics and traces of the running bot', () => {
     const adapter = createTeamsAdapter(config, silentLogger);
     runtime = await createRuntime({ config, clock, log: silentLogger, adapter, database: await openPglite(), seedDirectory: false, messenger });
     await seedSmallDirectory(runtime.db);
-    runner = await JobRunner.start({ db: runtime.db, clock, log: silentLogger, notifications: runtime.notifications, dispatcher: runtime.dispatcher, background: false, schema: SCHEMA });
+    runner = await JobRunner.start({
+      db: runtime.db,
+      clock,
+      log: silentLogger,
+      notifications: runtime.notifications,
+      dispatcher: runtime.dispatcher,
+      background: false,
+      schema: SCHEMA,
+    });
     telemetry = startTelemetry({
       serviceName: 'cydweithio-test',
       prometheus: true,
@@ -111,9 +119,17 @@ describe('probes, metrics and traces of the running bot', () => {
     expect((await post(activity(serviceUrl, 'm2', { type: 'message', text: 'help' }))).status).toBe(200);
     // From a tenant that is not allowed: dropped, and counted as such.
     const outsider = activity(serviceUrl, 'm3', { type: 'message', text: 'help' });
-    expect((await post({ ...outsider, conversation: { ...outsider.conversation, tenantId: 'elsewhere' }, channelData: { tenant: { id: 'elsewhere' } } })).status).toBe(200);
+    expect(
+      (await post({ ...outsider, conversation: { ...outsider.conversation, tenantId: 'elsewhere' }, channelData: { tenant: { id: 'elsewhere' } } })).status,
+    ).toBe(200);
     // A card action whose payload is not what the verb needs: a polite answer, counted as a bad payload.
-    const invoke = await post(activity(serviceUrl, 'i1', { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: 'plan.open', data: { planId: 42 } }, trigger: 'manual' } }));
+    const invoke = await post(
+      activity(serviceUrl, 'i1', {
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        value: { action: { type: 'Action.Execute', verb: 'plan.open', data: { planId: 42 } }, trigger: 'manual' },
+      }),
+    );
     expect(invoke.status).toBe(200);
 
     const res = await fetch(`${url}/metrics`);
@@ -138,7 +154,13 @@ describe('probes, metrics and traces of the running bot', () => {
     const someoneElse = { tenantId: 'tenant-1', userId: 'aad-someone-else' };
     await runtime.users.touch({ ...someoneElse, displayName: 'Owain' });
     const theirs = await runtime.plans.create(someoneElse, 6784001);
-    const res = await post(activity(serviceUrl, 'i2', { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: 'plan.open', data: { planId: theirs.id } }, trigger: 'manual' } }));
+    const res = await post(
+      activity(serviceUrl, 'i2', {
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        value: { action: { type: 'Action.Execute', verb: 'plan.open', data: { planId: theirs.id } }, trigger: 'manual' },
+      }),
+    );
     expect(res.status).toBe(200);
     const text = await (await fetch(`${url}/metrics`)).text();
     expect(sample(text, 'cydweithio_card_invokes_total', { verb: 'plan.open', via: 'execute' })).toBe(2);
@@ -152,13 +174,21 @@ describe('probes, metrics and traces of the running bot', () => {
     await runtime.users.touch({ ...actor, displayName: 'Rhian', personalConversation: { conversation: { id: 'a:personal-user' } } });
     const plan = await runtime.plans.create(actor, 6784001);
     let version = plan.version;
-    for (const [field, text] of [['focus', 'KS4 maths'], ['need', 'Below family'], ['objectives', 'Raise attainment']] as const) {
+    for (const [field, text] of [
+      ['focus', 'KS4 maths'],
+      ['need', 'Below family'],
+      ['objectives', 'Raise attainment'],
+    ] as const) {
       const r = await runtime.plans.saveAnswer(actor, plan.id, version, field, { text });
       if (r.kind !== 'ok') throw new Error(r.kind);
-      version = r.plan.version;
+      version = r.value.plan.version;
     }
     await runtime.plans.transition(actor, plan.id, 'supportTookPlace');
-    for (const [field, text] of [['provision', 'Visits'], ['effectiveness', 'Good'], ['actionPlan', 'Y7 tests']] as const) {
+    for (const [field, text] of [
+      ['provision', 'Visits'],
+      ['effectiveness', 'Good'],
+      ['actionPlan', 'Y7 tests'],
+    ] as const) {
       const r = await runtime.plans.saveAnswer(actor, plan.id, 100, field, { text });
       if (r.kind !== 'ok') throw new Error(r.kind);
     }

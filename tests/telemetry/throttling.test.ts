@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { silentLogger } from '../../src/log';
+import { silentLogger } from '../../src/platform/log';
 import { startTelemetry, type Telemetry } from '../../src/platform/telemetry/telemetry';
-import { ChannelSendError, ChannelSender } from '../../src/services/channelSender';
-import { ConnectorHttpClient, headersFrom } from '../../src/teams/connectorHttp';
+import { ChannelSendError, ChannelSender } from '../../src/platform/teams/channelSender';
+import { ConnectorHttpClient, headersFrom } from '../../src/platform/teams/connectorHttp';
 import { RecordingConnector } from '../support/recordingConnector';
 
 /** The value of one Prometheus sample whose labels include every one given. */

@@ -38,6 +38,7 @@ describe('package-lock.json, as npm ci reads it on any machine', () => {
     const root = lock.packages[''];
     expect(root.dependencies).toEqual(pkg.dependencies);
     expect(root.devDependencies).toEqual(pkg.devDependencies);
-    for (const name of [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})]) expect(lock.packages[`node_modules/${name}`]).toBeDefined();
+    for (const name of [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})])
+      expect(lock.packages[`node_modules/${name}`]).toBeDefined();
   });
 });

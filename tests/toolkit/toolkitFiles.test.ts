@@ -48,7 +48,8 @@ function produced(): Set<string> {
 }
 
 /** Secrets an operator supplies in env/.env.<name>.user: each must be explained in the committed sample. */
-const documentedSecrets = (env: string) => new Set(placeholders(read(`env/.env.${env}`).replace(/SECRET_[A-Z_]+/g, (s) => `\${{${s}}}`)).filter((n) => n.startsWith('SECRET_')));
+const documentedSecrets = (env: string) =>
+  new Set(placeholders(read(`env/.env.${env}`).replace(/SECRET_[A-Z_]+/g, (s) => `\${{${s}}}`)).filter((n) => n.startsWith('SECRET_')));
 
 describe('Microsoft 365 Agents Toolkit project files', () => {
   const ajv = new Ajv({ strict: false, allErrors: true });
@@ -71,7 +72,13 @@ describe('Microsoft 365 Agents Toolkit project files', () => {
 
   it('provision creates, deploys the Bicep, zips, validates and updates; deploy installs, builds, deploys; publish publishes', () => {
     const p = project('m365agents.yml');
-    expect(p.provision!.map((s) => s.uses)).toEqual(['teamsApp/create', 'arm/deploy', 'teamsApp/zipAppPackage', 'teamsApp/validateAppPackage', 'teamsApp/update']);
+    expect(p.provision!.map((s) => s.uses)).toEqual([
+      'teamsApp/create',
+      'arm/deploy',
+      'teamsApp/zipAppPackage',
+      'teamsApp/validateAppPackage',
+      'teamsApp/update',
+    ]);
     expect(p.deploy!.map((s) => s.uses)).toEqual(['cli/runNpmCommand', 'cli/runNpmCommand', 'azureAppService/zipDeploy']);
     expect(p.deploy!.map((s) => s.with?.args).slice(0, 2)).toEqual(['ci --no-audit --no-fund', 'run stage:webapp']);
     expect(p.publish!.map((s) => s.uses)).toContain('teamsApp/publishAppPackage');
@@ -90,7 +97,14 @@ describe('Microsoft 365 Agents Toolkit project files', () => {
     const known = new Set([...SETTINGS, ...produced()]);
     const unknown: string[] = [];
     const secrets = new Set([...documentedSecrets('dev'), ...documentedSecrets('local')]);
-    for (const file of [...YAML_FILES, 'infra/azure.parameters.json', 'appPackage/manifest.json', 'appPackage/cy.json', '.vscode/launch.json', '.vscode/tasks.json']) {
+    for (const file of [
+      ...YAML_FILES,
+      'infra/azure.parameters.json',
+      'appPackage/manifest.json',
+      'appPackage/cy.json',
+      '.vscode/launch.json',
+      '.vscode/tasks.json',
+    ]) {
       for (const name of placeholders(read(file))) {
         if (known.has(name)) continue;
         // A secret is written by a step (SECRET_BOT_PASSWORD) or supplied by the operator, explained in the env sample.
@@ -113,7 +127,12 @@ describe('Microsoft 365 Agents Toolkit project files', () => {
 
     // The cloud bot: a managed identity (the Bicep's BOT_TYPE parses, with no password) and always PostgreSQL.
     expect(appSettings.get('BOT_TYPE')).toBeDefined();
-    const config = loadConfig({ BOT_ID: '11111111-2222-3333-4444-555555555555', BOT_TENANT_ID: 'tenant', DATABASE_URL: 'postgres://x@y/z', BOT_TYPE: appSettings.get('BOT_TYPE') });
+    const config = loadConfig({
+      BOT_ID: '11111111-2222-3333-4444-555555555555',
+      BOT_TENANT_ID: 'tenant',
+      DATABASE_URL: 'postgres://x@y/z',
+      BOT_TYPE: appSettings.get('BOT_TYPE'),
+    });
     expect(config.BOT_TYPE).toBe('UserAssignedMSI');
     expect(appSettings.has('DATABASE_URL')).toBe(true);
     expect(appSettings.get('DEMO_DATA')).toBe('false');

@@ -76,7 +76,12 @@ export function registerProbes(server: Server, deps: ProbeDeps): void {
     const ready = database && migrations && jobQueue && accepting;
     res.send(ready ? 200 : 503, {
       status: ready ? 'ready' : 'not ready',
-      checks: { database: database ? 'up' : 'down', migrations: migrations ? 'applied' : 'not applied', jobQueue: jobQueue ? 'running' : 'stopped', turns: accepting ? 'accepting' : 'draining' },
+      checks: {
+        database: database ? 'up' : 'down',
+        migrations: migrations ? 'applied' : 'not applied',
+        jobQueue: jobQueue ? 'running' : 'stopped',
+        turns: accepting ? 'accepting' : 'draining',
+      },
     });
   });
 

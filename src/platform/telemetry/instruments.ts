@@ -17,7 +17,17 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 export type TurnOutcome = 'ok' | 'failed' | 'badPayload' | 'tenantRefused' | 'unauthorized' | 'error' | 'draining';
 
 /** Activity types the bot sees from Teams; any other is counted as "other". */
-const TURN_KINDS = new Set(['message', 'invoke', 'conversationUpdate', 'installationUpdate', 'messageReaction', 'messageUpdate', 'messageDelete', 'event', 'typing']);
+const TURN_KINDS = new Set([
+  'message',
+  'invoke',
+  'conversationUpdate',
+  'installationUpdate',
+  'messageReaction',
+  'messageUpdate',
+  'messageDelete',
+  'event',
+  'typing',
+]);
 
 export type DeliveryOutcome = 'sent' | 'retried' | 'failed' | 'gaveUp';
 
@@ -37,7 +47,9 @@ function buildInstruments(meter: Meter) {
       unit: 's',
       advice: { explicitBucketBoundaries: LATENCY_BUCKETS },
     }),
-    connectorAnswers: meter.createCounter('cydweithio.connector.retryable_answers', { description: 'Bot Connector answers worth a retry (429, 408, 5xx) by status' }),
+    connectorAnswers: meter.createCounter('cydweithio.connector.retryable_answers', {
+      description: 'Bot Connector answers worth a retry (429, 408, 5xx) by status',
+    }),
     connectorWaits: meter.createHistogram('cydweithio.connector.retry_wait', {
       description: 'Waits before sending to the Bot Connector: Retry-After from Teams, backoff after a failure, or pacing under its limits',
       unit: 's',

@@ -91,7 +91,10 @@ function observeSources(meter: ReturnType<MeterProvider['getMeter']>, sources: T
   if (sources.query) {
     const query = sources.query;
     const queued = meter.createObservableGauge('cydweithio.jobs.queued', { description: 'Jobs waiting in each queue (created or waiting to retry)' });
-    const oldest = meter.createObservableGauge('cydweithio.jobs.oldest_due_age', { description: 'How long the oldest job that is due has waited in each queue', unit: 's' });
+    const oldest = meter.createObservableGauge('cydweithio.jobs.oldest_due_age', {
+      description: 'How long the oldest job that is due has waited in each queue',
+      unit: 's',
+    });
     let warned = false;
     meter.addBatchObservableCallback(
       async (result) => {
@@ -117,7 +120,9 @@ function observeSources(meter: ReturnType<MeterProvider['getMeter']>, sources: T
   }
   if (sources.poolUse) {
     const poolUse = sources.poolUse;
-    const connections = meter.createObservableGauge('cydweithio.db.pool.connections', { description: 'Database connections by state (used, idle) in the application pool' });
+    const connections = meter.createObservableGauge('cydweithio.db.pool.connections', {
+      description: 'Database connections by state (used, idle) in the application pool',
+    });
     const waiting = meter.createObservableGauge('cydweithio.db.pool.waiting', { description: 'Queries waiting for a connection from the application pool' });
     const max = meter.createObservableGauge('cydweithio.db.pool.max', { description: 'The most connections the application pool opens' });
     meter.addBatchObservableCallback(

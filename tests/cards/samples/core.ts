@@ -3,14 +3,14 @@ import {
   languageCard,
   menuCard,
   myPlansCard,
-  noticeCard,
   onboardCard,
   planFieldCard,
   planSummaryCard,
-} from '../../../src/cards/cards';
-import type { CardJson } from '../../../src/cards/render';
-import { PLAN_FIELDS, newPlan, type Plan } from '../../../src/domain/plan';
-import type { Locale } from '../../../src/i18n';
+} from '../../../src/features/plans/cards';
+import type { CardJson } from '../../../src/platform/cards/render';
+import { noticeCard } from '../../../src/platform/cards/notice';
+import { PLAN_FIELDS, newPlan, type Plan } from '../../../src/features/plans/plan';
+import type { Locale } from '../../../src/platform/i18n';
 
 /** Every aide-memoire card, keyed "<template>:<variant>", with realistic data. */
 const now = new Date('2026-09-07T09:00:00Z');

@@ -1,7 +1,7 @@
-import { cycleCard, fadeMessage, fadeNoticeCard, noteCard, reminderCard, reportCard, reviewCard, type ReminderView, type ReportView } from '../../../src/cards/fadeCards';
-import type { CardJson } from '../../../src/cards/render';
-import { defaultRounds } from '../../../src/domain/fade';
-import { t, type Locale } from '../../../src/i18n';
+import { cycleCard, fadeMessage, fadeNoticeCard, noteCard, reminderCard, reportCard, reviewCard, type ReminderView, type ReportView } from '../../../src/features/fade/cards';
+import type { CardJson } from '../../../src/platform/cards/render';
+import { defaultRounds } from '../../../src/features/fade/model';
+import { t, type Locale } from '../../../src/platform/i18n';
 
 const roundId = '3f1d2c4b-1111-4222-8333-944444444444';
 const reportId = '9a8b7c6d-1111-4222-8333-944444444444';

@@ -1,5 +1,5 @@
-import type { CardJson } from '../../../src/cards/render';
-import type { Locale } from '../../../src/i18n';
+import type { CardJson } from '../../../src/platform/cards/render';
+import type { Locale } from '../../../src/platform/i18n';
 import { coreSamples } from './core';
 import { fadeSamples } from './fade';
 import { matchingSamples } from './matching';

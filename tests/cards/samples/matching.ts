@@ -1,13 +1,13 @@
-import { importCard, rolesCard, schoolProfileCard } from '../../../src/cards/matchingAdminCards';
-import { adviserCard, agreedCard, myRequestsCard, schoolRequestCard, statusCard, suggestionsCard } from '../../../src/cards/matchingCards';
-import type { CardJson } from '../../../src/cards/render';
-import type { SchoolDetails } from '../../../src/directory/schools';
-import type { Suggestion } from '../../../src/domain/matching';
-import { newPlan, type Plan } from '../../../src/domain/plan';
-import type { SupportRequest } from '../../../src/domain/supportRequest';
-import type { Locale } from '../../../src/i18n';
-import { MY_REQUESTS_LIMIT, type MyRequests, type RequestContext, type SuggestedSchool } from '../../../src/services/matching';
-import type { ListedRequest } from '../../../src/storage/requests';
+import { importCard, rolesCard, schoolProfileCard } from '../../../src/features/admin/cards';
+import { adviserCard, agreedCard, myRequestsCard, schoolRequestCard, statusCard, suggestionsCard } from '../../../src/features/matching/cards';
+import type { CardJson } from '../../../src/platform/cards/render';
+import type { SchoolDetails } from '../../../src/features/directory/repository';
+import type { Suggestion } from '../../../src/features/matching/ranking';
+import { newPlan, type Plan } from '../../../src/features/plans/plan';
+import type { SupportRequest } from '../../../src/features/matching/supportRequest';
+import type { Locale } from '../../../src/platform/i18n';
+import { MY_REQUESTS_LIMIT, type MyRequests, type RequestContext, type SuggestedSchool } from '../../../src/features/matching/service';
+import type { ListedRequest } from '../../../src/features/matching/repository';
 
 const now = new Date('2026-09-07T09:00:00Z');
 
@@ -115,7 +115,7 @@ export function matchingSamples(locale: Locale): Record<string, CardJson> {
       errors: [
         { line: 1, column: 'la_code', key: 'import.error.missingColumn', params: { column: 'la_code' } },
         { line: 2, column: '', key: 'import.error.columnCount', params: { found: 2, expected: 3 } },
-        ...Array.from({ length: 45 }, (_, i) => ({ line: i + 3, column: 'school_number', key: 'import.error.schoolNumber', params: { value: 'x' } })),
+        ...Array.from({ length: 45 }, (_, i) => ({ line: i + 3, column: 'school_number', key: 'import.error.schoolNumber' as const, params: { value: 'x' } })),
       ],
     }),
     'matchSchoolProfile:strengths': schoolProfileCard(locale, {

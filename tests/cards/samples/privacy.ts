@@ -1,7 +1,7 @@
-import { personDeleteCard, personExportCard, personPickCard } from '../../../src/cards/privacyCards';
-import type { CardJson } from '../../../src/cards/render';
-import type { Locale } from '../../../src/i18n';
-import type { PersonExport } from '../../../src/storage/personalData';
+import { personDeleteCard, personExportCard, personPickCard } from '../../../src/features/privacy/cards';
+import type { CardJson } from '../../../src/platform/cards/render';
+import type { Locale } from '../../../src/platform/i18n';
+import type { PersonExport } from '../../../src/features/privacy/repository';
 
 const rhian = { userId: 'aad-rhian', displayName: 'Rhian Jones', schoolName: 'Cwmbran High School' };
 

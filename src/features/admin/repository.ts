@@ -1,0 +1,62 @@
+import type { PriorityArea } from '../plans/priorities';
+import type { StrengthSource } from '../directory/repository';
+import type { Sql } from '../../platform/db/db';
+import { DELETED_PERSON_ID } from '../privacy/repository';
+
+export interface KnownPerson {
+  userId: string;
+  displayName: string | null;
+  schoolName: string | null;
+}
+
+export interface StrengthRecord {
+  area: PriorityArea;
+  description: string;
+  evidence: string | null;
+  statedBy: StrengthSource;
+}
+
+/** What the admin and head cards of matching read and write: people, LAs, a school's strengths and capacity. */
+export class SqlMatchingAdminRepository {
+  constructor(private readonly sql: Sql) {}
+
+  /** People who have used the bot in this tenant, most recent first. */
+  async recentPeople(tenantId: string, limit = 50): Promise<KnownPerson[]> {
+    const rows = await this.sql.query<{ user_id: string; display_name: string | null; school_name: string | null }>(
+      `select u.user_id, u.display_name, s.name_en as school_name
+         from users u left join schools s on s.id = u.school_id
+        where u.tenant_id = $1 and u.user_id <> $3 order by u.updated_at desc, u.user_id limit $2`,
+      [tenantId, limit, DELETED_PERSON_ID],
+    );
+    return rows.map((r) => ({ userId: r.user_id, displayName: r.display_name, schoolName: r.school_name }));
+  }
+
+  async localAuthorities(): Promise<{ code: number; nameEn: string; nameCy: string }[]> {
+    const rows = await this.sql.query<{ code: number; name_en: string; name_cy: string }>('select code, name_en, name_cy from local_authorities order by name_en');
+    return rows.map((r) => ({ code: r.code, nameEn: r.name_en, nameCy: r.name_cy }));
+  }
+
+  async strengths(schoolId: number): Promise<StrengthRecord[]> {
+    const rows = await this.sql.query<{ area: PriorityArea; description: string; evidence: string | null; stated_by: StrengthSource }>(
+      'select area, description, evidence, stated_by from school_strengths where school_id = $1 order by area',
+      [schoolId],
+    );
+    return rows.map((r) => ({ area: r.area, description: r.description, evidence: r.evidence, statedBy: r.stated_by }));
+  }
+
+  /**
+   * Replaces what the school says of itself: its capacity, openness and self-stated strengths.
+   * Strengths verified by an adviser or an inspection are kept as they are.
+   */
+  async saveOwnProfile(schoolId: number, profile: { capacity: number; openToRequests: boolean; strengths: { area: PriorityArea; description: string }[] }, sql: Sql = this.sql): Promise<void> {
+    await sql.query('update schools set capacity = $2, open_to_requests = $3, demo_attributes = false, updated_at = now() where id = $1', [schoolId, profile.capacity, profile.openToRequests]);
+    await sql.query(`delete from school_strengths where school_id = $1 and stated_by = 'school'`, [schoolId]);
+    for (const s of profile.strengths) {
+      await sql.query(
+        `insert into school_strengths (school_id, area, description, stated_by, demo) values ($1, $2, $3, 'school', false)
+         on conflict (school_id, area) do nothing`,
+        [schoolId, s.area, s.description],
+      );
+    }
+  }
+}

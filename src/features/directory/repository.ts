@@ -1,0 +1,201 @@
+import type { Sql } from '../../platform/db/db';
+
+export const PHASES = ['nursery', 'primary', 'middle', 'secondary', 'special', 'pru'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export const LANGUAGE_MEDIA = ['english', 'welsh', 'dual'] as const;
+export type LanguageMedium = (typeof LANGUAGE_MEDIA)[number];
+
+/** National categorisation 2014–2022 (red = most support). Optional: Wales ended it in 2022. */
+export const SUPPORT_CATEGORIES = ['green', 'yellow', 'amber', 'red'] as const;
+export type SupportCategory = (typeof SUPPORT_CATEGORIES)[number];
+
+export type ClusterLanguage = 'cy' | 'en' | 'both';
+export type StrengthSource = 'school' | 'adviser' | 'inspection';
+
+/** Enough to show a school in a list or card, in either language. */
+export interface SchoolListing {
+  id: number;
+  nameEn: string;
+  nameCy: string | null;
+  laNameEn: string;
+  laNameCy: string;
+  phase: Phase;
+  languageMedium: LanguageMedium;
+}
+
+export interface SchoolDetails extends SchoolListing {
+  laCode: number;
+  consortium: string;
+  pupils: number | null;
+  fsmPercent: number | null;
+  family: string | null;
+  supportCategory: SupportCategory | null;
+  latitude: number | null;
+  longitude: number | null;
+  postcode: string | null;
+  capacity: number;
+  openToRequests: boolean;
+  /** FSM, family, capacity and openness came from the demo generator, not from the school. */
+  demoAttributes: boolean;
+  cluster: { id: number; name: string } | null;
+}
+
+export interface SchoolRepository {
+  get(id: number): Promise<SchoolDetails | null>;
+  /** Names starting with the query first, then containing it; case- and accent-insensitive. */
+  searchByName(query: string, limit?: number): Promise<SchoolListing[]>;
+  count(): Promise<number>;
+}
+
+const MAX_SEARCH_LIMIT = 50;
+const MAX_SEARCH_WORDS = 6;
+
+/**
+ * Characters folded for search, each to the one at the same place in the second string:
+ * Welsh and other Latin diacritics to plain letters, typographic apostrophes to ', hyphens
+ * to spaces (so "nant y bryniau" finds "Nant-y-Bryniau"). The same fold is applied to the
+ * query in JS and to names in SQL (translate), so neither side depends on the collation.
+ */
+const FOLD_PAIRS: ReadonlyArray<readonly [string, string]> = [
+  ['âáàäÂÁÀÄ', 'aaaaaaaa'],
+  ['êéèëÊÉÈË', 'eeeeeeee'],
+  ['îíìïÎÍÌÏ', 'iiiiiiii'],
+  ['ôóòöÔÓÒÖ', 'oooooooo'],
+  ['ûúùüÛÚÙÜ', 'uuuuuuuu'],
+  ['ŵẃẁẅŴẂẀẄ', 'wwwwwwww'],
+  ['ŷýỳÿŶÝỲŸ', 'yyyyyyyy'],
+  ['’‘`', "'''"],
+  ['-', ' '],
+];
+const FOLD_FROM = FOLD_PAIRS.map(([from]) => from).join('');
+const FOLD_TO = FOLD_PAIRS.map(([, to]) => to).join('');
+const FOLD_MAP = new Map([...FOLD_FROM].map((ch, i) => [ch, FOLD_TO[i]!]));
+
+/** The JS half of the search fold: same mapping as FOLD_PAIRS, then lower case and single spaces. */
+export function foldForSearch(text: string): string {
+  const mapped = [...text.normalize('NFC')].map((ch) => FOLD_MAP.get(ch) ?? ch).join('');
+  // Anything FOLD_PAIRS missed (e.g. a decomposed accent) loses its combining mark here.
+  return mapped.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+/** Escapes LIKE wildcards so a user's % or _ matches itself (escape character: backslash). */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (ch) => '\\' + ch);
+}
+
+interface ListingRow {
+  id: number;
+  name_en: string;
+  name_cy: string | null;
+  la_name_en: string;
+  la_name_cy: string;
+  phase: Phase;
+  language_medium: LanguageMedium;
+}
+
+interface DetailsRow extends ListingRow {
+  la_code: number;
+  consortium: string;
+  pupils: number | null;
+  fsm_percent: string | number | null; // numeric arrives as a string
+  family: string | null;
+  support_category: SupportCategory | null;
+  latitude: number | null;
+  longitude: number | null;
+  postcode: string | null;
+  capacity: number;
+  open_to_requests: boolean;
+  demo_attributes: boolean;
+  cluster_id: number | null;
+  cluster_name: string | null;
+}
+
+const toListing = (r: ListingRow): SchoolListing => ({
+  id: r.id,
+  nameEn: r.name_en,
+  nameCy: r.name_cy,
+  laNameEn: r.la_name_en,
+  laNameCy: r.la_name_cy,
+  phase: r.phase,
+  languageMedium: r.language_medium,
+});
+
+const toDetails = (r: DetailsRow): SchoolDetails => ({
+  ...toListing(r),
+  laCode: r.la_code,
+  consortium: r.consortium,
+  pupils: r.pupils,
+  fsmPercent: r.fsm_percent === null ? null : Number(r.fsm_percent),
+  family: r.family,
+  supportCategory: r.support_category,
+  latitude: r.latitude,
+  longitude: r.longitude,
+  postcode: r.postcode,
+  capacity: r.capacity,
+  openToRequests: r.open_to_requests,
+  demoAttributes: r.demo_attributes,
+  cluster: r.cluster_id === null || r.cluster_name === null ? null : { id: r.cluster_id, name: r.cluster_name },
+});
+
+const LISTING_COLUMNS = `s.id, s.name_en, s.name_cy, la.name_en as la_name_en, la.name_cy as la_name_cy, s.phase, s.language_medium`;
+
+export class SqlSchoolRepository implements SchoolRepository {
+  constructor(private readonly sql: Sql) {}
+
+  async get(id: number): Promise<SchoolDetails | null> {
+    if (!Number.isSafeInteger(id)) return null;
+    const rows = await this.sql.query<DetailsRow>(
+      `select ${LISTING_COLUMNS}, s.la_code, la.consortium, s.pupils, s.fsm_percent, s.family, s.support_category,
+              s.latitude, s.longitude, s.postcode, s.capacity, s.open_to_requests, s.demo_attributes,
+              c.id as cluster_id, c.name as cluster_name
+         from schools s
+         join local_authorities la on la.code = s.la_code
+         left join cluster_members cm on cm.school_id = s.id
+         left join clusters c on c.id = cm.cluster_id
+        where s.id = $1`,
+      [id],
+    );
+    return rows[0] ? toDetails(rows[0]) : null;
+  }
+
+  async searchByName(query: string, limit = 8): Promise<SchoolListing[]> {
+    const phrase = foldForSearch(query);
+    if (phrase === '') return [];
+    const words = [...new Set(phrase.split(' '))].slice(0, MAX_SEARCH_WORDS);
+    const safeLimit = Math.max(1, Math.min(MAX_SEARCH_LIMIT, Math.floor(Number.isFinite(limit) ? limit : 8)));
+
+    // $1, $2: fold tables; $3: the whole phrase; $4: limit; $5…: each word, all of which must appear.
+    const params: unknown[] = [FOLD_FROM, FOLD_TO, escapeLike(phrase), safeLimit, ...words.map(escapeLike)];
+    const containsEvery = words.map((_, i) => `(key_en like '%' || $${i + 5}::text || '%' escape '\\' or key_cy like '%' || $${i + 5}::text || '%' escape '\\')`);
+    const phraseRank = (pattern: string) => `(key_en like ${pattern} escape '\\' or key_cy like ${pattern} escape '\\')`;
+
+    const rows = await this.sql.query<ListingRow>(
+      `with folded as (
+         select ${LISTING_COLUMNS},
+                lower(translate(s.name_en, $1, $2)) as key_en,
+                lower(translate(coalesce(s.name_cy, ''), $1, $2)) as key_cy
+           from schools s
+           join local_authorities la on la.code = s.la_code
+       )
+       select id, name_en, name_cy, la_name_en, la_name_cy, phase, language_medium
+         from folded
+        where ${containsEvery.join(' and ')}
+        order by case
+                   when ${phraseRank(`$3::text || '%'`)} then 0
+                   when ${phraseRank(`'% ' || $3::text || '%'`)} then 1
+                   when ${phraseRank(`'%' || $3::text || '%'`)} then 2
+                   else 3
+                 end,
+                 name_en, id
+        limit $4`,
+      params,
+    );
+    return rows.map(toListing);
+  }
+
+  async count(): Promise<number> {
+    const rows = await this.sql.query<{ n: number }>('select count(*)::int as n from schools');
+    return rows[0]?.n ?? 0;
+  }
+}

@@ -1,0 +1,47 @@
+import type { Actor } from '../../platform/actor';
+import type { SqlRoleRepository } from '../people/roles';
+import type { UserRecord, UserRepository } from '../people/users';
+import type { SqlFadeClusterRepository } from './clusterRepository';
+import type { ClusterInfo } from './types';
+
+/** Who may do what in FADE, from confirmed roles and school membership (checked on every action). */
+export class FadeAccess {
+  constructor(private readonly deps: { roles: SqlRoleRepository; users: UserRepository; clusters: SqlFadeClusterRepository }) {}
+
+  isAdmin(actor: Actor): Promise<boolean> {
+    return this.deps.roles.isAdmin(actor.tenantId, actor.userId);
+  }
+
+  /** The lead: the person chosen for the cluster, or, until someone is chosen, anyone registered at the lead school. */
+  async isLead(actor: Actor, cluster: ClusterInfo, user?: UserRecord | null): Promise<boolean> {
+    const lead = await this.deps.clusters.leadPerson(actor.tenantId, cluster);
+    if (lead?.userId === actor.userId) return true;
+    if (lead?.chosen) return false;
+    const me = user ?? (await this.deps.users.get(actor.tenantId, actor.userId));
+    return cluster.leadSchoolId !== null && me?.schoolId === cluster.leadSchoolId;
+  }
+
+  /** Admins and the lead edit the cluster's report, priorities and lead. */
+  async canEdit(actor: Actor, cluster: ClusterInfo): Promise<boolean> {
+    return (await this.isAdmin(actor)) || (await this.isLead(actor, cluster));
+  }
+
+  async isMember(user: UserRecord | null, cluster: ClusterInfo): Promise<boolean> {
+    return !!user?.schoolId && (await this.deps.clusters.clusterOfSchool(user.schoolId)) === cluster.id;
+  }
+
+  /** Member schools add notes; so do those who edit the report. */
+  async canAddNote(actor: Actor, cluster: ClusterInfo, user: UserRecord | null): Promise<boolean> {
+    return (await this.isMember(user, cluster)) || this.canEdit(actor, cluster);
+  }
+
+  /** Reviewers and advisers for the cluster's LA, and admins, judge a submitted report. */
+  async canReview(actor: Actor, cluster: ClusterInfo): Promise<boolean> {
+    const { roles } = this.deps;
+    return (
+      (await roles.holds(actor.tenantId, actor.userId, 'reviewer', cluster.laCode)) ||
+      (await roles.holds(actor.tenantId, actor.userId, 'adviser', cluster.laCode)) ||
+      (await roles.isAdmin(actor.tenantId, actor.userId))
+    );
+  }
+}

@@ -1,0 +1,335 @@
+import type { ClusterLanguage } from '../directory/repository';
+import { FADE_SECTIONS, JUDGEMENTS, type FadeSection, type FadeSections, type Judgement, type PartStatus, type ReportStatus, type RoundDefinition } from './model';
+import { zonedTimeToUtc, type LocalDate } from '../../platform/workingDays';
+import { catalogue, formatDate, t, type Locale, type MessageKey } from '../../platform/i18n';
+import { localDateOf } from '../../platform/workingDays';
+import { renderCard, type CardJson } from '../../platform/cards/render';
+import type { FadePresenter } from './presenter';
+import type { LinkedCluster } from './channelService';
+import type { FadeStatus } from './cycleService';
+import type { ReportShown, ReviewShown } from './reportService';
+import type { ClusterInfo, FadeReport, ReminderView, RemovalReason, Round } from './types';
+
+export type { ReminderView };
+
+/** A cluster's languages, Welsh first (both on one card for dual-language clusters). */
+export const languagesOf = (language: ClusterLanguage): Locale[] => (language === 'both' ? ['cy', 'en'] : [language]);
+
+/** One string in each of the languages, "Cymraeg / English" for both. */
+export function inLanguages(languages: readonly Locale[], key: MessageKey, params: Record<string, string | number> = {}): string {
+  return languages.map((l) => t(l, key, params)).join(' / ');
+}
+
+export const formatLocalDate = (locale: Locale, date: LocalDate): string => formatDate(locale, zonedTimeToUtc(date, '12:00'));
+
+export function roundLabel(locale: Locale, name: string): string {
+  if (name === 'interim') return t(locale, 'fade.round.interim');
+  if (name === 'final') return t(locale, 'fade.round.final');
+  return name;
+}
+
+export const judgementLabel = (locale: Locale, j: Judgement): string => t(locale, `fade.judgement.${j}`);
+const judgementChoices = (locale: Locale) => JUDGEMENTS.map((j) => ({ title: judgementLabel(locale, j), value: j }));
+
+export type NoticeTone = 'default' | 'attention' | 'good';
+const colorOf = (tone: NoticeTone) => (tone === 'attention' ? 'Attention' : tone === 'good' ? 'Good' : 'Default');
+
+/** A message without buttons (channels get no personal-chat menu), in one language or both. */
+export function fadeNoticeCard(languages: readonly Locale[], build: (locale: Locale) => { heading?: string; lines: string[] }, tone: NoticeTone = 'default'): CardJson {
+  const blocks = languages.map((l) => {
+    const b = build(l);
+    return { heading: b.heading ?? '', lines: b.lines.filter((x) => x !== '').map((text) => ({ text })) };
+  });
+  return renderCard('fadeNotice', { blocks, color: colorOf(tone), fallback: blocks.map((b) => b.heading || b.lines[0]?.text || '').join(' / ') });
+}
+
+export const fadeMessage = (languages: readonly Locale[], key: MessageKey, params: Record<string, string | number> = {}, tone: NoticeTone = 'attention'): CardJson =>
+  fadeNoticeCard(languages, (l) => ({ lines: [t(l, key, params)] }), tone);
+
+// ---- the reminder card in the cluster channel ----
+
+
+function daysText(locale: Locale, days: number): string {
+  if (days === 0) return t(locale, 'fade.reminder.dueToday');
+  if (days === 1) return t(locale, 'fade.reminder.dayLeft');
+  if (days < 0) return t(locale, 'fade.reminder.overdue', { days: -days });
+  return t(locale, 'fade.reminder.daysLeft', { days });
+}
+
+export function reminderCard(view: ReminderView): CardJson {
+  const languages = languagesOf(view.language);
+  const open = view.reportStatus === 'notStarted' || view.reportStatus === 'drafted';
+  const blocks = languages.map((l) => {
+    const state =
+      view.reportStatus === 'reviewed' && view.reviewJudgement
+        ? t(l, 'fade.reminder.reviewed', { judgement: judgementLabel(l, view.reviewJudgement) })
+        : !open && view.submittedAt
+          ? t(l, 'fade.reminder.submitted', { date: formatDate(l, view.submittedAt) })
+          : daysText(l, view.daysLeft);
+    return {
+      heading: t(l, 'fade.reminder.heading', { round: roundLabel(l, view.roundName), cycle: view.cycleName }),
+      cluster: t(l, 'fade.reminder.cluster', { cluster: view.clusterName }),
+      deadlineLabel: t(l, 'fade.reminder.deadline', { date: '' }).replace(/[:\s]+$/, ''),
+      deadline: formatLocalDate(l, view.deadline),
+      daysLabel: '⏱',
+      days: open ? daysText(l, view.daysLeft) : '✓',
+      leadLabel: (view.leadName ? t(l, 'fade.reminder.lead', { lead: '' }) : t(l, 'fade.reminder.noLead')).split(':')[0],
+      lead: view.leadName ?? '—',
+      state,
+      stateColor: open ? (view.daysLeft < 0 ? 'Attention' : 'Default') : 'Good',
+      intro: open ? t(l, 'fade.reminder.intro') : '',
+    };
+  });
+  const both = (s: PartStatus) => inLanguages(languages, `fade.part.${s}`);
+  const schoolName = (m: ReminderView['members'][number]) => (languages[0] === 'cy' && m.nameCy ? m.nameCy : m.nameEn);
+  const reportKey: MessageKey = view.reportStatus === 'notStarted' ? 'fade.action.startReport' : open ? 'fade.action.continueReport' : 'fade.action.viewReport';
+  return renderCard('fadeReminder', {
+    blocks,
+    fallback: blocks.map((b) => b.heading).join(' / '),
+    membersHeading: inLanguages(languages, 'fade.reminder.members'),
+    members: view.members.map((m) => ({ name: schoolName(m), status: both(m.status) })),
+    reportTitle: inLanguages(languages, reportKey),
+    noteTitle: inLanguages(languages, 'fade.action.addNote'),
+    open,
+    roundId: view.roundId,
+    clusterId: String(view.clusterId),
+  });
+}
+
+// ---- the report form ----
+
+export interface ReportView {
+  reportId: string;
+  version: number;
+  clusterName: string;
+  roundName: string;
+  cycleName: string;
+  deadline: LocalDate;
+  status: ReportStatus;
+  sections: Partial<FadeSections>;
+  selfJudgement: Judgement | null;
+  submittedAt: Date | null;
+  reviewJudgement: Judgement | null;
+  reviewFeedback: string | null;
+  editable: boolean;
+  canMakeNextSteps: boolean;
+  notice?: string;
+  problem?: string;
+  /** Text from a stale card, shown so nothing typed is lost. */
+  typed?: string;
+}
+
+const sectionKey = (s: FadeSection | `${FadeSection}Hint`) => `fade.report.${s}` as const;
+
+export function reportCard(locale: Locale, view: ReportView): CardJson {
+  const reviewLines: { text: string }[] = [];
+  if (view.submittedAt) reviewLines.push({ text: t(locale, 'fade.report.submittedOn', { date: formatDate(locale, view.submittedAt) }) });
+  if (view.reviewJudgement) {
+    reviewLines.push({ text: t(locale, 'fade.report.review', { judgement: judgementLabel(locale, view.reviewJudgement) }) });
+    if (view.reviewFeedback) reviewLines.push({ text: t(locale, 'fade.report.feedback', { feedback: view.reviewFeedback }) });
+  } else if (view.status === 'submitted') reviewLines.push({ text: t(locale, 'fade.report.awaitingReview') });
+  return renderCard('fadeReport', {
+    t: catalogue(locale),
+    heading: t(locale, 'fade.report.heading', { cluster: view.clusterName }),
+    subheading: t(locale, 'fade.report.subheading', { round: roundLabel(locale, view.roundName), cycle: view.cycleName, date: formatLocalDate(locale, view.deadline) }),
+    notice: view.notice ?? '',
+    problem: view.problem ?? '',
+    typed: view.typed ?? '',
+    editable: view.editable,
+    canMakeNextSteps: view.canMakeNextSteps,
+    reportId: view.reportId,
+    version: view.version,
+    sections: FADE_SECTIONS.map((s) => ({ id: s, label: t(locale, sectionKey(s)), hint: t(locale, sectionKey(`${s}Hint`)), value: view.sections[s] ?? '' })),
+    judgement: view.selfJudgement ?? '',
+    judgements: judgementChoices(locale),
+    selfJudgementLine: view.selfJudgement ? t(locale, 'fade.report.selfJudgement', { judgement: judgementLabel(locale, view.selfJudgement) }) : '',
+    reviewLines,
+  });
+}
+
+// ---- the reviewer's card ----
+
+export interface ReviewView {
+  reportId: string;
+  clusterName: string;
+  roundName: string;
+  cycleName: string;
+  deadline: LocalDate;
+  sections: Partial<FadeSections>;
+  selfJudgement: Judgement | null;
+  reviewJudgement: Judgement | null;
+  reviewFeedback: string | null;
+  notice?: string;
+  problem?: string;
+  draft?: { judgement?: string; feedback?: string };
+}
+
+export function reviewCard(locale: Locale, view: ReviewView): CardJson {
+  const open = view.reviewJudgement === null;
+  return renderCard('fadeReview', {
+    t: catalogue(locale),
+    heading: t(locale, 'fade.review.heading', { cluster: view.clusterName }),
+    subheading: t(locale, 'fade.report.subheading', { round: roundLabel(locale, view.roundName), cycle: view.cycleName, date: formatLocalDate(locale, view.deadline) }),
+    notice: view.notice ?? '',
+    problem: view.problem ?? '',
+    sections: FADE_SECTIONS.map((s) => ({ label: t(locale, sectionKey(s)), value: view.sections[s] ?? '' })),
+    selfJudgementLine: view.selfJudgement ? t(locale, 'fade.report.selfJudgement', { judgement: judgementLabel(locale, view.selfJudgement) }) : '',
+    open,
+    judgement: view.draft?.judgement ?? '',
+    judgements: judgementChoices(locale),
+    feedback: view.draft?.feedback ?? '',
+    feedbackLine: view.reviewJudgement
+      ? `${t(locale, 'fade.report.review', { judgement: judgementLabel(locale, view.reviewJudgement) })}\n\n${t(locale, 'fade.report.feedback', { feedback: view.reviewFeedback ?? '' })}`
+      : '',
+    reportId: view.reportId,
+  });
+}
+
+// ---- a member school's notes ----
+
+export function noteCard(locale: Locale, view: { roundId: string; clusterId: number; clusterName: string; notice?: string; problem?: string; text?: string; done?: boolean }): CardJson {
+  return renderCard('fadeNote', {
+    t: catalogue(locale),
+    roundId: view.roundId,
+    clusterId: String(view.clusterId),
+    clusterName: view.clusterName,
+    notice: view.notice ?? '',
+    problem: view.problem ?? '',
+    text: view.text ?? '',
+    done: view.done ? 'yes' : 'no',
+  });
+}
+
+// ---- the admin's cycle card ----
+
+export interface CycleFormView {
+  name: string;
+  rounds: RoundDefinition[];
+  offsets: string;
+  sendTime: string;
+  clusters: { id: number; name: string }[];
+  clusterIds?: string;
+  problem?: string;
+}
+
+export function cycleCard(locale: Locale, view: CycleFormView): CardJson {
+  return renderCard('fadeCycle', {
+    t: catalogue(locale),
+    name: view.name,
+    problem: view.problem ?? '',
+    rounds: view.rounds.map((r, i) => ({
+      n: i + 1,
+      name: roundLabel(locale, r.name),
+      deadline: r.deadline,
+      nameLabel: t(locale, 'fade.cycle.roundName', { n: i + 1 }),
+      deadlineLabel: t(locale, 'fade.cycle.deadline', { n: i + 1 }),
+    })),
+    offsets: view.offsets,
+    sendTime: view.sendTime,
+    clusterIds: view.clusterIds ?? '',
+    clusters: view.clusters.map((c) => ({ title: c.name, value: String(c.id) })),
+  });
+}
+
+// ---- what the services' records look like as cards ----
+
+/** The channel is told which cluster it now belongs to. */
+export function linkedCard({ cluster, members, lead }: LinkedCluster): CardJson {
+  return fadeNoticeCard(
+    languagesOf(cluster.language),
+    (l) => ({
+      heading: t(l, 'fade.link.heading'),
+      lines: [
+        t(l, 'fade.link.done', { cluster: cluster.name }),
+        t(l, 'fade.link.members', { list: members.map((m) => (l === 'cy' && m.nameCy ? m.nameCy : m.nameEn)).join(', ') }),
+        t(l, 'fade.link.language', { language: t(l, `fade.language.${cluster.language}`) }),
+        lead?.displayName ? t(l, 'fade.link.lead', { lead: lead.displayName }) : '',
+      ],
+    }),
+    'good',
+  );
+}
+
+export function statusCard(locale: Locale, { rounds, failures }: FadeStatus): CardJson {
+  const lines: string[] = [];
+  if (rounds.length === 0) lines.push(t(locale, 'fade.status.none'));
+  for (const o of rounds) {
+    lines.push(t(locale, 'fade.status.round', { cycle: o.cycleName, round: roundLabel(locale, o.roundName), date: formatLocalDate(locale, o.deadline), submitted: o.submitted, clusters: o.clusters, sent: o.sent, pending: o.pending }));
+  }
+  if (rounds.length > 0) lines.push(t(locale, 'fade.status.channels', { unlinked: rounds[0].unlinked, inactive: rounds[0].inactiveChannels }));
+  lines.push(`**${t(locale, 'fade.status.failures')}**`);
+  if (failures.length === 0) lines.push(t(locale, 'fade.status.noFailures'));
+  for (const f of failures) {
+    lines.push(t(locale, 'fade.status.failure', { date: `${localDateOf(f.at)} ${f.at.toISOString().slice(11, 16)}Z`, cluster: f.clusterName ?? '—', error: `${f.what}: ${f.status ?? ''} ${f.error}`.replace(/\s+/g, ' ').slice(0, 200) }));
+  }
+  return fadeNoticeCard([locale], (l) => ({ heading: t(l, 'fade.status.heading'), lines }), 'default');
+}
+
+/** Sections typed on a form that could not be saved, labelled, so nothing typed is lost. */
+const typedText = (locale: Locale, typed: Partial<FadeSections> = {}): string =>
+  FADE_SECTIONS.filter((s) => typed[s] !== undefined).map((s) => `${t(locale, sectionKey(s))}: ${typed[s]}`).join('\n\n');
+
+/** The report form for what the report service answered; `problem` says why it is shown again. */
+export function reportFormCard(locale: Locale, shown: ReportShown, problem?: string): CardJson {
+  const { report, round, cluster, editor } = shown;
+  const open = report.status === 'notStarted' || report.status === 'drafted';
+  return reportCard(locale, {
+    reportId: report.id,
+    version: report.version,
+    clusterName: cluster.name,
+    roundName: round.name,
+    cycleName: round.cycleName,
+    deadline: round.deadline,
+    status: report.status,
+    sections: report.sections,
+    selfJudgement: report.selfJudgement,
+    submittedAt: report.submittedAt,
+    reviewJudgement: report.reviewJudgement,
+    reviewFeedback: report.reviewFeedback,
+    editable: editor && open,
+    canMakeNextSteps: editor && !open && (report.sections.develop ?? '').trim() !== '',
+    notice: shown.notice ? t(locale, shown.notice.key, shown.notice.params) : '',
+    problem: problem ?? '',
+    typed: typedText(locale, shown.typed),
+  });
+}
+
+const reviewViewOf = (report: FadeReport, round: Round, cluster: ClusterInfo): ReviewView => ({
+  reportId: report.id,
+  clusterName: cluster.name,
+  roundName: round.name,
+  cycleName: round.cycleName,
+  deadline: round.deadline,
+  sections: report.sections,
+  selfJudgement: report.selfJudgement,
+  reviewJudgement: report.reviewJudgement,
+  reviewFeedback: report.reviewFeedback,
+});
+
+/** The reviewer's card for what the report service answered. */
+export function reviewFormCard(locale: Locale, shown: ReviewShown, problem?: string): CardJson {
+  const { report, round, cluster } = shown;
+  const notice = shown.recorded && report.reviewJudgement ? t(locale, 'fade.review.recorded', { judgement: judgementLabel(locale, report.reviewJudgement) }) : undefined;
+  return reviewCard(locale, { ...reviewViewOf(report, round, cluster), notice, problem, draft: shown.draft });
+}
+
+/** The cards FADE's services send on their own (reminders, reviewers, admins). */
+export const fadePresenter: FadePresenter = {
+  reminder: reminderCard,
+  review: (locale, report, round, cluster) => reviewCard(locale, reviewViewOf(report, round, cluster)),
+  feedback: (report, round, cluster) =>
+    fadeNoticeCard(
+      languagesOf(cluster.language),
+      (l) => ({
+        heading: t(l, 'fade.feedback.heading', { round: `${roundLabel(l, round.name)}, ${round.cycleName}` }),
+        lines: [
+          t(l, 'fade.report.selfJudgement', { judgement: report.selfJudgement ? judgementLabel(l, report.selfJudgement) : '—' }),
+          t(l, 'fade.report.review', { judgement: judgementLabel(l, report.reviewJudgement!) }),
+          t(l, 'fade.report.feedback', { feedback: report.reviewFeedback ?? '' }),
+        ],
+      }),
+      'good',
+    ),
+  channelGone: (locale: Locale, cluster: ClusterInfo, reason: RemovalReason) =>
+    fadeNoticeCard([locale], (l) => ({ heading: t(l, 'fade.notice.heading'), lines: [t(l, 'fade.removed.admin', { cluster: cluster.name, reason: t(l, `fade.removed.${reason}`) })] }), 'attention'),
+};

@@ -1,0 +1,108 @@
+import type { Actor } from '../../platform/actor';
+import { Outcomes, type Outcome } from '../../platform/outcome';
+import { localDateOf } from '../../platform/workingDays';
+import type { FadeDeps } from './deps';
+import { DEFAULT_SEND_TIME, reminderSchedule, validateOffsets, validateRounds, type RoundDefinition } from './model';
+import type { ClusterInfo, DeliveryFailure, Round, RoundProgress } from './types';
+
+export const FADE_REMINDER_KIND = 'fadeReminder';
+export const fadeReminderKey = (roundId: string, clusterId: number, key: string) => `fade:${roundId}:${clusterId}:${key}`;
+
+/** What the admin's cycle form offers: the clusters to choose from, and the holidays the default rounds avoid. */
+export interface CycleChoices {
+  clusters: ClusterInfo[];
+  holidays: ReadonlySet<string>;
+}
+
+export interface FadeStatus {
+  rounds: RoundProgress[];
+  failures: DeliveryFailure[];
+}
+
+/** FADE cycles: rounds and their deadlines, school holidays, the reminders a cycle schedules, and progress. */
+export class FadeCycleService {
+  constructor(private readonly deps: FadeDeps) {}
+
+  /** The tenant's school holidays (configured and added by admins); matching's waiting reminders count them too. */
+  async holidaysFor(tenantId: string): Promise<ReadonlySet<string>> {
+    const stored = await this.deps.store.cycles.holidays(tenantId);
+    for (const d of this.deps.holidays ?? []) stored.add(d);
+    return stored;
+  }
+
+  async addHolidays(actor: Actor, days: string[]): Promise<Outcome<number>> {
+    if (!(await this.deps.access.isAdmin(actor))) return Outcomes.forbidden('fade.adminOnly');
+    await this.deps.store.cycles.addHolidays(actor.tenantId, days, null);
+    return Outcomes.ok(days.length);
+  }
+
+  /** For the admin's cycle form. */
+  async cycleChoices(actor: Actor): Promise<Outcome<CycleChoices>> {
+    if (!(await this.deps.access.isAdmin(actor))) return Outcomes.forbidden('fade.adminOnly');
+    return Outcomes.ok({ clusters: await this.allClusters(), holidays: await this.holidaysFor(actor.tenantId) });
+  }
+
+  private async allClusters(): Promise<ClusterInfo[]> {
+    const { clusters } = this.deps.store;
+    return clusters.clustersByIds(await clusters.allClusterIds());
+  }
+
+  /**
+   * Sets a cycle and schedules its reminders, once per round, cluster and offset. A problem
+   * with the form carries the clusters, so the form can be drawn again as typed.
+   */
+  async defineCycle(
+    actor: Actor,
+    input: { name: string; rounds: RoundDefinition[]; offsets: number[]; sendTime?: string; clusterIds?: number[] },
+  ): Promise<Outcome<{ clusters: number; rounds: number; reminders: number }, CycleChoices>> {
+    const { db, store, notifications, clock, audit, access } = this.deps;
+    if (!(await access.isAdmin(actor))) return Outcomes.forbidden('fade.adminOnly');
+    const formProblem = async (key: Parameters<typeof Outcomes.problem>[0]) => Outcomes.problem<CycleChoices>(key, {}, { clusters: await this.allClusters(), holidays: await this.holidaysFor(actor.tenantId) });
+    const problem = validateRounds(input.rounds) ?? validateOffsets(input.offsets);
+    if (problem) return formProblem(problem);
+    const sendTime = input.sendTime?.trim() || DEFAULT_SEND_TIME;
+    if (!/^\d{2}:\d{2}$/.test(sendTime) || Number(sendTime.slice(0, 2)) > 23 || Number(sendTime.slice(3)) > 59) return formProblem('fade.problem.badTime');
+    const clusterIds = input.clusterIds && input.clusterIds.length > 0 ? input.clusterIds : await store.clusters.allClusterIds();
+    if (clusterIds.length === 0) return formProblem('fade.problem.noClusters');
+    const holidays = await this.holidaysFor(actor.tenantId);
+    const now = clock.now();
+    const result = await db.transaction(async (tx) => {
+      const created = await store.cycles.createCycle({ tenantId: actor.tenantId, name: input.name, offsets: input.offsets, sendTime, createdBy: actor.userId, createdAt: now }, input.rounds, clusterIds, tx);
+      if (!created) return null;
+      let reminders = 0;
+      for (const round of created.rounds) {
+        const schedule = reminderSchedule(round.deadline, input.offsets, holidays, sendTime);
+        for (const clusterId of clusterIds) {
+          for (const r of schedule) {
+            const scheduled = await notifications.schedule(
+              { kind: FADE_REMINDER_KIND, dedupeKey: fadeReminderKey(round.id, clusterId, r.key), tenantId: actor.tenantId, recipientId: String(clusterId), subjectId: round.id, dueAt: r.sendAt },
+              tx,
+            );
+            if (scheduled) reminders++;
+          }
+        }
+      }
+      await audit.record({ at: now, tenantId: actor.tenantId, actorId: actor.userId, action: 'fade.defineCycle', subjectType: 'fadeCycle', subjectId: created.cycle.id, details: { name: input.name, clusters: clusterIds.length } }, tx);
+      return { clusters: clusterIds.length, rounds: created.rounds.length, reminders };
+    });
+    if (!result) return Outcomes.problem('fade.cycle.exists', { name: input.name });
+    this.deps.log.info('FADE cycle set', { tenantId: actor.tenantId, name: input.name, ...result });
+    return Outcomes.ok(result);
+  }
+
+  async currentRound(tenantId: string, clusterId: number): Promise<Round | null> {
+    return this.deps.store.cycles.currentRoundFor(tenantId, clusterId, localDateOf(this.deps.clock.now()));
+  }
+
+  /** Progress of the latest rounds and the latest delivery failures, for admins, advisers and reviewers. */
+  async status(actor: Actor): Promise<Outcome<FadeStatus>> {
+    const { store, roles, access, notifications } = this.deps;
+    const isAdmin = await access.isAdmin(actor);
+    const adviser = (await roles.rolesOf(actor.tenantId, actor.userId)).some((g) => g.role === 'adviser' || g.role === 'reviewer');
+    if (!isAdmin && !adviser) return Outcomes.forbidden('fade.adminOnly');
+    const rounds = await store.cycles.progress(actor.tenantId);
+    const reminders = await notifications.progress(FADE_REMINDER_KIND, rounds.map((r) => r.roundId));
+    for (const r of rounds) Object.assign(r, reminders.get(r.roundId) ?? {});
+    return Outcomes.ok({ rounds, failures: await store.reminders.failures(actor.tenantId, 10) });
+  }
+}

@@ -1,0 +1,35 @@
+import type { Clock } from '../../platform/clock';
+import type { Database } from '../../platform/db/db';
+import type { Locale } from '../../platform/i18n';
+import type { Logger } from '../../platform/log';
+import type { SqlNotificationRepository } from '../../platform/jobs/notifications';
+import type { ChannelSender } from '../../platform/teams/channelSender';
+import type { Messenger } from '../../platform/teams/messenger';
+import type { SqlAuditLog, SqlRoleRepository } from '../people/roles';
+import type { UserRepository } from '../people/users';
+import type { FadeAccess } from './access';
+import type { FadePresenter } from './presenter';
+import type { FadeRepositories } from './repositories';
+
+/** What every FADE service is built from (made once, in the composition root). */
+export interface FadeDeps {
+  db: Database;
+  store: FadeRepositories;
+  notifications: SqlNotificationRepository;
+  roles: SqlRoleRepository;
+  users: UserRepository;
+  audit: SqlAuditLog;
+  access: FadeAccess;
+  /** Channel posts and updates, paced under Teams' limits. */
+  sender: ChannelSender;
+  /** Personal messages (reviewers, admins). */
+  messenger: Messenger;
+  cards: FadePresenter;
+  clock: Clock;
+  log: Logger;
+  defaultLocale: Locale;
+  /** School holidays from configuration, added to those stored per tenant. */
+  holidays?: ReadonlySet<string>;
+}
+
+export const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));

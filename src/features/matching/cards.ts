@@ -1,0 +1,268 @@
+import type { SchoolDetails } from '../directory/repository';
+import type { Reason } from './ranking';
+import { planTitle } from '../plans/plan';
+import type { SupportRequest } from './supportRequest';
+import { catalogue, formatDate, t, type Locale, type MessageKey } from '../../platform/i18n';
+import type { MatchingCards, MyRequests, RequestContext, SuggestedSchool, Suggestions } from './service';
+import type { ListedRequest, RequestList, RequestListSection } from './repository';
+import { renderCard, type CardJson } from '../../platform/cards/render';
+import { Verbs } from '../../platform/cards/verbs';
+
+/** A label used mid-sentence: lower-case its first letter unless it starts an acronym (FSM, ADY, PYDd). */
+const inSentence = (label: string): string => (/^\p{Lu}{2}/u.test(label) ? label : label.charAt(0).toLowerCase() + label.slice(1));
+
+/** The cards of partner matching and support requests, in Welsh or English. */
+
+const base = (locale: Locale) => ({ t: catalogue(locale), notice: '', problem: '' });
+
+export const schoolNameIn = (school: { nameEn: string; nameCy: string | null }, locale: Locale): string => (locale === 'cy' ? (school.nameCy ?? school.nameEn) : school.nameEn);
+
+/** One reason in plain words: "strong in numeracy, verified by an adviser", "11 km", "1 of 3 places taken". */
+export function reasonText(locale: Locale, reason: Reason): string {
+  const p = reason.params;
+  switch (reason.key) {
+    case 'strengthVerified':
+      return t(locale, 'match.reason.strengthVerified', { area: inSentence(t(locale, `priority.${p.area}` as MessageKey)), by: t(locale, `match.source.${p.by}` as MessageKey) });
+    case 'strengthSelf':
+      return t(locale, 'match.reason.strengthSelf', { area: inSentence(t(locale, `priority.${p.area}` as MessageKey)) });
+    case 'samePhase':
+    case 'nearPhase':
+      return t(locale, `match.reason.${reason.key}`, { phase: inSentence(t(locale, `phase.${p.phase}` as MessageKey)) });
+    case 'sameMedium':
+      return t(locale, `match.reason.sameMedium.${p.medium}` as MessageKey);
+    default:
+      return t(locale, `match.reason.${reason.key}` as MessageKey, p);
+  }
+}
+
+/** "Welsh medium primary, Torfaen". */
+function subtitle(locale: Locale, school: SchoolDetails): string {
+  return [t(locale, `phase.${school.phase}` as MessageKey), t(locale, `medium.${school.languageMedium}` as MessageKey), locale === 'cy' ? school.laNameCy : school.laNameEn].join(' · ');
+}
+
+function suggestionRows(locale: Locale, schools: SuggestedSchool[], offset = 0) {
+  return schools.map((s, i) => ({
+    schoolId: String(s.school.id),
+    rankText: `${offset + i + 1}. ${schoolNameIn(s.school, locale)}`,
+    subtitle: subtitle(locale, s.school),
+    reasons: s.suggestion.reasons.map((r) => reasonText(locale, r)).join('; '),
+    approveTitle: t(locale, 'match.approveSchool', { school: schoolNameIn(s.school, locale) }),
+    askTitle: t(locale, 'match.askSchool', { school: schoolNameIn(s.school, locale) }),
+  }));
+}
+
+export function suggestionsCard(locale: Locale, s: Suggestions, view: { notice?: string; problem?: string } = {}): CardJson {
+  const areas = s.ranking.areas.map((a) => t(locale, `priority.${a}` as MessageKey)).join('; ');
+  return renderCard('matchSuggestions', {
+    ...base(locale),
+    ...view,
+    planId: s.plan.id,
+    heading: t(locale, 'match.heading', { title: planTitle(s.plan) ?? t(locale, 'plan.untitled') }),
+    intro: areas ? t(locale, 'match.intro', { areas, count: s.ranking.eligible }) : t(locale, 'match.introNoAreas', { count: s.ranking.eligible }),
+    suggestions: suggestionRows(locale, s.schools, s.offset),
+    lookFurther: s.lookFurther ? 'true' : 'false',
+    hasMore: s.offset + s.schools.length < s.ranking.eligible && s.schools.length > 0,
+    nextOffset: String(s.offset + 5),
+  });
+}
+
+function stateOf(locale: Locale, ctx: RequestContext): { stateText: string; stateColor: string } {
+  const r = ctx.request;
+  const chosen = ctx.chosen ? schoolNameIn(ctx.chosen, locale) : '';
+  const by = ctx.decidedByName ?? '—';
+  switch (r.state) {
+    case 'awaitingAdviser':
+      return { stateText: t(locale, 'match.state.awaitingAdviser'), stateColor: 'Warning' };
+    case 'awaitingSchool':
+      return {
+        stateText: r.kind === 'brokered' && r.decidedBy && r.decidedBy !== r.requesterId ? t(locale, 'match.state.approved', { school: chosen, by }) : t(locale, 'match.state.awaitingSchool', { school: chosen }),
+        stateColor: 'Warning',
+      };
+    case 'accepted':
+      return { stateText: t(locale, 'match.state.accepted', { school: chosen, by }), stateColor: 'Good' };
+    case 'declined':
+      return {
+        stateText: t(locale, r.declinedBy === 'adviser' ? 'match.state.declinedByAdviser' : 'match.state.declinedBySchool', { school: chosen, by, reason: r.decisionReason ?? '' }),
+        stateColor: 'Attention',
+      };
+    case 'withdrawn':
+      return { stateText: t(locale, 'match.state.withdrawn'), stateColor: 'Attention' };
+    case 'done':
+      return { stateText: t(locale, 'match.state.done', { school: chosen }), stateColor: 'Good' };
+  }
+}
+
+function facts(locale: Locale, ctx: RequestContext) {
+  const a = ctx.plan.answers;
+  const rows = [
+    { title: t(locale, 'match.fact.from'), value: `${schoolNameIn(ctx.asking, locale)} (${locale === 'cy' ? ctx.asking.laNameCy : ctx.asking.laNameEn})` },
+    { title: t(locale, 'match.fact.contact'), value: ctx.requesterName },
+    { title: t(locale, 'match.fact.asked'), value: formatDate(locale, ctx.request.createdAt) },
+    { title: t(locale, 'match.fact.kind'), value: t(locale, `match.kind.${ctx.request.kind}` as MessageKey) },
+  ];
+  if (a.staffDays !== undefined || a.supplyCoverDays !== undefined) rows.push({ title: t(locale, 'match.fact.time'), value: t(locale, 'plan.days', { staff: a.staffDays ?? 0, supply: a.supplyCoverDays ?? 0 }) });
+  if (ctx.chosen) rows.push({ title: t(locale, 'match.fact.partner'), value: schoolNameIn(ctx.chosen, locale) });
+  return rows;
+}
+
+function sections(locale: Locale, ctx: RequestContext) {
+  const a = ctx.plan.answers;
+  const fields = [
+    ['focus', a.focus],
+    ['need', a.need],
+    ['objectives', a.objectives],
+    ['successCriteria', a.successCriteria],
+    ['priorityAreas', a.priorityAreas?.map((p) => t(locale, `priority.${p}` as MessageKey)).join('; ')],
+  ] as const;
+  return fields.filter(([, v]) => v).map(([field, text]) => ({ label: t(locale, `field.${field}.label` as MessageKey), text: text! }));
+}
+
+function requestBase(locale: Locale, ctx: RequestContext, headingKey: MessageKey) {
+  return {
+    ...base(locale),
+    ...stateOf(locale, ctx),
+    requestId: ctx.request.id,
+    planId: ctx.plan.id,
+    version: String(ctx.request.version),
+    heading: t(locale, headingKey, { school: schoolNameIn(ctx.asking, locale), partner: ctx.chosen ? schoolNameIn(ctx.chosen, locale) : '' }),
+    facts: facts(locale, ctx),
+    sections: sections(locale, ctx),
+  };
+}
+
+export interface SearchView {
+  notice?: string;
+  problem?: string;
+  query?: string;
+  results?: { id: number; title: string }[];
+}
+
+export function adviserCard(locale: Locale, ctx: RequestContext, suggestions: SuggestedSchool[], view: SearchView = {}): CardJson {
+  return renderCard('requestAdviser', {
+    ...requestBase(locale, ctx, 'match.adviser.heading'),
+    notice: view.notice ?? '',
+    problem: view.problem ?? '',
+    canDecide: ctx.request.state === 'awaitingAdviser',
+    suggestions: suggestionRows(locale, suggestions),
+    query: view.query ?? '',
+    results: (view.results ?? []).map((r) => ({ title: r.title, value: String(r.id) })),
+    refreshUserIds: ctx.refreshUserIds,
+  });
+}
+
+/** `viewerSchoolId`: the school of the head looking; only the school asked now sees the buttons. */
+export function schoolRequestCard(locale: Locale, ctx: RequestContext, view: SearchView & { viewerSchoolId?: number | null } = {}): CardJson {
+  const viewer = view.viewerSchoolId === undefined ? ctx.request.chosenSchoolId : view.viewerSchoolId;
+  return renderCard('requestSchool', {
+    ...requestBase(locale, ctx, 'match.school.heading'),
+    notice: view.notice ?? '',
+    problem: view.problem ?? '',
+    canDecide: ctx.request.state === 'awaitingSchool' && viewer !== null && viewer === ctx.request.chosenSchoolId,
+    query: view.query ?? '',
+    results: (view.results ?? []).map((r) => ({ title: r.title, value: String(r.id) })),
+  });
+}
+
+export function agreedCard(locale: Locale, ctx: RequestContext): CardJson {
+  return renderCard('requestAgreed', {
+    ...requestBase(locale, ctx, 'match.agreed.heading'),
+    canMarkDone: ctx.request.state === 'accepted',
+  });
+}
+
+export function statusCard(locale: Locale, ctx: RequestContext, next: SuggestedSchool[], view: { notice?: string; problem?: string } = {}): CardJson {
+  const open = ctx.request.state === 'awaitingAdviser' || ctx.request.state === 'awaitingSchool';
+  return renderCard('requestStatus', {
+    ...requestBase(locale, ctx, 'match.status.heading'),
+    notice: view.notice ?? '',
+    problem: view.problem ?? '',
+    next: suggestionRows(locale, next),
+    nextVerb: open ? Verbs.matchAskInstead : Verbs.matchAskDirect,
+    canWithdraw: open,
+    canFindAgain: ctx.request.state === 'declined' || ctx.request.state === 'withdrawn',
+  });
+}
+
+/** A request's state in a few plain words, for a row of the "my requests" card. */
+function listedState(locale: Locale, section: RequestListSection, r: SupportRequest): { statusText: string; statusColor: string } {
+  switch (r.state) {
+    case 'awaitingAdviser':
+      return { statusText: t(locale, 'requests.state.awaitingAdviser'), statusColor: 'Warning' };
+    case 'awaitingSchool':
+      return { statusText: t(locale, section === 'toAnswer' ? 'requests.state.awaitingYourSchool' : 'requests.state.awaitingSchool'), statusColor: 'Warning' };
+    case 'accepted':
+      return { statusText: t(locale, 'requests.state.accepted'), statusColor: 'Good' };
+    case 'declined':
+      return { statusText: t(locale, r.declinedBy === 'adviser' ? 'requests.state.declinedByAdviser' : 'requests.state.declinedBySchool'), statusColor: 'Attention' };
+    case 'withdrawn':
+      return { statusText: t(locale, 'requests.state.withdrawn'), statusColor: 'Attention' };
+    case 'done':
+      return { statusText: t(locale, 'requests.state.done'), statusColor: 'Good' };
+  }
+}
+
+/** Each list's button opens the card that person already gets for the request, through its existing verb. */
+const LIST_VERBS: Record<RequestListSection, string> = {
+  asked: Verbs.matchStatus,
+  toAnswer: Verbs.matchSchoolView,
+  toBroker: Verbs.matchAdviserView,
+};
+
+function listedRow(locale: Locale, section: RequestListSection, entry: ListedRequest) {
+  const r = entry.request;
+  // The requester wants to know who was asked; the school asked and the adviser, who is asking.
+  const schoolText =
+    section === 'asked'
+      ? entry.chosen
+        ? t(locale, 'requests.schoolAsked', { school: schoolNameIn(entry.chosen, locale) })
+        : t(locale, 'requests.noSchoolYet')
+      : t(locale, 'requests.from', { school: schoolNameIn(entry.asking, locale) });
+  const asked = formatDate(locale, r.createdAt);
+  const changed = formatDate(locale, r.updatedAt);
+  return {
+    schoolText,
+    focus: planTitle({ answers: { focus: entry.focus ?? undefined } }) ?? t(locale, 'plan.untitled'),
+    ...listedState(locale, section, r),
+    whenText: changed === asked ? t(locale, 'requests.asked', { date: asked }) : t(locale, 'requests.askedChanged', { asked, changed }),
+    verb: LIST_VERBS[section],
+    requestId: r.id,
+  };
+}
+
+function listedSection(locale: Locale, section: RequestListSection, list: RequestList) {
+  return {
+    heading: t(locale, `requests.${section}.heading` as MessageKey),
+    empty: t(locale, `requests.${section}.empty` as MessageKey),
+    rows: list.entries.map((e) => listedRow(locale, section, e)),
+    moreText: list.total > list.entries.length ? t(locale, 'requests.more', { shown: list.entries.length, total: list.total }) : '',
+  };
+}
+
+/**
+ * One person's requests for support: those they made, those put to the school they lead (heads and
+ * deputies) and brokered ones waiting for a decision (advisers). Lists that do not apply are left out.
+ */
+export function myRequestsCard(locale: Locale, mine: MyRequests): CardJson {
+  const sections: RequestListSection[] = ['asked'];
+  if (mine.leadsSchool) sections.push('toAnswer');
+  if (mine.isAdviser) sections.push('toBroker');
+  return renderCard('myRequests', {
+    ...base(locale),
+    sections: sections.map((s) => listedSection(locale, s, mine.lists[s])),
+  });
+}
+
+const waitingSince = (locale: Locale, r: SupportRequest) => formatDate(locale, r.stateChangedAt);
+
+/** The card builders the service uses for proactive sends. */
+export const matchingCards: MatchingCards = {
+  school: (locale, ctx, notice) => schoolRequestCard(locale, ctx, { notice }),
+  adviser: (locale, ctx, suggestions, notice) => adviserCard(locale, ctx, suggestions, { notice }),
+  agreed: agreedCard,
+  status: (locale, ctx, next, notice) => statusCard(locale, ctx, next, { notice }),
+  reminderNotice: (locale, ctx) => t(locale, 'match.reminder', { date: waitingSince(locale, ctx.request) }),
+  escalationNotice: (locale, ctx) =>
+    ctx.request.state === 'awaitingAdviser'
+      ? t(locale, 'match.escalation.adviser', { date: waitingSince(locale, ctx.request) })
+      : t(locale, 'match.escalation.school', { school: ctx.chosen ? schoolNameIn(ctx.chosen, locale) : '—', date: waitingSince(locale, ctx.request) }),
+};

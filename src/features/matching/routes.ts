@@ -1,0 +1,205 @@
+import { adviserCard, agreedCard, myRequestsCard, schoolRequestCard, statusCard, suggestionsCard, type SearchView } from './cards';
+import type { CardJson } from '../../platform/cards/render';
+import { Verbs } from '../../platform/cards/verbs';
+import { t, type MessageKey } from '../../platform/i18n';
+import type { MatchingService, Outcome, RequestContext, SuggestedSchool } from './service';
+import { schoolWithPlace, type SchoolLookup } from '../directory/names';
+import { parse, type RouteKit, type Turn } from '../../platform/teams/kit';
+import {
+  MatchApprovePayload,
+  MatchAskBrokerPayload,
+  MatchAskDirectPayload,
+  MatchAskInsteadPayload,
+  MatchDeclinePayload,
+  MatchFindPayload,
+  MatchRedirectPayload,
+  MatchRequestPayload,
+  MatchSearchPayload,
+  MatchVersionedPayload,
+} from './payloads';
+import { MATCHING_COMMANDS } from '../admin/routes';
+
+/** What the matching routes need from the composition root. */
+export interface MatchingRouteDeps {
+  service?: MatchingService;
+  schools?: SchoolLookup;
+}
+
+type Problem = { kind: 'problem'; key: string; params?: Record<string, string | number>; context?: RequestContext };
+
+/** Finding a partner, asking directly or through an adviser, and every decision on a request. */
+export function registerMatchingRoutes(kit: RouteKit, deps: MatchingRouteDeps): void {
+  const service = deps.service;
+  const schools = deps.schools;
+  if (!service || !schools) return;
+
+  const problemText = (turn: Turn, p: Problem) => t(turn.locale, p.key as MessageKey, p.params ?? {});
+
+  /** Not found and not allowed, in plain words; nothing about the request is shown. */
+  function refused(turn: Turn, outcome: { kind: 'notFound' } | { kind: 'forbidden' }, forbiddenKey: MessageKey): CardJson {
+    if (outcome.kind === 'forbidden') kit.refused(turn, forbiddenKey);
+    return kit.notice(turn, outcome.kind === 'notFound' ? 'match.notFound' : forbiddenKey);
+  }
+
+  async function search(turn: Turn, query: string): Promise<SearchView> {
+    const trimmed = query.trim();
+    if (trimmed.length < 3) return { query: trimmed, problem: t(turn.locale, 'match.searchTooShort') };
+    const found = await schools!.searchByName(trimmed, 8);
+    if (found.length === 0) return { query: trimmed, problem: t(turn.locale, 'match.searchNone', { query: trimmed }) };
+    return { query: trimmed, results: found.map((s) => ({ id: s.id, title: schoolWithPlace(s, turn.locale) })) };
+  }
+
+  // ---- one person's requests, in one place ----
+
+  /** Private like plans: listed only in personal chat. Each row opens the request through its own checked view. */
+  async function myRequests(turn: Turn): Promise<CardJson> {
+    if (!turn.personal) return kit.notice(turn, 'requests.personalOnly', 'default');
+    return myRequestsCard(turn.locale, await service!.myRequests(turn.actor));
+  }
+
+  kit.onCommand(MATCHING_COMMANDS.myRequests, myRequests);
+  kit.onCard(Verbs.matchMyRequests, myRequests);
+
+  // ---- the requester: suggestions and asking ----
+
+  async function suggestions(turn: Turn, planId: string, options: { offset?: number; lookFurther?: boolean; problem?: string } = {}): Promise<CardJson> {
+    const outcome = await service!.suggestions(turn.actor, planId, options);
+    if (outcome.kind === 'ok') return suggestionsCard(turn.locale, outcome, { problem: options.problem });
+    if (outcome.kind === 'problem') return kit.notice(turn, outcome.key as MessageKey);
+    return refused(turn, outcome, 'error.notYourPlan');
+  }
+
+  kit.onCard(Verbs.matchFind, async (turn, data) => {
+    const input = parse(MatchFindPayload, data);
+    return suggestions(turn, input.planId, { offset: input.offset, lookFurther: input.lookFurther });
+  });
+
+  kit.onCard(Verbs.matchAskDirect, async (turn, data) => {
+    const input = parse(MatchAskDirectPayload, data);
+    const outcome = await service.askDirect(turn.actor, input.planId, input.schoolId, input.lookFurther);
+    if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.context, [], { notice: t(turn.locale, 'match.sent.direct', { school: outcome.context.chosen?.nameEn ?? '' }) });
+    if (outcome.kind === 'problem') {
+      if (outcome.context) return statusCard(turn.locale, outcome.context, [], { problem: problemText(turn, outcome) });
+      return suggestions(turn, input.planId, { lookFurther: input.lookFurther, problem: problemText(turn, outcome) });
+    }
+    return refused(turn, outcome, 'error.notYourPlan');
+  });
+
+  kit.onCard(Verbs.matchAskBroker, async (turn, data) => {
+    const input = parse(MatchAskBrokerPayload, data);
+    const outcome = await service.askBroker(turn.actor, input.planId, input.lookFurther);
+    if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.context, [], { notice: t(turn.locale, 'match.sent.broker', { count: outcome.advisers }) });
+    if (outcome.kind === 'problem') {
+      if (outcome.context) return statusCard(turn.locale, outcome.context, [], { problem: problemText(turn, outcome) });
+      return suggestions(turn, input.planId, { lookFurther: input.lookFurther, problem: problemText(turn, outcome) });
+    }
+    return refused(turn, outcome, 'error.notYourPlan');
+  });
+
+  const requesterCard = (turn: Turn, outcome: Outcome<{ context: RequestContext }>, noticeKey?: MessageKey, next: SuggestedSchool[] = []): CardJson => {
+    if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.context, next, { notice: noticeKey && outcome.changed ? t(turn.locale, noticeKey) : '' });
+    if (outcome.kind === 'problem') return outcome.context ? statusCard(turn.locale, outcome.context, [], { problem: problemText(turn, outcome) }) : kit.notice(turn, outcome.key as MessageKey);
+    return refused(turn, outcome, 'match.notYourRequest');
+  };
+
+  kit.onCard(Verbs.matchStatus, async (turn, data) => requesterCard(turn, await service.requesterView(turn.actor, parse(MatchRequestPayload, data).requestId)));
+
+  kit.onCard(Verbs.matchWithdraw, async (turn, data) => {
+    const input = parse(MatchVersionedPayload, data);
+    return requesterCard(turn, await service.withdraw(turn.actor, input.requestId, input.version), 'match.done.withdrawn');
+  });
+
+  kit.onCard(Verbs.matchAskInstead, async (turn, data) => {
+    const input = parse(MatchAskInsteadPayload, data);
+    const outcome = await service.askInstead(turn.actor, input.requestId, input.schoolId, input.version);
+    if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.context, [], { notice: t(turn.locale, 'match.sent.direct', { school: outcome.context.chosen?.nameEn ?? '' }) });
+    return requesterCard(turn, outcome);
+  });
+
+  // ---- advisers ----
+
+  async function adviserReply(turn: Turn, outcome: Outcome<{ context: RequestContext; suggestions: SuggestedSchool[] }>, view: SearchView = {}): Promise<CardJson> {
+    if (outcome.kind === 'ok') return adviserCard(turn.locale, outcome.context, outcome.suggestions, view);
+    if (outcome.kind === 'problem') {
+      if (!outcome.context) return kit.notice(turn, outcome.key as MessageKey);
+      // Still open (a bad choice): show the suggestions again beside the problem.
+      const fresh = await service!.adviserView(turn.actor, outcome.context.request.id);
+      const current = fresh.kind === 'ok' ? fresh : { context: outcome.context, suggestions: [] };
+      return adviserCard(turn.locale, current.context, current.suggestions, { ...view, problem: problemText(turn, outcome) });
+    }
+    return refused(turn, outcome, 'match.notAdviser');
+  }
+
+  // The card's refresh action: every adviser sees the request as it stands now.
+  kit.onCard(Verbs.matchAdviserView, async (turn, data) => adviserReply(turn, await service.adviserView(turn.actor, parse(MatchRequestPayload, data).requestId)));
+
+  kit.onCard(Verbs.matchAdviserSearch, async (turn, data) => {
+    const input = parse(MatchSearchPayload, data);
+    const outcome = await service.adviserView(turn.actor, input.requestId);
+    if (outcome.kind !== 'ok') return adviserReply(turn, outcome);
+    return adviserReply(turn, outcome, await search(turn, input.query));
+  });
+
+  kit.onCard(Verbs.matchApprove, async (turn, data) => {
+    const input = parse(MatchApprovePayload, data);
+    const schoolId = input.schoolId ?? (input.otherSchoolId === '' ? undefined : input.otherSchoolId);
+    if (schoolId === undefined) {
+      const view = await service.adviserView(turn.actor, input.requestId);
+      return adviserReply(turn, view, { problem: t(turn.locale, 'match.chooseSchool') });
+    }
+    const outcome = await service.approve(turn.actor, input.requestId, schoolId, input.version);
+    const notice = outcome.kind === 'ok' && outcome.changed ? t(turn.locale, 'match.done.approved', { school: outcome.context.chosen?.nameEn ?? '' }) : '';
+    return adviserReply(turn, outcome, { notice });
+  });
+
+  kit.onCard(Verbs.matchAdviserDecline, async (turn, data) => {
+    const input = parse(MatchDeclinePayload, data);
+    const outcome = await service.adviserDecline(turn.actor, input.requestId, input.reason, input.version);
+    return adviserReply(turn, outcome, { notice: outcome.kind === 'ok' && outcome.changed ? t(turn.locale, 'match.done.declined') : '' });
+  });
+
+  // ---- the school asked ----
+
+  const schoolReply = (turn: Turn, outcome: Outcome<{ context: RequestContext }>, view: SearchView = {}): CardJson => {
+    if (outcome.kind === 'ok') return outcome.context.request.state === 'accepted' || outcome.context.request.state === 'done' ? agreedCard(turn.locale, outcome.context) : schoolRequestCard(turn.locale, outcome.context, view);
+    if (outcome.kind === 'problem') return outcome.context ? schoolRequestCard(turn.locale, outcome.context, { ...view, problem: problemText(turn, outcome) }) : kit.notice(turn, outcome.key as MessageKey);
+    return refused(turn, outcome, 'match.notYourRequest');
+  };
+
+  kit.onCard(Verbs.matchSchoolView, async (turn, data) => schoolReply(turn, await service.schoolView(turn.actor, parse(MatchRequestPayload, data).requestId)));
+
+  kit.onCard(Verbs.matchAccept, async (turn, data) => {
+    const input = parse(MatchVersionedPayload, data);
+    return schoolReply(turn, await service.accept(turn.actor, input.requestId, input.version));
+  });
+
+  kit.onCard(Verbs.matchSchoolDecline, async (turn, data) => {
+    const input = parse(MatchDeclinePayload, data);
+    const outcome = await service.schoolDecline(turn.actor, input.requestId, input.reason, input.version);
+    return schoolReply(turn, outcome, { notice: outcome.kind === 'ok' && outcome.changed ? t(turn.locale, 'match.done.declined') : '' });
+  });
+
+  kit.onCard(Verbs.matchSchoolSearch, async (turn, data) => {
+    const input = parse(MatchSearchPayload, data);
+    const outcome = await service.schoolView(turn.actor, input.requestId);
+    if (outcome.kind !== 'ok') return schoolReply(turn, outcome);
+    return schoolReply(turn, outcome, await search(turn, input.query));
+  });
+
+  kit.onCard(Verbs.matchRedirect, async (turn, data) => {
+    const input = parse(MatchRedirectPayload, data);
+    if (input.otherSchoolId === undefined || input.otherSchoolId === '') return schoolReply(turn, await service.schoolView(turn.actor, input.requestId), { problem: t(turn.locale, 'match.chooseSchool') });
+    const outcome = await service.redirect(turn.actor, input.requestId, input.otherSchoolId, input.version);
+    if (outcome.kind === 'ok') return schoolRequestCard(turn.locale, outcome.context, { viewerSchoolId: turn.user.schoolId, notice: t(turn.locale, 'match.done.redirected', { school: outcome.context.chosen?.nameEn ?? '' }) });
+    if (outcome.kind === 'forbidden' || outcome.kind === 'notFound') return refused(turn, outcome, 'match.notYourRequest');
+    return schoolReply(turn, outcome);
+  });
+
+  kit.onCard(Verbs.matchDone, async (turn, data) => {
+    const input = parse(MatchVersionedPayload, data);
+    const outcome = await service.markDone(turn.actor, input.requestId, input.version);
+    if (outcome.kind === 'ok') return agreedCard(turn.locale, outcome.context);
+    if (outcome.kind === 'problem') return kit.notice(turn, outcome.key as MessageKey);
+    return refused(turn, outcome, 'match.notYourRequest');
+  });
+}

@@ -1,0 +1,143 @@
+import type { Locale } from '../../platform/i18n';
+import type { Sql } from '../../platform/db/db';
+import { ABSENT, hotRowsOf, readThrough, userCacheKey, writeThrough, type WriteThroughCache } from '../../platform/db/hotRows';
+
+export type SchoolRole = 'headteacher' | 'deputy' | 'seniorLeader' | 'other';
+export const SCHOOL_ROLES: readonly SchoolRole[] = ['headteacher', 'deputy', 'seniorLeader', 'other'];
+
+export interface UserRecord {
+  tenantId: string;
+  userId: string;
+  displayName: string | null;
+  locale: Locale | null;
+  schoolId: number | null;
+  schoolRole: SchoolRole | null;
+  personalConversation: Record<string, unknown> | null;
+}
+
+export interface UserRepository {
+  get(tenantId: string, userId: string): Promise<UserRecord | null>;
+  /**
+   * Records that the user was seen; keeps their personal chat reference for proactive messages.
+   * `stored` is their row as already read this turn (null: none), which saves reading it again.
+   */
+  touch(user: { tenantId: string; userId: string; displayName: string | null; personalConversation?: Record<string, unknown> }, stored?: UserRecord | null): Promise<UserRecord>;
+  setLocale(tenantId: string, userId: string, locale: Locale): Promise<void>;
+  setSchool(tenantId: string, userId: string, schoolId: number, role: SchoolRole): Promise<void>;
+  /** Teams said the personal chat is gone: the bot can no longer reach the person there. */
+  forgetPersonalConversation(tenantId: string, userId: string): Promise<void>;
+}
+
+export interface UserRow {
+  tenant_id: string;
+  user_id: string;
+  display_name: string | null;
+  locale: Locale | null;
+  school_id: number | null;
+  school_role: SchoolRole | null;
+  personal_conversation: Record<string, unknown> | null;
+}
+
+/** The columns a UserRecord is made from. */
+export const USER_COLUMNS = 'tenant_id, user_id, display_name, locale, school_id, school_role, personal_conversation';
+
+export const toUser = (r: UserRow): UserRecord => ({
+  tenantId: r.tenant_id,
+  userId: r.user_id,
+  displayName: r.display_name,
+  locale: r.locale,
+  schoolId: r.school_id,
+  schoolRole: r.school_role,
+  personalConversation: r.personal_conversation,
+});
+
+/** Deep equality of two JSON values, whatever the order of object keys. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const aKeys = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const bKeys = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  if (aKeys.length !== bKeys.length) return false;
+  return aKeys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** A cached record is shared by every turn that reads it: frozen, so none can change it for the others. */
+export function frozenUser(user: UserRecord): UserRecord {
+  if (user.personalConversation) Object.freeze(user.personalConversation);
+  return Object.freeze(user);
+}
+
+export class SqlUserRepository implements UserRepository {
+  /** On the embedded database only (see hotRowsOf): the rows every turn reads, kept in this process. */
+  private readonly cache: WriteThroughCache<UserRecord> | undefined;
+
+  constructor(private readonly sql: Sql) {
+    this.cache = hotRowsOf(sql)?.users;
+  }
+
+  async get(tenantId: string, userId: string): Promise<UserRecord | null> {
+    return readThrough(this.cache, userCacheKey(tenantId, userId), async () => {
+      const rows = await this.sql.query<UserRow>(`select ${USER_COLUMNS} from users where tenant_id = $1 and user_id = $2`, [tenantId, userId]);
+      return rows[0] ? frozenUser(toUser(rows[0])) : null;
+    });
+  }
+
+  async touch(
+    user: { tenantId: string; userId: string; displayName: string | null; personalConversation?: Record<string, unknown> },
+    stored?: UserRecord | null,
+  ): Promise<UserRecord> {
+    // Only write when something changed, so an ordinary turn costs at most one read. The stored reference comes
+    // back from jsonb with its keys reordered, so it is compared by value, not as a string.
+    const existing = stored !== undefined ? stored : await this.get(user.tenantId, user.userId);
+    const conversation = user.personalConversation ?? existing?.personalConversation ?? null;
+    if (existing && existing.displayName === user.displayName && sameJson(existing.personalConversation, conversation)) {
+      return existing;
+    }
+    this.cache?.mayCreate(userCacheKey(user.tenantId, user.userId));
+    const [row] = await this.write<UserRow>(
+      user.tenantId,
+      user.userId,
+      `insert into users (tenant_id, user_id, display_name, personal_conversation)
+       values ($1, $2, $3, $4)
+       on conflict (tenant_id, user_id) do update
+         set display_name = excluded.display_name,
+             personal_conversation = coalesce(excluded.personal_conversation, users.personal_conversation),
+             updated_at = now()
+       returning ${USER_COLUMNS}`,
+      [user.tenantId, user.userId, user.displayName, conversation === null ? null : JSON.stringify(conversation)],
+    );
+    return frozenUser(toUser(row));
+  }
+
+  async setLocale(tenantId: string, userId: string, locale: Locale): Promise<void> {
+    await this.write(tenantId, userId, `update users set locale = $3, updated_at = now() where tenant_id = $1 and user_id = $2 returning ${USER_COLUMNS}`, [
+      tenantId,
+      userId,
+      locale,
+    ]);
+  }
+
+  async setSchool(tenantId: string, userId: string, schoolId: number, role: SchoolRole): Promise<void> {
+    await this.write(
+      tenantId,
+      userId,
+      `update users set school_id = $3, school_role = $4, updated_at = now() where tenant_id = $1 and user_id = $2 returning ${USER_COLUMNS}`,
+      [tenantId, userId, schoolId, role],
+    );
+  }
+
+  /** One statement that changes one user's row and returns it as it now is; the cache then holds that. */
+  private write<T extends UserRow>(tenantId: string, userId: string, text: string, params: unknown[]): Promise<T[]> {
+    return writeThrough(
+      this.cache,
+      userCacheKey(tenantId, userId),
+      () => this.sql.query<T>(text, params),
+      (rows) => (rows[0] ? frozenUser(toUser(rows[0])) : ABSENT),
+    );
+  }
+
+  async forgetPersonalConversation(tenantId: string, userId: string): Promise<void> {
+    await this.sql.query('update users set personal_conversation = null, updated_at = now() where tenant_id = $1 and user_id = $2', [tenantId, userId]);
+  }
+}

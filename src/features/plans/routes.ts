@@ -1,0 +1,210 @@
+import { commandPattern } from '../../platform/i18n/commands';
+import {
+  languageCard,
+  menuCard,
+  myPlansCard,
+  onboardCard,
+  planExportText,
+  planFieldCard,
+  planSummaryCard,
+  type SchoolChoice,
+} from './cards';
+import type { CardJson } from '../../platform/cards/render';
+import { Verbs } from '../../platform/cards/verbs';
+import type { Clock } from '../../platform/clock';
+import { isFieldOpen, nextField, previousField, resumeField, type FieldId, type Plan, type RawAnswer } from './plan';
+import { t, type MessageKey } from '../../platform/i18n';
+import type { Logger } from '../../platform/log';
+import { STALE_CARD, type PlanService } from './service';
+import { schoolName, schoolWithPlace, type SchoolLookup } from '../directory/names';
+import type { SchoolRole, UserRepository } from '../people/users';
+import { parse, type Answer, type RouteKit, type Turn } from '../../platform/teams/kit';
+import {
+  OnboardConfirmPayload,
+  OnboardSearchPayload,
+  PlanExportPayload,
+  PlanOpenPayload,
+  PlanSaveFieldPayload,
+  PlanTransitionPayload,
+  SetLanguagePayload,
+} from './payloads';
+
+export interface AideMemoireDeps {
+  users: UserRepository;
+  schools: SchoolLookup;
+  plans: PlanService;
+  clock: Clock;
+  log: Logger;
+}
+
+export const COMMANDS = {
+  help: commandPattern('command.help'),
+  newPlan: commandPattern('command.newPlan'),
+  myPlans: commandPattern('command.myPlans'),
+  language: commandPattern('command.language'),
+  resume: commandPattern('command.resume'),
+};
+
+/** The plan this conversation last showed, so "continue" picks it up again (kept in turn state). */
+function rememberPlan(turn: Turn, plan: Plan): void {
+  turn.conversationState.lastPlanId = plan.id;
+}
+
+function rememberedPlanId(turn: Turn): string | undefined {
+  const id = turn.conversationState.lastPlanId;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** Menu, language, first-use onboarding and the aide-memoire itself (personal chat). */
+export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps): void {
+  const { users, schools, plans, clock } = deps;
+
+  // ---- helpers shared by the handlers ----
+
+  const notice = (turn: Turn, key: MessageKey, tone: 'default' | 'attention' | 'good' = 'attention') => kit.notice(turn, key, tone);
+
+  async function schoolLabel(turn: Turn, plan: Plan): Promise<string> {
+    const school = plan.schoolId ? await schools.get(plan.schoolId) : null;
+    return school ? schoolName(school, turn.locale) : '—';
+  }
+
+  async function summary(turn: Turn, plan: Plan, extra: { notice?: string; problem?: string } = {}): Promise<CardJson> {
+    rememberPlan(turn, plan);
+    return planSummaryCard(turn.locale, plan, { schoolName: await schoolLabel(turn, plan), now: clock.now(), ...extra });
+  }
+
+  function fieldCard(turn: Turn, plan: Plan, field: FieldId, view: Parameters<typeof planFieldCard>[3] = {}): CardJson {
+    rememberPlan(turn, plan);
+    return planFieldCard(turn.locale, plan, field, view);
+  }
+
+  async function startNewPlan(turn: Turn, noticeText = ''): Promise<CardJson> {
+    if (!turn.personal) return notice(turn, 'menu.personalOnly', 'default');
+    if (!turn.user.schoolId) return onboardCard(turn.locale);
+    const plan = await plans.create(turn.actor, turn.user.schoolId);
+    return fieldCard(turn, plan, 'focus', { notice: noticeText });
+  }
+
+  async function myPlans(turn: Turn): Promise<CardJson> {
+    if (!turn.personal) return notice(turn, 'menu.personalOnly', 'default');
+    return myPlansCard(turn.locale, await plans.list(turn.actor));
+  }
+
+  async function searchResults(turn: Turn, query: string): Promise<SchoolChoice[]> {
+    const found = await schools.searchByName(query, 8);
+    return found.map((s) => ({ id: s.id, title: schoolWithPlace(s, turn.locale) }));
+  }
+
+  const draftText = (turn: Turn, raw: RawAnswer): string =>
+    [raw.text, raw.priorityAreas, raw.staffDays !== undefined || raw.supplyCoverDays !== undefined ? `${raw.staffDays ?? ''} / ${raw.supplyCoverDays ?? ''}` : undefined]
+      .filter((v) => v !== undefined && v !== '')
+      .join('\n');
+
+  // ---- commands ----
+
+  kit.onCommand(COMMANDS.help, async (turn) => menuCard(turn.locale, 'help'));
+  kit.onCommand(COMMANDS.newPlan, (turn) => startNewPlan(turn));
+  kit.onCommand(COMMANDS.myPlans, myPlans);
+  kit.onCommand(COMMANDS.language, async (turn) => languageCard(turn.locale));
+  kit.onCommand(COMMANDS.resume, async (turn) => {
+    const planId = rememberedPlanId(turn);
+    const opened = planId ? await plans.open(turn.actor, planId) : undefined;
+    if (!opened || opened.kind !== 'ok') return myPlans(turn);
+    const { plan } = opened.value;
+    const field = resumeField(plan);
+    return field ? fieldCard(turn, plan, field) : summary(turn, plan);
+  });
+
+  // ---- menu and language ----
+
+  kit.onCard(Verbs.menuHelp, async (turn) => menuCard(turn.locale, 'help'));
+  kit.onCard(Verbs.menuNewPlan, (turn) => startNewPlan(turn));
+  kit.onCard(Verbs.menuMyPlans, myPlans);
+  kit.onCard(Verbs.menuLanguage, async (turn) => languageCard(turn.locale));
+  kit.onCard(Verbs.setLanguage, async (turn, data) => {
+    const { locale } = parse(SetLanguagePayload, data);
+    await users.setLocale(turn.actor.tenantId, turn.actor.userId, locale);
+    return menuCard(locale, 'help', t(locale, 'language.changed'));
+  });
+
+  // ---- first use: which school ----
+
+  kit.onCard(Verbs.onboardSearch, async (turn, data) => {
+    const query = parse(OnboardSearchPayload, data).query.trim();
+    if (query.length < 3) return onboardCard(turn.locale, { query, problem: t(turn.locale, 'onboard.queryTooShort') });
+    const results = await searchResults(turn, query);
+    if (results.length === 0) return onboardCard(turn.locale, { query, problem: t(turn.locale, 'onboard.noResults', { query }) });
+    return onboardCard(turn.locale, { query, results });
+  });
+
+  kit.onCard(Verbs.onboardConfirm, async (turn, data) => {
+    const input = parse(OnboardConfirmPayload, data);
+    const query = input.query.trim();
+    const results = query.length >= 3 ? await searchResults(turn, query) : [];
+    const school = input.schoolId ? await schools.get(Number(input.schoolId)) : null;
+    if (!school) return onboardCard(turn.locale, { query, results, problem: t(turn.locale, 'onboard.chooseSchool') });
+    if (!input.role) return onboardCard(turn.locale, { query, results, selectedSchool: String(school.id), problem: t(turn.locale, 'onboard.chooseRole') });
+    const role = input.role as SchoolRole;
+    const registered = { ...turn, user: { ...turn.user, schoolId: school.id, schoolRole: role } };
+    // Both statements go to the database together (the plan needs the person's row, which the turn has made, not their school).
+    const [, card] = await Promise.all([
+      users.setSchool(turn.actor.tenantId, turn.actor.userId, school.id, role),
+      startNewPlan(registered, t(turn.locale, 'onboard.done', { role: t(turn.locale, `role.${role}`), school: schoolName(school, turn.locale) })),
+    ]);
+    return card;
+  });
+
+  // ---- the aide-memoire ----
+
+  kit.onCard(Verbs.planOpen, async (turn, data) => {
+    const { planId, field } = parse(PlanOpenPayload, data);
+    const opened = await plans.open(turn.actor, planId);
+    if (opened.kind !== 'ok') return opened;
+    const { plan } = opened.value;
+    if (!field) return summary(turn, plan);
+    if (!isFieldOpen(plan, field)) return summary(turn, plan, { problem: t(turn.locale, 'error.fieldLocked') });
+    return fieldCard(turn, plan, field);
+  });
+
+  kit.onCard(Verbs.planSaveField, async (turn, data) => {
+    const input = parse(PlanSaveFieldPayload, data);
+    const raw: RawAnswer = { text: input.text, priorityAreas: input.priorityAreas, staffDays: input.staffDays, supplyCoverDays: input.supplyCoverDays };
+    const go = async (plan: Plan, field: FieldId): Promise<CardJson> => {
+      const target = input.then === 'next' ? nextField(plan, field) : input.then === 'back' ? previousField(plan, field) : null;
+      return target ? fieldCard(turn, plan, target) : summary(turn, plan, { notice: t(turn.locale, 'plan.saved') });
+    };
+
+    const outcome = await plans.saveAnswer(turn.actor, input.planId, input.version, input.field, raw);
+    if (outcome.kind === 'ok') return go(outcome.value.plan, input.field);
+    if (outcome.kind !== 'problem' || !outcome.current) return outcome;
+    const plan = outcome.current;
+    // The card was out of date: show what is saved now, with the person's text beside it so nothing is lost.
+    if (outcome.key === STALE_CARD) return fieldCard(turn, plan, input.field, { staleText: draftText(turn, raw) });
+    // Leaving an empty required field by Back or Summary loses nothing, so let it go.
+    if (input.then !== 'next' && outcome.key === 'error.required') return go(plan, input.field);
+    if (outcome.key === 'error.fieldLocked') return summary(turn, plan, { problem: t(turn.locale, outcome.key) });
+    return fieldCard(turn, plan, input.field, { problem: t(turn.locale, outcome.key, outcome.params), draft: raw });
+  });
+
+  async function onTransition(turn: Turn, data: unknown, action: 'startSupport' | 'supportTookPlace'): Promise<Answer> {
+    const { planId } = parse(PlanTransitionPayload, data);
+    const outcome = await plans.transition(turn.actor, planId, action);
+    if (outcome.kind === 'problem' && outcome.current) return summary(turn, outcome.current, { problem: t(turn.locale, outcome.key === STALE_CARD ? 'plan.staleNote' : outcome.key) });
+    if (outcome.kind !== 'ok') return outcome;
+    if (action === 'supportTookPlace') return fieldCard(turn, outcome.value.plan, 'provision', { notice: t(turn.locale, 'plan.evaluationOpen') });
+    return summary(turn, outcome.value.plan, { notice: t(turn.locale, 'plan.startedSupport') });
+  }
+
+  kit.onCard(Verbs.planStartSupport, (turn, data) => onTransition(turn, data, 'startSupport'));
+  kit.onCard(Verbs.planSupportTookPlace, (turn, data) => onTransition(turn, data, 'supportTookPlace'));
+
+  kit.onCard(Verbs.planExport, async (turn, data) => {
+    const { planId } = parse(PlanExportPayload, data);
+    const opened = await plans.open(turn.actor, planId);
+    if (opened.kind !== 'ok') return opened;
+    const { plan } = opened.value;
+    await turn.send(planExportText(turn.locale, plan, await schoolLabel(turn, plan)));
+    return summary(turn, plan, { notice: t(turn.locale, 'plan.exported') });
+  });
+
+}

@@ -1,0 +1,316 @@
+import type { Sql } from '../../platform/db/db';
+import { SqlNotificationRepository } from '../../platform/jobs/notifications';
+import { hotRowsOf, userCacheKey, type HotRows } from '../../platform/db/hotRows';
+
+/**
+ * Who a deleted person becomes in records other people rely on (a plan shared with a partner
+ * school, a support request, a FADE report, the audit log). One id for everyone deleted, so
+ * anonymised records cannot be linked back to one another; it can never be a Teams aadObjectId.
+ */
+export const DELETED_PERSON_ID = 'deleted-person';
+
+export interface PersonMatch {
+  userId: string;
+  displayName: string | null;
+  schoolName: string | null;
+}
+
+/** Everything stored about one person, as an admin hands it to them (dates as ISO strings). */
+export interface PersonExport {
+  format: 'cydweithio-person-export/1';
+  tenantId: string;
+  userId: string;
+  person: Record<string, unknown> | null;
+  roles: Record<string, unknown>[];
+  plans: Record<string, unknown>[];
+  supportRequests: Record<string, unknown>[];
+  supportAsks: Record<string, unknown>[];
+  notifications: Record<string, unknown>[];
+  fade: {
+    notes: Record<string, unknown>[];
+    reports: Record<string, unknown>[];
+    parts: Record<string, unknown>[];
+    clusterLeads: Record<string, unknown>[];
+    cyclesCreated: Record<string, unknown>[];
+    prioritiesUpdated: Record<string, unknown>[];
+    nextStepsCreated: Record<string, unknown>[];
+    channelsLinked: Record<string, unknown>[];
+    channelReferences: Record<string, unknown>[];
+  };
+  auditLog: Record<string, unknown>[];
+  turnState: Record<string, unknown>[];
+}
+
+/** What a deletion did (or, previewed, would do), counted by kind of record. */
+export interface DeletionSummary {
+  personDeleted: number;
+  plansDeleted: number;
+  plansKept: number;
+  rolesRemoved: number;
+  turnStateDeleted: number;
+  notificationsCancelled: number;
+  requestsAnonymised: number;
+  fadeRecordsAnonymised: number;
+  auditEntriesAnonymised: number;
+}
+
+export const deletedRecords = (s: DeletionSummary) => s.personDeleted + s.plansDeleted + s.rolesRemoved + s.turnStateDeleted;
+export const anonymisedRecords = (s: DeletionSummary) => s.plansKept + s.notificationsCancelled + s.requestsAnonymised + s.fadeRecordsAnonymised + s.auditEntriesAnonymised;
+export const touchedRecords = (s: DeletionSummary) => deletedRecords(s) + anonymisedRecords(s);
+
+/** Access to one person's data across every table: finding, exporting, deleting, and retention. */
+export interface PersonalDataStore {
+  /** People in the tenant whose Teams user id is the query, or whose name contains it. */
+  findPeople(tenantId: string, query: string, limit: number): Promise<PersonMatch[]>;
+  exportPerson(tenantId: string, userId: string): Promise<PersonExport>;
+  /**
+   * Deletes the person's own data and anonymises their identity in shared records. Several
+   * statements: pass a transaction. Running it again finds nothing and changes nothing.
+   */
+  deletePerson(tenantId: string, userId: string, sql?: Sql): Promise<DeletionSummary>;
+  /** The app was removed from their personal chat: the chat's reference and turn state go. */
+  forgetPersonalChat(tenantId: string, userId: string, conversationId: string): Promise<number>;
+  /** Deletes turn state no turn has touched for this many days (by the database's clock, which wrote it). */
+  purgeTurnState(notUsedForDays: number): Promise<number>;
+}
+
+const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
+
+/** snake_case row to camelCase, dates as ISO strings. */
+function tidy(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) out[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = iso(v);
+  return out;
+}
+
+/** The person's personal chat, as stored: the keys their turn state is kept under end with these. */
+interface ChatKeys {
+  userMri: string | null;
+  conversationId: string | null;
+}
+
+function chatKeysOf(reference: unknown): ChatKeys {
+  const ref = (reference ?? {}) as { user?: { id?: unknown }; conversation?: { id?: unknown } };
+  return {
+    userMri: typeof ref.user?.id === 'string' && ref.user.id !== '' ? ref.user.id : null,
+    conversationId: typeof ref.conversation?.id === 'string' && ref.conversation.id !== '' ? ref.conversation.id : null,
+  };
+}
+
+/** teams-ai keys turn state "<channel>/<bot>/conversations/<id>" and "<channel>/<bot>/users/<id>". */
+function stateKeySuffixes(keys: ChatKeys): string[] {
+  const suffixes: string[] = [];
+  if (keys.conversationId) suffixes.push(`/conversations/${keys.conversationId}`);
+  if (keys.userMri) suffixes.push(`/users/${keys.userMri}`);
+  return suffixes;
+}
+
+const STATE_KEY_MATCH = 'exists (select 1 from unnest($1::text[]) s where right(bot_state.key, length(s)) = s)';
+
+export class SqlPersonalDataStore implements PersonalDataStore {
+  /** The embedded database's cache of user rows and turn state, which the deletions here go round. */
+  private readonly hotRows: HotRows | undefined;
+
+  /** The owner of scheduled_notifications, which hands a deleted person's notifications over. */
+  private readonly notifications: SqlNotificationRepository;
+
+  constructor(private readonly sql: Sql) {
+    this.hotRows = hotRowsOf(sql);
+    this.notifications = new SqlNotificationRepository(sql);
+  }
+
+  async findPeople(tenantId: string, query: string, limit: number): Promise<PersonMatch[]> {
+    const q = query.trim();
+    if (q === '') return [];
+    const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = await this.sql.query<{ user_id: string; display_name: string | null; school_name: string | null }>(
+      `select u.user_id, u.display_name, s.name_en as school_name
+         from users u left join schools s on s.id = u.school_id
+        where u.tenant_id = $1 and u.user_id <> $4
+          and (u.user_id = $2 or u.display_name ilike $3)
+        order by (u.user_id = $2) desc, lower(u.display_name), u.user_id
+        limit $5`,
+      [tenantId, q, pattern, DELETED_PERSON_ID, limit],
+    );
+    return rows.map((r) => ({ userId: r.user_id, displayName: r.display_name, schoolName: r.school_name }));
+  }
+
+  async exportPerson(tenantId: string, userId: string): Promise<PersonExport> {
+    const q = async (text: string, params: unknown[] = [tenantId, userId]) => (await this.sql.query<Record<string, unknown>>(text, params)).map(tidy);
+    const [person] = await q(
+      `select u.user_id, u.display_name, u.locale, u.school_id, s.name_en as school_name, u.school_role,
+              u.personal_conversation, u.created_at, u.updated_at
+         from users u left join schools s on s.id = u.school_id where u.tenant_id = $1 and u.user_id = $2`,
+    );
+    const chat = chatKeysOf(person?.personalConversation);
+    return {
+      format: 'cydweithio-person-export/1',
+      tenantId,
+      userId,
+      person: person ?? null,
+      roles: await q('select role, la_code, school_id, granted_by, granted_at from user_roles where tenant_id = $1 and user_id = $2 order by role, la_code, school_id'),
+      plans: await q('select * from plans where tenant_id = $1 and owner_id = $2 order by created_at, id'),
+      supportRequests: await q(
+        `select id, plan_id, kind, state, asking_school_id, chosen_school_id,
+                requester_id = $2 as you_asked, decided_by = $2 as you_decided_last, adviser_ids @> jsonb_build_array($2::text) as you_were_asked_to_broker,
+                case when decided_by = $2 then decision_reason end as your_reason,
+                created_at, updated_at, accepted_at, done_at
+           from support_requests
+          where tenant_id = $1 and (requester_id = $2 or decided_by = $2 or adviser_ids @> jsonb_build_array($2::text))
+          order by created_at, id`,
+      ),
+      supportAsks: await q(
+        `select a.request_id, a.seq, a.school_id, a.asked_at, a.outcome from support_asks a join support_requests r on r.id = a.request_id
+          where r.tenant_id = $1 and a.asked_by = $2 order by a.asked_at, a.request_id, a.seq`,
+      ),
+      notifications: await q('select kind, subject_id, due_at, status, sent_at from scheduled_notifications where tenant_id = $1 and recipient_id = $2 order by due_at, id'),
+      fade: {
+        notes: await q('select id, cluster_id, school_id, author_name, text, at from fade_notes where author_id = $1 order by at, id', [userId]),
+        reports: await q(
+          `select id, round_id, cluster_id, status, drafted_by = $2 as you_drafted, submitted_by = $2 as you_submitted, reviewed_by = $2 as you_reviewed,
+                  case when reviewed_by = $2 then review_judgement end as your_judgement, case when reviewed_by = $2 then review_feedback end as your_feedback,
+                  submitted_at, reviewed_at, updated_at
+             from fade_reports where tenant_id = $1 and $2 in (drafted_by, submitted_by, reviewed_by) order by updated_at, id`,
+        ),
+        parts: await q('select round_id, cluster_id, school_id, status, updated_at from fade_parts where updated_by = $1 order by updated_at', [userId]),
+        clusterLeads: await q('select cluster_id, set_by, set_at from fade_cluster_leads where tenant_id = $1 and user_id = $2 order by cluster_id'),
+        cyclesCreated: await q('select id, name, created_at from fade_cycles where tenant_id = $1 and created_by = $2 order by created_at', [tenantId, userId]),
+        prioritiesUpdated: await q('select cluster_id, updated_at from fade_cluster_priorities where updated_by = $1 order by cluster_id', [userId]),
+        nextStepsCreated: await q('select id, cluster_id, round_id, text, created_at from fade_next_steps where created_by = $1 order by created_at, id', [userId]),
+        channelsLinked: await q('select conversation_id, name, cluster_id, linked_at from fade_conversations where tenant_id = $1 and linked_by = $2 order by linked_at', [tenantId, userId]),
+        channelReferences: await q(
+          `select conversation_id, name, reference -> 'user' as you_as_last_seen from fade_conversations
+            where tenant_id = $1 and reference -> 'user' ->> 'aadObjectId' = $2 order by conversation_id`,
+        ),
+      },
+      auditLog: await q(
+        `select at, actor_id = $2 as by_you, action, subject_type, subject_id, card_version, details from audit_log
+          where tenant_id = $1 and (actor_id = $2 or (subject_type = 'user' and subject_id = $2)) order by at, id`,
+      ),
+      turnState: await q(`select key, doc, updated_at from bot_state where ${STATE_KEY_MATCH} order by key`, [stateKeySuffixes(chat)]),
+    };
+  }
+
+  async deletePerson(tenantId: string, userId: string, sql: Sql = this.sql): Promise<DeletionSummary> {
+    const count = async (text: string, params: unknown[]) => (await sql.query(text, params)).length;
+    const T = tenantId;
+    const U = userId;
+    const P = DELETED_PERSON_ID;
+    if (U === P) return emptySummary();
+
+    // Everything cached goes: rows of this person, and of the deleted-person placeholder, change below. Reads
+    // started from now on wait for this transaction (the embedded database has one session), so none refills
+    // the cache with what is being deleted.
+    this.hotRows?.clear();
+    const [person] = await sql.query<{ personal_conversation: unknown }>('select personal_conversation from users where tenant_id = $1 and user_id = $2 for update', [T, U]);
+    const suffixes = stateKeySuffixes(chatKeysOf(person?.personal_conversation));
+
+    // Plans that never went to another school are theirs alone; the rest stay for the partner, without their name.
+    const deletedPlans = (
+      await sql.query<{ id: string }>(
+        `delete from plans p where p.tenant_id = $1 and p.owner_id = $2
+            and not exists (select 1 from support_requests r where r.plan_id = p.id) returning p.id`,
+        [T, U],
+      )
+    ).map((r) => r.id);
+    const keptPlans = await sql.query<{ id: string }>('select id from plans where tenant_id = $1 and owner_id = $2', [T, U]);
+    if (keptPlans.length > 0) {
+      this.hotRows?.users.mayCreate(userCacheKey(T, P));
+      await sql.query('insert into users (tenant_id, user_id, display_name) values ($1, $2, null) on conflict do nothing', [T, P]);
+      await sql.query('update plans set owner_id = $3 where tenant_id = $1 and owner_id = $2', [T, U, P]);
+    }
+
+    const requests =
+      (await count('update support_requests set requester_id = $3 where tenant_id = $1 and requester_id = $2 returning id', [T, U, P])) +
+      (await count('update support_requests set decided_by = $3 where tenant_id = $1 and decided_by = $2 returning id', [T, U, P])) +
+      (await count(
+        `update support_requests
+            set adviser_ids = (select coalesce(jsonb_agg(e), '[]'::jsonb) from jsonb_array_elements(adviser_ids) e where e <> to_jsonb($2::text))
+          where tenant_id = $1 and adviser_ids @> jsonb_build_array($2::text) returning id`,
+        [T, U],
+      )) +
+      (await count(
+        `update support_asks a set asked_by = $3 from support_requests r
+          where r.id = a.request_id and r.tenant_id = $1 and a.asked_by = $2 returning a.request_id`,
+        [T, U, P],
+      ));
+
+    const notifications = await this.notifications.handOverRecipient(T, U, P, sql);
+
+    const roles = await count('delete from user_roles where tenant_id = $1 and user_id = $2 returning role', [T, U]);
+    const grants = await count('update user_roles set granted_by = $3 where tenant_id = $1 and granted_by = $2 returning role', [T, U, P]);
+
+    // FADE records are the cluster's: kept, with the person's identity replaced.
+    const fade =
+      grants +
+      (await count('delete from fade_cluster_leads where tenant_id = $1 and user_id = $2 returning cluster_id', [T, U])) +
+      (await count('update fade_notes set author_id = $2, author_name = null where author_id = $1 returning id', [U, P])) +
+      (await count(
+        `update fade_reports set drafted_by = case when drafted_by = $2 then $3 else drafted_by end,
+                submitted_by = case when submitted_by = $2 then $3 else submitted_by end,
+                reviewed_by = case when reviewed_by = $2 then $3 else reviewed_by end
+          where tenant_id = $1 and $2 in (drafted_by, submitted_by, reviewed_by) returning id`,
+        [T, U, P],
+      )) +
+      (await count('update fade_parts set updated_by = $2 where updated_by = $1 returning school_id', [U, P])) +
+      (await count('update fade_next_steps set created_by = $2 where created_by = $1 returning id', [U, P])) +
+      (await count('update fade_cycles set created_by = $3 where tenant_id = $1 and created_by = $2 returning id', [T, U, P])) +
+      (await count('update fade_cluster_priorities set updated_by = $2 where updated_by = $1 returning cluster_id', [U, P])) +
+      (await count('update fade_conversations set linked_by = $3 where tenant_id = $1 and linked_by = $2 returning conversation_id', [T, U, P])) +
+      (await count(
+        `update fade_conversations set reference = reference - 'user'
+          where tenant_id = $1 and reference -> 'user' ->> 'aadObjectId' = $2 returning conversation_id`,
+        [T, U],
+      ));
+
+    // The audit log keeps what was done; who did it, or to whom, becomes the deleted person.
+    const audit =
+      (await count('update audit_log set actor_id = $3 where tenant_id = $1 and actor_id = $2 returning id', [T, U, P])) +
+      (await count(`update audit_log set subject_id = $3 where tenant_id = $1 and subject_type = 'user' and subject_id = $2 returning id`, [T, U, P])) +
+      // Replaces the id where it is a whole JSON string (e.g. the advisers a request went to), keeping the JSON valid.
+      (await count(
+        `update audit_log set details = replace(details::text, to_jsonb($2::text)::text, to_jsonb($3::text)::text)::jsonb
+          where tenant_id = $1 and strpos(details::text, to_jsonb($2::text)::text) > 0 returning id`,
+        [T, U, P],
+      ));
+
+    const turnState = suffixes.length === 0 ? 0 : await count(`delete from bot_state where ${STATE_KEY_MATCH} returning key`, [suffixes]);
+    const personDeleted = await count('delete from users where tenant_id = $1 and user_id = $2 returning user_id', [T, U]);
+    this.hotRows?.clear();
+
+    return {
+      personDeleted,
+      plansDeleted: deletedPlans.length,
+      plansKept: keptPlans.length,
+      rolesRemoved: roles,
+      turnStateDeleted: turnState,
+      notificationsCancelled: notifications,
+      requestsAnonymised: requests,
+      fadeRecordsAnonymised: fade,
+      auditEntriesAnonymised: audit,
+    };
+  }
+
+  async forgetPersonalChat(tenantId: string, userId: string, conversationId: string): Promise<number> {
+    this.hotRows?.clear();
+    const [person] = await this.sql.query<{ personal_conversation: unknown }>('select personal_conversation from users where tenant_id = $1 and user_id = $2', [tenantId, userId]);
+    const stored = chatKeysOf(person?.personal_conversation);
+    const suffixes = stateKeySuffixes({ conversationId, userMri: stored.userMri });
+    const removed = await this.sql.query(`delete from bot_state where ${STATE_KEY_MATCH} returning key`, [suffixes]);
+    if (stored.conversationId === conversationId) {
+      await this.sql.query('update users set personal_conversation = null, updated_at = now() where tenant_id = $1 and user_id = $2', [tenantId, userId]);
+    }
+    this.hotRows?.clear();
+    return removed.length;
+  }
+
+  async purgeTurnState(notUsedForDays: number): Promise<number> {
+    const removed = await this.sql.query('delete from bot_state where updated_at < now() - make_interval(days => $1::int) returning key', [notUsedForDays]);
+    if (removed.length > 0) this.hotRows?.clear();
+    return removed.length;
+  }
+}
+
+function emptySummary(): DeletionSummary {
+  return { personDeleted: 0, plansDeleted: 0, plansKept: 0, rolesRemoved: 0, turnStateDeleted: 0, notificationsCancelled: 0, requestsAnonymised: 0, fadeRecordsAnonymised: 0, auditEntriesAnonymised: 0 };
+}

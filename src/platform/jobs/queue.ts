@@ -1,0 +1,223 @@
+import PgBoss from 'pg-boss';
+import type { Clock } from '../clock';
+import type { Logger } from '../log';
+import { FANOUT_CONCURRENCY } from '../teams/channelSender';
+import type { NotificationDispatcher } from './notificationDispatcher';
+import type { Database, Sql } from '../db/db';
+import { SurvivingClient } from '../db/postgres';
+import type { SqlNotificationRepository } from './notifications';
+import { countDeliveryGaveUp, measureDelivery } from '../telemetry/instruments';
+
+/**
+ * Durable jobs with pg-boss, in the application's own database.
+ *
+ * What is due is decided by our tables and the application's clock (so the domain
+ * can say "at most once, ever" and tests can move time); pg-boss runs the work:
+ * a once-a-minute sweep that exactly one instance runs, and one delivery job per
+ * notification, retried with backoff when Teams is unavailable.
+ */
+export const QUEUES = {
+  sweep: 'notifications-sweep',
+  deliver: 'notification-deliver',
+  /** FADE reminders fan out to many channels at once: big batches, delivered concurrently, paced by the ChannelSender. */
+  fadeDeliver: 'fade-deliver',
+  /** Once a day: deletes what the retention rules say is no longer kept (README, "Personal data"). */
+  retention: 'retention',
+  /**
+   * Delivery jobs pg-boss has given up on (pg-boss's dead letter). Our own last attempt marks its notification
+   * failed, but a process killed during that attempt cannot: the job then fails by timeout and lands here.
+   */
+  deliveryGaveUp: 'notification-delivery-gave-up',
+} as const;
+
+/** Which delivery queue a notification kind goes to. */
+export const deliveryQueueFor = (kind: string): string => (kind.startsWith('fade') ? QUEUES.fadeDeliver : QUEUES.deliver);
+
+/** Serialises queue creation across instances (migrate uses 724201, the directory seed 724202). */
+const QUEUE_SETUP_LOCK = 724203;
+
+export const DELIVERY_RETRY = { retryLimit: 5, retryDelay: 30, retryBackoff: true, deadLetter: QUEUES.deliveryGaveUp } as const;
+
+export interface JobRunnerDeps {
+  db: Database;
+  clock: Clock;
+  log: Logger;
+  notifications: SqlNotificationRepository;
+  dispatcher: NotificationDispatcher;
+  /** A real PostgreSQL gets pg-boss's own pool; PGlite is shared through an adapter. */
+  connectionString?: string;
+  /** False in tests: nothing runs by itself, the test drives every step. */
+  background: boolean;
+  schema?: string;
+  /** The daily retention rules; none in tests that do not need them. */
+  retention?: { applyRetention(): Promise<unknown> };
+}
+
+interface DeliverJob {
+  notificationId: string;
+}
+
+const bossDbOver = (sql: Sql & Partial<Pick<Database, 'simpleQuery'>>): PgBoss.Db => ({
+  async executeSql(text: string, values?: unknown[]) {
+    // pg-boss sends parameterless multi-statement blocks (schema install, maintenance) as well as single queries.
+    if ((!values || values.length === 0) && sql.simpleQuery) return { rows: await sql.simpleQuery(text) };
+    return { rows: await sql.query(text, values ?? []) };
+  },
+});
+
+export class JobRunner {
+  private stopped = false;
+
+  private constructor(
+    readonly boss: PgBoss,
+    private readonly deps: JobRunnerDeps,
+  ) {}
+
+  static async start(deps: JobRunnerDeps): Promise<JobRunner> {
+    const boss = new PgBoss({
+      // pg-boss hands its options to pg's Pool: its clients must survive a database restart too.
+      ...(deps.connectionString ? { connectionString: deps.connectionString, max: 4, Client: SurvivingClient } : { db: bossDbOver(deps.db) }),
+      schema: deps.schema ?? 'pgboss',
+      supervise: deps.background,
+      schedule: deps.background,
+    });
+    boss.on('error', (err) => deps.log.error('job queue error', { error: err.message }));
+    await boss.start();
+    const createQueues = async () => {
+      await boss.createQueue(QUEUES.sweep, { name: QUEUES.sweep, policy: 'singleton', retryLimit: 0 });
+      // The dead letter first: pg-boss files a failed job into it by name.
+      await boss.createQueue(QUEUES.deliveryGaveUp, { name: QUEUES.deliveryGaveUp, retryLimit: 2, retryDelay: 60 });
+      for (const queue of [QUEUES.deliver, QUEUES.fadeDeliver]) {
+        await boss.createQueue(queue, { name: queue, ...DELIVERY_RETRY });
+        await boss.updateQueue(queue, { name: queue, ...DELIVERY_RETRY }); // a database set up before the dead letter existed
+      }
+      await boss.createQueue(QUEUES.retention, { name: QUEUES.retention, policy: 'singleton', retryLimit: 2, retryDelay: 600 });
+    };
+    if (deps.connectionString) {
+      // pg-boss's create_queue attaches a partition to its job table: two instances starting together on a new
+      // database deadlock there and one fails to start. Our advisory lock makes them take turns.
+      await deps.db.transaction(async (tx) => {
+        await tx.query('select pg_advisory_xact_lock($1)', [QUEUE_SETUP_LOCK]);
+        await createQueues();
+      });
+    } else {
+      await createQueues();
+    }
+    const runner = new JobRunner(boss, deps);
+    if (deps.background) {
+      await boss.schedule(QUEUES.sweep, '* * * * *', {}, { tz: 'Europe/London' });
+      await boss.work(QUEUES.sweep, { pollingIntervalSeconds: 5 }, async () => {
+        await runner.sweep();
+      });
+      await boss.work<DeliverJob>(QUEUES.deliver, { pollingIntervalSeconds: 2, batchSize: 5, includeMetadata: true }, async (jobs) => {
+        for (const job of jobs) await runner.deliver(job);
+      });
+      await boss.work<DeliverJob>(QUEUES.fadeDeliver, { pollingIntervalSeconds: 1, batchSize: 500, includeMetadata: true }, async (jobs) => {
+        await runner.deliverBatch(QUEUES.fadeDeliver, jobs);
+      });
+      await boss.work<DeliverJob>(QUEUES.deliveryGaveUp, { includeMetadata: true }, async (jobs) => {
+        for (const job of jobs) await runner.gaveUp(job.data.notificationId, job.output);
+      });
+      await boss.schedule(QUEUES.retention, '40 3 * * *', {}, { tz: 'Europe/London' });
+      await boss.work(QUEUES.retention, async () => {
+        await runner.retention();
+      });
+      // Catch up at once after downtime rather than waiting for the first cron tick.
+      await runner.sweep();
+    }
+    return runner;
+  }
+
+  /**
+   * Claims notifications due by the application's clock and enqueues one delivery
+   * job each, in the same transaction: a crash leaves either both or neither.
+   * The limit is high enough that a FADE reminder to every cluster goes in one sweep.
+   */
+  async sweep(limit = 1000): Promise<number> {
+    const { db, clock, notifications } = this.deps;
+    const claimed = await db.transaction(async (tx) => {
+      const due = await notifications.claimDue(clock.now(), limit, tx);
+      // One multi-row insert for the lot: a fan-out to hundreds of channels starts at once.
+      if (due.length > 0) await this.boss.insert(due.map((n) => ({ name: deliveryQueueFor(n.kind), data: { notificationId: n.id } })), { db: bossDbOver(tx) });
+      return due.length;
+    });
+    if (claimed > 0) this.deps.log.info('notifications queued for delivery', { count: claimed });
+    return claimed;
+  }
+
+  /** Applies the retention rules (deleting old turn state); safe to run on any instance, any number of times. */
+  async retention(): Promise<void> {
+    await this.deps.retention?.applyRetention();
+  }
+
+  /** One delivery attempt; throwing hands the job back to pg-boss to retry with backoff. */
+  async deliver(job: PgBoss.JobWithMetadata<DeliverJob>): Promise<void> {
+    const { notificationId } = job.data;
+    const last = job.retryCount >= job.retryLimit;
+    try {
+      await measureDelivery(job.name, { 'cydweithio.notification.id': notificationId, 'cydweithio.attempt': job.retryCount + 1 }, () => this.deps.dispatcher.deliver(notificationId), !last);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.deps.log.warn('notification delivery failed', { notificationId, attempt: job.retryCount + 1, last, error: message });
+      if (last) await this.deps.notifications.markFailed(notificationId, message);
+      throw err;
+    }
+  }
+
+  /**
+   * Delivers a batch concurrently, FANOUT_CONCURRENCY at a time (the sender paces them under Teams' limits); each job
+   * that fails is failed on its own so pg-boss retries only that one with backoff.
+   * Returns how many completed and failed.
+   */
+  async deliverBatch(queue: string, jobs: PgBoss.JobWithMetadata<DeliverJob>[]): Promise<{ completed: number; failed: number }> {
+    const results: PromiseSettledResult<void>[] = new Array(jobs.length);
+    let next = 0;
+    const lane = async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        results[i] = await this.deliver(jobs[i]).then(
+          (value) => ({ status: 'fulfilled' as const, value }),
+          (reason: unknown) => ({ status: 'rejected' as const, reason }),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(FANOUT_CONCURRENCY, jobs.length) }, lane));
+    let failed = 0;
+    const done: string[] = [];
+    for (const [i, r] of results.entries()) {
+      if (r.status === 'rejected') {
+        failed++;
+        await this.boss.fail(queue, jobs[i].id, { message: r.reason instanceof Error ? r.reason.message : String(r.reason) });
+      } else {
+        done.push(jobs[i].id);
+      }
+    }
+    if (done.length > 0) await this.boss.complete(queue, done);
+    return { completed: done.length, failed };
+  }
+
+  /**
+   * A delivery job pg-boss gave up on: its notification is marked failed (with the reason pg-boss recorded) unless
+   * it was sent after all, so nothing stays claimed for ever and the failure is there to see.
+   */
+  async gaveUp(notificationId: string, output?: unknown): Promise<void> {
+    // pg-boss records a timeout as { value: { message } } and a failure we report as { message }.
+    const recorded = output as { value?: { message?: unknown }; message?: unknown } | undefined;
+    const reason = recorded?.value?.message ?? recorded?.message;
+    const message = `delivery gave up: ${typeof reason === 'string' ? reason : 'no reason recorded'}`;
+    await this.deps.notifications.markFailed(notificationId, message);
+    countDeliveryGaveUp(QUEUES.deliveryGaveUp);
+    this.deps.log.warn('notification delivery gave up', { notificationId, reason: message });
+  }
+
+  /** True from start until stop (the readiness probe reports it). */
+  get running(): boolean {
+    return !this.stopped;
+  }
+
+  /** Stops taking jobs and lets the ones running finish, for up to `timeoutMs`. */
+  async stop(timeoutMs = 5_000): Promise<void> {
+    this.stopped = true;
+    await this.boss.stop({ graceful: true, timeout: timeoutMs, close: Boolean(this.deps.connectionString) });
+  }
+}

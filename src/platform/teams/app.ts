@@ -1,0 +1,78 @@
+import { Application, TurnState, type TeamsAdapter } from '@microsoft/teams-ai';
+import type { Clock } from '../clock';
+import type { Locale } from '../i18n';
+import type { Logger } from '../log';
+import type { PlanService } from '../../features/plans/service';
+import type { SchoolLookup } from '../../features/directory/names';
+import type { SqlStateStore } from './botStateRepository';
+import type { UserRepository } from '../../features/people/users';
+import { markTurn } from '../telemetry/instruments';
+import { actorOf } from './activity';
+import { RouteKit } from './kit';
+import { registerAideMemoireRoutes } from '../../features/plans/routes';
+import { registerConversationRoutes } from './conversationRoutes';
+import { registerFadeRoutes, type FadeRouteDeps } from '../../features/fade/routes';
+import { registerMatchingRoutes, type MatchingRouteDeps } from '../../features/matching/routes';
+import { registerMatchingAdminRoutes } from '../../features/admin/routes';
+import type { AdminService } from '../../features/admin/service';
+import { registerPrivacyRoutes } from '../../features/privacy/routes';
+import type { PersonalDataService } from '../../features/privacy/service';
+import { DatabaseStorage, ProfileTurnState } from './turnStateStorage';
+
+export { cardMessage } from './kit';
+/** The Teams AI types the composition root needs, so only src/platform/teams imports the SDK. */
+export type { Application as BotApplication, TeamsAdapter, TurnState } from '@microsoft/teams-ai';
+
+export interface BotDeps {
+  defaultLocale: Locale;
+  allowedTenantIds: readonly string[];
+  botAppId?: string;
+  adapter?: TeamsAdapter;
+  stateStore: SqlStateStore;
+  users: UserRepository;
+  schools: SchoolLookup;
+  plans: PlanService;
+  clock: Clock;
+  log: Logger;
+  matching: MatchingRouteDeps;
+  admin: AdminService;
+  fade: FadeRouteDeps;
+  privacy: PersonalDataService;
+}
+
+/** Builds the Teams AI application: the tenant gate, then each feature's routes, then the catch-alls. */
+export function createBotApplication(deps: BotDeps): Application<TurnState> {
+  const { log } = deps;
+  const storage = new DatabaseStorage(deps.stateStore);
+  const app = new Application<TurnState>({
+    storage,
+    turnStateFactory: () => new ProfileTurnState(storage),
+    adapter: deps.adapter,
+    botAppId: deps.botAppId ?? '',
+    removeRecipientMention: true,
+    startTypingTimer: false,
+    longRunningMessages: false,
+  });
+
+  // Activities from tenants that are not allowed are dropped before any handler runs.
+  app.turn('beforeTurn', async (context) => {
+    if (deps.allowedTenantIds.length === 0) return true;
+    const { tenantId } = actorOf(context.activity);
+    if (deps.allowedTenantIds.includes(tenantId)) return true;
+    markTurn('tenantRefused');
+    log.warn('activity from a tenant that is not allowed was dropped', { tenantId, type: context.activity.type });
+    return false;
+  });
+
+  const kit = new RouteKit(app, { users: deps.users, defaultLocale: deps.defaultLocale, log });
+  registerAideMemoireRoutes(kit, deps);
+  registerPrivacyRoutes(kit, deps.privacy);
+  registerMatchingAdminRoutes(kit, deps.admin);
+  registerMatchingRoutes(kit, deps.matching);
+  registerFadeRoutes(kit, deps.fade);
+  registerConversationRoutes(kit);
+
+  app.error((context, err) => kit.answerFailedTurn(context, err));
+
+  return app;
+}

@@ -1,0 +1,31 @@
+import { commandKeyOf, commandPattern, commandWord } from '../../src/platform/i18n/commands';
+
+describe('command words from the catalogue', () => {
+  it('understands either language, any case, extra spaces and the unmutated forms', () => {
+    const myPlans = commandPattern('command.myPlans');
+    for (const typed of ['my plans', 'My Plans', '  my   plans ', 'fy nghynlluniau', 'fy cynlluniau', 'cynlluniau', 'plans']) expect(myPlans.test(typed)).toBe(true);
+    for (const typed of ['my plansx', 'see my plans', 'fy nghynlluniau i gyd', '']) expect(myPlans.test(typed)).toBe(false);
+  });
+
+  it('takes what follows a command that has an argument, and not a longer word', () => {
+    const lead = commandPattern('command.clusterLead', { argument: true });
+    expect(lead.exec('cluster lead Alice Head')?.[1]).toBe('Alice Head');
+    expect(lead.exec('arweinydd y clwstwr Bethan')?.[1]).toBe('Bethan');
+    expect(lead.exec('cluster lead')?.[1]).toBe('');
+    expect(lead.test('cluster leader')).toBe(false);
+    expect(commandPattern('command.fadeNote', { argument: true }).exec('fade note two\nlines')?.[1]).toBe('two\nlines');
+  });
+
+  it('treats the words as text, not as a pattern', () => {
+    const help = commandPattern('command.help');
+    expect(help.test('?')).toBe(true);
+    expect(help.test('x')).toBe(false);
+  });
+
+  it('shows the first alternative and names the command a pattern listens for', () => {
+    expect(commandWord('cy', 'command.myPlans')).toBe('fy nghynlluniau');
+    expect(commandWord('en', 'command.roles')).toBe('make adviser');
+    expect(commandKeyOf(commandPattern('command.fadeStatus'))).toBe('command.fadeStatus');
+    expect(commandKeyOf(/fade status/)).toBeUndefined();
+  });
+});
