@@ -18,15 +18,12 @@ import { createLogger } from '../src/platform/log';
 import { createServer } from '../src/platform/teams/server';
 import type { Database, Sql } from '../src/platform/db/db';
 import { openPglite } from '../src/platform/db/pglite';
-import { openPgliteThread } from '../src/platform/db/pgliteThread';
 import { TeamsMessenger, createTeamsAdapter } from '../src/platform/teams/adapter';
 import { headteacher, percentile, startConnector, type Sample } from './traffic';
 
 const USERS = Number(process.env.BENCH_USERS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SHOW_SQL = process.env.BENCH_SHOW_SQL === '1';
-/** "thread" runs the database on its own thread, as the server does; the default keeps it on this one. */
-const DB_THREAD = process.env.BENCH_DB === 'thread';
 const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 0);
 
 /** The statements sent since the counter was last taken, and how long each kind took in all. */
@@ -90,7 +87,7 @@ async function main() {
   const config = loadConfig({ DATA_DIR: dataDir, DEMO_DATA: 'true', LOG_LEVEL: 'warn' });
   const logger = createLogger('warn');
   const adapter = createTeamsAdapter(config, logger);
-  const db = counting(await (DB_THREAD ? openPgliteThread : openPglite)(join(dataDir, 'pglite')), log);
+  const db = counting(await openPglite(join(dataDir, 'pglite')), log);
   const runtime = await createRuntime({ config, log: logger, adapter, database: db, messenger: new TeamsMessenger(adapter, '') });
   const server = createServer({ adapter, app: runtime.app, db, log: logger, localMode: true });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -129,7 +126,7 @@ async function main() {
   let total = 0;
   let turns = 0;
   const latencies = samples.map((x) => x.ms).sort((a, b) => a - b);
-  console.log(`database ${DB_THREAD ? 'on its own thread' : 'on the main thread'}, think ${THINK_MS} ms: turn p50 ${percentile(latencies, 50).toFixed(1)} ms, p90 ${percentile(latencies, 90).toFixed(1)} ms`);
+  console.log(`think ${THINK_MS} ms: turn p50 ${percentile(latencies, 50).toFixed(1)} ms, p90 ${percentile(latencies, 90).toFixed(1)} ms`);
   console.log('| turn | turns | statements per turn (mean) |');
   console.log('|---|---|---|');
   for (const [kind, e] of byKind) {

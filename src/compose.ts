@@ -10,11 +10,10 @@ import { NotificationDispatcher } from './platform/jobs/notificationDispatcher';
 import { PlanService } from './features/plans/service';
 import type { SchoolLookup } from './features/directory/names';
 import { SqlStateStore } from './platform/teams/botStateRepository';
-import { loadExistingKeys } from './platform/db/hotRows';
 import type { Database } from './platform/db/db';
 import { migrate } from './platform/db/migrate';
 import { SqlNotificationRepository } from './platform/jobs/notifications';
-import { openPgliteThread } from './platform/db/pgliteThread';
+import { openPglite } from './platform/db/pglite';
 import { SqlPlanRepository } from './features/plans/repository';
 import { openPostgres } from './platform/db/postgres';
 import { SqlAuditLog, SqlRoleRepository } from './features/people/roles';
@@ -73,10 +72,9 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function openDatabase(config: Config, log?: Logger): Promise<Database> {
+export async function openDatabase(config: Config): Promise<Database> {
   if (config.DATABASE_URL) return openPostgres({ connectionString: config.DATABASE_URL });
-  // On its own thread, so the database's CPU work runs beside request handling rather than in its way.
-  return openPgliteThread(join(config.DATA_DIR, 'pglite'), log);
+  return openPglite(join(config.DATA_DIR, 'pglite'));
 }
 
 /** The one composition root: every collaborator is made here, once. */
@@ -84,7 +82,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config.LOG_LEVEL);
-  const db = options.database ?? (await openDatabase(config, log));
+  const db = options.database ?? (await openDatabase(config));
 
   const applied = await migrate(db);
   if (applied.length > 0) log.info('database migrated', { applied });
@@ -93,10 +91,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (seeded) log.info('school directory loaded', { ...seeded });
   }
 
-  await loadExistingKeys(db);
   const users = new SqlUserRepository(db);
   const schools = new SqlSchoolRepository(db);
-  const planRepository = new SqlPlanRepository(db, log);
+  const planRepository = new SqlPlanRepository(db);
   const notifications = new SqlNotificationRepository(db);
   const roles = new SqlRoleRepository(db, config.ADMIN_USER_IDS);
   const audit = new SqlAuditLog(db);

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { COMMANDS } from '../src/features/plans/routes';
 import { FADE_COMMANDS } from '../src/features/fade/routes';
 import { MATCHING_COMMANDS } from '../src/features/admin/routes';
+import { commandKeyOf, commandWord } from '../src/platform/i18n/commands';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
@@ -95,7 +96,8 @@ describe('cy.json', () => {
       list.commands.forEach((command, c) => {
         const key = `bots[0].commandLists[${l}].commands[${c}]`;
         expect({ key, title: typeof cy[`${key}.title`] }).toEqual({ key, title: 'string' });
-        expect({ key, same: cy[`${key}.title`] === command.title }).toEqual({ key, same: false });
+        // Only "help" is the same word in both languages (Welsh speakers type it; "cymorth" means support).
+        expect({ key, same: cy[`${key}.title`] === command.title }).toEqual({ key, same: command.title === 'help' });
         if (command.description) expect({ key, description: typeof cy[`${key}.description`] }).toEqual({ key, description: 'string' });
       }),
     );
@@ -122,13 +124,25 @@ describe('bot commands', () => {
 
   it('lists, in English and in Welsh, team commands the bot answers', () => {
     expect(understoodIn('team', TEAM)).toEqual([
-      { command: 'help', welsh: 'cymorth', english: 'help', cymraeg: 'help' },
+      { command: 'help', welsh: 'help', english: 'help', cymraeg: 'help' },
       { command: 'link cluster', welsh: 'cysylltu clwstwr', english: 'link', cymraeg: 'link' },
       { command: 'fade status', welsh: 'statws fade', english: 'status', cymraeg: 'status' },
       { command: 'fade report', welsh: 'adroddiad fade', english: 'report', cymraeg: 'report' },
       { command: 'fade note', welsh: 'nodyn fade', english: 'note', cymraeg: 'note' },
       { command: 'cluster lead', welsh: 'arweinydd clwstwr', english: 'lead', cymraeg: 'lead' },
     ]);
+  });
+
+  it('shows in each language the words the catalogue shows for that command', () => {
+    const all = [...Object.values(COMMANDS), ...Object.values(FADE_COMMANDS), ...Object.values(MATCHING_COMMANDS)];
+    const manifest = sampleManifest();
+    const shown = manifest.bots[0].commandLists.flatMap((list, l) =>
+      list.commands.map((command, c) => {
+        const key = commandKeyOf(all.find((re) => re.test(command.title))!)!;
+        return { english: command.title, welsh: cy[`bots[0].commandLists[${l}].commands[${c}].title`], catalogue: { english: commandWord('en', key), welsh: commandWord('cy', key) } };
+      }),
+    );
+    for (const s of shown) expect({ english: s.english, welsh: s.welsh }).toEqual(s.catalogue);
   });
 
   it('lists, in English and in Welsh, exactly the personal commands the bot understands', () => {
@@ -142,7 +156,7 @@ describe('bot commands', () => {
       return { command: command.title, welsh, english, cymraeg };
     });
     expect(understood).toEqual([
-      { command: 'help', welsh: 'cymorth', english: 'help', cymraeg: 'help' },
+      { command: 'help', welsh: 'help', english: 'help', cymraeg: 'help' },
       { command: 'new plan', welsh: 'cynllun newydd', english: 'newPlan', cymraeg: 'newPlan' },
       { command: 'my plans', welsh: 'fy nghynlluniau', english: 'myPlans', cymraeg: 'myPlans' },
       { command: 'continue', welsh: 'parhau', english: 'resume', cymraeg: 'resume' },

@@ -1,7 +1,7 @@
-import type { MessageKey } from './i18n';
+import type { MessageKey, MessageParam } from './i18n';
 
-/** Values that fill a catalogue message's placeholders. */
-export type MessageParams = Record<string, string | number>;
+/** Values that fill a catalogue message's placeholders (a name in each language shows the reader's). */
+export type MessageParams = Record<string, MessageParam>;
 
 /** A problem the user can fix; `key` names a catalogue message, `params` fill it in. */
 export interface Problem {

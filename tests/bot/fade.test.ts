@@ -152,8 +152,8 @@ describe('cluster channels', () => {
     await h.runtime.dispatcher.deliverDue(500);
     expect(channelPosts()).toHaveLength(0);
     const status = cardText((await h.say(admin, 'fade status')).cards[0]);
-    expect(status).toContain('Cwmbran High School cluster · failed: reminder d-14: channel inactive (channelDeleted)');
-    expect(status).toContain('I can no longer post in the channel of 1');
+    expect(status).toContain('23 November 2026 at 09:00 · Cwmbran High School cluster · the channel was deleted');
+    expect(status).toContain('Clusters whose channel I can no longer post in: 1.');
   });
 
   it('marks every channel of a team inactive when the bot is removed from it', async () => {
@@ -208,7 +208,7 @@ describe('cycles and reminders', () => {
     expect(JSON.stringify(unnamed.invokeCard)).toContain('"value":"-3, 0"');
     const done = await h.press(admin, unnamed.invokeCard!, 'Set the cycle', { ...typed, round3Name: 'Summer round' });
     // 1 cluster × 3 rounds × 2 reminders
-    expect(cardText(done.invokeCard)).toContain('Cycle 2026/27 is set for 1 clusters, with 3 rounds; 6 reminders are scheduled.');
+    expect(cardText(done.invokeCard)).toContain('Cycle 2026/27 is set for 1 cluster, with 3 rounds; 6 reminders are scheduled.');
   });
 
   it('posts reminders in the cluster channel on the right days, with working days left, statuses and an @mention of the lead', async () => {
@@ -456,7 +456,7 @@ describe('holidays and status', () => {
     await h.runtime.dispatcher.deliverDue(500);
     const status = cardText((await h.say(admin, 'fade status')).cards[0]);
     expect(status).toContain('2026/27, Interim round (deadline 11 December 2026): 0 of 3 clusters submitted; reminders sent 1, still to go 9.');
-    expect(status).toContain('2 clusters have no channel linked');
-    expect(status).toContain('Clwstwr Rhydaman · failed: reminder d-14: no channel linked');
+    expect(status).toContain('Clusters with no channel linked: 2.');
+    expect(status).toContain('23 November 2026 at 09:00 · Clwstwr Rhydaman · no channel linked');
   });
 });

@@ -135,3 +135,35 @@ it('keeps quotes and SQL fragments as plain text in every text field', async () 
   expect(cardText(summary.invokeCard)).toContain(SQL_AND_TEMPLATES[3]); // shown literally, not evaluated
   expect((await h.runtime.db.query('select count(*)::int as n from plans'))[0]).toEqual({ n: 2 });
 });
+
+it('never answers a plan field as saved and then loses it: any text is stored and read back as sent, or refused in the user’s language', async () => {
+  const owner = { tenantId: alice.tenantId, userId: alice.id };
+  const plan = await h.runtime.plans.create(owner, 6784001);
+  const awkward = fc.constantFrom('\uD800', '\uDFFF', '\u0000', '😀', '\uD83D', '\uDE00', 'ŵ', '\n', '\u0001', '\uFFFF', ' ');
+  const text = fc.array(fc.oneof(fc.string({ maxLength: 6 }), awkward), { minLength: 1, maxLength: 8 }).map((parts) => parts.join(''));
+  const seen = { saved: 0, refused: 0 };
+  await fc.assert(
+    fc.asyncProperty(text, fc.constantFrom('focus', 'need', 'partner'), fc.boolean(), async (sent, field, welsh) => {
+      const user = welsh ? { ...alice, locale: 'cy-GB' } : alice;
+      const typed = sent.replace(/\r\n/g, '\n').trim();
+      if (typed === '') return; // clearing a field is tested elsewhere
+      const before = (await h.runtime.planRepository.get(plan.id))!;
+      const reply = await h.execute(user, 'plan.saveField', { planId: plan.id, version: before.version, field, then: 'summary', text: sent });
+      expect(reply.invokeStatus).toBe(200);
+      const after = (await h.runtime.planRepository.get(plan.id))!;
+      const shown = cardText(reply.invokeCard);
+      expect(shown).not.toMatch(/went wrong|aeth rhywbeth o’i le/);
+      if (shown.includes(welsh ? 'na ellir ei gadw' : 'cannot be saved')) {
+        seen.refused++;
+        expect(after.answers).toEqual(before.answers);
+        expect(JSON.stringify(reply.invokeCard)).toContain(JSON.stringify(typed).slice(1, -1)); // still in the box
+      } else {
+        seen.saved++;
+        expect(after.answers[field]).toBe(typed === '' ? undefined : typed);
+      }
+    }),
+    { numRuns: 120, seed: 20261206 },
+  );
+  expect(seen.saved).toBeGreaterThan(10);
+  expect(seen.refused).toBeGreaterThan(10);
+}, 180_000);

@@ -83,7 +83,7 @@ describe('finding a partner from a plan', () => {
     const text = cardText(found);
     expect(text).toContain('Suggested partners for: KS4 maths, D to C');
     expect(text).toContain('1. Croesyceiliog School');
-    expect(text).toMatch(/strong in numeracy and mathematics, verified by an adviser; secondary like you; English-medium like you; [\d.]+ km away; 0 of 2 places taken/);
+    expect(text).toMatch(/strong in numeracy and mathematics, verified by an adviser; secondary like you; English-medium like you; [\d.]+ km away; places taken: 0 of 2/);
     expect(text).toContain("strong in numeracy and mathematics (the school's own view)"); // Llantarnam, second
     expect(text.indexOf('Croesyceiliog')).toBeLessThan(text.indexOf('Llantarnam'));
     expect(text).not.toContain('Cwmbran High School'); // never the asking school
@@ -113,7 +113,7 @@ describe('finding a partner from a plan', () => {
     await h.say(alice, 'language');
     await h.execute(alice, Verbs.setLanguage, { locale: 'cy' });
     const found = (await h.execute(alice, Verbs.matchFind, { planId })).invokeCard!;
-    expect(cardText(found)).toContain('cryf mewn rhifedd a mathemateg, wedi');
+    expect(cardText(found)).toContain('cryf o ran rhifedd a mathemateg, wedi');
     expect(findAction(found, "Gofyn i'm hymgynghorydd drefnu")).toBeDefined();
   });
 
@@ -145,7 +145,7 @@ describe('a brokered request', () => {
     expect(cardText(refreshed)).toContain('Wedi’i gymeradwyo gan Dafydd Adviser'.replace('’', "'"));
 
     const schoolCard = sentTo(bethan)[0]!;
-    expect(cardText(schoolCard)).toContain('Mae Cwmbran High School yn gofyn a all eich ysgol eu cefnogi');
+    expect(cardText(schoolCard)).toContain('Mae Cwmbran High School yn gofyn a all eich ysgol chi ei chefnogi');
     expect(cardText(sentTo(alice)[0])).toContain('Approved by Dafydd Adviser');
 
     const accepted = (await h.press(bethan, schoolCard, 'Derbyn')).invokeCard!;
@@ -312,6 +312,25 @@ describe('asking a school directly', () => {
     expect((await latestRequest()).state).toBe('accepted');
   });
 
+  it('names every school in the reader’s language: no English name on a Welsh card for a school with a Welsh name', async () => {
+    await h.runtime.db.exec(`
+      update schools set name_cy = 'Ysgol Uwchradd Cwmbrân' where id = 6784001;
+      update schools set name_cy = 'Ysgol Croesyceiliog' where id = 6785001;
+      update schools set name_cy = 'Ysgol Llantarnam' where id = 6786003;
+    `);
+    const ask = await h.execute(alice, Verbs.matchAskDirect, { planId, schoolId: '6785001', lookFurther: 'false' });
+    expect(cardText(ask.invokeCard)).toContain('Sent to the head of Croesyceiliog School'); // English for Alice
+    const card = sentTo(bethan)[0]!;
+    expect(cardText(card)).toContain('Mae Ysgol Uwchradd Cwmbrân yn gofyn a all eich ysgol chi ei chefnogi');
+    // Bethan suggests a colleague school where nobody uses the bot yet: the refusal names it in Welsh.
+    const searched = (await h.press(bethan, card, 'Chwilio', { query: 'Llantarnam' })).invokeCard!;
+    const refused = (await h.press(bethan, searched, "Awgrymu'r ysgol hon", { otherSchoolId: '6786003' })).invokeCard!;
+    expect(cardText(refused)).toContain('Does neb o Ysgol Llantarnam wedi defnyddio Cydweithio eto');
+    for (const welshCard of [card, searched, refused]) {
+      for (const english of ['Cwmbran High School', 'Croesyceiliog School', 'Llantarnam School']) expect({ english, shown: cardText(welshCard).includes(english) }).toEqual({ english, shown: false });
+    }
+  });
+
   it('says politely when the chosen school has no head using the bot, and creates nothing', async () => {
     const reply = await h.execute(alice, Verbs.matchAskDirect, { planId, schoolId: '6786003' });
     expect(cardText(reply.invokeCard)).toContain('Nobody from Llantarnam School has used Cydweithio yet');
@@ -461,12 +480,12 @@ describe('my requests: one card listing a person’s requests', () => {
     const text = cardText(card);
     expect(text).toContain("Ceisiadau i'ch ysgol\nOddi wrth: Cwmbran High School\nReading ages at KS3\nYn aros am ateb eich ysgol · Gofynnwyd ar 7 Medi 2026");
     expect(text).not.toContain('KS4 maths'); // brokered, not put to her school
-    expect(text).toContain('Nid ydych wedi gofyn i ysgol arall am gymorth eto.');
+    expect(text).toContain('Dydych chi ddim wedi gofyn i ysgol arall am gymorth eto.');
 
     const row = rowAction(card, 'Reading ages at KS3');
     expect(row).toEqual({ verb: Verbs.matchSchoolView, data: { requestId: readingRequestId } });
     const schoolCard = (await h.execute(bethan, row.verb, row.data)).invokeCard!;
-    expect(cardText(schoolCard)).toContain('Mae Cwmbran High School yn gofyn a all eich ysgol eu cefnogi');
+    expect(cardText(schoolCard)).toContain('Mae Cwmbran High School yn gofyn a all eich ysgol chi ei chefnogi');
     // Accepted the next day, late in the evening: 23:30 UTC is already 9 September in Wales (BST).
     h.clock.set('2026-09-08T23:30:00Z');
     await h.press(bethan, schoolCard, 'Derbyn');
@@ -488,7 +507,7 @@ describe('my requests: one card listing a person’s requests', () => {
     expect(text).toContain('You have not asked another school for support yet.');
 
     const welsh = cardText(await list(eleri, 'fy ngheisiadau'));
-    expect(welsh).toContain("Ceisiadau i'w trefnu sy'n aros am eich penderfyniad\nOddi wrth: Cwmbran High School\nKS4 maths, D to C\nYn aros i ymgynghorydd ddewis partner · Gofynnwyd ar 7 Medi 2026");
+    expect(welsh).toContain("Ceisiadau i’w brocera sy’n aros am eich penderfyniad\nOddi wrth: Cwmbran High School\nKS4 maths, D to C\nYn aros i ymgynghorydd ddewis partner · Gofynnwyd ar 7 Medi 2026");
     // Gwen advises Carmarthenshire only.
     expect(cardText(await list(gwen))).toContain('Brokered requests waiting for your decision\nNo brokered request from your schools is waiting for a decision just now.');
 
@@ -499,7 +518,7 @@ describe('my requests: one card listing a person’s requests', () => {
     // Decided: it leaves the adviser's list; "Refresh" on the old card shows that.
     const refreshed = (await h.press(dafydd, card, 'Refresh')).invokeCard!;
     expect(cardText(refreshed)).toContain('Brokered requests waiting for your decision\nNo brokered request from your schools is waiting for a decision just now.');
-    expect(cardText(await list(eleri, 'fy ngheisiadau'))).toContain('Does dim cais gan eich ysgolion yn aros i chi drefnu partner ar hyn o bryd.');
+    expect(cardText(await list(eleri, 'fy ngheisiadau'))).toContain('Does dim cais gan eich ysgolion yn aros i chi ei frocera ar hyn o bryd.');
   });
 
   it('tells someone with no requests so, politely, in English and in Welsh', async () => {
@@ -513,7 +532,7 @@ describe('my requests: one card listing a person’s requests', () => {
     expect(mallorys).not.toContain('Requests to your school');
     await inWelsh(carys);
     const welsh = cardText(await list(carys, 'fy ngheisiadau'));
-    expect(welsh).toContain('Nid ydych wedi gofyn i ysgol arall am gymorth eto.');
+    expect(welsh).toContain('Dydych chi ddim wedi gofyn i ysgol arall am gymorth eto.');
     expect(welsh).toContain('Does dim cais yn aros am ateb eich ysgol ar hyn o bryd.');
   });
 

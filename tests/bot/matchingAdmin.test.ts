@@ -43,9 +43,9 @@ describe('roles, set by admins', () => {
     expect(cardText(none)).toContain('No school matched "Hogwarts".');
   });
 
-  it('answers "gwneud ymgynghorydd" in Welsh, and refuses an unknown person', async () => {
+  it('answers "penodi ymgynghorydd" in Welsh, and refuses an unknown person', async () => {
     await h.execute(admin, Verbs.setLanguage, { locale: 'cy' });
-    const card = (await h.say(admin, 'gwneud ymgynghorydd')).cards[0]!;
+    const card = (await h.say(admin, 'penodi ymgynghorydd')).cards[0]!;
     expect(cardText(card)).toContain('Rolau: ymgynghorwyr, adolygwyr a gweinyddwyr');
     const unknown = (await h.press(admin, card, "Rhoi'r rôl", { userId: 'aad-nobody', role: 'adviser', laCode: '678' })).invokeCard!;
     expect(cardText(unknown)).toContain('Dewiswch berson sydd wedi defnyddio Cydweithio');
@@ -74,7 +74,7 @@ describe('importing the directory from a card', () => {
 
     const good = 'School Number,School Name,LA Code,Sector\n6789001,Ysgol Newydd,678,Primary\n';
     const done = (await h.press(admin, refused, 'Check and import', { csv: good })).invokeCard!;
-    expect(cardText(done)).toContain('Imported: 1 schools added, 0 updated.');
+    expect(cardText(done)).toContain('Imported: 1 school added, 0 updated.');
     expect((await h.runtime.audit.forSubject('directory', 'schools')).map((a) => a.action)).toEqual(['directory.import']);
   });
 

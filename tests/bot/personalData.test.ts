@@ -57,7 +57,7 @@ describe('exporting one person’s data', () => {
     expect(summary).toContain('Teams user id: aad-alice');
     expect(summary).toMatch(/Plans they own\n2/);
     expect(summary).toMatch(/Support requests they made, decided or were asked to broker\n1/);
-    expect(summary).toContain('in 1 message(s)');
+    expect(summary).toContain('in 1 message');
     expect(reply.texts).toHaveLength(1);
     expect(reply.texts[0]).toMatch(/^```\n\{/);
     const exported = JSON.parse(jsonOf(reply.texts)) as PersonExport;

@@ -43,11 +43,12 @@ describe('activities from a tenant not in ALLOWED_TENANT_IDS', () => {
     expect(warnings).toEqual([{ msg: 'activity from a tenant that is not allowed was dropped', fields: { tenantId: outsider.tenantId, type: 'message' } }]);
   });
 
-  it('drop a card action, even one naming a real plan: no invoke response, nothing changed', async () => {
+  it('refuse a card action with 403, even one naming a real plan: nothing changed, nothing else answered', async () => {
     const before = await snapshot();
     const reply = await h.execute(outsider, Verbs.planSaveField, { planId, version: 1, field: 'focus', text: 'Written from another tenant', then: 'next' });
-    expect(reply.activities).toEqual([]);
-    expect(reply.invokeStatus).toBeUndefined();
+    expect(reply.activities.map((a) => a.type)).toEqual(['invokeResponse']);
+    expect(reply.invokeStatus).toBe(403);
+    expect(reply.invokeCard).toBeUndefined();
     expect(await snapshot()).toEqual(before);
     expect(h.messenger.sent).toEqual([]);
     expect(warnings.map((w) => w.fields)).toEqual([{ tenantId: outsider.tenantId, type: 'invoke' }]);

@@ -1,7 +1,7 @@
 import { SqlSchoolRepository } from '../../src/features/directory/repository';
 import { checkImport, importDirectory } from '../../src/features/directory/import';
 import type { Database } from '../../src/platform/db/db';
-import { clonedPglite } from '../support/databases';
+import { pgliteForTest } from '../support/databases';
 import { seedSmallDirectory } from '../support/harness';
 
 const LAS = new Set([669, 678]);
@@ -89,7 +89,7 @@ describe('checking a directory CSV', () => {
 describe('importing into the directory', () => {
   let db: Database;
   beforeEach(async () => {
-    db = await clonedPglite(seedSmallDirectory);
+    db = await pgliteForTest(seedSmallDirectory);
   });
   afterEach(async () => {
     await db.close();

@@ -43,6 +43,13 @@ describe('validating answers', () => {
     expect(validateAnswer('partner', { text: 'y'.repeat(LIMITS.shortText + 1) }).ok).toBe(false);
   });
 
+  it('refuses text PostgreSQL cannot store (NUL, half a surrogate pair), and keeps whole emoji', () => {
+    for (const text of ['a\u0000b', 'broken \uD83D emoji', '\uDE00 low half first', 'ends with half \uD83D']) {
+      expect(validateAnswer('need', { text })).toEqual({ ok: false, problem: { key: 'error.unstorableCharacter' } });
+    }
+    expect(validateAnswer('need', { text: 'whole 😀 emoji and ŵŷ' })).toEqual({ ok: true, value: { need: 'whole 😀 emoji and ŵŷ' } });
+  });
+
   it('trims text and normalises line endings', () => {
     expect(validateAnswer('focus', { text: '  KS4 maths\r\nD to C  ' })).toEqual({ ok: true, value: { focus: 'KS4 maths\nD to C' } });
   });

@@ -168,7 +168,7 @@ it('plans in Welsh after choosing Cymraeg', async () => {
   await say('iaith');
   await lastCard().getByText('Which language would you like me to use?').waitFor();
   await lastCard().getByRole('button', { name: 'Cymraeg' }).click();
-  await lastCard().getByText('Byddaf yn siarad Cymraeg o hyn ymlaen.').waitFor();
+  await lastCard().getByText('Bydda i’n siarad Cymraeg o hyn ymlaen.').waitFor();
 
   await say('cynllun newydd');
   await lastCard().getByText('Beth yw ffocws y cymorth ysgol i ysgol?').waitFor();

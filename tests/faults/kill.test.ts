@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPgliteThread } from '../../src/platform/db/pgliteThread';
+import { openPglite } from '../../src/platform/db/pglite';
 import { BotProcess, executeActivity, personalActivity } from '../support/botProcess';
 import { RecordingConnector } from '../support/recordingConnector';
 
@@ -58,9 +58,8 @@ it('keeps every acknowledged edit when killed mid-burst', async () => {
   await Promise.all(loops);
   expect(acknowledged.size).toBe(USERS.length);
 
-  // Read the database directly, as it was left (its files, and the saves its journal held, run as a start runs them),
-  // then check the restarted bot serves the same.
-  const db = await openPgliteThread(join(dataDir, 'pglite'));
+  // Read the database's files directly, as the killed process left them, then check the restarted bot serves the same.
+  const db = await openPglite(join(dataDir, 'pglite'));
   const rows = await db.query<{ owner_id: string; focus: string }>(`select owner_id, answers->>'focus' as focus from plans`);
   await db.close();
   const stored = Object.fromEntries(rows.map((r) => [r.owner_id, r.focus]));

@@ -1,10 +1,10 @@
 import { cy } from '../../src/platform/i18n/cy';
 import { en } from '../../src/platform/i18n/en';
-import { formatDate, localeFromTag, t } from '../../src/platform/i18n';
+import { formatDate, formatTime, localeFromTag, messageArguments, t } from '../../src/platform/i18n';
 import { PLAN_FIELDS } from '../../src/features/plans/plan';
 import { PRIORITY_AREAS } from '../../src/features/plans/priorities';
 
-const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+const placeholders = (s: string) => messageArguments(s).sort();
 
 describe('the cy/en catalogue', () => {
   it('has every key in both languages, none empty', () => {
@@ -18,7 +18,8 @@ describe('the cy/en catalogue', () => {
 
   it('is really translated: Welsh differs from English except for names', () => {
     const same = (Object.keys(en) as (keyof typeof en)[]).filter((k) => en[k] === cy[k]);
-    expect(same).toEqual(['app.name', 'menu.language']);
+    // "Help" is a Welsh word too, and the one Welsh speakers type: "cymorth" means support here.
+    expect(same).toEqual(['app.name', 'menu.language', 'menu.help']);
   });
 
   it('has a label, prompt and example for every aide-memoire field and a label for every priority area', () => {
@@ -30,6 +31,18 @@ describe('the cy/en catalogue', () => {
     expect(t('en', 'plan.stepOf', { step: 2, total: 7 })).toBe('Step 2 of 7');
     expect(t('cy', 'plan.stepOf', { step: 2, total: 7 })).toBe('Cam 2 o 7');
     expect(t('en', 'plan.stepOf', { step: 2 })).toBe('Step 2 of {total}');
+  });
+
+  it('shows a name given in each language in the reader\'s', () => {
+    const school = { en: 'Cardiff High School', cy: 'Ysgol Uwchradd Caerdydd' };
+    expect(t('cy', 'match.sent.direct', { school })).toContain('Ysgol Uwchradd Caerdydd');
+    expect(t('en', 'match.sent.direct', { school })).toContain('Cardiff High School');
+    expect(t('cy', 'fade.cycle.done', { name: school, clusters: 3, rounds: 2, reminders: 1 })).toContain('Ysgol Uwchradd Caerdydd');
+  });
+
+  it('writes times of day in UK time, 24-hour', () => {
+    expect(formatTime(new Date('2026-07-01T08:05:00Z'))).toBe('09:05');
+    expect(formatTime(new Date('2026-12-01T17:30:00Z'))).toBe('17:30');
   });
 
   it('chooses Welsh for cy tags and falls back otherwise', () => {

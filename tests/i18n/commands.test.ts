@@ -16,6 +16,22 @@ describe('command words from the catalogue', () => {
     expect(commandPattern('command.fadeNote', { argument: true }).exec('fade note two\nlines')?.[1]).toBe('two\nlines');
   });
 
+  it('understands the forms a Welsh speaker would guess: unmutated, short and natural verbs', () => {
+    const guesses: [Parameters<typeof commandPattern>[0], string[]][] = [
+      ['command.help', ['help', 'cymorth']],
+      ['command.myPlans', ['fy cynlluniau', 'cynlluniau', 'fy nghynllun']],
+      ['command.myRequests', ['fy ceisiadau', 'ceisiadau', 'fy nghais']],
+      ['command.roles', ['penodi ymgynghorydd', 'rolau']],
+      ['command.newPlan', ['cynllunio', 'cynllun newydd']],
+      ['command.linkCluster', ['cysylltu a clwstwr', 'cysylltu â chlwstwr']],
+    ];
+    for (const [key, typed] of guesses) for (const text of typed) expect({ key, text, understood: commandPattern(key).test(text) }).toEqual({ key, text, understood: true });
+    expect(commandPattern('command.clusterLead', { argument: true }).exec('arwain y clwstwr Bethan')?.[1]).toBe('Bethan');
+    // A copy of the English "make adviser" is not Welsh anyone would type.
+    expect(commandPattern('command.roles').test('gwneud ymgynghorydd')).toBe(false);
+    expect(commandWord('cy', 'command.help')).toBe('help');
+  });
+
   it('treats the words as text, not as a pattern', () => {
     const help = commandPattern('command.help');
     expect(help.test('?')).toBe(true);

@@ -5,7 +5,7 @@ import type { Database } from '../../src/platform/db/db';
 import { ManualClock } from '../../src/platform/clock';
 import { createRuntime, type Runtime } from '../../src/compose';
 import { loadConfig } from '../../src/config';
-import { clonedPglite } from '../support/databases';
+import { pgliteForTest } from '../support/databases';
 import { TENANT, seedSmallDirectory } from '../support/harness';
 import { RecordingMessenger } from '../support/recordingMessenger';
 
@@ -27,7 +27,7 @@ type Job = PgBoss.JobWithMetadata<{ notificationId: string }>;
 
 /** A bot runtime whose channel sender never really sleeps; restart() is a second instance on the same database. */
 async function bot() {
-  const db = await clonedPglite(seedManyClusters);
+  const db = await pgliteForTest(seedManyClusters);
   const clock = new ManualClock('2026-09-07T09:00:00Z');
   const messenger = new RecordingMessenger();
   const config = loadConfig({ DEMO_DATA: 'false', ADMIN_USER_IDS: 'aad-admin' });

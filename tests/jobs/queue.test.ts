@@ -52,7 +52,7 @@ describe.each(databasesUnderTest())('durable impact nudges through pg-boss on $n
 
   afterEach(async () => {
     await runner.stop();
-    if (name === 'postgres') await db.exec(`drop schema if exists ${schema} cascade`);
+    await db.exec(`drop schema if exists ${schema} cascade`);
     await db.close();
   });
 

@@ -57,7 +57,7 @@ describe.each(databasesUnderTest())('repositories on $name', ({ open }) => {
       // The same reference with its keys in another order, as jsonb hands them back: nothing to write.
       const reordered = { serviceUrl: reference.serviceUrl, conversation: { conversationType: 'personal', id: 'a:1' }, user: { name: 'Ann', id: '29:u' } };
       await users.touch({ tenantId: 't', userId: 'u', displayName: 'Ann', personalConversation: reordered });
-      await users.touch({ tenantId: 't', userId: 'u', displayName: 'Ann' }, await users.get('t', 'u'));
+      await users.touch({ tenantId: 't', userId: 'u', displayName: 'Ann' });
       expect(await stamp()).toEqual(first);
       // A new chat is written.
       await users.touch({ tenantId: 't', userId: 'u', displayName: 'Ann', personalConversation: { ...reference, serviceUrl: 'https://smba.example/emea/' } });
@@ -110,22 +110,6 @@ describe.each(databasesUnderTest())('repositories on $name', ({ open }) => {
       expect((await store.read(['conv/1']))['conv/1']).toMatchObject({ count: 9 });
       await store.delete(['conv/1']);
       expect(await store.read(['conv/1'])).toEqual({});
-    });
-
-    it('reads state documents and the acting user in one go', async () => {
-      const store = new SqlStateStore(db);
-      await store.write({ 'conv/1': { lastPlanId: 'p' }, 'user/1': { seen: true } });
-      expect(await store.readWithUser(['conv/1', 'user/1', 'missing'], { tenantId: 't', userId: 'u' })).toEqual({
-        items: { 'conv/1': { lastPlanId: 'p', eTag: '1' }, 'user/1': { seen: true, eTag: '1' } },
-        user: null,
-      });
-      const users = new SqlUserRepository(db);
-      await users.touch({ tenantId: 't', userId: 'u', displayName: 'Ann', personalConversation: { conversation: { id: 'a:1' } } });
-      await users.setLocale('t', 'u', 'cy');
-      const both = await store.readWithUser([], { tenantId: 't', userId: 'u' });
-      expect(both.items).toEqual({});
-      expect(both.user).toEqual(await users.get('t', 'u'));
-      expect((await store.readWithUser(['conv/1'], { tenantId: 'other', userId: 'u' })).user).toBeNull();
     });
   });
 

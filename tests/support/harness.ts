@@ -5,7 +5,7 @@ import { createRuntime, type Runtime } from '../../src/compose';
 import { loadConfig } from '../../src/config';
 import { silentLogger, type Logger } from '../../src/platform/log';
 import type { Database } from '../../src/platform/db/db';
-import { clonedPglite } from './databases';
+import { pgliteForTest } from './databases';
 import { RecordingMessenger } from './recordingMessenger';
 
 export interface TestUser {
@@ -105,13 +105,10 @@ export async function createHarness(
     env?: Record<string, string>;
     log?: Logger;
     seed?: (db: Database) => Promise<void>;
-    /** The database as several instances share PostgreSQL: not exclusive to this process, so nothing is cached. */
-    sharedDatabase?: boolean;
   } = {},
 ): Promise<Harness> {
   const seed = options.seed ?? seedSmallDirectory;
-  const cloned = await clonedPglite(seed);
-  const db: Database = options.sharedDatabase ? { ...cloned, exclusive: false } : cloned;
+  const db = await pgliteForTest(seed);
   const clock = new ManualClock('2026-09-07T09:00:00Z');
   const messenger = new RecordingMessenger();
   const config = loadConfig({ DEMO_DATA: 'false', DEFAULT_LOCALE: 'en', ...options.env });

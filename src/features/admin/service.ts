@@ -2,6 +2,7 @@ import type { Actor } from '../../platform/actor';
 import type { Clock } from '../../platform/clock';
 import type { Database } from '../../platform/db/db';
 import { Outcomes, type Outcome } from '../../platform/outcome';
+import type { InEachLanguage } from '../../platform/i18n';
 import { importDirectory, type ImportError } from '../directory/import';
 import type { SqlSchoolRepository } from '../directory/repository';
 import { isPriorityArea, type PriorityArea } from '../plans/priorities';
@@ -112,7 +113,7 @@ export class AdminService {
     if (typedSchool !== '') {
       const found = await this.oneSchool(typedSchool);
       if (found.kind === 'none') return Outcomes.problem('admin.roles.schoolNotFound', { name: typedSchool, list: '' });
-      if (found.kind === 'many') return Outcomes.problem('admin.roles.schoolAmbiguous', { name: typedSchool, list: found.names.join('; ') });
+      if (found.kind === 'many') return Outcomes.problem('admin.roles.schoolAmbiguous', { name: typedSchool, list: { en: found.names.map((n) => n.en).join('; '), cy: found.names.map((n) => n.cy).join('; ') } });
       await this.grantAndRecord(actor, { tenantId: actor.tenantId, userId: person.userId, role: input.role, laCode: null, schoolId: found.school.id }, { role: input.role, schoolId: found.school.id });
       return Outcomes.ok({ ...granted, school: found.school, la: null });
     }
@@ -130,7 +131,7 @@ export class AdminService {
   }
 
   /** The school an admin typed: its number, its exact name, or the only school whose name matches. */
-  private async oneSchool(text: string): Promise<{ kind: 'one'; school: NamedSchool } | { kind: 'none' } | { kind: 'many'; names: string[] }> {
+  private async oneSchool(text: string): Promise<{ kind: 'one'; school: NamedSchool } | { kind: 'none' } | { kind: 'many'; names: InEachLanguage[] }> {
     const { schools } = this.deps;
     if (/^\d{7}$/.test(text)) {
       const school = await schools.get(Number(text));
@@ -140,7 +141,7 @@ export class AdminService {
     const exact = found.filter((s) => [s.nameEn, s.nameCy].some((n) => n?.toLowerCase() === text.toLowerCase()));
     const candidates = exact.length > 0 ? exact : found;
     if (candidates.length === 1) return { kind: 'one', school: candidates[0] };
-    return candidates.length === 0 ? { kind: 'none' } : { kind: 'many', names: candidates.map((s) => `${s.nameEn} (${s.id})`) };
+    return candidates.length === 0 ? { kind: 'none' } : { kind: 'many', names: candidates.map((s) => ({ en: `${s.nameEn} (${s.id})`, cy: `${s.nameCy ?? s.nameEn} (${s.id})` })) };
   }
 
   /** May this person import the directory? (The import card is shown only to them.) */

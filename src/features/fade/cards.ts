@@ -1,14 +1,14 @@
 import type { ClusterLanguage } from '../directory/repository';
 import { FADE_SECTIONS, JUDGEMENTS, type FadeSection, type FadeSections, type Judgement, type PartStatus, type ReportStatus, type RoundDefinition } from './model';
 import { zonedTimeToUtc, type LocalDate } from '../../platform/workingDays';
-import { catalogue, formatDate, t, type Locale, type MessageKey } from '../../platform/i18n';
+import { catalogue, formatDate, formatTime, t, type Locale, type MessageKey, type MessageParam } from '../../platform/i18n';
 import { localDateOf } from '../../platform/workingDays';
 import { renderCard, type CardJson } from '../../platform/cards/render';
 import type { FadePresenter } from './presenter';
 import type { LinkedCluster } from './channelService';
 import type { FadeStatus } from './cycleService';
 import type { ReportShown, ReviewShown } from './reportService';
-import type { ClusterInfo, FadeReport, ReminderView, RemovalReason, Round } from './types';
+import { NO_CHANNEL, type ClusterInfo, type DeliveryFailure, type FadeReport, type ReminderView, type RemovalReason, type Round } from './types';
 
 export type { ReminderView };
 
@@ -16,7 +16,7 @@ export type { ReminderView };
 export const languagesOf = (language: ClusterLanguage): Locale[] => (language === 'both' ? ['cy', 'en'] : [language]);
 
 /** One string in each of the languages, "Cymraeg / English" for both. */
-export function inLanguages(languages: readonly Locale[], key: MessageKey, params: Record<string, string | number> = {}): string {
+export function inLanguages(languages: readonly Locale[], key: MessageKey, params: Readonly<Record<string, MessageParam>> = {}): string {
   return languages.map((l) => t(l, key, params)).join(' / ');
 }
 
@@ -43,7 +43,7 @@ export function fadeNoticeCard(languages: readonly Locale[], build: (locale: Loc
   return renderCard('fadeNotice', { blocks, color: colorOf(tone), fallback: blocks.map((b) => b.heading || b.lines[0]?.text || '').join(' / ') });
 }
 
-export const fadeMessage = (languages: readonly Locale[], key: MessageKey, params: Record<string, string | number> = {}, tone: NoticeTone = 'attention'): CardJson =>
+export const fadeMessage = (languages: readonly Locale[], key: MessageKey, params: Readonly<Record<string, MessageParam>> = {}, tone: NoticeTone = 'attention'): CardJson =>
   fadeNoticeCard(languages, (l) => ({ lines: [t(l, key, params)] }), tone);
 
 // ---- the reminder card in the cluster channel ----
@@ -250,6 +250,17 @@ export function linkedCard({ cluster, members, lead }: LinkedCluster): CardJson 
   );
 }
 
+const REMOVAL_REASONS = ['channelDeleted', 'botRemoved', 'sendRefused'] as const;
+
+/** Why a post failed, in the reader's language; what Teams said stays as a technical detail. */
+function failureReason(locale: Locale, f: DeliveryFailure): string {
+  const known = REMOVAL_REASONS.find((r) => f.error === r || f.error.includes(`(${r})`));
+  if (known) return t(locale, `fade.removed.${known}`);
+  if (f.error === NO_CHANNEL) return t(locale, 'fade.status.noChannel');
+  if (f.status === 403 || f.status === 404) return t(locale, 'fade.removed.sendRefused');
+  return t(locale, 'fade.status.failureOther', { detail: `${f.what}: ${f.status ?? ''} ${f.error}`.replace(/\s+/g, ' ').slice(0, 200) });
+}
+
 export function statusCard(locale: Locale, { rounds, failures }: FadeStatus): CardJson {
   const lines: string[] = [];
   if (rounds.length === 0) lines.push(t(locale, 'fade.status.none'));
@@ -260,7 +271,7 @@ export function statusCard(locale: Locale, { rounds, failures }: FadeStatus): Ca
   lines.push(`**${t(locale, 'fade.status.failures')}**`);
   if (failures.length === 0) lines.push(t(locale, 'fade.status.noFailures'));
   for (const f of failures) {
-    lines.push(t(locale, 'fade.status.failure', { date: `${localDateOf(f.at)} ${f.at.toISOString().slice(11, 16)}Z`, cluster: f.clusterName ?? '—', error: `${f.what}: ${f.status ?? ''} ${f.error}`.replace(/\s+/g, ' ').slice(0, 200) }));
+    lines.push(t(locale, 'fade.status.failure', { date: formatLocalDate(locale, localDateOf(f.at)), time: formatTime(f.at), cluster: f.clusterName ?? '—', reason: failureReason(locale, f) }));
   }
   return fadeNoticeCard([locale], (l) => ({ heading: t(l, 'fade.status.heading'), lines }), 'default');
 }

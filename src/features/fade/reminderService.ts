@@ -5,7 +5,7 @@ import { FADE_REMINDER_KIND } from './cycleService';
 import type { FadeDeps } from './deps';
 import { memberStatuses, needsReminder, reminderRelevance, workingDaysLeft } from './model';
 import type { ReminderOutcome } from './reminderRepository';
-import type { ClusterInfo, FadeConversation, FadeReport, ReminderView, RemovalReason, Round } from './types';
+import { NO_CHANNEL, type ClusterInfo, type FadeConversation, type FadeReport, type ReminderView, type RemovalReason, type Round } from './types';
 
 type Refused = Extract<SendOutcome, { ok: false }>;
 
@@ -49,7 +49,7 @@ export class FadeReminderService {
     }
     const channel = await store.channels.channelForCluster(clusterId);
     if (!channel || !channel.active) {
-      const reason = channel ? `channel inactive (${channel.inactiveReason ?? 'unknown'})` : 'no channel linked';
+      const reason = channel ? `channel inactive (${channel.inactiveReason ?? 'unknown'})` : NO_CHANNEL;
       await store.reminders.recordFailure({ at: now, tenantId: n.tenantId, clusterId, conversationId: channel?.conversationId ?? null, what: `reminder ${key}`, status: null, error: reason, attempts: 0 });
       return drop('skipped', reason);
     }

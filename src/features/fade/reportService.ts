@@ -1,5 +1,6 @@
 import type { Actor } from '../../platform/actor';
 import { t, type Locale } from '../../platform/i18n';
+import { schoolName } from '../directory/names';
 import { Outcomes, type Outcome } from '../../platform/outcome';
 import type { UserRecord } from '../people/users';
 import type { FadeCycleService } from './cycleService';
@@ -230,7 +231,8 @@ export class FadeReportService {
       if (report && (report.status === 'notStarted' || report.status === 'drafted')) {
         const members = await store.clusters.members(cluster.id);
         const school = members.find((m) => m.schoolId === user?.schoolId);
-        const line = `- ${school?.nameEn ?? ''} (${user?.displayName ?? ''}): ${text.replace(/\s+/g, ' ')}`;
+        // The draft is in the cluster's language: a Welsh or bilingual cluster gets the Welsh name.
+        const line = `- ${school ? schoolName(school, cluster.language === 'en' ? 'en' : 'cy') : ''} (${user?.displayName ?? ''}): ${text.replace(/\s+/g, ' ')}`;
         await store.reports.saveDraft(report.id, report.version, { ...report.sections, analysis: `${report.sections.analysis ?? ''}\n${line}`.trim() }, report.selfJudgement, report.submittedBy ?? actor.userId, now, false);
       }
     }

@@ -85,6 +85,9 @@ export interface FadeReport {
   reviewedAt: Date | null;
 }
 
+/** The error a reminder is recorded with when its cluster has no channel to post to. */
+export const NO_CHANNEL = 'no channel linked';
+
 export interface DeliveryFailure {
   at: Date;
   clusterId: number | null;

@@ -1,9 +1,9 @@
 import { adviserCard, agreedCard, myRequestsCard, schoolRequestCard, statusCard, suggestionsCard, type SearchView } from './cards';
 import type { CardJson } from '../../platform/cards/render';
 import { Verbs } from '../../platform/cards/verbs';
-import { t, type MessageKey } from '../../platform/i18n';
+import { t, type MessageKey, type MessageParam } from '../../platform/i18n';
 import type { MatchingService, Outcome, RequestContext, SuggestedSchool } from './service';
-import { schoolWithPlace, type SchoolLookup } from '../directory/names';
+import { schoolNames, schoolWithPlace, type SchoolLookup } from '../directory/names';
 import { parse, type RouteKit, type Turn } from '../../platform/teams/kit';
 import {
   MatchApprovePayload,
@@ -25,7 +25,10 @@ export interface MatchingRouteDeps {
   schools?: SchoolLookup;
 }
 
-type Problem = { kind: 'problem'; key: string; params?: Record<string, string | number>; context?: RequestContext };
+type Problem = { kind: 'problem'; key: string; params?: Record<string, MessageParam>; context?: RequestContext };
+
+/** The school asked, in the reader's language (t() picks it). */
+const chosenName = (context: RequestContext): MessageParam => (context.chosen ? schoolNames(context.chosen) : '');
 
 /** Finding a partner, asking directly or through an adviser, and every decision on a request. */
 export function registerMatchingRoutes(kit: RouteKit, deps: MatchingRouteDeps): void {
@@ -77,7 +80,7 @@ export function registerMatchingRoutes(kit: RouteKit, deps: MatchingRouteDeps): 
   kit.onCard(Verbs.matchAskDirect, async (turn, data) => {
     const input = parse(MatchAskDirectPayload, data);
     const outcome = await service.askDirect(turn.actor, input.planId, input.schoolId, input.lookFurther);
-    if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.context, [], { notice: t(turn.locale, 'match.sent.direct', { school: outcome.context.chosen?.nameEn ?? '' }) });
+    if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.context, [], { notice: t(turn.locale, 'match.sent.direct', { school: chosenName(outcome.context) }) });
     if (outcome.kind === 'problem') {
       if (outcome.context) return statusCard(turn.locale, outcome.context, [], { problem: problemText(turn, outcome) });
       return suggestions(turn, input.planId, { lookFurther: input.lookFurther, problem: problemText(turn, outcome) });
@@ -112,7 +115,7 @@ export function registerMatchingRoutes(kit: RouteKit, deps: MatchingRouteDeps): 
   kit.onCard(Verbs.matchAskInstead, async (turn, data) => {
     const input = parse(MatchAskInsteadPayload, data);
     const outcome = await service.askInstead(turn.actor, input.requestId, input.schoolId, input.version);
-    if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.context, [], { notice: t(turn.locale, 'match.sent.direct', { school: outcome.context.chosen?.nameEn ?? '' }) });
+    if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.context, [], { notice: t(turn.locale, 'match.sent.direct', { school: chosenName(outcome.context) }) });
     return requesterCard(turn, outcome);
   });
 
@@ -148,7 +151,7 @@ export function registerMatchingRoutes(kit: RouteKit, deps: MatchingRouteDeps): 
       return adviserReply(turn, view, { problem: t(turn.locale, 'match.chooseSchool') });
     }
     const outcome = await service.approve(turn.actor, input.requestId, schoolId, input.version);
-    const notice = outcome.kind === 'ok' && outcome.changed ? t(turn.locale, 'match.done.approved', { school: outcome.context.chosen?.nameEn ?? '' }) : '';
+    const notice = outcome.kind === 'ok' && outcome.changed ? t(turn.locale, 'match.done.approved', { school: chosenName(outcome.context) }) : '';
     return adviserReply(turn, outcome, { notice });
   });
 
@@ -190,7 +193,7 @@ export function registerMatchingRoutes(kit: RouteKit, deps: MatchingRouteDeps): 
     const input = parse(MatchRedirectPayload, data);
     if (input.otherSchoolId === undefined || input.otherSchoolId === '') return schoolReply(turn, await service.schoolView(turn.actor, input.requestId), { problem: t(turn.locale, 'match.chooseSchool') });
     const outcome = await service.redirect(turn.actor, input.requestId, input.otherSchoolId, input.version);
-    if (outcome.kind === 'ok') return schoolRequestCard(turn.locale, outcome.context, { viewerSchoolId: turn.user.schoolId, notice: t(turn.locale, 'match.done.redirected', { school: outcome.context.chosen?.nameEn ?? '' }) });
+    if (outcome.kind === 'ok') return schoolRequestCard(turn.locale, outcome.context, { viewerSchoolId: turn.user.schoolId, notice: t(turn.locale, 'match.done.redirected', { school: chosenName(outcome.context) }) });
     if (outcome.kind === 'forbidden' || outcome.kind === 'notFound') return refused(turn, outcome, 'match.notYourRequest');
     return schoolReply(turn, outcome);
   });

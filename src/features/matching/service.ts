@@ -4,7 +4,8 @@ import type { SchoolDetails, SqlSchoolRepository } from '../directory/repository
 import { buildMatchingIndex, rankSchools, type MatchingIndex, type MatchState, type Ranking } from './ranking';
 import { missingRequired, type Plan } from '../plans/plan';
 import { addWorkingDays, REASON_MAX, type SupportRequest } from './supportRequest';
-import { localeFromTag, type Locale } from '../../platform/i18n';
+import { localeFromTag, type Locale, type MessageParam } from '../../platform/i18n';
+import { schoolNames } from '../directory/names';
 import type { Logger } from '../../platform/log';
 import type { Database, Sql } from '../../platform/db/db';
 import type { SqlNotificationRepository, ScheduledNotification } from '../../platform/jobs/notifications';
@@ -56,7 +57,7 @@ export interface MyRequests {
 }
 
 type Refused = { kind: 'notFound' } | { kind: 'forbidden' };
-export type Outcome<T> = ({ kind: 'ok'; changed: boolean } & T) | Refused | { kind: 'problem'; key: ProblemKey; params?: Record<string, string | number>; context?: RequestContext };
+export type Outcome<T> = ({ kind: 'ok'; changed: boolean } & T) | Refused | { kind: 'problem'; key: ProblemKey; params?: Record<string, MessageParam>; context?: RequestContext };
 
 export type ProblemKey =
   | 'match.problem.planNotReady'
@@ -216,7 +217,7 @@ export class MatchingService {
     const school = await this.available(schoolId, own.asking.id);
     if (!school) return { kind: 'problem', key: 'match.problem.schoolUnavailable' };
     const heads = await this.reachableHeads(actor.tenantId, school.id);
-    if (heads.length === 0) return { kind: 'problem', key: 'match.problem.noHead', params: { school: school.nameEn } };
+    if (heads.length === 0) return { kind: 'problem', key: 'match.problem.noHead', params: { school: schoolNames(school) } };
 
     const now = this.deps.clock.now();
     const wait = await this.waitFrom(actor.tenantId, now);
@@ -400,7 +401,7 @@ export class MatchingService {
     const school = await this.available(schoolId, request.askingSchoolId);
     if (!school) return this.problemWith(request, 'match.problem.schoolUnavailable');
     const heads = await this.reachableHeads(actor.tenantId, school.id);
-    if (heads.length === 0) return this.problemWith(request, 'match.problem.noHead', { school: school.nameEn });
+    if (heads.length === 0) return this.problemWith(request, 'match.problem.noHead', { school: schoolNames(school) });
 
     const moved = await this.askSchool(actor, request, school.id, heads[0]!.userId, { from: ['awaitingAdviser'] }, { action: 'request.approve', cardVersion, details: { schoolId: school.id } });
     if (!moved) return this.afterDecision((await this.deps.requests.get(request.id))!, false);
@@ -432,7 +433,7 @@ export class MatchingService {
     return { kind: 'problem', key: request.state === 'withdrawn' ? 'match.problem.notOpen' : 'match.problem.alreadyDecided', context };
   }
 
-  private async problemWith(request: SupportRequest, key: ProblemKey, params?: Record<string, string | number>): Promise<{ kind: 'problem'; key: ProblemKey; params?: Record<string, string | number>; context: RequestContext }> {
+  private async problemWith(request: SupportRequest, key: ProblemKey, params?: Record<string, MessageParam>): Promise<{ kind: 'problem'; key: ProblemKey; params?: Record<string, MessageParam>; context: RequestContext }> {
     return { kind: 'problem', key, params, context: await this.context(request) };
   }
 
@@ -536,7 +537,7 @@ export class MatchingService {
     const school = await this.available(toSchoolId, request.askingSchoolId);
     if (!school) return this.problemWith(request, 'match.problem.schoolUnavailable');
     const heads = await this.reachableHeads(actor.tenantId, school.id);
-    if (heads.length === 0) return this.problemWith(request, 'match.problem.noHead', { school: school.nameEn });
+    if (heads.length === 0) return this.problemWith(request, 'match.problem.noHead', { school: schoolNames(school) });
     const moved = await this.askSchool(
       actor,
       request,

@@ -1,6 +1,5 @@
 import type { Locale } from '../../platform/i18n';
 import type { Sql } from '../../platform/db/db';
-import { ABSENT, hotRowsOf, readThrough, userCacheKey, writeThrough, type WriteThroughCache } from '../../platform/db/hotRows';
 
 export type SchoolRole = 'headteacher' | 'deputy' | 'seniorLeader' | 'other';
 export const SCHOOL_ROLES: readonly SchoolRole[] = ['headteacher', 'deputy', 'seniorLeader', 'other'];
@@ -17,11 +16,8 @@ export interface UserRecord {
 
 export interface UserRepository {
   get(tenantId: string, userId: string): Promise<UserRecord | null>;
-  /**
-   * Records that the user was seen; keeps their personal chat reference for proactive messages.
-   * `stored` is their row as already read this turn (null: none), which saves reading it again.
-   */
-  touch(user: { tenantId: string; userId: string; displayName: string | null; personalConversation?: Record<string, unknown> }, stored?: UserRecord | null): Promise<UserRecord>;
+  /** Records that the user was seen; keeps their personal chat reference for proactive messages. */
+  touch(user: { tenantId: string; userId: string; displayName: string | null; personalConversation?: Record<string, unknown> }): Promise<UserRecord>;
   setLocale(tenantId: string, userId: string, locale: Locale): Promise<void>;
   setSchool(tenantId: string, userId: string, schoolId: number, role: SchoolRole): Promise<void>;
   /** Teams said the personal chat is gone: the bot can no longer reach the person there. */
@@ -62,42 +58,23 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return aKeys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
-/** A cached record is shared by every turn that reads it: frozen, so none can change it for the others. */
-export function frozenUser(user: UserRecord): UserRecord {
-  if (user.personalConversation) Object.freeze(user.personalConversation);
-  return Object.freeze(user);
-}
-
 export class SqlUserRepository implements UserRepository {
-  /** On the embedded database only (see hotRowsOf): the rows every turn reads, kept in this process. */
-  private readonly cache: WriteThroughCache<UserRecord> | undefined;
-
-  constructor(private readonly sql: Sql) {
-    this.cache = hotRowsOf(sql)?.users;
-  }
+  constructor(private readonly sql: Sql) {}
 
   async get(tenantId: string, userId: string): Promise<UserRecord | null> {
-    return readThrough(this.cache, userCacheKey(tenantId, userId), async () => {
-      const rows = await this.sql.query<UserRow>(`select ${USER_COLUMNS} from users where tenant_id = $1 and user_id = $2`, [tenantId, userId]);
-      return rows[0] ? frozenUser(toUser(rows[0])) : null;
-    });
+    const rows = await this.sql.query<UserRow>(`select ${USER_COLUMNS} from users where tenant_id = $1 and user_id = $2`, [tenantId, userId]);
+    return rows[0] ? toUser(rows[0]) : null;
   }
 
-  async touch(
-    user: { tenantId: string; userId: string; displayName: string | null; personalConversation?: Record<string, unknown> },
-    stored?: UserRecord | null,
-  ): Promise<UserRecord> {
+  async touch(user: { tenantId: string; userId: string; displayName: string | null; personalConversation?: Record<string, unknown> }): Promise<UserRecord> {
     // Only write when something changed, so an ordinary turn costs at most one read. The stored reference comes
     // back from jsonb with its keys reordered, so it is compared by value, not as a string.
-    const existing = stored !== undefined ? stored : await this.get(user.tenantId, user.userId);
+    const existing = await this.get(user.tenantId, user.userId);
     const conversation = user.personalConversation ?? existing?.personalConversation ?? null;
     if (existing && existing.displayName === user.displayName && sameJson(existing.personalConversation, conversation)) {
       return existing;
     }
-    this.cache?.mayCreate(userCacheKey(user.tenantId, user.userId));
-    const [row] = await this.write<UserRow>(
-      user.tenantId,
-      user.userId,
+    const [row] = await this.sql.query<UserRow>(
       `insert into users (tenant_id, user_id, display_name, personal_conversation)
        values ($1, $2, $3, $4)
        on conflict (tenant_id, user_id) do update
@@ -107,34 +84,20 @@ export class SqlUserRepository implements UserRepository {
        returning ${USER_COLUMNS}`,
       [user.tenantId, user.userId, user.displayName, conversation === null ? null : JSON.stringify(conversation)],
     );
-    return frozenUser(toUser(row));
+    return toUser(row);
   }
 
   async setLocale(tenantId: string, userId: string, locale: Locale): Promise<void> {
-    await this.write(tenantId, userId, `update users set locale = $3, updated_at = now() where tenant_id = $1 and user_id = $2 returning ${USER_COLUMNS}`, [
-      tenantId,
-      userId,
-      locale,
-    ]);
+    await this.sql.query('update users set locale = $3, updated_at = now() where tenant_id = $1 and user_id = $2', [tenantId, userId, locale]);
   }
 
   async setSchool(tenantId: string, userId: string, schoolId: number, role: SchoolRole): Promise<void> {
-    await this.write(
+    await this.sql.query('update users set school_id = $3, school_role = $4, updated_at = now() where tenant_id = $1 and user_id = $2', [
       tenantId,
       userId,
-      `update users set school_id = $3, school_role = $4, updated_at = now() where tenant_id = $1 and user_id = $2 returning ${USER_COLUMNS}`,
-      [tenantId, userId, schoolId, role],
-    );
-  }
-
-  /** One statement that changes one user's row and returns it as it now is; the cache then holds that. */
-  private write<T extends UserRow>(tenantId: string, userId: string, text: string, params: unknown[]): Promise<T[]> {
-    return writeThrough(
-      this.cache,
-      userCacheKey(tenantId, userId),
-      () => this.sql.query<T>(text, params),
-      (rows) => (rows[0] ? frozenUser(toUser(rows[0])) : ABSENT),
-    );
+      schoolId,
+      role,
+    ]);
   }
 
   async forgetPersonalConversation(tenantId: string, userId: string): Promise<void> {

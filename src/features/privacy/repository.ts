@@ -1,6 +1,5 @@
 import type { Sql } from '../../platform/db/db';
 import { SqlNotificationRepository } from '../../platform/jobs/notifications';
-import { hotRowsOf, userCacheKey, type HotRows } from '../../platform/db/hotRows';
 
 /**
  * Who a deleted person becomes in records other people rely on (a plan shared with a partner
@@ -108,14 +107,10 @@ function stateKeySuffixes(keys: ChatKeys): string[] {
 const STATE_KEY_MATCH = 'exists (select 1 from unnest($1::text[]) s where right(bot_state.key, length(s)) = s)';
 
 export class SqlPersonalDataStore implements PersonalDataStore {
-  /** The embedded database's cache of user rows and turn state, which the deletions here go round. */
-  private readonly hotRows: HotRows | undefined;
-
   /** The owner of scheduled_notifications, which hands a deleted person's notifications over. */
   private readonly notifications: SqlNotificationRepository;
 
   constructor(private readonly sql: Sql) {
-    this.hotRows = hotRowsOf(sql);
     this.notifications = new SqlNotificationRepository(sql);
   }
 
@@ -198,10 +193,6 @@ export class SqlPersonalDataStore implements PersonalDataStore {
     const P = DELETED_PERSON_ID;
     if (U === P) return emptySummary();
 
-    // Everything cached goes: rows of this person, and of the deleted-person placeholder, change below. Reads
-    // started from now on wait for this transaction (the embedded database has one session), so none refills
-    // the cache with what is being deleted.
-    this.hotRows?.clear();
     const [person] = await sql.query<{ personal_conversation: unknown }>('select personal_conversation from users where tenant_id = $1 and user_id = $2 for update', [T, U]);
     const suffixes = stateKeySuffixes(chatKeysOf(person?.personal_conversation));
 
@@ -215,7 +206,6 @@ export class SqlPersonalDataStore implements PersonalDataStore {
     ).map((r) => r.id);
     const keptPlans = await sql.query<{ id: string }>('select id from plans where tenant_id = $1 and owner_id = $2', [T, U]);
     if (keptPlans.length > 0) {
-      this.hotRows?.users.mayCreate(userCacheKey(T, P));
       await sql.query('insert into users (tenant_id, user_id, display_name) values ($1, $2, null) on conflict do nothing', [T, P]);
       await sql.query('update plans set owner_id = $3 where tenant_id = $1 and owner_id = $2', [T, U, P]);
     }
@@ -276,7 +266,6 @@ export class SqlPersonalDataStore implements PersonalDataStore {
 
     const turnState = suffixes.length === 0 ? 0 : await count(`delete from bot_state where ${STATE_KEY_MATCH} returning key`, [suffixes]);
     const personDeleted = await count('delete from users where tenant_id = $1 and user_id = $2 returning user_id', [T, U]);
-    this.hotRows?.clear();
 
     return {
       personDeleted,
@@ -292,7 +281,6 @@ export class SqlPersonalDataStore implements PersonalDataStore {
   }
 
   async forgetPersonalChat(tenantId: string, userId: string, conversationId: string): Promise<number> {
-    this.hotRows?.clear();
     const [person] = await this.sql.query<{ personal_conversation: unknown }>('select personal_conversation from users where tenant_id = $1 and user_id = $2', [tenantId, userId]);
     const stored = chatKeysOf(person?.personal_conversation);
     const suffixes = stateKeySuffixes({ conversationId, userMri: stored.userMri });
@@ -300,13 +288,11 @@ export class SqlPersonalDataStore implements PersonalDataStore {
     if (stored.conversationId === conversationId) {
       await this.sql.query('update users set personal_conversation = null, updated_at = now() where tenant_id = $1 and user_id = $2', [tenantId, userId]);
     }
-    this.hotRows?.clear();
     return removed.length;
   }
 
   async purgeTurnState(notUsedForDays: number): Promise<number> {
     const removed = await this.sql.query('delete from bot_state where updated_at < now() - make_interval(days => $1::int) returning key', [notUsedForDays]);
-    if (removed.length > 0) this.hotRows?.clear();
     return removed.length;
   }
 }

@@ -8,25 +8,12 @@ export interface Sql {
 
 export interface Database extends Sql {
   readonly kind: 'pglite' | 'postgres';
-  /**
-   * True when no other process can change the data: the embedded database (its files are locked to
-   * one process) or one in memory. Only then may rows be cached in this process (see hotRowsOf).
-   */
-  readonly exclusive: boolean;
   /** Runs several statements with no parameters (migrations). */
   exec(text: string): Promise<void>;
   /** Runs one or more statements without parameters and returns the last one's rows; rolls back on failure. */
   simpleQuery(text: string): Promise<Record<string, unknown>[]>;
   /** Runs fn in one transaction; rolls back if it throws. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
-  /**
-   * The embedded database on its own thread only: appends the statement to its journal (journal.ts), then sends
-   * it. Once this returns, the statement's effect survives the process being killed; the promise settles when the
-   * database has run it. Undefined when nothing can be journaled now (send the statement the ordinary way); throws
-   * only if the journal could not be written (then nothing was sent). Only for statements that change nothing when
-   * run again after themselves, as a killed process's journal is run again at the next start.
-   */
-  sendJournaled?<T = Record<string, unknown>>(text: string, params: readonly unknown[]): Promise<T[]> | undefined;
   /** The connection pool's use now (a real PostgreSQL only), for the metrics. */
   poolUse?(): { total: number; idle: number; waiting: number; max: number };
   /** True when the database answers a trivial query. */

@@ -105,7 +105,6 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
 
   return {
     kind: 'postgres',
-    exclusive: false,
     ...onClient(pool),
     async exec(text: string) {
       try {

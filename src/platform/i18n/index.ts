@@ -1,3 +1,4 @@
+import { IntlMessageFormat } from 'intl-messageformat';
 import { cy } from './cy';
 import { en, type MessageKey } from './en';
 
@@ -7,17 +8,84 @@ export type { MessageKey };
 
 const catalogues: Record<Locale, Record<MessageKey, string>> = { en, cy };
 
+/** Text that exists in each language, such as a school's name: t() shows the reader's. */
+export type InEachLanguage = Readonly<Record<Locale, string>>;
+export type MessageParam = string | number | InEachLanguage;
+
+const inLocale = (locale: Locale, value: MessageParam): string | number => (typeof value === 'object' ? value[locale] : value);
+
 export function isMessageKey(key: string): key is MessageKey {
   return key in en;
 }
 
-/** A message in the given language, with {name} placeholders filled in. */
-export function t(locale: Locale, key: MessageKey, params?: Record<string, string | number>): string {
-  const template = catalogues[locale][key];
-  if (!params) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+/**
+ * ICU plural or select syntax ("{n, plural, one {…} other {…}}"). Only such messages go through
+ * the ICU formatter; the rest keep the plain {name} substitution, which leaves an unfilled
+ * placeholder visible instead of throwing.
+ */
+const ICU_SYNTAX = /\{\s*\w+\s*,\s*(?:plural|select|selectordinal)\s*,/;
+
+export const usesIcuSyntax = (template: string): boolean => ICU_SYNTAX.test(template);
+
+/** The parser's element type for literal text (its TYPE enum is not re-exported). */
+const TYPE_LITERAL = 0;
+type MessageFormatElement = ReturnType<IntlMessageFormat['getAst']>[number];
+
+/** Compiled once per locale and key, with the arguments it names: parsing costs far more than formatting. */
+const compiled = new Map<string, { message: IntlMessageFormat; names: string[] }>();
+
+/** `ignoreTag`: our messages contain "<name>"-style hints, never markup. */
+export function compileMessage(locale: Locale, template: string): IntlMessageFormat {
+  return new IntlMessageFormat(template, locale, undefined, { ignoreTag: true });
 }
 
+function compiledMessage(locale: Locale, key: MessageKey): { message: IntlMessageFormat; names: string[] } {
+  const id = `${locale}\u0000${key}`;
+  let found = compiled.get(id);
+  if (!found) {
+    const message = compileMessage(locale, catalogues[locale][key]);
+    found = { message, names: argumentsOf(message.getAst()) };
+    compiled.set(id, found);
+  }
+  return found;
+}
+
+function argumentsOf(ast: MessageFormatElement[]): string[] {
+  const names = new Set<string>();
+  const walk = (elements: MessageFormatElement[]) => {
+    for (const element of elements) {
+      // Literals and the plural '#' carry no name; every other element is an argument or a tag.
+      if ('value' in element && typeof element.value === 'string' && element.type !== TYPE_LITERAL) names.add(element.value);
+      if ('options' in element) for (const option of Object.values(element.options) as { value: MessageFormatElement[] }[]) walk(option.value);
+      if ('children' in element) walk(element.children);
+    }
+  };
+  walk(ast);
+  return [...names];
+}
+
+/** The arguments a message names, at any depth of its plural and select cases. */
+export function messageArguments(template: string): string[] {
+  if (!usesIcuSyntax(template)) return [...new Set([...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]))];
+  return argumentsOf(compileMessage('en', template).getAst());
+}
+
+/**
+ * A message in the given language, with {name} placeholders filled in. Messages that count
+ * things use ICU plural cases, so Welsh gets its six categories (and the mutations after
+ * 2, 3 and 6) and English its two.
+ */
+export function t(locale: Locale, key: MessageKey, params?: Readonly<Record<string, MessageParam>>): string {
+  const template = catalogues[locale][key];
+  if (!usesIcuSyntax(template)) {
+    if (!params) return template;
+    return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(inLocale(locale, params[name])) : whole));
+  }
+  const { message, names } = compiledMessage(locale, key);
+  const values: Record<string, string | number> = {};
+  for (const name of names) values[name] = params && name in params ? inLocale(locale, params[name]) : `{${name}}`;
+  return String(message.format(values));
+}
 
 /** Every string of one language, for binding into card templates. */
 export function strings(locale: Locale): Readonly<Record<MessageKey, string>> {
@@ -65,6 +133,13 @@ function londonDay(date: Date): { day: number; month: number; year: number } {
     londonDays.set(hour, found);
   }
   return found;
+}
+
+const LONDON_TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
+/** A time of day in UK time, 24-hour, as both languages write it ("09:05"). */
+export function formatTime(date: Date): string {
+  return LONDON_TIME.format(date);
 }
 
 /** A date as people in Wales write it ("7 September 2026", "7 Medi 2026"), in UK time. */

@@ -17,7 +17,7 @@ import { registerMatchingAdminRoutes } from '../../features/admin/routes';
 import type { AdminService } from '../../features/admin/service';
 import { registerPrivacyRoutes } from '../../features/privacy/routes';
 import type { PersonalDataService } from '../../features/privacy/service';
-import { DatabaseStorage, ProfileTurnState } from './turnStateStorage';
+import { DatabaseStorage } from './turnStateStorage';
 
 export { cardMessage } from './kit';
 /** The Teams AI types the composition root needs, so only src/platform/teams imports the SDK. */
@@ -46,7 +46,6 @@ export function createBotApplication(deps: BotDeps): Application<TurnState> {
   const storage = new DatabaseStorage(deps.stateStore);
   const app = new Application<TurnState>({
     storage,
-    turnStateFactory: () => new ProfileTurnState(storage),
     adapter: deps.adapter,
     botAppId: deps.botAppId ?? '',
     removeRecipientMention: true,
@@ -61,6 +60,8 @@ export function createBotApplication(deps: BotDeps): Application<TurnState> {
     if (deps.allowedTenantIds.includes(tenantId)) return true;
     markTurn('tenantRefused');
     log.warn('activity from a tenant that is not allowed was dropped', { tenantId, type: context.activity.type });
+    // An invoke expects an answer: refused, plainly, rather than Teams' "not implemented".
+    if (context.activity.type === 'invoke') await context.sendActivity({ type: 'invokeResponse', value: { status: 403 } });
     return false;
   });
 

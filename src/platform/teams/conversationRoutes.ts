@@ -1,7 +1,8 @@
 import { menuCard } from '../../features/plans/cards';
 import { t } from '../i18n';
 import { isPersonal } from './activity';
-import { cardMessage, type RouteKit } from './kit';
+import { INVOKE_RESPONSE_KEY } from 'botbuilder';
+import { cardMessage, cardVerbOf, type RouteKit } from './kit';
 
 /**
  * Registered last: what happens to conversations (the bot added or removed, a channel or team
@@ -31,6 +32,17 @@ export function registerConversationRoutes(kit: RouteKit): void {
     const action = String(context.activity.action ?? '');
     if (action.startsWith('remove')) await kit.emit('uninstalled', context);
     else if (action.startsWith('add')) await kit.emit('installed', context);
+  });
+
+  // A card action no route took (a verb this version does not know, or a value that is not a card's): the card is
+  // out of date or was not made by this bot. Answered with a card saying so, never Teams' "not implemented".
+  app.activity('invoke', async (context) => {
+    if (context.activity.name !== 'adaptiveCard/action' || context.turnState.get(INVOKE_RESPONSE_KEY)) return;
+    const card = await kit.safely(context, async (turn) => {
+      kit.log.warn('card action not understood', { verb: cardVerbOf(context.activity) ?? null, tenantId: turn.actor.tenantId, userId: turn.actor.userId });
+      return kit.notice(turn, 'error.badPayload');
+    });
+    await context.sendActivity({ type: 'invokeResponse', value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } } });
   });
 
   // Anything else typed in personal chat gets the help card; elsewhere the bot stays quiet.

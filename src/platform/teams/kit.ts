@@ -13,7 +13,6 @@ import { DeliveryUnconfirmedError } from './messenger';
 import type { Actor } from '../actor';
 import type { UserRecord, UserRepository } from '../../features/people/users';
 import { activityText, actorOf, conversationSeenOf, isPersonal, localeFor, personalConversationRefOf, type ConversationSeen } from './activity';
-import { loadedUser } from './turnStateStorage';
 import { countCardInvoke, countRefusal, markTurn } from '../telemetry/instruments';
 
 /**
@@ -122,6 +121,10 @@ export class RouteKit {
     private readonly deps: KitDeps,
   ) {}
 
+  get log(): Logger {
+    return this.deps.log;
+  }
+
   /** Listens for something happening to conversations (the bot installed or removed, a channel deleted). */
   on(kind: ConversationEventKind, listener: (event: ConversationEvent) => Promise<void>): void {
     this.listeners[kind].push(listener);
@@ -145,14 +148,11 @@ export class RouteKit {
     const actor = actorOf(context.activity);
     const personal = isPersonal(context.activity);
     const text = activityText(context.activity);
-    const user = await this.deps.users.touch(
-      {
-        ...actor,
-        displayName: context.activity.from?.name ?? null,
-        personalConversation: personal ? personalConversationRefOf(context.activity) : undefined,
-      },
-      loadedUser(state),
-    );
+    const user = await this.deps.users.touch({
+      ...actor,
+      displayName: context.activity.from?.name ?? null,
+      personalConversation: personal ? personalConversationRefOf(context.activity) : undefined,
+    });
     return {
       actor,
       user,

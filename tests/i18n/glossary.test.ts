@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cy } from '../../src/platform/i18n/cy';
+import { en, type MessageKey } from '../../src/platform/i18n/en';
+
+interface Term {
+  english: string[];
+  welsh: string;
+  forms: string[];
+}
+
+/** The glossary's table: the rows between its header and the first blank line after it. */
+function glossary(): Term[] {
+  const text = readFileSync(join(__dirname, '..', '..', 'docs', 'glossary.md'), 'utf8');
+  const start = text.indexOf('| English | Cymraeg |');
+  const rows = text.slice(start).split('\n\n')[0].split('\n').slice(2);
+  return rows.map((row) => {
+    const [english, welsh, forms] = row.split('|').slice(1, 4).map((cell) => cell.trim());
+    return { english: english.split(',').map((e) => e.trim()), welsh, forms: forms.split(',').map((f) => f.trim()) };
+  });
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const apostrophes = (s: string) => s.replace(/'/g, '’');
+/** A whole word or phrase, any case, Welsh letters included. */
+const phrase = (words: string[]) => new RegExp(`(?<![\\p{L}-])(?:${words.map((w) => escape(apostrophes(w))).join('|')})(?![\\p{L}-])`, 'iu');
+
+describe('the glossary', () => {
+  const terms = glossary();
+
+  it('has the terms the domain needs', () => {
+    const english = terms.flatMap((term) => term.english);
+    for (const needed of ['plan', 'cluster', 'round', 'cycle', 'adviser', 'broker', 'headteacher', 'deputy', 'senior leader', 'strategic objectives', 'impact assessment', 'Limited', 'Satisfactory', 'Strong', 'Very Good', 'priority areas', 'aide-memoire', 'support request', 'local authority', 'consortium']) {
+      expect(english).toContain(needed);
+    }
+  });
+
+  it.each(glossary().map((term) => [term.english[0], term] as const))('"%s" is rendered with its Welsh term wherever the English uses it', (_, term) => {
+    const english = phrase(term.english);
+    const welsh = phrase([term.welsh, ...term.forms]);
+    // Placeholders such as {cluster} are names filled in later, not the term.
+    const words = (s: string) => s.replace(/\{\w+\}/g, '');
+    const missing = (Object.keys(en) as MessageKey[]).filter((key) => english.test(words(en[key])) && !welsh.test(apostrophes(cy[key])));
+    expect(missing.map((key) => `${key}: ${cy[key]}`)).toEqual([]);
+  });
+});
