@@ -36,4 +36,4 @@ EXPOSE 3978
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3978) + '/livez').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The flags are package.json's config.nodeFlags, as npm start and npm run start:prod use (a test keeps them equal).
-CMD ["node", "--single-threaded-gc", "dist/src/index.js"]
+CMD ["node", "--single-threaded-gc", "--expose-gc", "dist/src/index.js"]
