@@ -11,6 +11,23 @@ const flag = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined || v === '' ? fallback : ['true', '1', 'yes'].includes(v)));
 
+const BOT_TYPES = ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const;
+
+/** The accepted spelling of a bot type whatever its case (UserAssignedMsi → UserAssignedMSI); anything else as given. */
+function canonicalBotType(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const trimmed = value.trim();
+  if (trimmed === '') return undefined;
+  return BOT_TYPES.find((t) => t.toLowerCase() === trimmed.toLowerCase()) ?? trimmed;
+}
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined))
+  .refine((v) => v === undefined || /^https?:\/\/[^/]/.test(v), 'must be an http:// or https:// URL');
+
 /** Every setting, from the environment, checked once at start. */
 export const ConfigSchema = z
   .object({
@@ -18,7 +35,8 @@ export const ConfigSchema = z
     /** Bot registration. Without an id the bot runs in local mode (no token checks, loopback only). */
     BOT_ID: z.string().trim().optional().transform((v) => (v ? v : undefined)),
     BOT_PASSWORD: z.string().optional().transform((v) => (v ? v : undefined)),
-    BOT_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+    /** Case-insensitive: the Agents Toolkit's Bicep writes UserAssignedMsi, botbuilder's docs UserAssignedMSI. */
+    BOT_TYPE: z.preprocess(canonicalBotType, z.enum(BOT_TYPES).default('MultiTenant')),
     BOT_TENANT_ID: z.string().trim().optional().transform((v) => (v ? v : undefined)),
     /**
      * Where the keys that sign Bot Framework tokens are published (OpenID metadata). Leave unset for the public
@@ -50,6 +68,17 @@ export const ConfigSchema = z
     /** Days a conversation's turn state (what the bot remembers between turns) is kept without a turn. */
     TURN_STATE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /** Prometheus text at GET /metrics on the bot's port. On by default; false where the port is public and nothing scrapes it. */
+    METRICS_ENABLED: flag(true),
+    /**
+     * OpenTelemetry's standard OTLP settings: with an endpoint set, metrics and traces are also pushed there (OTLP over
+     * HTTP). The exporters read the rest of the OTEL_EXPORTER_OTLP_* variables (headers, timeouts) themselves.
+     */
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: optionalUrl,
+    /** The service name traces and metrics carry (OpenTelemetry's standard variable). */
+    OTEL_SERVICE_NAME: z.string().trim().default('cydweithio'),
     /**
      * TEST ONLY, never set in a deployment: a file holding an ISO date-time that the bot's
      * clock reads instead of the system time, so fault tests can move time in bots they run

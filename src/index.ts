@@ -4,8 +4,15 @@ import { ConfigError, isLocalMode, loadConfig } from './config';
 import { createLogger } from './platform/log';
 import { createServer } from './platform/teams/server';
 import { TeamsMessenger, createTeamsAdapter } from './platform/teams/adapter';
-import { JobRunner } from './platform/jobs/queue';
+import { JobRunner, QUEUES } from './platform/jobs/queue';
 import { DataDirInUseError } from './platform/db/dataDirLock';
+import { loadMigrations } from './platform/db/migrate';
+import { TurnGate, migrationsCurrent } from './platform/http/probes';
+import { startTelemetry } from './platform/telemetry/telemetry';
+
+/** How long a stop waits for turns in flight, then for the job being worked on (within a platform's usual 30 s). */
+const DRAIN_TURNS_MS = 10_000;
+const DRAIN_JOBS_MS = 15_000;
 
 async function main(): Promise<void> {
   let config;
@@ -37,7 +44,28 @@ async function main(): Promise<void> {
 
   await collectStartupGarbage();
 
-  const server = createServer({ adapter, app: runtime.app, db: runtime.db, log, localMode });
+  const telemetry = startTelemetry({
+    serviceName: config.OTEL_SERVICE_NAME,
+    prometheus: config.METRICS_ENABLED,
+    otlpMetrics: Boolean(config.OTEL_EXPORTER_OTLP_ENDPOINT ?? config.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT),
+    otlpTraces: Boolean(config.OTEL_EXPORTER_OTLP_ENDPOINT ?? config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
+    sources: { query: (text, params) => runtime.db.query(text, params), queues: Object.values(QUEUES), poolUse: runtime.db.poolUse?.bind(runtime.db) },
+    onError: (message, err) => log.warn(message, { error: err instanceof Error ? err.message : String(err) }),
+  });
+  const gate = new TurnGate();
+  const latestMigration = Math.max(0, ...loadMigrations().map((m) => m.version));
+  const server = createServer({
+    adapter,
+    app: runtime.app,
+    db: runtime.db,
+    log,
+    localMode,
+    probes: {
+      gate,
+      readiness: { database: () => runtime.db.ping(), migrations: () => migrationsCurrent(runtime.db, latestMigration), jobQueue: () => background.running },
+      metrics: telemetry.prometheusHandler,
+    },
+  });
   const host = localMode ? '127.0.0.1' : '0.0.0.0';
   if (localMode) {
     const banner = '*'.repeat(78);
@@ -55,10 +83,15 @@ async function main(): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    log.info('stopping');
+    log.info('stopping: no new turns; finishing those in flight', { turns: gate.running });
+    // Not-ready at once (the gate), so a load balancer sends turns elsewhere; then no new connections.
+    const turnsDone = await gate.drain(DRAIN_TURNS_MS);
     server.close();
-    await background.stop();
+    if (!turnsDone) log.warn('turns still running when the wait ran out', { turns: gate.running });
+    await background.stop(DRAIN_JOBS_MS);
     await runtime.close();
+    await telemetry.shutdown();
+    log.info('stopped');
     process.exit(0);
   };
   process.on('SIGINT', stop);

@@ -18,6 +18,7 @@ import {
   validateLocalization,
   validateManifest,
 } from '../src/tools/packageApp';
+import { TOOLKIT_ENV_VARS } from './support/toolkitVars';
 
 const root = join(__dirname, '..');
 const appDir = join(root, 'appPackage');
@@ -329,7 +330,7 @@ describe('env samples', () => {
 
   it.each(['local', 'dev'])('env/.env.%s names every setting and TEAMS_APP_ID, and holds no secret', (env) => {
     const vars = parseEnvFile(readFileSync(join(root, 'env', `.env.${env}`), 'utf8'));
-    expect(Object.keys(vars).sort()).toEqual([...settings, 'TEAMS_APP_ID'].sort());
+    expect(Object.keys(vars).sort()).toEqual([...settings, 'TEAMS_APP_ID', ...TOOLKIT_ENV_VARS[env as 'local' | 'dev']].sort());
     expect(vars.BOT_PASSWORD).toBe('');
     expect(ConfigSchema.safeParse({ ...vars, BOT_PASSWORD: vars.BOT_ID ? 'secret' : '' }).success).toBe(true);
   });

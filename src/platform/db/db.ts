@@ -14,6 +14,8 @@ export interface Database extends Sql {
   simpleQuery(text: string): Promise<Record<string, unknown>[]>;
   /** Runs fn in one transaction; rolls back if it throws. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /** The connection pool's use now (a real PostgreSQL only), for the metrics. */
+  poolUse?(): { total: number; idle: number; waiting: number; max: number };
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -6,6 +6,7 @@ import type { NotificationDispatcher } from './notificationDispatcher';
 import type { Database, Sql } from '../db/db';
 import { SurvivingClient } from '../db/postgres';
 import type { SqlNotificationRepository } from './notifications';
+import { countDeliveryGaveUp, measureDelivery } from '../telemetry/instruments';
 
 /**
  * Durable jobs with pg-boss, in the application's own database.
@@ -65,6 +66,8 @@ const bossDbOver = (sql: Sql & Partial<Pick<Database, 'simpleQuery'>>): PgBoss.D
 });
 
 export class JobRunner {
+  private stopped = false;
+
   private constructor(
     readonly boss: PgBoss,
     private readonly deps: JobRunnerDeps,
@@ -150,11 +153,11 @@ export class JobRunner {
   /** One delivery attempt; throwing hands the job back to pg-boss to retry with backoff. */
   async deliver(job: PgBoss.JobWithMetadata<DeliverJob>): Promise<void> {
     const { notificationId } = job.data;
+    const last = job.retryCount >= job.retryLimit;
     try {
-      await this.deps.dispatcher.deliver(notificationId);
+      await measureDelivery(job.name, { 'cydweithio.notification.id': notificationId, 'cydweithio.attempt': job.retryCount + 1 }, () => this.deps.dispatcher.deliver(notificationId), !last);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      const last = job.retryCount >= job.retryLimit;
       this.deps.log.warn('notification delivery failed', { notificationId, attempt: job.retryCount + 1, last, error: message });
       if (last) await this.deps.notifications.markFailed(notificationId, message);
       throw err;
@@ -203,10 +206,18 @@ export class JobRunner {
     const reason = recorded?.value?.message ?? recorded?.message;
     const message = `delivery gave up: ${typeof reason === 'string' ? reason : 'no reason recorded'}`;
     await this.deps.notifications.markFailed(notificationId, message);
+    countDeliveryGaveUp(QUEUES.deliveryGaveUp);
     this.deps.log.warn('notification delivery gave up', { notificationId, reason: message });
   }
 
-  async stop(): Promise<void> {
-    await this.boss.stop({ graceful: true, timeout: 5_000, close: Boolean(this.deps.connectionString) });
+  /** True from start until stop (the readiness probe reports it). */
+  get running(): boolean {
+    return !this.stopped;
+  }
+
+  /** Stops taking jobs and lets the ones running finish, for up to `timeoutMs`. */
+  async stop(timeoutMs = 5_000): Promise<void> {
+    this.stopped = true;
+    await this.boss.stop({ graceful: true, timeout: timeoutMs, close: Boolean(this.deps.connectionString) });
   }
 }

@@ -6,6 +6,7 @@ import type { PlanService } from '../../features/plans/service';
 import type { SchoolLookup } from '../../features/directory/names';
 import type { SqlStateStore } from './botStateRepository';
 import type { UserRepository } from '../../features/people/users';
+import { markTurn } from '../telemetry/instruments';
 import { actorOf } from './activity';
 import { RouteKit } from './kit';
 import { registerAideMemoireRoutes } from '../../features/plans/routes';
@@ -57,6 +58,7 @@ export function createBotApplication(deps: BotDeps): Application<TurnState> {
     if (deps.allowedTenantIds.length === 0) return true;
     const { tenantId } = actorOf(context.activity);
     if (deps.allowedTenantIds.includes(tenantId)) return true;
+    markTurn('tenantRefused');
     log.warn('activity from a tenant that is not allowed was dropped', { tenantId, type: context.activity.type });
     // An invoke expects an answer: refused, plainly, rather than Teams' "not implemented".
     if (context.activity.type === 'invoke') await context.sendActivity({ type: 'invokeResponse', value: { status: 403 } });

@@ -1,4 +1,5 @@
 import { DeliveryUnconfirmedError, statusOfSendError, type OutgoingMessage } from './messenger';
+import { recordConnectorWait } from '../telemetry/instruments';
 
 /**
  * Teams' throttling limits for bots, in one place. Teams documents per-bot-per-thread
@@ -188,7 +189,9 @@ export class ChannelSender {
         if (status === 429) {
           throttled++;
           if (throttled > this.retry.max429) return { ok: false, status, error: message, attempts, throttled, permanent: false };
-          await this.sleep(retryAfterMs ?? this.backoff(throttled));
+          const wait = retryAfterMs ?? this.backoff(throttled);
+          recordConnectorWait(wait, retryAfterMs !== undefined ? 'retryAfter' : 'backoff');
+          await this.sleep(wait);
           continue;
         }
         if (status === undefined || status >= 500) {
@@ -249,6 +252,7 @@ export class ChannelSender {
       const now = this.now();
       const wait = Math.max(0, ...windows.map((w) => w.waitAt(now)));
       if (wait <= 0) return;
+      recordConnectorWait(wait, 'pacing');
       await this.sleep(wait);
     }
   }

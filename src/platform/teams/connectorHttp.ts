@@ -3,6 +3,7 @@ import * as https from 'node:https';
 import type { Logger } from '../log';
 import { ChannelSendError, parseRetryAfter } from './channelSender';
 import { DeliveryUnconfirmedError } from './messenger';
+import { countConnectorRetryable, recordConnectorWait } from '../telemetry/instruments';
 
 /**
  * How calls to the Bot Connector are timed and retried. A turn's replies go through
@@ -140,6 +141,7 @@ export class ConnectorHttpClient {
           return result.response;
         }
         retryAfterMs = parseRetryAfter(result.response.headers.get('retry-after'));
+        countConnectorRetryable(status, request.method);
         problem = `Bot Connector answered ${status}`;
       } else {
         problem = result.kind === 'timedOut' ? `no answer from the Bot Connector within ${attemptTimeoutMs} ms` : `Bot Connector connection failed: ${result.error}`;
@@ -156,6 +158,7 @@ export class ConnectorHttpClient {
         throw new ChannelSendError(`${problem} (${attempt} attempt${attempt === 1 ? '' : 's'})`, status, retryAfterMs);
       }
       this.log.info('Bot Connector send retried', { ...where, status, attempt, waitMs, problem });
+      recordConnectorWait(waitMs, retryAfterMs !== undefined ? 'retryAfter' : 'backoff');
       await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
   }

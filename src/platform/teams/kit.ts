@@ -13,6 +13,7 @@ import { DeliveryUnconfirmedError } from './messenger';
 import type { Actor } from '../actor';
 import type { UserRecord, UserRepository } from '../../features/people/users';
 import { activityText, actorOf, conversationSeenOf, isPersonal, localeFor, personalConversationRefOf, type ConversationSeen } from './activity';
+import { countCardInvoke, countRefusal, markTurn } from '../telemetry/instruments';
 
 /**
  * What every handler knows about the turn, in the bot's own terms: feature routes never see
@@ -179,9 +180,11 @@ export class RouteKit {
       return isRefusal(answer) ? this.refusal(turn, answer) : answer;
     } catch (err) {
       if (err instanceof BadPayload) {
+        markTurn('badPayload');
         this.deps.log.warn('card payload refused', { verb: cardVerbOf(context.activity), reason: err.message.slice(0, 500) });
         return noticeCard(locale, t(locale, 'error.badPayload'), { tone: 'attention' });
       }
+      markTurn('failed');
       this.deps.log.error('turn failed', { error: err instanceof Error ? err.message : String(err), type: context.activity.type });
       return noticeCard(locale, t(locale, 'error.tryAgain'), { tone: 'attention' });
     }
@@ -189,10 +192,12 @@ export class RouteKit {
 
   /** Registers a verb for Action.Execute (card replaced in place) and for the Action.Submit fallback (new message). */
   onCard(verb: Verb, handler: (turn: Turn, data: unknown) => Promise<Answer>): void {
-    this.app.adaptiveCards.actionExecute<Record<string, unknown>>(verb, async (context, state, data) =>
-      (await this.safely(context, (turn) => handler(turn, data), state)) as unknown as AdaptiveCard,
-    );
+    this.app.adaptiveCards.actionExecute<Record<string, unknown>>(verb, async (context, state, data) => {
+      countCardInvoke(verb, 'execute');
+      return (await this.safely(context, (turn) => handler(turn, data), state)) as unknown as AdaptiveCard;
+    });
     this.app.adaptiveCards.actionSubmit<Record<string, unknown>>(verb, async (context, state, data) => {
+      countCardInvoke(verb, 'submit');
       const card = await this.safely(context, (turn) => handler(turn, data), state);
       await context.sendActivity(cardMessage(card));
     });
@@ -222,6 +227,7 @@ export class RouteKit {
    */
   refused(turn: Turn, reason: string, command?: string): void {
     const verb = cardVerbOf(turn.context.activity);
+    countRefusal(verb ?? (command ? `command:${command}` : 'other'));
     this.deps.log.warn('action refused', {
       tenantId: turn.actor.tenantId,
       userId: turn.actor.userId,
@@ -240,6 +246,7 @@ export class RouteKit {
    */
   async answerFailedTurn(context: TurnContext, error: Error): Promise<void> {
     const activity = context.activity;
+    markTurn('failed');
     this.deps.log.error('turn failed', { error: error.message, type: activity.type });
     const locale = localeFor(null, activity, this.deps.defaultLocale);
     const card = noticeCard(locale, t(locale, 'error.tryAgain'), { tone: 'attention' });
