@@ -186,6 +186,7 @@ export class ConnectorHttpClient {
 
       let settled = false;
       let connected = false;
+      // eslint-disable-next-line prefer-const -- settle(), defined before it is set, clears it
       let timer: NodeJS.Timeout | undefined;
       const settle = (outcome: Attempt | { abort: unknown }) => {
         if (settled) return;
