@@ -7,7 +7,7 @@ import type { SchoolLookup } from '../../features/directory/names';
 import type { SqlStateStore } from './botStateRepository';
 import type { UserRepository } from '../../features/people/users';
 import { actorOf } from './activity';
-import { RouteKit } from './kit';
+import { RouteKit, type RateLimitCounter } from './kit';
 import { registerAideMemoireRoutes } from '../../features/plans/routes';
 import { registerConversationRoutes } from './conversationRoutes';
 import { registerFadeRoutes, type FadeRouteDeps } from '../../features/fade/routes';
@@ -37,6 +37,7 @@ export interface BotDeps {
   admin: AdminService;
   fade: FadeRouteDeps;
   privacy: PersonalDataService;
+  limits?: RateLimitCounter;
 }
 
 /** Builds the Teams AI application: the tenant gate, then each feature's routes, then the catch-alls. */
@@ -63,7 +64,7 @@ export function createBotApplication(deps: BotDeps): Application<TurnState> {
     return false;
   });
 
-  const kit = new RouteKit(app, { users: deps.users, defaultLocale: deps.defaultLocale, log });
+  const kit = new RouteKit(app, { users: deps.users, defaultLocale: deps.defaultLocale, log, limits: deps.limits });
   registerAideMemoireRoutes(kit, deps);
   registerPrivacyRoutes(kit, deps.privacy);
   registerMatchingAdminRoutes(kit, deps.admin);
