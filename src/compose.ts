@@ -28,6 +28,7 @@ import { SqlMatchingAdminRepository } from './features/admin/repository';
 import { AdminService } from './features/admin/service';
 
 import { holidaySet } from './platform/workingDays';
+import { SqlRateLimits } from './platform/rateLimits';
 import { ChannelSender } from './platform/teams/channelSender';
 import { FADE_REMINDER_KIND } from './features/fade/cycleService';
 import { fadeRepositories, type FadeRepositories } from './features/fade/repositories';
@@ -184,6 +185,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     admin,
     fade: { services: fade, messenger: options.messenger },
     privacy: personalData,
+    limits: new SqlRateLimits(db, clock),
   });
 
   return {

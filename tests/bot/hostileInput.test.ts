@@ -139,7 +139,8 @@ it('keeps quotes and SQL fragments as plain text in every text field', async () 
 it('never answers a plan field as saved and then loses it: any text is stored and read back as sent, or refused in the user’s language', async () => {
   const owner = { tenantId: alice.tenantId, userId: alice.id };
   const plan = await h.runtime.plans.create(owner, 6784001);
-  const awkward = fc.constantFrom('\uD800', '\uDFFF', '\u0000', '😀', '\uD83D', '\uDE00', 'ŵ', '\n', '\u0001', '\uFFFF', ' ');
+  // Control characters other than tab, newline and carriage return are refused too, at the edge and in plan.ts.
+  const awkward = fc.constantFrom('\uD800', '\uDFFF', '\u0000', '😀', '\uD83D', '\uDE00', 'ŵ', '\n', '\u0001', '\u0007', '\u001B', '\u007F', '\t', '\r', '\uFFFF', ' ', '[x](https://e.example)');
   const text = fc.array(fc.oneof(fc.string({ maxLength: 6 }), awkward), { minLength: 1, maxLength: 8 }).map((parts) => parts.join(''));
   const seen = { saved: 0, refused: 0 };
   await fc.assert(
@@ -167,3 +168,30 @@ it('never answers a plan field as saved and then loses it: any text is stored an
   expect(seen.saved).toBeGreaterThan(10);
   expect(seen.refused).toBeGreaterThan(10);
 }, 180_000);
+
+it('never answers any other card text as saved and then loses it: unstorable text is refused at the edge with the text handed back', async () => {
+  const owner = { tenantId: alice.tenantId, userId: alice.id };
+  const plan = await h.runtime.plans.create(owner, 6784001);
+  const awkward = fc.constantFrom('\uD800', '\u0000', '\u0008', '\u001F', '😀', 'ŵ', '\n', ' ');
+  const text = fc.array(fc.oneof(fc.string({ maxLength: 6 }), awkward), { minLength: 1, maxLength: 8 }).map((parts) => parts.join(''));
+  const seen = { refused: 0, passed: 0 };
+  await fc.assert(
+    fc.asyncProperty(text, fc.boolean(), async (sent, welsh) => {
+      const user = welsh ? { ...alice, locale: 'cy-GB' } : alice;
+      const before = await snapshotOfAlice();
+      // Any field but the plan form's own text: here the plan id itself, which the edge sees first.
+      const reply = await h.execute(user, 'plan.open', { planId: plan.id, field: sent });
+      expect(reply.invokeStatus).toBe(200);
+      const shown = cardText(reply.invokeCard);
+      expect(shown).not.toMatch(/went wrong|aeth rhywbeth o’i le/);
+      expect(await snapshotOfAlice()).toEqual(before);
+      if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(sent)) {
+        seen.refused++;
+        expect(shown).toContain(welsh ? 'na ellir ei gadw' : 'cannot be saved');
+      } else seen.passed++;
+    }),
+    { numRuns: 60, seed: 20261207 },
+  );
+  expect(seen.refused).toBeGreaterThan(5);
+  expect(seen.passed).toBeGreaterThan(5);
+}, 120_000);

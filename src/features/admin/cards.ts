@@ -1,3 +1,4 @@
+import { escapeMarkdown } from '../../platform/cards/markdown';
 import type { ImportError } from '../directory/import';
 import { PRIORITY_AREAS, type PriorityArea } from '../plans/priorities';
 import { catalogue, t, type Locale } from '../../platform/i18n';
@@ -69,7 +70,7 @@ export function schoolProfileCard(
     notice: view.notice ?? '',
     problem: view.problem ?? '',
     schoolId: String(view.schoolId),
-    heading: view.schoolName,
+    heading: escapeMarkdown(view.schoolName),
     capacity: view.capacity,
     open: view.open ? 'true' : 'false',
     verified: verified.map((s) => ({ line: t(locale, 'profile.verifiedLine', { area: areaTitle(s.area), by: t(locale, `match.source.${s.statedBy}`), description: s.description }) })),

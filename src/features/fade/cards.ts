@@ -1,3 +1,4 @@
+import { escapeMarkdown } from '../../platform/cards/markdown';
 import type { ClusterLanguage } from '../directory/repository';
 import { FADE_SECTIONS, JUDGEMENTS, type FadeSection, type FadeSections, type Judgement, type PartStatus, type ReportStatus, type RoundDefinition } from './model';
 import { zonedTimeToUtc, type LocalDate } from '../../platform/workingDays';
@@ -74,7 +75,7 @@ export function reminderCard(view: ReminderView): CardJson {
       daysLabel: '⏱',
       days: open ? daysText(l, view.daysLeft) : '✓',
       leadLabel: (view.leadName ? t(l, 'fade.reminder.lead', { lead: '' }) : t(l, 'fade.reminder.noLead')).split(':')[0],
-      lead: view.leadName ?? '—',
+      lead: view.leadName ? escapeMarkdown(view.leadName) : '—',
       state,
       stateColor: open ? (view.daysLeft < 0 ? 'Attention' : 'Default') : 'Good',
       intro: open ? t(l, 'fade.reminder.intro') : '',
@@ -87,7 +88,7 @@ export function reminderCard(view: ReminderView): CardJson {
     blocks,
     fallback: blocks.map((b) => b.heading).join(' / '),
     membersHeading: inLanguages(languages, 'fade.reminder.members'),
-    members: view.members.map((m) => ({ name: schoolName(m), status: both(m.status) })),
+    members: view.members.map((m) => ({ name: escapeMarkdown(schoolName(m)), status: both(m.status) })),
     reportTitle: inLanguages(languages, reportKey),
     noteTitle: inLanguages(languages, 'fade.action.addNote'),
     open,
@@ -134,12 +135,12 @@ export function reportCard(locale: Locale, view: ReportView): CardJson {
     subheading: t(locale, 'fade.report.subheading', { round: roundLabel(locale, view.roundName), cycle: view.cycleName, date: formatLocalDate(locale, view.deadline) }),
     notice: view.notice ?? '',
     problem: view.problem ?? '',
-    typed: view.typed ?? '',
+    typed: escapeMarkdown(view.typed ?? ''),
     editable: view.editable,
     canMakeNextSteps: view.canMakeNextSteps,
     reportId: view.reportId,
     version: view.version,
-    sections: FADE_SECTIONS.map((s) => ({ id: s, label: t(locale, sectionKey(s)), hint: t(locale, sectionKey(`${s}Hint`)), value: view.sections[s] ?? '' })),
+    sections: FADE_SECTIONS.map((s) => ({ id: s, label: t(locale, sectionKey(s)), hint: t(locale, sectionKey(`${s}Hint`)), value: view.sections[s] ?? '', shown: escapeMarkdown(view.sections[s] ?? '') })),
     judgement: view.selfJudgement ?? '',
     judgements: judgementChoices(locale),
     selfJudgementLine: view.selfJudgement ? t(locale, 'fade.report.selfJudgement', { judgement: judgementLabel(locale, view.selfJudgement) }) : '',
@@ -172,7 +173,7 @@ export function reviewCard(locale: Locale, view: ReviewView): CardJson {
     subheading: t(locale, 'fade.report.subheading', { round: roundLabel(locale, view.roundName), cycle: view.cycleName, date: formatLocalDate(locale, view.deadline) }),
     notice: view.notice ?? '',
     problem: view.problem ?? '',
-    sections: FADE_SECTIONS.map((s) => ({ label: t(locale, sectionKey(s)), value: view.sections[s] ?? '' })),
+    sections: FADE_SECTIONS.map((s) => ({ label: t(locale, sectionKey(s)), value: escapeMarkdown(view.sections[s] ?? '') })),
     selfJudgementLine: view.selfJudgement ? t(locale, 'fade.report.selfJudgement', { judgement: judgementLabel(locale, view.selfJudgement) }) : '',
     open,
     judgement: view.draft?.judgement ?? '',

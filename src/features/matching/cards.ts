@@ -1,3 +1,4 @@
+import { escapeMarkdown } from '../../platform/cards/markdown';
 import type { SchoolDetails } from '../directory/repository';
 import type { Reason } from './ranking';
 import { planTitle } from '../plans/plan';
@@ -43,7 +44,7 @@ function subtitle(locale: Locale, school: SchoolDetails): string {
 function suggestionRows(locale: Locale, schools: SuggestedSchool[], offset = 0) {
   return schools.map((s, i) => ({
     schoolId: String(s.school.id),
-    rankText: `${offset + i + 1}. ${schoolNameIn(s.school, locale)}`,
+    rankText: `${offset + i + 1}. ${escapeMarkdown(schoolNameIn(s.school, locale))}`,
     subtitle: subtitle(locale, s.school),
     reasons: s.suggestion.reasons.map((r) => reasonText(locale, r)).join('; '),
     approveTitle: t(locale, 'match.approveSchool', { school: schoolNameIn(s.school, locale) }),
@@ -95,13 +96,13 @@ function stateOf(locale: Locale, ctx: RequestContext): { stateText: string; stat
 function facts(locale: Locale, ctx: RequestContext) {
   const a = ctx.plan.answers;
   const rows = [
-    { title: t(locale, 'match.fact.from'), value: `${schoolNameIn(ctx.asking, locale)} (${locale === 'cy' ? ctx.asking.laNameCy : ctx.asking.laNameEn})` },
-    { title: t(locale, 'match.fact.contact'), value: ctx.requesterName },
+    { title: t(locale, 'match.fact.from'), value: escapeMarkdown(`${schoolNameIn(ctx.asking, locale)} (${locale === 'cy' ? ctx.asking.laNameCy : ctx.asking.laNameEn})`) },
+    { title: t(locale, 'match.fact.contact'), value: escapeMarkdown(ctx.requesterName) },
     { title: t(locale, 'match.fact.asked'), value: formatDate(locale, ctx.request.createdAt) },
     { title: t(locale, 'match.fact.kind'), value: t(locale, `match.kind.${ctx.request.kind}` as MessageKey) },
   ];
   if (a.staffDays !== undefined || a.supplyCoverDays !== undefined) rows.push({ title: t(locale, 'match.fact.time'), value: t(locale, 'plan.days', { staff: a.staffDays ?? 0, supply: a.supplyCoverDays ?? 0 }) });
-  if (ctx.chosen) rows.push({ title: t(locale, 'match.fact.partner'), value: schoolNameIn(ctx.chosen, locale) });
+  if (ctx.chosen) rows.push({ title: t(locale, 'match.fact.partner'), value: escapeMarkdown(schoolNameIn(ctx.chosen, locale)) });
   return rows;
 }
 
@@ -114,7 +115,7 @@ function sections(locale: Locale, ctx: RequestContext) {
     ['successCriteria', a.successCriteria],
     ['priorityAreas', a.priorityAreas?.map((p) => t(locale, `priority.${p}` as MessageKey)).join('; ')],
   ] as const;
-  return fields.filter(([, v]) => v).map(([field, text]) => ({ label: t(locale, `field.${field}.label` as MessageKey), text: text! }));
+  return fields.filter(([, v]) => v).map(([field, text]) => ({ label: t(locale, `field.${field}.label` as MessageKey), text: escapeMarkdown(text!) }));
 }
 
 function requestBase(locale: Locale, ctx: RequestContext, headingKey: MessageKey) {
@@ -221,7 +222,7 @@ function listedRow(locale: Locale, section: RequestListSection, entry: ListedReq
   const changed = formatDate(locale, r.updatedAt);
   return {
     schoolText,
-    focus: planTitle({ answers: { focus: entry.focus ?? undefined } }) ?? t(locale, 'plan.untitled'),
+    focus: escapeMarkdown(planTitle({ answers: { focus: entry.focus ?? undefined } }) ?? t(locale, 'plan.untitled')),
     ...listedState(locale, section, r),
     whenText: changed === asked ? t(locale, 'requests.asked', { date: asked }) : t(locale, 'requests.askedChanged', { asked, changed }),
     verb: LIST_VERBS[section],

@@ -79,6 +79,7 @@ export function registerMatchingRoutes(kit: RouteKit, deps: MatchingRouteDeps): 
 
   kit.onCard(Verbs.matchAskDirect, async (turn, data) => {
     const input = parse(MatchAskDirectPayload, data);
+    if (await kit.overLimit(turn, 'supportRequest')) return kit.notice(turn, 'error.rateLimited', 'default');
     const outcome = await service.askDirect(turn.actor, input.planId, input.schoolId, input.lookFurther);
     if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.context, [], { notice: t(turn.locale, 'match.sent.direct', { school: chosenName(outcome.context) }) });
     if (outcome.kind === 'problem') {
@@ -90,6 +91,7 @@ export function registerMatchingRoutes(kit: RouteKit, deps: MatchingRouteDeps): 
 
   kit.onCard(Verbs.matchAskBroker, async (turn, data) => {
     const input = parse(MatchAskBrokerPayload, data);
+    if (await kit.overLimit(turn, 'supportRequest')) return kit.notice(turn, 'error.rateLimited', 'default');
     const outcome = await service.askBroker(turn.actor, input.planId, input.lookFurther);
     if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.context, [], { notice: t(turn.locale, 'match.sent.broker', { count: outcome.advisers }) });
     if (outcome.kind === 'problem') {
@@ -114,6 +116,7 @@ export function registerMatchingRoutes(kit: RouteKit, deps: MatchingRouteDeps): 
 
   kit.onCard(Verbs.matchAskInstead, async (turn, data) => {
     const input = parse(MatchAskInsteadPayload, data);
+    if (await kit.overLimit(turn, 'supportRequest')) return kit.notice(turn, 'error.rateLimited', 'default');
     const outcome = await service.askInstead(turn.actor, input.requestId, input.schoolId, input.version);
     if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.context, [], { notice: t(turn.locale, 'match.sent.direct', { school: chosenName(outcome.context) }) });
     return requesterCard(turn, outcome);

@@ -1,3 +1,4 @@
+import { hasUnstorableCharacter } from '../../platform/text';
 import { isPriorityArea, type PriorityArea } from './priorities';
 import { fail, ok, type Result } from '../../platform/outcome';
 
@@ -115,13 +116,6 @@ export interface RawAnswer {
 /** The part of the answers one field writes. */
 export type AnswerPatch = Partial<PlanAnswers>;
 
-/**
- * Characters PostgreSQL cannot keep in text or jsonb: NUL, and half of a UTF-16 surrogate pair (what is left of an
- * emoji cut in two). Refused with a message rather than stored altered, so what is saved always reads back the same.
- */
-// eslint-disable-next-line no-control-regex -- NUL is exactly what this must find
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 function cleanText(raw: string | undefined): string {
   return (raw ?? '').replace(/\r\n/g, '\n').trim();
 }
@@ -145,7 +139,7 @@ export function validateAnswer(field: FieldId, raw: RawAnswer): Result<AnswerPat
       const limit = def.kind === 'text' ? LIMITS.longText : LIMITS.shortText;
       if (def.required && text === '') return fail('error.required');
       if (text.length > limit) return fail('error.tooLong', { max: limit, length: text.length });
-      if (UNSTORABLE.test(text)) return fail('error.unstorableCharacter');
+      if (hasUnstorableCharacter(text)) return fail('error.unstorableCharacter');
       return ok({ [field]: text === '' ? undefined : text } as AnswerPatch);
     }
     case 'priorities': {

@@ -81,6 +81,7 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
   async function startNewPlan(turn: Turn, noticeText = ''): Promise<CardJson> {
     if (!turn.personal) return notice(turn, 'menu.personalOnly', 'default');
     if (!turn.user.schoolId) return onboardCard(turn.locale);
+    if (await kit.overLimit(turn, 'newPlan')) return notice(turn, 'error.rateLimited', 'default');
     const plan = await plans.create(turn.actor, turn.user.schoolId);
     return fieldCard(turn, plan, 'focus', { notice: noticeText });
   }
@@ -167,7 +168,7 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
   });
 
   kit.onCard(Verbs.planSaveField, async (turn, data) => {
-    const input = parse(PlanSaveFieldPayload, data);
+    const input = parse(PlanSaveFieldPayload, data, { formRedraws: ['text'] }); // plan.ts refuses it and the form keeps it
     const raw: RawAnswer = { text: input.text, priorityAreas: input.priorityAreas, staffDays: input.staffDays, supplyCoverDays: input.supplyCoverDays };
     const go = async (plan: Plan, field: FieldId): Promise<CardJson> => {
       const target = input.then === 'next' ? nextField(plan, field) : input.then === 'back' ? previousField(plan, field) : null;

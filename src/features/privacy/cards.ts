@@ -1,3 +1,4 @@
+import { escapeMarkdown } from '../../platform/cards/markdown';
 import { catalogue, t, type Locale, type MessageKey } from '../../platform/i18n';
 import { anonymisedRecords, type DeletionSummary, type PersonExport, type PersonMatch } from './repository';
 import { renderCard, type CardJson } from '../../platform/cards/render';
@@ -17,7 +18,7 @@ export function personPickCard(locale: Locale, view: { query: string; people: Pe
     verb: view.purpose === 'export' ? Verbs.privacyExport : Verbs.privacyDeleteAsk,
     people: view.people.map((p) => ({
       userId: p.userId,
-      line: `${personName(p)}, ${p.schoolName ?? t(locale, 'privacy.person.noSchool')}`,
+      line: escapeMarkdown(`${personName(p)}, ${p.schoolName ?? t(locale, 'privacy.person.noSchool')}`),
       idLine: t(locale, 'privacy.person.id', { id: p.userId }),
     })),
   });

@@ -172,6 +172,10 @@ const coreCy = {
 
   'error.required': 'Mae angen llenwi’r maes hwn. Ysgrifennwch rywbeth cyn cadw.',
   'error.tooLong': 'Mae gormod o nodau yn eich testun: {length} (yr uchafswm yw {max}). Byrhewch ef. Mae eich testun yn dal yn y blwch.',
+  'error.unstorableText':
+    'Mae nod yn y testun hwnnw na ellir ei gadw (emoji wedi torri neu nod rheoli anweledig), felly chafodd dim byd ei gadw. Dyma eich testun hebddo, i chi ei gopïo a’i anfon eto:',
+  'error.rateLimited':
+    'Rydych chi wedi gwneud hynny lawer gwaith mewn cyfnod byr, felly rydw i wedi’i oedi am ychydig i gadw Cydweithio’n gyflym i bawb. Mae popeth rydych chi wedi’i gadw’n ddiogel; rhowch gynnig arall arni ymhen ychydig funudau.',
   'error.unstorableCharacter':
     'Mae nod yn y testun hwnnw na ellir ei gadw (emoji wedi torri neu nod rheoli anweledig). Tynnwch ef a chadw eto. Mae eich testun yn dal yn y blwch.',
   'error.notANumber': 'Rhowch nifer o ddiwrnodau, fel 3 neu 2.5.',

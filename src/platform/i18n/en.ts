@@ -173,6 +173,10 @@ const coreEn = {
 
   'error.required': 'This field is required. Please write something before saving.',
   'error.tooLong': 'That is {length, plural, one {# character} other {# characters}}; the limit is {max, number}. Please shorten it. Your text is still in the box.',
+  'error.unstorableText':
+    'That text has a character in it that cannot be saved (a broken emoji or an invisible control character), so nothing was saved. Here is your text without it, to copy and send again:',
+  'error.rateLimited':
+    'You have done that many times in a short while, so I have paused it for a little while to keep Cydweithio quick for everyone. Everything you have saved is safe; please try again in a few minutes.',
   'error.unstorableCharacter':
     'That text has a character in it that cannot be saved (a broken emoji or an invisible control character). Please remove it and save again. Your text is still in the box.',
   'error.notANumber': 'Please enter a number of days, such as 3 or 2.5.',

@@ -1,6 +1,7 @@
 import { IntlMessageFormat } from 'intl-messageformat';
 import { cy } from './cy';
 import { en, type MessageKey } from './en';
+import { escapeMarkdown, OurMarkdown } from '../cards/markdown';
 
 export type Locale = 'cy' | 'en';
 export const LOCALES: readonly Locale[] = ['cy', 'en'];
@@ -10,9 +11,17 @@ const catalogues: Record<Locale, Record<MessageKey, string>> = { en, cy };
 
 /** Text that exists in each language, such as a school's name: t() shows the reader's. */
 export type InEachLanguage = Readonly<Record<Locale, string>>;
-export type MessageParam = string | number | InEachLanguage;
+/**
+ * A placeholder's value. Text is escaped as it fills the message, since messages are shown as Markdown and a
+ * parameter usually holds someone's words (a name, a plan's focus); our own Markdown comes as `ourMarkdown(...)`.
+ */
+export type MessageParam = string | number | InEachLanguage | OurMarkdown;
 
-const inLocale = (locale: Locale, value: MessageParam): string | number => (typeof value === 'object' ? value[locale] : value);
+const inLocale = (locale: Locale, value: MessageParam): string | number => {
+  if (value instanceof OurMarkdown) return value.text;
+  if (typeof value === 'number') return value;
+  return escapeMarkdown(typeof value === 'object' ? value[locale] : value);
+};
 
 export function isMessageKey(key: string): key is MessageKey {
   return key in en;

@@ -8,7 +8,7 @@ import type { SqlStateStore } from './botStateRepository';
 import type { UserRepository } from '../../features/people/users';
 import { markTurn } from '../telemetry/instruments';
 import { actorOf } from './activity';
-import { RouteKit } from './kit';
+import { RouteKit, type RateLimitCounter } from './kit';
 import { registerAideMemoireRoutes } from '../../features/plans/routes';
 import { registerConversationRoutes } from './conversationRoutes';
 import { registerFadeRoutes, type FadeRouteDeps } from '../../features/fade/routes';
@@ -38,6 +38,7 @@ export interface BotDeps {
   admin: AdminService;
   fade: FadeRouteDeps;
   privacy: PersonalDataService;
+  limits?: RateLimitCounter;
 }
 
 /** Builds the Teams AI application: the tenant gate, then each feature's routes, then the catch-alls. */
@@ -65,7 +66,7 @@ export function createBotApplication(deps: BotDeps): Application<TurnState> {
     return false;
   });
 
-  const kit = new RouteKit(app, { users: deps.users, defaultLocale: deps.defaultLocale, log });
+  const kit = new RouteKit(app, { users: deps.users, defaultLocale: deps.defaultLocale, log, limits: deps.limits });
   registerAideMemoireRoutes(kit, deps);
   registerPrivacyRoutes(kit, deps.privacy);
   registerMatchingAdminRoutes(kit, deps.admin);

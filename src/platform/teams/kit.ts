@@ -3,6 +3,8 @@ import { Application, type AdaptiveCard, TurnState } from '@microsoft/teams-ai';
 import { CardFactory, INVOKE_RESPONSE_KEY, MessageFactory, type TurnContext } from 'botbuilder';
 import type { z } from 'zod';
 import { noticeCard } from '../cards/notice';
+import { escapeMarkdown } from '../cards/markdown';
+import { findUnstorable, withoutUnstorable } from '../text';
 import type { CardJson } from '../cards/render';
 import type { Verb } from '../cards/verbs';
 import { t, type Locale, type MessageKey } from '../i18n';
@@ -11,6 +13,7 @@ import type { Refusal } from '../outcome';
 import { ChannelSendError } from './channelSender';
 import { DeliveryUnconfirmedError } from './messenger';
 import type { Actor } from '../actor';
+import type { LimitedAction } from '../rateLimits';
 import type { UserRecord, UserRepository } from '../../features/people/users';
 import { activityText, actorOf, conversationSeenOf, isPersonal, localeFor, personalConversationRefOf, type ConversationSeen } from './activity';
 import { countCardInvoke, countRefusal, markTurn } from '../telemetry/instruments';
@@ -54,7 +57,21 @@ export type ConversationEventKind = 'installed' | 'uninstalled' | 'channelDelete
 /** A card payload that does not match its schema: answered politely, logged, nothing changed. */
 export class BadPayload extends Error {}
 
-export function parse<S extends z.ZodTypeAny>(schema: S, data: unknown): z.infer<S> {
+/** Text in a card payload that cannot be kept: refused at the edge, before anything is saved or answered as saved. */
+export class UnstorableText extends Error {
+  constructor(readonly text: string) {
+    super('text with a character that cannot be stored');
+  }
+}
+
+/**
+ * The payload as the schema reads it, with every string in it checked first: text that cannot be stored is
+ * refused here with a message in the person's language (and their text handed back). `formRedraws` names the
+ * fields a route checks itself because it redraws its form with the text still in the box.
+ */
+export function parse<S extends z.ZodTypeAny>(schema: S, data: unknown, options: { formRedraws?: readonly string[] } = {}): z.infer<S> {
+  const unstorable = findUnstorable(data, new Set(options.formRedraws ?? []));
+  if (unstorable) throw new UnstorableText(unstorable.text);
   const parsed = schema.safeParse(data ?? {});
   if (!parsed.success) throw new BadPayload(parsed.error.message);
   return parsed.data;
@@ -105,6 +122,12 @@ export interface KitDeps {
   users: UserRepository;
   defaultLocale: Locale;
   log: Logger;
+  /** Per-person limits, counted in the database (none in tests that do not need them). */
+  limits?: RateLimitCounter;
+}
+
+export interface RateLimitCounter {
+  take(actor: Actor, action: LimitedAction): Promise<boolean>;
 }
 
 
@@ -179,6 +202,10 @@ export class RouteKit {
       const answer = await work(turn);
       return isRefusal(answer) ? this.refusal(turn, answer) : answer;
     } catch (err) {
+      if (err instanceof UnstorableText) {
+        this.deps.log.info('card text refused', { verb: cardVerbOf(context.activity) });
+        return unstorableTextCard(locale, err.text);
+      }
       if (err instanceof BadPayload) {
         markTurn('badPayload');
         this.deps.log.warn('card payload refused', { verb: cardVerbOf(context.activity), reason: err.message.slice(0, 500) });
@@ -212,6 +239,7 @@ export class RouteKit {
         context,
         async (turn) => {
           turn.command = command;
+          if (await this.overLimit(turn, 'message')) return this.notice(turn, 'error.rateLimited', 'default');
           return (await handler(turn)) ?? NO_REPLY;
         },
         state,
@@ -274,9 +302,23 @@ export class RouteKit {
     return noticeCard(turn.locale, t(turn.locale, refusal.key, refusal.params), { tone: refusal.kind === 'notFound' ? 'default' : 'attention' });
   }
 
+  /** Counts one more of the action; true (and one log line) when the person has done it too often for now. */
+  async overLimit(turn: Turn, action: LimitedAction): Promise<boolean> {
+    if (!this.deps.limits || (await this.deps.limits.take(turn.actor, action))) return false;
+    this.deps.log.warn('rate limit reached', { tenantId: turn.actor.tenantId, userId: turn.actor.userId, action });
+    return true;
+  }
+
   notice(turn: Turn, key: MessageKey, tone: 'default' | 'attention' | 'good' = 'attention'): CardJson {
     return noticeCard(turn.locale, t(turn.locale, key), { tone });
   }
+}
+
+/** The refusal of unstorable text, with what the person typed (less the characters refused) to copy back. */
+function unstorableTextCard(locale: Locale, text: string): CardJson {
+  const kept = withoutUnstorable(text).trim();
+  const message = t(locale, 'error.unstorableText');
+  return noticeCard(locale, kept === '' ? message : `${message}\n\n${escapeMarkdown(kept.slice(0, 4000))}`, { tone: 'attention' });
 }
 
 /** A failure talking to Teams (after its retries): sending an apology the same way would fail too. */
