@@ -185,6 +185,7 @@ it('never answers any other card text as saved and then loses it: unstorable tex
       const shown = cardText(reply.invokeCard);
       expect(shown).not.toMatch(/went wrong|aeth rhywbeth o’i le/);
       expect(await snapshotOfAlice()).toEqual(before);
+      // eslint-disable-next-line no-control-regex -- control characters are exactly what this property is about
       if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(sent)) {
         seen.refused++;
         expect(shown).toContain(welsh ? 'na ellir ei gadw' : 'cannot be saved');
