@@ -28,10 +28,13 @@ const partner = school(6785001, 'Ysgol Gyfun Gwynllyw', 'Ysgol Gyfun Gwynllyw');
 const suggestion: Suggestion = {
   schoolId: partner.id,
   score: 80,
+  tier: 'inRange',
   km: 11,
+  kmApproximate: false,
   load: 1,
+  pending: 0,
   capacity: 3,
-  breakdown: { strength: 40, phase: 20, medium: 10, family: 5, fsm: 5, supportGap: 0, distance: 7, load: -3, fairness: 0, total: 84 },
+  breakdown: { strength: 40, kind: 0, phase: 20, medium: 10, family: 5, fsm: 5, supportGap: 0, distance: 7, load: -3, fairness: 0, total: 84 },
   reasons: [
     { key: 'strengthVerified', params: { area: 'numeracy', by: 'adviser' } },
     { key: 'strengthSelf', params: { area: 'fsm' } },
@@ -92,8 +95,8 @@ const noRequests: MyRequests = {
 export function matchingSamples(locale: Locale): Record<string, CardJson> {
   const results = [{ id: 6785001, title: 'Ysgol Gyfun Gwynllyw (Torfaen)' }];
   return {
-    'matchSuggestions:some': suggestionsCard(locale, { plan, asking, ranking: { suggestions: [suggestion], eligible: 12, areas: ['numeracy', 'fsm'] }, schools: suggested, offset: 0, lookFurther: false }, { notice: 'n', problem: 'p' }),
-    'matchSuggestions:none': suggestionsCard(locale, { plan, asking, ranking: { suggestions: [], eligible: 0, areas: [] }, schools: [], offset: 0, lookFurther: true }),
+    'matchSuggestions:some': suggestionsCard(locale, { plan, asking, ranking: { suggestions: [suggestion], eligible: 12, areas: ['numeracy', 'fsm'], rangeKm: 40, furtherKm: null, inRange: 12, beyondShown: false, nearestBeyondKm: null }, schools: suggested, offset: 0, lookFurther: false }, { notice: 'n', problem: 'p' }),
+    'matchSuggestions:none': suggestionsCard(locale, { plan, asking, ranking: { suggestions: [], eligible: 0, areas: [], rangeKm: 40, furtherKm: 100, inRange: 0, beyondShown: true, nearestBeyondKm: null }, schools: [], offset: 0, lookFurther: true }),
     'requestAdviser:open': adviserCard(locale, ctx('awaitingAdviser'), suggested, { query: 'Gwyn', results, notice: 'reminder' }),
     'requestAdviser:approved': adviserCard(locale, ctx('awaitingSchool'), [], { problem: 'already' }),
     'requestSchool:open': schoolRequestCard(locale, ctx('awaitingSchool', 'direct'), { query: 'Gwyn', results }),
