@@ -125,6 +125,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     log,
     defaultLocale: config.DEFAULT_LOCALE,
     waitWorkingDays: config.MATCHING_WAIT_WORKING_DAYS,
+    policy: { rangeKm: config.MATCHING_RANGE_KM, evidenceMaxAgeYears: config.MATCHING_EVIDENCE_MAX_AGE_YEARS, supportCategories: config.MATCHING_SUPPORT_CATEGORIES },
     // The FADE calendar holds the school holidays (configured and added by admins).
     holidays: (tenantId) => fadeService.holidaysFor(tenantId),
   });
