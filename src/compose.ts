@@ -23,6 +23,8 @@ import { PersonalDataService } from './services/personalData';
 import { createBotApplication, type BotApplication, type TeamsAdapter, type TurnState } from './teams/app';
 import { matchingCards } from './cards/matchingCards';
 import { ESCALATE_KIND, MatchingService, REMIND_KIND } from './services/matching';
+import { StrengthEvidenceService } from './services/strengthEvidence';
+import { evidenceToldCard } from './cards/strengthCards';
 import { SqlRequestRepository } from './storage/requests';
 import { SqlMatchingAdminRepository } from './storage/matchingAdmin';
 
@@ -131,12 +133,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   dispatcher.register(REMIND_KIND, (n) => matchingService.deliverReminder(n));
   dispatcher.register(ESCALATE_KIND, (n) => matchingService.deliverEscalation(n));
+  const matchingAdmin = new SqlMatchingAdminRepository(db);
   const matching = {
     service: matchingService,
     schools,
     admin: {
       db,
-      admin: new SqlMatchingAdminRepository(db),
+      admin: matchingAdmin,
       roles,
       audit,
       users,
@@ -146,6 +149,22 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         matchingService.invalidate();
         schoolNames.forget();
       },
+      evidence: new StrengthEvidenceService({
+        db,
+        admin: matchingAdmin,
+        schools,
+        roles,
+        audit,
+        requests,
+        users,
+        messenger: options.messenger,
+        clock,
+        log,
+        defaultLocale: config.DEFAULT_LOCALE,
+        toldCard: evidenceToldCard,
+        directoryChanged: () => matchingService.invalidate(),
+      }),
+      evidenceMaxAgeYears: config.MATCHING_EVIDENCE_MAX_AGE_YEARS,
     },
   };
 

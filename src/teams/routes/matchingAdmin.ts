@@ -11,7 +11,11 @@ import type { SqlMatchingAdminRepository } from '../../storage/matchingAdmin';
 import type { Role, SqlAuditLog, SqlRoleRepository } from '../../storage/roles';
 import type { UserRepository } from '../../storage/users';
 import { parse, type RouteKit, type Turn } from '../kit';
-import { MatchGrantRolePayload, MatchImportPayload, MatchProfilePayload } from '../payloads.matching';
+import { MatchGrantRolePayload, MatchImportPayload, MatchProfilePayload, MatchStrengthPayload, MatchStrengthReviewPayload } from '../payloads.matching';
+import { noticeCard } from '../../cards/cards';
+import { strengthReviewCard } from '../../cards/strengthCards';
+import type { EvidenceOutcome, StrengthEvidenceService } from '../../services/strengthEvidence';
+import { MATCH_RULES } from '../../domain/matching';
 
 /** What the admin routes of matching need (roles, directory import, a head's own school profile). */
 export interface MatchingAdminDeps {
@@ -24,6 +28,10 @@ export interface MatchingAdminDeps {
   clock: Clock;
   /** Called after the directory, a school's strengths or its capacity change (the matching index is rebuilt). */
   directoryChanged: () => void;
+  /** Advisers verifying or withdrawing a school's strengths. */
+  evidence?: StrengthEvidenceService;
+  /** Evidence older than this counts as the school's own view (the deployment's setting). */
+  evidenceMaxAgeYears?: number;
 }
 
 export const MATCHING_COMMANDS = {
@@ -32,6 +40,8 @@ export const MATCHING_COMMANDS = {
   mySchool: /^\s*(my school|fy ysgol)\s*$/i,
   /** Answered by the matching routes: the person's requests for support in one card. */
   myRequests: /^\s*(my requests|fy ngheisiadau)\s*$/i,
+  /** An adviser's view of a school's strengths: "strengths Croesyceiliog", "cryfderau 6785001". */
+  strengths: /^\s*(strengths|cryfderau)(\s+.*)?$/i,
 };
 
 /** Personal-chat commands for admins (roles, directory import) and for heads (their school's strengths and capacity). */
@@ -127,6 +137,44 @@ export function registerMatchingAdminRoutes(kit: RouteKit, deps: MatchingAdminDe
     deps.directoryChanged();
     return importCard(turn.locale, { notice: t(turn.locale, 'admin.import.done', { inserted: result.inserted, updated: result.updated }) });
   });
+
+  // ---- advisers: the evidence behind a school's strengths ----
+
+  const evidence = deps.evidence;
+  if (evidence) {
+    const maxAgeYears = deps.evidenceMaxAgeYears ?? MATCH_RULES.evidenceMaxAgeYears;
+    const reviewReply = (turn: Turn, outcome: EvidenceOutcome): CardJson => {
+      if (outcome.kind === 'notFound') return kit.notice(turn, 'evidence.notFound');
+      if (outcome.kind === 'forbidden') {
+        kit.refused(turn, 'evidence.notAdviser');
+        return kit.notice(turn, 'evidence.notAdviser');
+      }
+      if (outcome.kind === 'problem') return strengthReviewCard(turn.locale, { ...outcome.review, now: clock.now(), maxAgeYears, problem: t(turn.locale, outcome.key) });
+      const notice = outcome.change ? t(turn.locale, `evidence.done.${outcome.change.action}`, { area: t(turn.locale, `priority.${outcome.change.area}` as MessageKey) }) : '';
+      return strengthReviewCard(turn.locale, { school: outcome.school, strengths: outcome.strengths, now: clock.now(), maxAgeYears, notice });
+    };
+
+    kit.onCommand(MATCHING_COMMANDS.strengths, async (turn) => {
+      if (!turn.personal) return kit.notice(turn, 'menu.personalOnly', 'default');
+      const typed = (MATCHING_COMMANDS.strengths.exec(turn.context.activity.text ?? '')?.[2] ?? '').trim();
+      if (typed === '') return kit.notice(turn, 'evidence.usage', 'default');
+      const found = await oneSchool(typed);
+      if (found.kind !== 'one') {
+        return noticeCard(turn.locale, t(turn.locale, found.kind === 'none' ? 'admin.roles.schoolNotFound' : 'admin.roles.schoolAmbiguous', { name: typed.slice(0, 100), list: found.kind === 'many' ? found.names.join('; ') : '' }), { tone: 'attention' });
+      }
+      return reviewReply(turn, await evidence.review(turn.actor, found.school.id));
+    });
+
+    kit.onCard(Verbs.matchStrengthReview, async (turn, data) => reviewReply(turn, await evidence.review(turn.actor, parse(MatchStrengthReviewPayload, data).schoolId)));
+    kit.onCard(Verbs.matchStrengthVerify, async (turn, data) => {
+      const input = parse(MatchStrengthPayload, data);
+      return reviewReply(turn, await evidence.verify(turn.actor, input.schoolId, input.area));
+    });
+    kit.onCard(Verbs.matchStrengthWithdraw, async (turn, data) => {
+      const input = parse(MatchStrengthPayload, data);
+      return reviewReply(turn, await evidence.withdraw(turn.actor, input.schoolId, input.area));
+    });
+  }
 
   // ---- a head's own school ----
 

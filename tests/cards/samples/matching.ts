@@ -3,6 +3,7 @@ import { adviserCard, agreedCard, myRequestsCard, schoolRequestCard, statusCard,
 import type { CardJson } from '../../../src/cards/render';
 import type { SchoolDetails } from '../../../src/directory/schools';
 import type { Suggestion } from '../../../src/domain/matching';
+import { evidenceToldCard, strengthReviewCard } from '../../../src/cards/strengthCards';
 import { newPlan, type Plan } from '../../../src/domain/plan';
 import type { SupportRequest } from '../../../src/domain/supportRequest';
 import type { Locale } from '../../../src/i18n';
@@ -127,10 +128,24 @@ export function matchingSamples(locale: Locale): Record<string, CardJson> {
       capacity: 2,
       open: true,
       strengths: [
-        { area: 'numeracy', description: 'Mastery maths', evidence: null, statedBy: 'adviser' },
-        { area: 'wellbeing', description: 'Nurture groups', evidence: null, statedBy: 'school' },
+        { area: 'numeracy', description: 'Mastery maths', evidence: null, statedBy: 'adviser', verifiedAt: new Date('2026-03-10T10:00:00Z') },
+        { area: 'wellbeing', description: 'Nurture groups', evidence: null, statedBy: 'school', verifiedAt: null },
       ],
       problem: 'p',
     }),
+    'strengthReview:some': strengthReviewCard(locale, {
+      school: partner,
+      strengths: [
+        { area: 'numeracy', description: 'Mastery maths', evidence: null, statedBy: 'adviser', verifiedAt: new Date('2026-03-10T10:00:00Z') },
+        { area: 'fsm', description: 'Closing the gap', evidence: null, statedBy: 'inspection', verifiedAt: new Date('2019-06-01T10:00:00Z') },
+        { area: 'wellbeing', description: 'Nurture groups', evidence: null, statedBy: 'school', verifiedAt: null },
+      ],
+      now: new Date('2026-09-07T09:00:00Z'),
+      maxAgeYears: 3,
+      notice: 'n',
+      problem: 'p',
+    }),
+    'strengthReview:none': strengthReviewCard(locale, { school: partner, strengths: [], now: new Date('2026-09-07T09:00:00Z'), maxAgeYears: 3 }),
+    'notice:evidenceTold': evidenceToldCard(locale, { action: 'verified', area: 'numeracy', adviserName: 'Dafydd Adviser', school: partner, at: new Date('2026-09-07T09:00:00Z') }),
   };
 }
