@@ -79,7 +79,7 @@ export class StrengthEvidenceService {
       (await this.deps.db.transaction(async (tx) => {
         const before = (await this.deps.admin.strengths(school.id, tx)).find((s) => s.area === area);
         if (!before) return false;
-        if (action === 'verified') await this.deps.admin.verifyStrength(school.id, area, actor.userId, now, tx);
+        if (action === 'verified') await this.deps.admin.verifyStrength(school.id, area, now, tx);
         else await this.deps.admin.withdrawStrength(school.id, area, tx);
         await this.deps.audit.record(
           {

@@ -47,12 +47,12 @@ export class SqlMatchingAdminRepository {
     return rows.map((r) => ({ area: r.area, description: r.description, evidence: r.evidence, statedBy: r.stated_by, verifiedAt: r.verified_at === null ? null : new Date(r.verified_at) }));
   }
 
-  /** An adviser verifies a strength the school states (or verifies it again): false when the school has no such strength. */
-  async verifyStrength(schoolId: number, area: PriorityArea, by: string, at: Date, sql: Sql = this.sql): Promise<boolean> {
+  /** An adviser verifies a strength the school states (or verifies it again): false when the school has no such strength. Who did is in the audit log. */
+  async verifyStrength(schoolId: number, area: PriorityArea, at: Date, sql: Sql = this.sql): Promise<boolean> {
     const rows = await sql.query(
-      `update school_strengths set stated_by = 'adviser', verified_at = $3, verified_by = $4, updated_at = now()
+      `update school_strengths set stated_by = 'adviser', verified_at = $3, updated_at = now()
         where school_id = $1 and area = $2 returning area`,
-      [schoolId, area, at, by],
+      [schoolId, area, at],
     );
     return rows.length > 0;
   }
