@@ -26,6 +26,8 @@ import { ESCALATE_KIND, MatchingService, REMIND_KIND } from './features/matching
 import { SqlRequestRepository } from './features/matching/repository';
 import { SqlMatchingAdminRepository } from './features/admin/repository';
 import { AdminService } from './features/admin/service';
+import { StrengthEvidenceService } from './features/matching/strengthEvidence';
+import { evidenceToldCard } from './features/matching/strengthCards';
 
 import { holidaySet } from './platform/workingDays';
 import { SqlRateLimits } from './platform/rateLimits';
@@ -128,15 +130,32 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     log,
     defaultLocale: config.DEFAULT_LOCALE,
     waitWorkingDays: config.MATCHING_WAIT_WORKING_DAYS,
+    policy: { rangeKm: config.MATCHING_RANGE_KM, evidenceMaxAgeYears: config.MATCHING_EVIDENCE_MAX_AGE_YEARS, supportCategories: config.MATCHING_SUPPORT_CATEGORIES },
     // The FADE calendar holds the school holidays (configured and added by admins).
     holidays: (tenantId) => fade.cycles.holidaysFor(tenantId),
   });
   dispatcher.register(REMIND_KIND, (n) => matchingService.deliverReminder(n));
   dispatcher.register(ESCALATE_KIND, (n) => matchingService.deliverEscalation(n));
   const matching = { service: matchingService, schools };
+  const matchingAdmin = new SqlMatchingAdminRepository(db);
+  const evidence = new StrengthEvidenceService({
+    db,
+    admin: matchingAdmin,
+    schools,
+    roles,
+    audit,
+    requests,
+    users,
+    messenger: options.messenger,
+    clock,
+    log,
+    defaultLocale: config.DEFAULT_LOCALE,
+    toldCard: evidenceToldCard,
+    directoryChanged: () => matchingService.invalidate(),
+  });
   const admin = new AdminService({
     db,
-    admin: new SqlMatchingAdminRepository(db),
+    admin: matchingAdmin,
     roles,
     audit,
     users,
@@ -183,6 +202,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     log,
     matching,
     admin,
+    strengths: { evidence, schools, clock, evidenceMaxAgeYears: config.MATCHING_EVIDENCE_MAX_AGE_YEARS },
     fade: { services: fade, messenger: options.messenger },
     privacy: personalData,
     limits: new SqlRateLimits(db, clock),

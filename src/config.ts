@@ -63,6 +63,12 @@ export const ConfigSchema = z
     IMPACT_NUDGE_DAYS: z.coerce.number().int().min(1).max(730).default(90),
     /** Working days a support request may wait before the waiting person is reminded. */
     MATCHING_WAIT_WORKING_DAYS: z.coerce.number().int().min(1).max(30).default(5),
+    /** How far partner suggestions reach, in km: schools further away are suggested only when fewer than five strong in the need are within it. */
+    MATCHING_RANGE_KM: z.coerce.number().int().min(5).max(300).default(40),
+    /** Evidence for a strength (an adviser's verification, an inspection) older than this many years counts as the school's own view. */
+    MATCHING_EVIDENCE_MAX_AGE_YEARS: z.coerce.number().int().min(1).max(20).default(3),
+    /** The 2014–2022 support categories (green…red) shift the ranking only when this is on, for an LA that still uses them. */
+    MATCHING_SUPPORT_CATEGORIES: flag(false),
     /** School holidays for FADE reminders, e.g. 2026-12-21..2027-01-01,2027-02-15..2027-02-19 (admins add more with "fade holidays"). */
     FADE_HOLIDAYS: list.refine((v) => v.every((h) => /^\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?$/.test(h)), 'must be YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD, comma-separated'),
     /** Days a conversation's turn state (what the bot remembers between turns) is kept without a turn. */

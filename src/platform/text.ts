@@ -6,7 +6,6 @@
  */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this must find
 const UNSTORABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-// eslint-disable-next-line no-control-regex -- as above, every occurrence
 const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'g');
 
 export function hasUnstorableCharacter(text: string): boolean {

@@ -83,7 +83,7 @@ describe('finding a partner from a plan', () => {
     const text = cardText(found);
     expect(text).toContain('Suggested partners for: KS4 maths, D to C');
     expect(text).toContain('1. Croesyceiliog School');
-    expect(text).toMatch(/strong in numeracy and mathematics, verified by an adviser; secondary like you; English-medium like you; [\d.]+ km away; places taken: 0 of 2/);
+    expect(text).toMatch(/strong in numeracy and mathematics, verified by an adviser, \w+ \d{4}; secondary like you; English-medium like you; [\d.]+ km away; places taken: 0 of 2/);
     expect(text).toContain("strong in numeracy and mathematics (the school's own view)"); // Llantarnam, second
     expect(text.indexOf('Croesyceiliog')).toBeLessThan(text.indexOf('Llantarnam'));
     expect(text).not.toContain('Cwmbran High School'); // never the asking school
@@ -95,7 +95,8 @@ describe('finding a partner from a plan', () => {
       insert into schools (id, name_en, la_code, phase, language_medium, latitude, longitude) values
         (6788101, 'Extra School One', 678, 'secondary', 'english', 51.70, -3.05),
         (6788102, 'Extra School Two', 678, 'secondary', 'english', 51.71, -3.06),
-        (6788103, 'Extra School Three', 678, 'secondary', 'english', 51.72, -3.07);
+        (6788103, 'Extra School Three', 678, 'secondary', 'english', 51.72, -3.07),
+        (6788104, 'Extra School Four', 678, 'secondary', 'english', 51.73, -3.08);
     `);
     const first = (await h.execute(alice, Verbs.matchFind, { planId })).invokeCard!;
     expect(cardText(first)).toContain('among 7 schools');

@@ -21,7 +21,7 @@ function request(): SupportRequest {
   };
 }
 
-describe.each(databasesUnderTest())('support requests on $name', ({ open }) => {
+describe.each(databasesUnderTest())('support requests on $name', ({ name, open }) => {
   let db: Database;
   let requests: SqlRequestRepository;
   beforeEach(async () => {
@@ -55,6 +55,47 @@ describe.each(databasesUnderTest())('support requests on $name', ({ open }) => {
     expect(await requests.move(REQUEST_ID, { from: ['awaitingSchool'], to: 'accepted', at: now, by: 'h', whileChosen: 6692001 })).toBeNull();
     expect(await requests.move(REQUEST_ID, { from: ['awaitingSchool'], to: 'accepted', at: now, by: 'h', whileChosen: 6782002 })).toMatchObject({ state: 'accepted', acceptedAt: now });
     expect(await requests.loadBySchool()).toEqual(new Map([[6782002, 1]]));
+  });
+
+  it('holds a place at acceptance: of two acceptances at once for a one-place school, exactly one wins', async () => {
+    const OTHER_PLAN = '7d0f9a3e-1111-4222-8333-955555555555';
+    const OTHER_REQUEST = '5a0f9a3e-1111-4222-8333-955555555555';
+    await new SqlPlanRepository(db).create({ ...newPlan(OTHER_PLAN, { tenantId: 't', userId: 'u', schoolId: 6692001 }, now), status: 'planning' });
+    await requests.create({ ...request(), id: OTHER_REQUEST, planId: OTHER_PLAN, askingSchoolId: 6692001 });
+    await db.query('update schools set capacity = 1 where id = 6782002');
+    for (const id of [REQUEST_ID, OTHER_REQUEST]) await requests.move(id, { from: ['awaitingAdviser'], to: 'awaitingSchool', at: now, by: 'a1', chosenSchoolId: 6782002, nextAsk: true });
+    expect(await requests.pendingBySchool()).toEqual(new Map([[6782002, 2]]));
+
+    const accept = (id: string, tx: Database | Parameters<Parameters<Database['transaction']>[0]>[0]) =>
+      requests.acceptWithinCapacity(id, { from: ['awaitingSchool'], to: 'accepted', at: now, by: 'h', whileChosen: 6782002 }, tx);
+    // The first acceptance has counted and moved but not committed when the second starts: the worst moment.
+    let counted!: () => void;
+    let release!: () => void;
+    const firstCounted = new Promise<void>((resolve) => (counted = resolve));
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const first = db.transaction(async (tx) => {
+      const result = await accept(REQUEST_ID, tx);
+      counted();
+      await held;
+      return result;
+    });
+    await firstCounted;
+    let secondDone = false;
+    const second = db.transaction((tx) => accept(OTHER_REQUEST, tx)).finally(() => (secondDone = true));
+    if (name === 'postgres') {
+      // Let the second run until it waits for the first's lock (or, were there no lock, until it has finished).
+      for (;;) {
+        const rows = await db.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`);
+        if (rows[0]!.n > 0 || secondDone) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    release();
+    const [a, b] = await Promise.all([first, second]);
+    expect([a, b].filter((r) => r.request !== null)).toHaveLength(1);
+    expect([a, b].filter((r) => r.full)).toEqual([{ request: null, full: true, capacity: 1, taken: 1 }]);
+    expect(await requests.loadBySchool()).toEqual(new Map([[6782002, 1]]));
+    expect(await requests.pendingBySchool()).toEqual(new Map([[6782002, 1]]));
   });
 
   it('keeps one open request per plan', async () => {

@@ -14,6 +14,8 @@ export interface StrengthRecord {
   description: string;
   evidence: string | null;
   statedBy: StrengthSource;
+  /** When an adviser or an inspection gave the evidence (null for the school's own view). */
+  verifiedAt: Date | null;
 }
 
 /** What the admin and head cards of matching read and write: people, LAs, a school's strengths and capacity. */
@@ -36,12 +38,32 @@ export class SqlMatchingAdminRepository {
     return rows.map((r) => ({ code: r.code, nameEn: r.name_en, nameCy: r.name_cy }));
   }
 
-  async strengths(schoolId: number): Promise<StrengthRecord[]> {
-    const rows = await this.sql.query<{ area: PriorityArea; description: string; evidence: string | null; stated_by: StrengthSource }>(
-      'select area, description, evidence, stated_by from school_strengths where school_id = $1 order by area',
+  async strengths(schoolId: number, sql: Sql = this.sql): Promise<StrengthRecord[]> {
+    const rows = await sql.query<{ area: PriorityArea; description: string; evidence: string | null; stated_by: StrengthSource; verified_at: Date | string | null }>(
+      `select area, description, evidence, stated_by, case when stated_by <> 'school' then coalesce(verified_at, updated_at) end as verified_at
+         from school_strengths where school_id = $1 order by area`,
       [schoolId],
     );
-    return rows.map((r) => ({ area: r.area, description: r.description, evidence: r.evidence, statedBy: r.stated_by }));
+    return rows.map((r) => ({ area: r.area, description: r.description, evidence: r.evidence, statedBy: r.stated_by, verifiedAt: r.verified_at === null ? null : new Date(r.verified_at) }));
+  }
+
+  /** An adviser verifies a strength the school states (or verifies it again): false when the school has no such strength. Who did is in the audit log. */
+  async verifyStrength(schoolId: number, area: PriorityArea, at: Date, sql: Sql = this.sql): Promise<boolean> {
+    const rows = await sql.query(
+      `update school_strengths set stated_by = 'adviser', verified_at = $3, updated_at = now()
+        where school_id = $1 and area = $2 returning area`,
+      [schoolId, area, at],
+    );
+    return rows.length > 0;
+  }
+
+  /** An adviser withdraws a strength the evidence does not bear out: the record as it was, or null when there was none. */
+  async withdrawStrength(schoolId: number, area: PriorityArea, sql: Sql = this.sql): Promise<{ description: string; statedBy: StrengthSource } | null> {
+    const rows = await sql.query<{ description: string; stated_by: StrengthSource }>('delete from school_strengths where school_id = $1 and area = $2 returning description, stated_by', [
+      schoolId,
+      area,
+    ]);
+    return rows[0] ? { description: rows[0].description, statedBy: rows[0].stated_by } : null;
   }
 
   /**

@@ -2,9 +2,9 @@ import type { Actor } from '../../platform/actor';
 import type { Clock } from '../../platform/clock';
 import type { Database } from '../../platform/db/db';
 import { Outcomes, type Outcome } from '../../platform/outcome';
-import type { InEachLanguage } from '../../platform/i18n';
 import { importDirectory, type ImportError } from '../directory/import';
 import type { SqlSchoolRepository } from '../directory/repository';
+import { findOneSchool } from '../directory/find';
 import { isPriorityArea, type PriorityArea } from '../plans/priorities';
 import type { Role, RoleGrant, SqlAuditLog, SqlRoleRepository } from '../people/roles';
 import type { UserRepository } from '../people/users';
@@ -111,7 +111,7 @@ export class AdminService {
     if (input.role === 'admin' && (laCode !== null || typedSchool !== '')) return Outcomes.problem('admin.roles.adminEverywhere');
     const granted = { person: { userId: person.userId, displayName: person.displayName }, role: input.role };
     if (typedSchool !== '') {
-      const found = await this.oneSchool(typedSchool);
+      const found = await findOneSchool(this.deps.schools, typedSchool);
       if (found.kind === 'none') return Outcomes.problem('admin.roles.schoolNotFound', { name: typedSchool, list: '' });
       if (found.kind === 'many') return Outcomes.problem('admin.roles.schoolAmbiguous', { name: typedSchool, list: { en: found.names.map((n) => n.en).join('; '), cy: found.names.map((n) => n.cy).join('; ') } });
       await this.grantAndRecord(actor, { tenantId: actor.tenantId, userId: person.userId, role: input.role, laCode: null, schoolId: found.school.id }, { role: input.role, schoolId: found.school.id });
@@ -128,20 +128,6 @@ export class AdminService {
       await this.deps.roles.grant(grant, actor.userId, tx);
       await this.deps.audit.record({ at: this.deps.clock.now(), tenantId: actor.tenantId, actorId: actor.userId, action: 'role.grant', subjectType: 'user', subjectId: grant.userId, details }, tx);
     });
-  }
-
-  /** The school an admin typed: its number, its exact name, or the only school whose name matches. */
-  private async oneSchool(text: string): Promise<{ kind: 'one'; school: NamedSchool } | { kind: 'none' } | { kind: 'many'; names: InEachLanguage[] }> {
-    const { schools } = this.deps;
-    if (/^\d{7}$/.test(text)) {
-      const school = await schools.get(Number(text));
-      return school ? { kind: 'one', school } : { kind: 'none' };
-    }
-    const found = await schools.searchByName(text, 6);
-    const exact = found.filter((s) => [s.nameEn, s.nameCy].some((n) => n?.toLowerCase() === text.toLowerCase()));
-    const candidates = exact.length > 0 ? exact : found;
-    if (candidates.length === 1) return { kind: 'one', school: candidates[0] };
-    return candidates.length === 0 ? { kind: 'none' } : { kind: 'many', names: candidates.map((s) => ({ en: `${s.nameEn} (${s.id})`, cy: `${s.nameCy ?? s.nameEn} (${s.id})` })) };
   }
 
   /** May this person import the directory? (The import card is shown only to them.) */

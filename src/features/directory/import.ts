@@ -2,7 +2,8 @@ import type { MessageKey } from '../../platform/i18n';
 import { parse } from 'csv-parse/sync';
 import type { Database } from '../../platform/db/db';
 import { SeedDataError, languageMediumFromWelshMediumType, phaseFromSector } from './csv';
-import { LANGUAGE_MEDIA, PHASES, SUPPORT_CATEGORIES, type LanguageMedium, type Phase, type SupportCategory } from './repository';
+import { PRIORITY_AREAS, type PriorityArea } from '../plans/priorities';
+import { LANGUAGE_MEDIA, PHASES, SUPPORT_CATEGORIES, type LanguageMedium, type Phase, type StrengthSource, type SupportCategory } from './repository';
 
 /**
  * The directory import for admins: a CSV of schools, checked whole before anything is written.
@@ -30,7 +31,10 @@ export type ImportColumn =
   | 'longitude'
   | 'postcode'
   | 'capacity'
-  | 'open_to_requests';
+  | 'open_to_requests'
+  | 'strengths'
+  | 'strength_source'
+  | 'strength_date';
 
 /** Each column and the header names accepted for it (compared case-insensitively, spaces and underscores alike). */
 export const IMPORT_COLUMNS: Record<ImportColumn, readonly string[]> = {
@@ -51,6 +55,12 @@ export const IMPORT_COLUMNS: Record<ImportColumn, readonly string[]> = {
   postcode: ['postcode', 'Postcode'],
   capacity: ['capacity'],
   open_to_requests: ['open_to_requests'],
+  /** Priority areas the school is strong in, separated by ";" (numeracy; wellbeing): the school's strengths become exactly these. */
+  strengths: ['strengths'],
+  /** Who says so: school (the default), adviser or inspection. */
+  strength_source: ['strength_source'],
+  /** When an adviser or an inspection gave the evidence: YYYY-MM or YYYY-MM-DD (the day of the import when blank). */
+  strength_date: ['strength_date'],
 };
 
 const REQUIRED: readonly ImportColumn[] = ['school_number', 'name_en', 'la_code'];
@@ -84,6 +94,10 @@ export interface ImportRow {
   postcode: string | null;
   capacity: number | null;
   openToRequests: boolean | null;
+  /** The school's strengths (null when the file has no strengths column), who states them and when. */
+  strengths: PriorityArea[] | null;
+  strengthSource: StrengthSource;
+  strengthDate: Date | null;
 }
 
 export interface CheckedImport {
@@ -92,6 +106,9 @@ export interface CheckedImport {
   present: ReadonlySet<ImportColumn>;
   errors: ImportError[];
 }
+
+/** Area names as the file may write them: the catalogue keys, in any case, with or without spaces ("more able", "moreAble"). */
+const AREA_BY_NAME = new Map<string, PriorityArea>(PRIORITY_AREAS.filter((a) => a !== 'other').map((a) => [a.toLowerCase(), a]));
 
 const normalise = (header: string) => header.trim().toLowerCase().replace(/[\s_]+/g, '_');
 const ALIASES = new Map<string, ImportColumn>();
@@ -214,9 +231,34 @@ export function checkImport(text: string, knownLaCodes: ReadonlySet<number>): Ch
     const postcode = cell('postcode').toUpperCase() || null;
     if (postcode && !/^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$/.test(postcode)) problem('postcode', 'import.error.postcode');
 
+    let strengths: PriorityArea[] | null = null;
+    if (columnAt.has('strengths')) {
+      strengths = [];
+      for (const part of cell('strengths').split(/[;|]/).map((p) => p.trim()).filter((p) => p !== '')) {
+        const area = AREA_BY_NAME.get(part.toLowerCase().replace(/[\s_-]+/g, ''));
+        if (!area) {
+          rowErrors.push({ line, column: header[columnAt.get('strengths')!]!, key: 'import.error.area', params: { value: part.slice(0, 40) } });
+          continue;
+        }
+        if (!strengths.includes(area)) strengths.push(area);
+      }
+    }
+    const sourceText = cell('strength_source').toLowerCase();
+    let strengthSource: StrengthSource = 'school';
+    if (sourceText === 'adviser' || sourceText === 'inspection' || sourceText === 'school') strengthSource = sourceText;
+    else if (sourceText !== '') problem('strength_source', 'import.error.source');
+    const dateText = cell('strength_date');
+    let strengthDate: Date | null = null;
+    if (dateText !== '') {
+      const m = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/.exec(dateText);
+      const date = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3] ?? 1), 12)) : null;
+      if (!m || !date || date.getUTCMonth() !== Number(m[2]) - 1 || date.getUTCDate() !== Number(m[3] ?? 1) || Number(m[1]) < 2000) problem('strength_date', 'import.error.date');
+      else strengthDate = date;
+    }
+
     errors.push(...rowErrors);
     if (rowErrors.length === 0 && id !== null && laCode !== null) {
-      rows.push({ line, id, nameEn, nameCy, laCode, phase, languageMedium, pupils, fsmPercent, family, supportCategory, latitude, longitude, postcode, capacity, openToRequests });
+      rows.push({ line, id, nameEn, nameCy, laCode, phase, languageMedium, pupils, fsmPercent, family, supportCategory, latitude, longitude, postcode, capacity, openToRequests, strengths, strengthSource, strengthDate });
     }
   }
   if (rows.length === 0 && errors.length === 0) errors.push({ line: 1, column: '', key: 'import.error.empty' });
@@ -300,6 +342,17 @@ export async function importDirectory(db: Database, text: string): Promise<Impor
       ],
     );
     const inserted = written.filter((w) => w.inserted).length;
+    if (has('strengths')) {
+      // The file says what each school listed is strong in: those strengths replace the school's, with their source and date.
+      const listed = rows.flatMap((r) => (r.strengths ?? []).map((area) => ({ r, area })));
+      await tx.query('delete from school_strengths where school_id = any($1::int[])', [rows.map((r) => r.id)]);
+      await tx.query(
+        `insert into school_strengths (school_id, area, description, stated_by, verified_at, demo, updated_at)
+         select d.school_id, d.area, '', d.stated_by, case when d.stated_by <> 'school' then coalesce(d.verified_at, now()) end, false, now()
+           from unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[]) as d (school_id, area, stated_by, verified_at)`,
+        [listed.map((l) => l.r.id), listed.map((l) => l.area), listed.map((l) => l.r.strengthSource), listed.map((l) => l.r.strengthDate)],
+      );
+    }
     return { inserted, updated: written.length - inserted };
   });
   return { errors: [], ...result };

@@ -1,9 +1,9 @@
 import { escapeMarkdown } from '../../platform/cards/markdown';
 import type { SchoolDetails } from '../directory/repository';
-import type { Reason } from './ranking';
+import type { Ranking, Reason } from './ranking';
 import { planTitle } from '../plans/plan';
 import type { SupportRequest } from './supportRequest';
-import { catalogue, formatDate, t, type Locale, type MessageKey } from '../../platform/i18n';
+import { catalogue, formatDate, formatMonth, t, type Locale, type MessageKey } from '../../platform/i18n';
 import type { MatchingCards, MyRequests, RequestContext, SuggestedSchool, Suggestions } from './service';
 import type { ListedRequest, RequestList, RequestListSection } from './repository';
 import { renderCard, type CardJson } from '../../platform/cards/render';
@@ -24,6 +24,13 @@ export function reasonText(locale: Locale, reason: Reason): string {
   switch (reason.key) {
     case 'strengthVerified':
       return t(locale, 'match.reason.strengthVerified', { area: inSentence(t(locale, `priority.${p.area}` as MessageKey)), by: t(locale, `match.source.${p.by}` as MessageKey) });
+    case 'strengthVerifiedOn':
+    case 'strengthOld':
+      return t(locale, `match.reason.${reason.key}`, {
+        area: inSentence(t(locale, `priority.${p.area}` as MessageKey)),
+        by: t(locale, `match.source.${p.by}` as MessageKey),
+        date: formatMonth(locale, Number(p.month), Number(p.year)),
+      });
     case 'strengthSelf':
       return t(locale, 'match.reason.strengthSelf', { area: inSentence(t(locale, `priority.${p.area}` as MessageKey)) });
     case 'samePhase':
@@ -52,6 +59,26 @@ function suggestionRows(locale: Locale, schools: SuggestedSchool[], offset = 0) 
   }));
 }
 
+/**
+ * What the range did, in a sentence, when it mattered: nobody strong in the need within it ("the nearest
+ * is 73 km away"), or too few, so schools further away follow; and how far a request looking further goes.
+ */
+export function rangeText(locale: Locale, ranking: Ranking): string {
+  const or = locale === 'cy' ? ' neu ' : ' or ';
+  const areas = ranking.areas.map((a) => inSentence(t(locale, `priority.${a}` as MessageKey))).join(or);
+  const range = ranking.rangeKm;
+  const lines: string[] = [];
+  if (ranking.furtherKm !== null) lines.push(t(locale, 'match.range.further', { further: ranking.furtherKm, range }));
+  if (areas !== '' && ranking.inRange === 0) {
+    lines.push(
+      ranking.nearestBeyondKm === null
+        ? t(locale, 'match.range.noneAnywhere', { areas, range })
+        : t(locale, 'match.range.none', { areas, range, km: Math.round(ranking.nearestBeyondKm) }),
+    );
+  } else if (areas !== '' && ranking.beyondShown && ranking.nearestBeyondKm !== null) lines.push(t(locale, 'match.range.few', { areas, range, count: ranking.inRange }));
+  return lines.join(' ');
+}
+
 export function suggestionsCard(locale: Locale, s: Suggestions, view: { notice?: string; problem?: string } = {}): CardJson {
   const areas = s.ranking.areas.map((a) => t(locale, `priority.${a}` as MessageKey)).join('; ');
   return renderCard('matchSuggestions', {
@@ -60,6 +87,7 @@ export function suggestionsCard(locale: Locale, s: Suggestions, view: { notice?:
     planId: s.plan.id,
     heading: t(locale, 'match.heading', { title: planTitle(s.plan) ?? t(locale, 'plan.untitled') }),
     intro: areas ? t(locale, 'match.intro', { areas, count: s.ranking.eligible }) : t(locale, 'match.introNoAreas', { count: s.ranking.eligible }),
+    rangeText: rangeText(locale, s.ranking),
     suggestions: suggestionRows(locale, s.schools, s.offset),
     lookFurther: s.lookFurther ? 'true' : 'false',
     hasMore: s.offset + s.schools.length < s.ranking.eligible && s.schools.length > 0,
@@ -262,6 +290,7 @@ export const matchingCards: MatchingCards = {
   agreed: agreedCard,
   status: (locale, ctx, next, notice) => statusCard(locale, ctx, next, { notice }),
   reminderNotice: (locale, ctx) => t(locale, 'match.reminder', { date: waitingSince(locale, ctx.request) }),
+  fullNotice: (locale, ctx) => t(locale, 'match.full.requester', { school: ctx.chosen ? schoolNameIn(ctx.chosen, locale) : '—' }),
   escalationNotice: (locale, ctx) =>
     ctx.request.state === 'awaitingAdviser'
       ? t(locale, 'match.escalation.adviser', { date: waitingSince(locale, ctx.request) })

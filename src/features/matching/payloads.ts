@@ -45,3 +45,7 @@ export const MatchProfilePayload = z.object({
   description2: description,
   description3: description,
 });
+
+/** An adviser's view of one school's strengths, and verifying or withdrawing one of them. */
+export const MatchStrengthReviewPayload = z.object({ schoolId });
+export const MatchStrengthPayload = z.object({ schoolId, area: z.string().regex(/^[a-zA-Z]{2,20}$/) });

@@ -247,14 +247,37 @@ export class SqlRequestRepository {
   }
 
   /** Support engagements under way by school: accepted, not marked done, and the plan not yet past the support. */
-  async loadBySchool(sql: Sql = this.sql): Promise<Map<number, number>> {
+  async loadBySchool(sql: Sql = this.sql, schoolId?: number): Promise<Map<number, number>> {
     const rows = await sql.query<{ school_id: number; n: number }>(
       `select r.chosen_school_id as school_id, count(*)::int as n
          from support_requests r join plans p on p.id = r.plan_id
-        where r.state = 'accepted' and p.status in ('planning', 'supportUnderWay')
+        where r.state = 'accepted' and p.status in ('planning', 'supportUnderWay') and ($1::int is null or r.chosen_school_id = $1::int)
         group by r.chosen_school_id`,
+      [schoolId ?? null],
     );
     return new Map(rows.map((r) => [r.school_id, r.n]));
+  }
+
+  /** Asks waiting for the school's answer, by school: they hold a place while they wait. */
+  async pendingBySchool(sql: Sql = this.sql): Promise<Map<number, number>> {
+    const rows = await sql.query<{ school_id: number; n: number }>(
+      `select chosen_school_id as school_id, count(*)::int as n from support_requests where state = 'awaitingSchool' group by chosen_school_id`,
+    );
+    return new Map(rows.map((r) => [r.school_id, r.n]));
+  }
+
+  /**
+   * Accepts the request only while the school has a free place. The school's row is locked first, in its
+   * own statement, so of two acceptances at once the second counts the first (it waits for the lock, then
+   * reads with a fresh snapshot): a one-place school never ends up with two. Null when the request was not
+   * waiting for this school any more or the school is full (`full` says which).
+   */
+  async acceptWithinCapacity(id: string, m: RequestMove & { whileChosen: number }, sql: Sql): Promise<{ request: SupportRequest | null; full: boolean; capacity: number; taken: number }> {
+    const locked = await sql.query<{ capacity: number }>('select capacity from schools where id = $1 for update', [m.whileChosen]);
+    const capacity = locked[0]?.capacity ?? 0;
+    const taken = (await this.loadBySchool(sql, m.whileChosen)).get(m.whileChosen) ?? 0;
+    if (taken >= capacity) return { request: null, full: true, capacity, taken };
+    return { request: await this.move(id, m, sql), full: false, capacity, taken };
   }
 
   /** When each school was asked since `since` (epoch ms), for the fairness part of the ranking. */
@@ -305,19 +328,22 @@ export class SqlRequestRepository {
       support_category: CandidateSchool['supportCategory'];
       latitude: number | null;
       longitude: number | null;
+      postcode: string | null;
       capacity: number;
       open_to_requests: boolean;
     }>(
-      `select id, la_code, phase, language_medium, fsm_percent, family, support_category, latitude, longitude, capacity, open_to_requests
+      `select id, la_code, phase, language_medium, fsm_percent, family, support_category, latitude, longitude, postcode, capacity, open_to_requests
          from schools order by id`,
     );
-    const strengths = await sql.query<{ school_id: number; area: PriorityArea; stated_by: CandidateStrength['statedBy'] }>(
-      'select school_id, area, stated_by from school_strengths order by school_id, area',
+    // Evidence written before it was dated (or by the demo generator) is dated by its last change.
+    const strengths = await sql.query<{ school_id: number; area: PriorityArea; stated_by: CandidateStrength['statedBy']; verified_at: Date | string | null }>(
+      `select school_id, area, stated_by, case when stated_by <> 'school' then coalesce(verified_at, updated_at) end as verified_at
+         from school_strengths order by school_id, area`,
     );
     const bySchool = new Map<number, CandidateStrength[]>();
     for (const s of strengths) {
       const list = bySchool.get(s.school_id) ?? [];
-      list.push({ area: s.area, statedBy: s.stated_by });
+      list.push({ area: s.area, statedBy: s.stated_by, verifiedAt: date(s.verified_at) });
       bySchool.set(s.school_id, list);
     }
     return schools.map((s) => ({
@@ -330,6 +356,7 @@ export class SqlRequestRepository {
       supportCategory: s.support_category,
       latitude: s.latitude,
       longitude: s.longitude,
+      postcode: s.postcode,
       capacity: s.capacity,
       openToRequests: s.open_to_requests,
       strengths: bySchool.get(s.id) ?? [],

@@ -70,7 +70,8 @@ export type ProblemKey =
   | 'match.problem.notOpen'
   | 'match.problem.reasonRequired'
   | 'match.problem.reasonTooLong'
-  | 'match.problem.ownSchool';
+  | 'match.problem.ownSchool'
+  | 'match.problem.schoolFull';
 
 /** How cards for proactive sends are drawn; the composition root passes the card builders. */
 export interface MatchingCards {
@@ -80,6 +81,8 @@ export interface MatchingCards {
   status(locale: Locale, ctx: RequestContext, next: SuggestedSchool[], notice?: string): CardJson;
   reminderNotice(locale: Locale, ctx: RequestContext): string;
   escalationNotice(locale: Locale, ctx: RequestContext): string;
+  /** Told to the requester when the school asked tried to accept with no free place. */
+  fullNotice(locale: Locale, ctx: RequestContext): string;
 }
 
 export interface MatchingServiceDeps {
@@ -99,6 +102,8 @@ export interface MatchingServiceDeps {
   defaultLocale: Locale;
   /** Working days a request may wait before the waiting person is reminded (and as long again before the requester is told). */
   waitWorkingDays: number;
+  /** The deployment's ranking choices (config): range, how old evidence may be, support categories on or off. */
+  policy?: { rangeKm: number; evidenceMaxAgeYears: number; supportCategories: boolean };
   /** The tenant's school holidays, which are not working days either. */
   holidays?: (tenantId: string) => Promise<ReadonlySet<string>>;
   newId?: () => string;
@@ -150,11 +155,13 @@ export class MatchingService {
 
   private async state(): Promise<MatchState> {
     const now = this.deps.clock.now();
-    const [load, recentAsks] = await Promise.all([
+    const [load, pending, recentAsks] = await Promise.all([
       this.deps.requests.loadBySchool(),
+      this.deps.requests.pendingBySchool(),
       this.deps.requests.recentAsks(new Date(now.getTime() - 120 * 86_400_000)),
     ]);
-    return { load, recentAsks, now };
+    const policy = this.deps.policy;
+    return { load, pending, recentAsks, now, supportCategories: policy?.supportCategories ?? false, evidenceMaxAgeYears: policy?.evidenceMaxAgeYears };
   }
 
   // ---- suggestions ----
@@ -173,7 +180,14 @@ export class MatchingService {
     const index = await this.matchingIndex();
     const ranking = rankSchools(
       index,
-      { askingSchoolId: asking.id, priorityAreas: plan.answers.priorityAreas ?? [], text: planText(plan), lookFurther: options.lookFurther, exclude: options.exclude },
+      {
+        askingSchoolId: asking.id,
+        priorityAreas: plan.answers.priorityAreas ?? [],
+        text: planText(plan),
+        lookFurther: options.lookFurther,
+        rangeKm: this.deps.policy?.rangeKm,
+        exclude: options.exclude,
+      },
       await this.state(),
       options.limit ?? 5,
       options.offset ?? 0,
@@ -466,7 +480,23 @@ export class MatchingService {
     if (request.state === 'accepted') return { kind: 'ok', changed: false, context: await this.context(request) };
     if (request.state !== 'awaitingSchool') return this.problemWith(request, 'match.problem.notOpen');
     const now = this.deps.clock.now();
-    const moved = await this.decide(actor, request, { from: ['awaitingSchool'], to: 'accepted', at: now, by: actor.userId, whileChosen: led }, 'request.accept', cardVersion, 'accepted');
+    // A place is taken at acceptance, not when the school is asked: the check and the move are one locked step.
+    const held = await this.deps.db.transaction(async (tx) => {
+      const result = await this.deps.requests.acceptWithinCapacity(request.id, { from: ['awaitingSchool'], to: 'accepted', at: now, by: actor.userId, whileChosen: led }, tx);
+      if (!result.request) return result;
+      if (request.askSeq > 0) await this.deps.requests.closeAsk(request.id, request.askSeq, 'accepted', tx);
+      await this.audit(actor, 'request.accept', result.request, cardVersion, {}, tx);
+      await this.cancelWaiting(request, tx);
+      return result;
+    });
+    if (held.full) {
+      // A second click while the first was accepting finds the place taken by this very request.
+      const again = (await this.deps.requests.get(request.id))!;
+      if (again.state === 'accepted' && again.chosenSchoolId === led) return { kind: 'ok', changed: false, context: await this.context(again) };
+      if (again.state !== 'awaitingSchool') return this.problemWith(again, 'match.problem.notOpen');
+      return this.refuseFull(actor, again, held.taken, held.capacity, cardVersion);
+    }
+    const moved = held.request;
     if (!moved) {
       const again = (await this.deps.requests.get(request.id))!;
       return again.state === 'accepted' && again.chosenSchoolId === led ? { kind: 'ok', changed: false, context: await this.context(again) } : this.problemWith(again, 'match.problem.notOpen');
@@ -479,6 +509,21 @@ export class MatchingService {
     const colleagues = (await this.reachableHeads(moved.tenantId, led)).filter((h) => h.userId !== actor.userId);
     await this.sendToHeads(colleagues, (locale) => this.deps.cards.agreed(locale, context));
     return { kind: 'ok', changed: true, context };
+  }
+
+  /**
+   * The school has no free place: the head is told politely and the request keeps waiting (a place may free
+   * up, or they decline); the requester is offered the next suggestions meanwhile.
+   */
+  private async refuseFull(actor: Actor, request: SupportRequest, taken: number, capacity: number, cardVersion: number): Promise<Outcome<{ context: RequestContext }>> {
+    await this.audit(actor, 'request.acceptFull', request, cardVersion, { taken, capacity }, this.deps.db);
+    const context = await this.context(request);
+    const requester = await this.deps.users.get(request.tenantId, request.requesterId);
+    if (requester?.personalConversation) {
+      const locale = this.localeOf(requester);
+      await this.send(requester.personalConversation, this.deps.cards.status(locale, context, await this.nextSuggestions(context, 3), this.deps.cards.fullNotice(locale, context)));
+    }
+    return { kind: 'problem', key: 'match.problem.schoolFull', params: { taken, capacity, school: context.asking.nameEn }, context };
   }
 
   async schoolDecline(actor: Actor, requestId: string, reason: string, cardVersion: number): Promise<Outcome<{ context: RequestContext }>> {

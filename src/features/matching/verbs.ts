@@ -20,4 +20,7 @@ export const MatchingVerbs = {
   matchGrantRole: 'match.grantRole',
   matchImport: 'match.import',
   matchStrengthsSave: 'match.strengthsSave',
+  matchStrengthReview: 'match.strengthReview',
+  matchStrengthVerify: 'match.strengthVerify',
+  matchStrengthWithdraw: 'match.strengthWithdraw',
 } as const;

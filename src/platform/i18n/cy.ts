@@ -15,6 +15,7 @@ const coreCy = {
   'command.resume': 'parhau|ailafael|bwrw ymlaen',
   'command.myRequests': 'fy ngheisiadau|fy ceisiadau|ceisiadau|fy nghais|fy cais|ceisiadau am gymorth',
   'command.mySchool': 'fy ysgol|proffil ysgol|proffil fy ysgol',
+  'command.strengths': 'cryfderau',
   'command.roles': 'penodi ymgynghorydd|rolau|rhoi rôl|penodi',
   'command.importSchools': 'mewnforio ysgolion|mewnforio|llwytho ysgolion',
   'command.exportPerson': 'allforio unigolyn|allforio person|allforio data',

@@ -16,6 +16,7 @@ const coreEn = {
   'command.resume': 'continue',
   'command.myRequests': 'my requests|requests',
   'command.mySchool': 'my school',
+  'command.strengths': 'strengths',
   'command.roles': 'make adviser|roles',
   'command.importSchools': 'import schools',
   'command.exportPerson': 'export person',

@@ -119,6 +119,11 @@ const MONTHS: Record<Locale, string[]> = {
   cy: ['Ionawr', 'Chwefror', 'Mawrth', 'Ebrill', 'Mai', 'Mehefin', 'Gorffennaf', 'Awst', 'Medi', 'Hydref', 'Tachwedd', 'Rhagfyr'],
 };
 
+/** "March 2026", "Mawrth 2026": when evidence was given (month 1–12). */
+export function formatMonth(locale: Locale, month: number, year: number): string {
+  return `${MONTHS[locale][Math.min(12, Math.max(1, month)) - 1]} ${year}`;
+}
+
 /** Made once: building a DateTimeFormat costs far more than using one, and cards show many dates. */
 const LONDON_DAY = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'numeric', year: 'numeric' });
 

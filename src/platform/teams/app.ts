@@ -15,6 +15,7 @@ import { registerFadeRoutes, type FadeRouteDeps } from '../../features/fade/rout
 import { registerMatchingRoutes, type MatchingRouteDeps } from '../../features/matching/routes';
 import { registerMatchingAdminRoutes } from '../../features/admin/routes';
 import type { AdminService } from '../../features/admin/service';
+import { registerStrengthRoutes, type StrengthRouteDeps } from '../../features/matching/strengthRoutes';
 import { registerPrivacyRoutes } from '../../features/privacy/routes';
 import type { PersonalDataService } from '../../features/privacy/service';
 import { DatabaseStorage } from './turnStateStorage';
@@ -36,6 +37,7 @@ export interface BotDeps {
   log: Logger;
   matching: MatchingRouteDeps;
   admin: AdminService;
+  strengths: StrengthRouteDeps;
   fade: FadeRouteDeps;
   privacy: PersonalDataService;
   limits?: RateLimitCounter;
@@ -70,6 +72,7 @@ export function createBotApplication(deps: BotDeps): Application<TurnState> {
   registerAideMemoireRoutes(kit, deps);
   registerPrivacyRoutes(kit, deps.privacy);
   registerMatchingAdminRoutes(kit, deps.admin);
+  registerStrengthRoutes(kit, deps.strengths);
   registerMatchingRoutes(kit, deps.matching);
   registerFadeRoutes(kit, deps.fade);
   registerConversationRoutes(kit);

@@ -8,6 +8,7 @@ import type { SupportRequest } from '../../../src/features/matching/supportReque
 import type { Locale } from '../../../src/platform/i18n';
 import { MY_REQUESTS_LIMIT, type MyRequests, type RequestContext, type SuggestedSchool } from '../../../src/features/matching/service';
 import type { ListedRequest } from '../../../src/features/matching/repository';
+import { evidenceToldCard, strengthReviewCard } from '../../../src/features/matching/strengthCards';
 
 const now = new Date('2026-09-07T09:00:00Z');
 
@@ -28,10 +29,13 @@ const partner = school(6785001, 'Ysgol Gyfun Gwynllyw', 'Ysgol Gyfun Gwynllyw');
 const suggestion: Suggestion = {
   schoolId: partner.id,
   score: 80,
+  tier: 'inRange',
   km: 11,
+  kmApproximate: false,
   load: 1,
+  pending: 0,
   capacity: 3,
-  breakdown: { strength: 40, phase: 20, medium: 10, family: 5, fsm: 5, supportGap: 0, distance: 7, load: -3, fairness: 0, total: 84 },
+  breakdown: { strength: 40, kind: 0, phase: 20, medium: 10, family: 5, fsm: 5, supportGap: 0, distance: 7, load: -3, fairness: 0, total: 84 },
   reasons: [
     { key: 'strengthVerified', params: { area: 'numeracy', by: 'adviser' } },
     { key: 'strengthSelf', params: { area: 'fsm' } },
@@ -92,8 +96,8 @@ const noRequests: MyRequests = {
 export function matchingSamples(locale: Locale): Record<string, CardJson> {
   const results = [{ id: 6785001, title: 'Ysgol Gyfun Gwynllyw (Torfaen)' }];
   return {
-    'matchSuggestions:some': suggestionsCard(locale, { plan, asking, ranking: { suggestions: [suggestion], eligible: 12, areas: ['numeracy', 'fsm'] }, schools: suggested, offset: 0, lookFurther: false }, { notice: 'n', problem: 'p' }),
-    'matchSuggestions:none': suggestionsCard(locale, { plan, asking, ranking: { suggestions: [], eligible: 0, areas: [] }, schools: [], offset: 0, lookFurther: true }),
+    'matchSuggestions:some': suggestionsCard(locale, { plan, asking, ranking: { suggestions: [suggestion], eligible: 12, areas: ['numeracy', 'fsm'], rangeKm: 40, furtherKm: null, inRange: 12, beyondShown: false, nearestBeyondKm: null }, schools: suggested, offset: 0, lookFurther: false }, { notice: 'n', problem: 'p' }),
+    'matchSuggestions:none': suggestionsCard(locale, { plan, asking, ranking: { suggestions: [], eligible: 0, areas: [], rangeKm: 40, furtherKm: 100, inRange: 0, beyondShown: true, nearestBeyondKm: null }, schools: [], offset: 0, lookFurther: true }),
     'requestAdviser:open': adviserCard(locale, ctx('awaitingAdviser'), suggested, { query: 'Gwyn', results, notice: 'reminder' }),
     'requestAdviser:approved': adviserCard(locale, ctx('awaitingSchool'), [], { problem: 'already' }),
     'requestSchool:open': schoolRequestCard(locale, ctx('awaitingSchool', 'direct'), { query: 'Gwyn', results }),
@@ -124,10 +128,24 @@ export function matchingSamples(locale: Locale): Record<string, CardJson> {
       capacity: 2,
       open: true,
       strengths: [
-        { area: 'numeracy', description: 'Mastery maths', evidence: null, statedBy: 'adviser' },
-        { area: 'wellbeing', description: 'Nurture groups', evidence: null, statedBy: 'school' },
+        { area: 'numeracy', description: 'Mastery maths', evidence: null, statedBy: 'adviser', verifiedAt: new Date('2026-03-10T10:00:00Z') },
+        { area: 'wellbeing', description: 'Nurture groups', evidence: null, statedBy: 'school', verifiedAt: null },
       ],
       problem: 'p',
     }),
+    'strengthReview:some': strengthReviewCard(locale, {
+      school: partner,
+      strengths: [
+        { area: 'numeracy', description: 'Mastery maths', evidence: null, statedBy: 'adviser', verifiedAt: new Date('2026-03-10T10:00:00Z') },
+        { area: 'fsm', description: 'Closing the gap', evidence: null, statedBy: 'inspection', verifiedAt: new Date('2019-06-01T10:00:00Z') },
+        { area: 'wellbeing', description: 'Nurture groups', evidence: null, statedBy: 'school', verifiedAt: null },
+      ],
+      now: new Date('2026-09-07T09:00:00Z'),
+      maxAgeYears: 3,
+      notice: 'n',
+      problem: 'p',
+    }),
+    'strengthReview:none': strengthReviewCard(locale, { school: partner, strengths: [], now: new Date('2026-09-07T09:00:00Z'), maxAgeYears: 3 }),
+    'notice:evidenceTold': evidenceToldCard(locale, { action: 'verified', area: 'numeracy', adviserName: 'Dafydd Adviser', school: partner, at: new Date('2026-09-07T09:00:00Z') }),
   };
 }
