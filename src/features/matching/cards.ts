@@ -3,11 +3,20 @@ import type { SchoolDetails } from '../directory/repository';
 import type { Ranking, Reason } from './ranking';
 import { planTitle } from '../plans/plan';
 import type { SupportRequest } from './supportRequest';
-import { catalogue, formatDate, formatMonth, t, type Locale, type MessageKey } from '../../platform/i18n';
+import { catalogue, formatDate, formatMonth, isMessageKey, t, type Locale, type MessageKey } from '../../platform/i18n';
 import type { MatchingCards, MyRequests, RequestContext, SuggestedSchool, Suggestions } from './service';
 import type { ListedRequest, RequestList, RequestListSection } from './repository';
 import { renderCard, type CardJson } from '../../platform/cards/render';
 import { Verbs } from '../../platform/cards/verbs';
+
+/**
+ * A catalogue key built from the ranking's data (a reason's key, an area, a phase): the ranking keeps them as
+ * plain strings, so this checks them against the catalogue here, once, instead of casting at every use.
+ */
+function catalogueKey(key: string): MessageKey {
+  if (!isMessageKey(key)) throw new Error(`no catalogue message ${key}`);
+  return key;
+}
 
 /** A label used mid-sentence: lower-case its first letter unless it starts an acronym (FSM, ADY, PYDd). */
 const inSentence = (label: string): string => (/^\p{Lu}{2}/u.test(label) ? label : label.charAt(0).toLowerCase() + label.slice(1));
@@ -23,29 +32,29 @@ export function reasonText(locale: Locale, reason: Reason): string {
   const p = reason.params;
   switch (reason.key) {
     case 'strengthVerified':
-      return t(locale, 'match.reason.strengthVerified', { area: inSentence(t(locale, `priority.${p.area}` as MessageKey)), by: t(locale, `match.source.${p.by}` as MessageKey) });
+      return t(locale, 'match.reason.strengthVerified', { area: inSentence(t(locale, catalogueKey(`priority.${p.area}`))), by: t(locale, catalogueKey(`match.source.${p.by}`)) });
     case 'strengthVerifiedOn':
     case 'strengthOld':
       return t(locale, `match.reason.${reason.key}`, {
-        area: inSentence(t(locale, `priority.${p.area}` as MessageKey)),
-        by: t(locale, `match.source.${p.by}` as MessageKey),
+        area: inSentence(t(locale, catalogueKey(`priority.${p.area}`))),
+        by: t(locale, catalogueKey(`match.source.${p.by}`)),
         date: formatMonth(locale, Number(p.month), Number(p.year)),
       });
     case 'strengthSelf':
-      return t(locale, 'match.reason.strengthSelf', { area: inSentence(t(locale, `priority.${p.area}` as MessageKey)) });
+      return t(locale, 'match.reason.strengthSelf', { area: inSentence(t(locale, catalogueKey(`priority.${p.area}`))) });
     case 'samePhase':
     case 'nearPhase':
-      return t(locale, `match.reason.${reason.key}`, { phase: inSentence(t(locale, `phase.${p.phase}` as MessageKey)) });
+      return t(locale, `match.reason.${reason.key}`, { phase: inSentence(t(locale, catalogueKey(`phase.${p.phase}`))) });
     case 'sameMedium':
-      return t(locale, `match.reason.sameMedium.${p.medium}` as MessageKey);
+      return t(locale, catalogueKey(`match.reason.sameMedium.${p.medium}`));
     default:
-      return t(locale, `match.reason.${reason.key}` as MessageKey, p);
+      return t(locale, catalogueKey(`match.reason.${reason.key}`), p);
   }
 }
 
 /** "Welsh medium primary, Torfaen". */
 function subtitle(locale: Locale, school: SchoolDetails): string {
-  return [t(locale, `phase.${school.phase}` as MessageKey), t(locale, `medium.${school.languageMedium}` as MessageKey), locale === 'cy' ? school.laNameCy : school.laNameEn].join(' · ');
+  return [t(locale, catalogueKey(`phase.${school.phase}`)), t(locale, catalogueKey(`medium.${school.languageMedium}`)), locale === 'cy' ? school.laNameCy : school.laNameEn].join(' · ');
 }
 
 function suggestionRows(locale: Locale, schools: SuggestedSchool[], offset = 0) {
@@ -65,7 +74,7 @@ function suggestionRows(locale: Locale, schools: SuggestedSchool[], offset = 0) 
  */
 export function rangeText(locale: Locale, ranking: Ranking): string {
   const or = locale === 'cy' ? ' neu ' : ' or ';
-  const areas = ranking.areas.map((a) => inSentence(t(locale, `priority.${a}` as MessageKey))).join(or);
+  const areas = ranking.areas.map((a) => inSentence(t(locale, catalogueKey(`priority.${a}`)))).join(or);
   const range = ranking.rangeKm;
   const lines: string[] = [];
   if (ranking.furtherKm !== null) lines.push(t(locale, 'match.range.further', { further: ranking.furtherKm, range }));
@@ -80,7 +89,7 @@ export function rangeText(locale: Locale, ranking: Ranking): string {
 }
 
 export function suggestionsCard(locale: Locale, s: Suggestions, view: { notice?: string; problem?: string } = {}): CardJson {
-  const areas = s.ranking.areas.map((a) => t(locale, `priority.${a}` as MessageKey)).join('; ');
+  const areas = s.ranking.areas.map((a) => t(locale, catalogueKey(`priority.${a}`))).join('; ');
   return renderCard('matchSuggestions', {
     ...base(locale),
     ...view,
@@ -127,7 +136,7 @@ function facts(locale: Locale, ctx: RequestContext) {
     { title: t(locale, 'match.fact.from'), value: escapeMarkdown(`${schoolNameIn(ctx.asking, locale)} (${locale === 'cy' ? ctx.asking.laNameCy : ctx.asking.laNameEn})`) },
     { title: t(locale, 'match.fact.contact'), value: escapeMarkdown(ctx.requesterName) },
     { title: t(locale, 'match.fact.asked'), value: formatDate(locale, ctx.request.createdAt) },
-    { title: t(locale, 'match.fact.kind'), value: t(locale, `match.kind.${ctx.request.kind}` as MessageKey) },
+    { title: t(locale, 'match.fact.kind'), value: t(locale, catalogueKey(`match.kind.${ctx.request.kind}`)) },
   ];
   if (a.staffDays !== undefined || a.supplyCoverDays !== undefined) rows.push({ title: t(locale, 'match.fact.time'), value: t(locale, 'plan.days', { staff: a.staffDays ?? 0, supply: a.supplyCoverDays ?? 0 }) });
   if (ctx.chosen) rows.push({ title: t(locale, 'match.fact.partner'), value: escapeMarkdown(schoolNameIn(ctx.chosen, locale)) });
@@ -141,9 +150,9 @@ function sections(locale: Locale, ctx: RequestContext) {
     ['need', a.need],
     ['objectives', a.objectives],
     ['successCriteria', a.successCriteria],
-    ['priorityAreas', a.priorityAreas?.map((p) => t(locale, `priority.${p}` as MessageKey)).join('; ')],
+    ['priorityAreas', a.priorityAreas?.map((p) => t(locale, catalogueKey(`priority.${p}`))).join('; ')],
   ] as const;
-  return fields.filter(([, v]) => v).map(([field, text]) => ({ label: t(locale, `field.${field}.label` as MessageKey), text: escapeMarkdown(text!) }));
+  return fields.filter(([, v]) => v).map(([field, text]) => ({ label: t(locale, catalogueKey(`field.${field}.label`)), text: escapeMarkdown(text!) }));
 }
 
 function requestBase(locale: Locale, ctx: RequestContext, headingKey: MessageKey) {
@@ -260,8 +269,8 @@ function listedRow(locale: Locale, section: RequestListSection, entry: ListedReq
 
 function listedSection(locale: Locale, section: RequestListSection, list: RequestList) {
   return {
-    heading: t(locale, `requests.${section}.heading` as MessageKey),
-    empty: t(locale, `requests.${section}.empty` as MessageKey),
+    heading: t(locale, catalogueKey(`requests.${section}.heading`)),
+    empty: t(locale, catalogueKey(`requests.${section}.empty`)),
     rows: list.entries.map((e) => listedRow(locale, section, e)),
     moreText: list.total > list.entries.length ? t(locale, 'requests.more', { shown: list.entries.length, total: list.total }) : '',
   };

@@ -1,10 +1,10 @@
 import { adviserCard, agreedCard, myRequestsCard, schoolRequestCard, statusCard, suggestionsCard, type SearchView } from './cards';
-import type { CardJson } from '../../platform/cards/render';
 import { Verbs } from '../../platform/cards/verbs';
 import { t, type MessageKey, type MessageParam } from '../../platform/i18n';
+import type { Refusal } from '../../platform/outcome';
 import type { MatchingService, Outcome, RequestContext, SuggestedSchool } from './service';
 import { schoolNames, schoolWithPlace, type SchoolLookup } from '../directory/names';
-import { parse, type RouteKit, type Turn } from '../../platform/teams/kit';
+import { parse, type Answer, type RouteKit, type Turn } from '../../platform/teams/kit';
 import {
   MatchApprovePayload,
   MatchAskBrokerPayload,
@@ -21,33 +21,24 @@ import { MATCHING_COMMANDS } from '../admin/routes';
 
 /** What the matching routes need from the composition root. */
 export interface MatchingRouteDeps {
-  service?: MatchingService;
-  schools?: SchoolLookup;
+  service: MatchingService;
+  schools: SchoolLookup;
 }
-
-type Problem = { kind: 'problem'; key: string; params?: Record<string, MessageParam>; context?: RequestContext };
 
 /** The school asked, in the reader's language (t() picks it). */
 const chosenName = (context: RequestContext): MessageParam => (context.chosen ? schoolNames(context.chosen) : '');
 
+/** A problem with no request to draw it beside: the kit says it in a card of its own. */
+const bare = (outcome: { kind: 'problem'; key: MessageKey; params?: Record<string, MessageParam> }): Refusal => ({ kind: 'problem', key: outcome.key, params: outcome.params });
+
 /** Finding a partner, asking directly or through an adviser, and every decision on a request. */
-export function registerMatchingRoutes(kit: RouteKit, deps: MatchingRouteDeps): void {
-  const service = deps.service;
-  const schools = deps.schools;
-  if (!service || !schools) return;
-
-  const problemText = (turn: Turn, p: Problem) => t(turn.locale, p.key as MessageKey, p.params ?? {});
-
-  /** Not found and not allowed, in plain words; nothing about the request is shown. */
-  function refused(turn: Turn, outcome: { kind: 'notFound' } | { kind: 'forbidden' }, forbiddenKey: MessageKey): CardJson {
-    if (outcome.kind === 'forbidden') kit.refused(turn, forbiddenKey);
-    return kit.notice(turn, outcome.kind === 'notFound' ? 'match.notFound' : forbiddenKey);
-  }
+export function registerMatchingRoutes(kit: RouteKit, { service, schools }: MatchingRouteDeps): void {
+  const problemText = (turn: Turn, p: { key: MessageKey; params?: Record<string, MessageParam> }) => t(turn.locale, p.key, p.params ?? {});
 
   async function search(turn: Turn, query: string): Promise<SearchView> {
     const trimmed = query.trim();
     if (trimmed.length < 3) return { query: trimmed, problem: t(turn.locale, 'match.searchTooShort') };
-    const found = await schools!.searchByName(trimmed, 8);
+    const found = await schools.searchByName(trimmed, 8);
     if (found.length === 0) return { query: trimmed, problem: t(turn.locale, 'match.searchNone', { query: trimmed }) };
     return { query: trimmed, results: found.map((s) => ({ id: s.id, title: schoolWithPlace(s, turn.locale) })) };
   }
@@ -55,9 +46,9 @@ export function registerMatchingRoutes(kit: RouteKit, deps: MatchingRouteDeps): 
   // ---- one person's requests, in one place ----
 
   /** Private like plans: listed only in personal chat. Each row opens the request through its own checked view. */
-  async function myRequests(turn: Turn): Promise<CardJson> {
+  async function myRequests(turn: Turn): Promise<Answer> {
     if (!turn.personal) return kit.notice(turn, 'requests.personalOnly', 'default');
-    return myRequestsCard(turn.locale, await service!.myRequests(turn.actor));
+    return myRequestsCard(turn.locale, await service.myRequests(turn.actor));
   }
 
   kit.onCommand(MATCHING_COMMANDS.myRequests, myRequests);
@@ -65,11 +56,10 @@ export function registerMatchingRoutes(kit: RouteKit, deps: MatchingRouteDeps): 
 
   // ---- the requester: suggestions and asking ----
 
-  async function suggestions(turn: Turn, planId: string, options: { offset?: number; lookFurther?: boolean; problem?: string } = {}): Promise<CardJson> {
-    const outcome = await service!.suggestions(turn.actor, planId, options);
-    if (outcome.kind === 'ok') return suggestionsCard(turn.locale, outcome, { problem: options.problem });
-    if (outcome.kind === 'problem') return kit.notice(turn, outcome.key as MessageKey);
-    return refused(turn, outcome, 'error.notYourPlan');
+  async function suggestions(turn: Turn, planId: string, options: { offset?: number; lookFurther?: boolean; problem?: string } = {}): Promise<Answer> {
+    const outcome = await service.suggestions(turn.actor, planId, options);
+    if (outcome.kind === 'ok') return suggestionsCard(turn.locale, outcome.value, { problem: options.problem });
+    return outcome.kind === 'problem' ? bare(outcome) : outcome;
   }
 
   kit.onCard(Verbs.matchFind, async (turn, data) => {
@@ -77,34 +67,32 @@ export function registerMatchingRoutes(kit: RouteKit, deps: MatchingRouteDeps): 
     return suggestions(turn, input.planId, { offset: input.offset, lookFurther: input.lookFurther });
   });
 
+  /** After asking: the request's status card; a problem beside the request, or beside the suggestions when none was made. */
+  async function afterAsking(turn: Turn, planId: string, lookFurther: boolean | undefined, outcome: Outcome<{ context: RequestContext }>, sent: () => string): Promise<Answer> {
+    if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.value.context, [], { notice: sent() });
+    if (outcome.kind !== 'problem') return outcome;
+    if (outcome.current) return statusCard(turn.locale, outcome.current, [], { problem: problemText(turn, outcome) });
+    return suggestions(turn, planId, { lookFurther, problem: problemText(turn, outcome) });
+  }
+
   kit.onCard(Verbs.matchAskDirect, async (turn, data) => {
     const input = parse(MatchAskDirectPayload, data);
     if (await kit.overLimit(turn, 'supportRequest')) return kit.notice(turn, 'error.rateLimited', 'default');
     const outcome = await service.askDirect(turn.actor, input.planId, input.schoolId, input.lookFurther);
-    if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.context, [], { notice: t(turn.locale, 'match.sent.direct', { school: chosenName(outcome.context) }) });
-    if (outcome.kind === 'problem') {
-      if (outcome.context) return statusCard(turn.locale, outcome.context, [], { problem: problemText(turn, outcome) });
-      return suggestions(turn, input.planId, { lookFurther: input.lookFurther, problem: problemText(turn, outcome) });
-    }
-    return refused(turn, outcome, 'error.notYourPlan');
+    return afterAsking(turn, input.planId, input.lookFurther, outcome, () => (outcome.kind === 'ok' ? t(turn.locale, 'match.sent.direct', { school: chosenName(outcome.value.context) }) : ''));
   });
 
   kit.onCard(Verbs.matchAskBroker, async (turn, data) => {
     const input = parse(MatchAskBrokerPayload, data);
     if (await kit.overLimit(turn, 'supportRequest')) return kit.notice(turn, 'error.rateLimited', 'default');
     const outcome = await service.askBroker(turn.actor, input.planId, input.lookFurther);
-    if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.context, [], { notice: t(turn.locale, 'match.sent.broker', { count: outcome.advisers }) });
-    if (outcome.kind === 'problem') {
-      if (outcome.context) return statusCard(turn.locale, outcome.context, [], { problem: problemText(turn, outcome) });
-      return suggestions(turn, input.planId, { lookFurther: input.lookFurther, problem: problemText(turn, outcome) });
-    }
-    return refused(turn, outcome, 'error.notYourPlan');
+    return afterAsking(turn, input.planId, input.lookFurther, outcome, () => (outcome.kind === 'ok' ? t(turn.locale, 'match.sent.broker', { count: outcome.value.advisers }) : ''));
   });
 
-  const requesterCard = (turn: Turn, outcome: Outcome<{ context: RequestContext }>, noticeKey?: MessageKey, next: SuggestedSchool[] = []): CardJson => {
-    if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.context, next, { notice: noticeKey && outcome.changed ? t(turn.locale, noticeKey) : '' });
-    if (outcome.kind === 'problem') return outcome.context ? statusCard(turn.locale, outcome.context, [], { problem: problemText(turn, outcome) }) : kit.notice(turn, outcome.key as MessageKey);
-    return refused(turn, outcome, 'match.notYourRequest');
+  const requesterCard = (turn: Turn, outcome: Outcome<{ context: RequestContext }>, noticeKey?: MessageKey, next: SuggestedSchool[] = []): Answer => {
+    if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.value.context, next, { notice: noticeKey && outcome.value.changed ? t(turn.locale, noticeKey) : '' });
+    if (outcome.kind === 'problem') return outcome.current ? statusCard(turn.locale, outcome.current, [], { problem: problemText(turn, outcome) }) : bare(outcome);
+    return outcome;
   };
 
   kit.onCard(Verbs.matchStatus, async (turn, data) => requesterCard(turn, await service.requesterView(turn.actor, parse(MatchRequestPayload, data).requestId)));
@@ -118,22 +106,20 @@ export function registerMatchingRoutes(kit: RouteKit, deps: MatchingRouteDeps): 
     const input = parse(MatchAskInsteadPayload, data);
     if (await kit.overLimit(turn, 'supportRequest')) return kit.notice(turn, 'error.rateLimited', 'default');
     const outcome = await service.askInstead(turn.actor, input.requestId, input.schoolId, input.version);
-    if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.context, [], { notice: t(turn.locale, 'match.sent.direct', { school: chosenName(outcome.context) }) });
+    if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.value.context, [], { notice: t(turn.locale, 'match.sent.direct', { school: chosenName(outcome.value.context) }) });
     return requesterCard(turn, outcome);
   });
 
   // ---- advisers ----
 
-  async function adviserReply(turn: Turn, outcome: Outcome<{ context: RequestContext; suggestions: SuggestedSchool[] }>, view: SearchView = {}): Promise<CardJson> {
-    if (outcome.kind === 'ok') return adviserCard(turn.locale, outcome.context, outcome.suggestions, view);
-    if (outcome.kind === 'problem') {
-      if (!outcome.context) return kit.notice(turn, outcome.key as MessageKey);
-      // Still open (a bad choice): show the suggestions again beside the problem.
-      const fresh = await service!.adviserView(turn.actor, outcome.context.request.id);
-      const current = fresh.kind === 'ok' ? fresh : { context: outcome.context, suggestions: [] };
-      return adviserCard(turn.locale, current.context, current.suggestions, { ...view, problem: problemText(turn, outcome) });
-    }
-    return refused(turn, outcome, 'match.notAdviser');
+  async function adviserReply(turn: Turn, outcome: Outcome<{ context: RequestContext; suggestions: SuggestedSchool[] }>, view: SearchView = {}): Promise<Answer> {
+    if (outcome.kind === 'ok') return adviserCard(turn.locale, outcome.value.context, outcome.value.suggestions, view);
+    if (outcome.kind !== 'problem') return outcome;
+    if (!outcome.current) return bare(outcome);
+    // Still open (a bad choice): show the suggestions again beside the problem.
+    const fresh = await service.adviserView(turn.actor, outcome.current.request.id);
+    const current = fresh.kind === 'ok' ? fresh.value : { context: outcome.current, suggestions: [] };
+    return adviserCard(turn.locale, current.context, current.suggestions, { ...view, problem: problemText(turn, outcome) });
   }
 
   // The card's refresh action: every adviser sees the request as it stands now.
@@ -154,22 +140,25 @@ export function registerMatchingRoutes(kit: RouteKit, deps: MatchingRouteDeps): 
       return adviserReply(turn, view, { problem: t(turn.locale, 'match.chooseSchool') });
     }
     const outcome = await service.approve(turn.actor, input.requestId, schoolId, input.version);
-    const notice = outcome.kind === 'ok' && outcome.changed ? t(turn.locale, 'match.done.approved', { school: chosenName(outcome.context) }) : '';
+    const notice = outcome.kind === 'ok' && outcome.value.changed ? t(turn.locale, 'match.done.approved', { school: chosenName(outcome.value.context) }) : '';
     return adviserReply(turn, outcome, { notice });
   });
 
   kit.onCard(Verbs.matchAdviserDecline, async (turn, data) => {
     const input = parse(MatchDeclinePayload, data);
     const outcome = await service.adviserDecline(turn.actor, input.requestId, input.reason, input.version);
-    return adviserReply(turn, outcome, { notice: outcome.kind === 'ok' && outcome.changed ? t(turn.locale, 'match.done.declined') : '' });
+    return adviserReply(turn, outcome, { notice: outcome.kind === 'ok' && outcome.value.changed ? t(turn.locale, 'match.done.declined') : '' });
   });
 
   // ---- the school asked ----
 
-  const schoolReply = (turn: Turn, outcome: Outcome<{ context: RequestContext }>, view: SearchView = {}): CardJson => {
-    if (outcome.kind === 'ok') return outcome.context.request.state === 'accepted' || outcome.context.request.state === 'done' ? agreedCard(turn.locale, outcome.context) : schoolRequestCard(turn.locale, outcome.context, view);
-    if (outcome.kind === 'problem') return outcome.context ? schoolRequestCard(turn.locale, outcome.context, { ...view, problem: problemText(turn, outcome) }) : kit.notice(turn, outcome.key as MessageKey);
-    return refused(turn, outcome, 'match.notYourRequest');
+  const schoolReply = (turn: Turn, outcome: Outcome<{ context: RequestContext }>, view: SearchView = {}): Answer => {
+    if (outcome.kind === 'ok') {
+      const { context } = outcome.value;
+      return context.request.state === 'accepted' || context.request.state === 'done' ? agreedCard(turn.locale, context) : schoolRequestCard(turn.locale, context, view);
+    }
+    if (outcome.kind === 'problem') return outcome.current ? schoolRequestCard(turn.locale, outcome.current, { ...view, problem: problemText(turn, outcome) }) : bare(outcome);
+    return outcome;
   };
 
   kit.onCard(Verbs.matchSchoolView, async (turn, data) => schoolReply(turn, await service.schoolView(turn.actor, parse(MatchRequestPayload, data).requestId)));
@@ -182,7 +171,7 @@ export function registerMatchingRoutes(kit: RouteKit, deps: MatchingRouteDeps): 
   kit.onCard(Verbs.matchSchoolDecline, async (turn, data) => {
     const input = parse(MatchDeclinePayload, data);
     const outcome = await service.schoolDecline(turn.actor, input.requestId, input.reason, input.version);
-    return schoolReply(turn, outcome, { notice: outcome.kind === 'ok' && outcome.changed ? t(turn.locale, 'match.done.declined') : '' });
+    return schoolReply(turn, outcome, { notice: outcome.kind === 'ok' && outcome.value.changed ? t(turn.locale, 'match.done.declined') : '' });
   });
 
   kit.onCard(Verbs.matchSchoolSearch, async (turn, data) => {
@@ -196,16 +185,14 @@ export function registerMatchingRoutes(kit: RouteKit, deps: MatchingRouteDeps): 
     const input = parse(MatchRedirectPayload, data);
     if (input.otherSchoolId === undefined || input.otherSchoolId === '') return schoolReply(turn, await service.schoolView(turn.actor, input.requestId), { problem: t(turn.locale, 'match.chooseSchool') });
     const outcome = await service.redirect(turn.actor, input.requestId, input.otherSchoolId, input.version);
-    if (outcome.kind === 'ok') return schoolRequestCard(turn.locale, outcome.context, { viewerSchoolId: turn.user.schoolId, notice: t(turn.locale, 'match.done.redirected', { school: chosenName(outcome.context) }) });
-    if (outcome.kind === 'forbidden' || outcome.kind === 'notFound') return refused(turn, outcome, 'match.notYourRequest');
+    if (outcome.kind === 'ok') return schoolRequestCard(turn.locale, outcome.value.context, { viewerSchoolId: turn.user.schoolId, notice: t(turn.locale, 'match.done.redirected', { school: chosenName(outcome.value.context) }) });
     return schoolReply(turn, outcome);
   });
 
   kit.onCard(Verbs.matchDone, async (turn, data) => {
     const input = parse(MatchVersionedPayload, data);
     const outcome = await service.markDone(turn.actor, input.requestId, input.version);
-    if (outcome.kind === 'ok') return agreedCard(turn.locale, outcome.context);
-    if (outcome.kind === 'problem') return kit.notice(turn, outcome.key as MessageKey);
-    return refused(turn, outcome, 'match.notYourRequest');
+    if (outcome.kind === 'ok') return agreedCard(turn.locale, outcome.value.context);
+    return outcome.kind === 'problem' ? bare(outcome) : outcome;
   });
 }

@@ -1,3 +1,5 @@
+import { Outcomes, type Outcome as UseCaseOutcome, type Refusal } from '../../platform/outcome';
+import type { MessageKey } from '../../platform/i18n';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../platform/clock';
 import type { SchoolDetails, SqlSchoolRepository } from '../directory/repository';
@@ -56,8 +58,24 @@ export interface MyRequests {
   isAdviser: boolean;
 }
 
-type Refused = { kind: 'notFound' } | { kind: 'forbidden' };
-export type Outcome<T> = ({ kind: 'ok'; changed: boolean } & T) | Refused | { kind: 'problem'; key: ProblemKey; params?: Record<string, MessageParam>; context?: RequestContext };
+/** What each use case tells someone it refuses, by who they would have to be. */
+const FORBIDDEN = {
+  adviserView: 'match.notAdviser',
+  approve: 'match.notAdviser',
+  adviserDecline: 'match.notAdviser',
+  schoolView: 'match.notYourRequest',
+  accept: 'match.notYourRequest',
+  schoolDecline: 'match.notYourRequest',
+  redirect: 'match.notYourRequest',
+  requesterView: 'match.notYourRequest',
+  askInstead: 'match.notYourRequest',
+  withdraw: 'match.notYourRequest',
+  markDone: 'match.notYourRequest',
+} as const satisfies Record<string, MessageKey>;
+
+/** The platform's use-case answer: `changed` says whether this call changed anything; a problem may carry the request as it stands. */
+export type Outcome<T> = UseCaseOutcome<{ changed: boolean } & T, RequestContext>;
+type Refused = Refusal;
 
 export type ProblemKey =
   | 'match.problem.planNotReady'
@@ -166,14 +184,14 @@ export class MatchingService {
 
   // ---- suggestions ----
 
-  private async ownPlan(actor: Actor, planId: string): Promise<{ kind: 'ok'; plan: Plan; asking: SchoolDetails } | Refused | { kind: 'problem'; key: ProblemKey }> {
+  private async ownPlan(actor: Actor, planId: string): Promise<UseCaseOutcome<{ plan: Plan; asking: SchoolDetails }>> {
     const plan = await this.deps.plans.get(planId);
-    if (!plan) return { kind: 'notFound' };
-    if (plan.tenantId !== actor.tenantId || plan.ownerId !== actor.userId) return { kind: 'forbidden' };
-    if (missingRequired(plan, 'before').length > 0) return { kind: 'problem', key: 'match.problem.planNotReady' };
+    if (!plan) return Outcomes.notFound('match.notFound');
+    if (plan.tenantId !== actor.tenantId || plan.ownerId !== actor.userId) return Outcomes.forbidden('error.notYourPlan');
+    if (missingRequired(plan, 'before').length > 0) return Outcomes.problem('match.problem.planNotReady');
     const asking = plan.schoolId ? await this.deps.schools.get(plan.schoolId) : null;
-    if (!asking) return { kind: 'problem', key: 'match.problem.noSchool' };
-    return { kind: 'ok', plan, asking };
+    if (!asking) return Outcomes.problem('match.problem.noSchool');
+    return Outcomes.ok({ plan, asking });
   }
 
   private async rank(plan: Plan, asking: SchoolDetails, options: { offset?: number; limit?: number; lookFurther?: boolean; exclude?: number[] }): Promise<{ ranking: Ranking; schools: SuggestedSchool[] }> {
@@ -201,11 +219,12 @@ export class MatchingService {
   }
 
   async suggestions(actor: Actor, planId: string, options: { offset?: number; lookFurther?: boolean } = {}): Promise<Outcome<Suggestions>> {
-    const own = await this.ownPlan(actor, planId);
-    if (own.kind !== 'ok') return own;
+    const owned = await this.ownPlan(actor, planId);
+    if (owned.kind !== 'ok') return owned;
+    const own = owned.value;
     const offset = Math.max(0, Math.min(options.offset ?? 0, 200));
     const { ranking, schools } = await this.rank(own.plan, own.asking, { offset, lookFurther: options.lookFurther });
-    return { kind: 'ok', changed: false, plan: own.plan, asking: own.asking, ranking, schools, offset, lookFurther: options.lookFurther ?? false };
+    return Outcomes.ok({ changed: false, plan: own.plan, asking: own.asking, ranking, schools, offset, lookFurther: options.lookFurther ?? false });
   }
 
   /** Whether a school can be asked now: exists, not the asker, open, with a free place. */
@@ -224,14 +243,15 @@ export class MatchingService {
   // ---- asking ----
 
   async askDirect(actor: Actor, planId: string, schoolId: number, lookFurther = false): Promise<Outcome<{ context: RequestContext }>> {
-    const own = await this.ownPlan(actor, planId);
-    if (own.kind !== 'ok') return own;
+    const owned = await this.ownPlan(actor, planId);
+    if (owned.kind !== 'ok') return owned;
+    const own = owned.value;
     const open = await this.openRequestOf(planId);
-    if (open) return { kind: 'problem', key: 'match.problem.alreadyOpen', context: await this.context(open) };
+    if (open) return Outcomes.problem('match.problem.alreadyOpen', undefined, await this.context(open));
     const school = await this.available(schoolId, own.asking.id);
-    if (!school) return { kind: 'problem', key: 'match.problem.schoolUnavailable' };
+    if (!school) return Outcomes.problem('match.problem.schoolUnavailable');
     const heads = await this.reachableHeads(actor.tenantId, school.id);
-    if (heads.length === 0) return { kind: 'problem', key: 'match.problem.noHead', params: { school: schoolNames(school) } };
+    if (heads.length === 0) return Outcomes.problem('match.problem.noHead', { school: schoolNames(school) });
 
     const now = this.deps.clock.now();
     const wait = await this.waitFrom(actor.tenantId, now);
@@ -241,22 +261,23 @@ export class MatchingService {
       await this.audit(actor, 'request.askDirect', request, 1, { schoolId: school.id }, tx);
       await this.scheduleWaiting(request, 1, heads[0]!.userId, wait, tx);
     });
-    if (!created) return { kind: 'problem', key: 'match.problem.alreadyOpen', context: await this.context((await this.openRequestOf(planId))!) };
+    if (!created) return Outcomes.problem('match.problem.alreadyOpen', undefined, await this.context((await this.openRequestOf(planId))!));
     const context = await this.context(request);
     await this.sendToHeads(heads, (locale) => this.deps.cards.school(locale, context));
-    return { kind: 'ok', changed: true, context };
+    return Outcomes.ok({ changed: true, context });
   }
 
   async askBroker(actor: Actor, planId: string, lookFurther = false): Promise<Outcome<{ context: RequestContext; advisers: number }>> {
-    const own = await this.ownPlan(actor, planId);
-    if (own.kind !== 'ok') return own;
+    const owned = await this.ownPlan(actor, planId);
+    if (owned.kind !== 'ok') return owned;
+    const own = owned.value;
     const open = await this.openRequestOf(planId);
-    if (open) return { kind: 'problem', key: 'match.problem.alreadyOpen', context: await this.context(open) };
+    if (open) return Outcomes.problem('match.problem.alreadyOpen', undefined, await this.context(open));
     const adviserIds = await this.deps.roles.holders(actor.tenantId, 'adviser', own.asking.laCode, own.asking.id);
     const advisers = (await Promise.all(adviserIds.map((id) => this.deps.users.get(actor.tenantId, id)))).filter(
       (u): u is UserRecord => u !== null && u.personalConversation !== null,
     );
-    if (advisers.length === 0) return { kind: 'problem', key: 'match.problem.noAdviser' };
+    if (advisers.length === 0) return Outcomes.problem('match.problem.noAdviser');
 
     const now = this.deps.clock.now();
     const wait = await this.waitFrom(actor.tenantId, now);
@@ -270,13 +291,13 @@ export class MatchingService {
       await this.audit(actor, 'request.askBroker', request, 1, { advisers: request.adviserIds }, tx);
       await this.scheduleWaiting(request, 0, advisers[0]!.userId, wait, tx);
     });
-    if (!created) return { kind: 'problem', key: 'match.problem.alreadyOpen', context: await this.context((await this.openRequestOf(planId))!) };
+    if (!created) return Outcomes.problem('match.problem.alreadyOpen', undefined, await this.context((await this.openRequestOf(planId))!));
     const context = await this.context(request);
     const { schools } = await this.rank(context.plan, context.asking, { lookFurther });
     for (const adviser of advisers) {
       await this.send(adviser.personalConversation!, this.deps.cards.adviser(this.localeOf(adviser), context, schools));
     }
-    return { kind: 'ok', changed: true, context, advisers: advisers.length };
+    return Outcomes.ok({ changed: true, context, advisers: advisers.length });
   }
 
   private newRequest(
@@ -367,26 +388,26 @@ export class MatchingService {
   /** The adviser's view: the request and the suggestions as they stand now. */
   async adviserView(actor: Actor, requestId: string): Promise<Outcome<{ context: RequestContext; suggestions: SuggestedSchool[] }>> {
     const request = await this.load(actor, requestId);
-    if (!request) return { kind: 'notFound' };
+    if (!request) return Outcomes.notFound('match.notFound');
     if (!(await this.isAdviserFor(actor, request))) return this.refuse(actor, 'adviserView', request);
     const context = await this.context(request);
     const suggestions = request.state === 'awaitingAdviser' ? (await this.rank(context.plan, context.asking, { lookFurther: request.lookFurther })).schools : [];
-    return { kind: 'ok', changed: false, context, suggestions };
+    return Outcomes.ok({ changed: false, context, suggestions });
   }
 
   async schoolView(actor: Actor, requestId: string): Promise<Outcome<{ context: RequestContext }>> {
     const request = await this.load(actor, requestId);
-    if (!request) return { kind: 'notFound' };
+    if (!request) return Outcomes.notFound('match.notFound');
     const led = await this.ledSchool(actor);
     if (led === null || led !== request.chosenSchoolId) return this.refuse(actor, 'schoolView', request);
-    return { kind: 'ok', changed: false, context: await this.context(request) };
+    return Outcomes.ok({ changed: false, context: await this.context(request) });
   }
 
   async requesterView(actor: Actor, requestId: string): Promise<Outcome<{ context: RequestContext }>> {
     const request = await this.load(actor, requestId);
-    if (!request) return { kind: 'notFound' };
+    if (!request) return Outcomes.notFound('match.notFound');
     if (request.requesterId !== actor.userId) return this.refuse(actor, 'requesterView', request);
-    return { kind: 'ok', changed: false, context: await this.context(request) };
+    return Outcomes.ok({ changed: false, context: await this.context(request) });
   }
 
   /**
@@ -399,17 +420,17 @@ export class MatchingService {
     return { lists, leadsSchool: led !== null, isAdviser: grants.some((g) => g.role === 'adviser') };
   }
 
-  private async refuse(actor: Actor, what: string, request: SupportRequest): Promise<Refused> {
-    // The route logs the refusal with the card's verb and tenant; this adds the use case, for debugging.
+  private async refuse(actor: Actor, what: keyof typeof FORBIDDEN, request: SupportRequest): Promise<Refused> {
+    // The route kit logs the refusal with the card's verb and tenant; this adds the use case, for debugging.
     this.deps.log.debug('request action refused', { what, requestId: request.id, userId: actor.userId });
-    return { kind: 'forbidden' };
+    return Outcomes.forbidden(FORBIDDEN[what]);
   }
 
   // ---- advisers ----
 
   async approve(actor: Actor, requestId: string, schoolId: number, cardVersion: number): Promise<Outcome<{ context: RequestContext; suggestions: SuggestedSchool[] }>> {
     const request = await this.load(actor, requestId);
-    if (!request) return { kind: 'notFound' };
+    if (!request) return Outcomes.notFound('match.notFound');
     if (!(await this.isAdviserFor(actor, request))) return this.refuse(actor, 'approve', request);
     if (request.state !== 'awaitingAdviser') return this.afterDecision(request, request.state === 'awaitingSchool' && request.chosenSchoolId === schoolId && request.decidedBy === actor.userId);
     const school = await this.available(schoolId, request.askingSchoolId);
@@ -422,12 +443,12 @@ export class MatchingService {
     const context = await this.context(moved);
     await this.sendToHeads(heads, (locale) => this.deps.cards.school(locale, context));
     await this.tellRequester(context, []);
-    return { kind: 'ok', changed: true, context, suggestions: [] };
+    return Outcomes.ok({ changed: true, context, suggestions: [] });
   }
 
   async adviserDecline(actor: Actor, requestId: string, reason: string, cardVersion: number): Promise<Outcome<{ context: RequestContext; suggestions: SuggestedSchool[] }>> {
     const request = await this.load(actor, requestId);
-    if (!request) return { kind: 'notFound' };
+    if (!request) return Outcomes.notFound('match.notFound');
     if (!(await this.isAdviserFor(actor, request))) return this.refuse(actor, 'adviserDecline', request);
     if (request.state !== 'awaitingAdviser') return this.afterDecision(request, request.state === 'declined' && request.decidedBy === actor.userId);
     const checked = this.checkReason(reason);
@@ -437,18 +458,18 @@ export class MatchingService {
     if (!moved) return this.afterDecision((await this.deps.requests.get(request.id))!, false);
     const context = await this.context(moved);
     await this.tellRequester(context, (await this.rank(context.plan, context.asking, { lookFurther: moved.lookFurther, limit: 3 })).schools);
-    return { kind: 'ok', changed: true, context, suggestions: [] };
+    return Outcomes.ok({ changed: true, context, suggestions: [] });
   }
 
   /** Someone decided first (or this is a repeat of one's own decision): the current state, nothing done twice. */
   private async afterDecision(request: SupportRequest, ownRepeat: boolean): Promise<Outcome<{ context: RequestContext; suggestions: SuggestedSchool[] }>> {
     const context = await this.context(request);
-    if (ownRepeat) return { kind: 'ok', changed: false, context, suggestions: [] };
-    return { kind: 'problem', key: request.state === 'withdrawn' ? 'match.problem.notOpen' : 'match.problem.alreadyDecided', context };
+    if (ownRepeat) return Outcomes.ok({ changed: false, context, suggestions: [] });
+    return Outcomes.problem(request.state === 'withdrawn' ? 'match.problem.notOpen' : 'match.problem.alreadyDecided', undefined, context);
   }
 
-  private async problemWith(request: SupportRequest, key: ProblemKey, params?: Record<string, MessageParam>): Promise<{ kind: 'problem'; key: ProblemKey; params?: Record<string, MessageParam>; context: RequestContext }> {
-    return { kind: 'problem', key, params, context: await this.context(request) };
+  private async problemWith(request: SupportRequest, key: ProblemKey, params?: Record<string, MessageParam>): Promise<Outcome<never>> {
+    return Outcomes.problem(key, params, await this.context(request));
   }
 
   private checkReason(reason: string): ProblemKey | null {
@@ -474,10 +495,10 @@ export class MatchingService {
 
   async accept(actor: Actor, requestId: string, cardVersion: number): Promise<Outcome<{ context: RequestContext }>> {
     const request = await this.load(actor, requestId);
-    if (!request) return { kind: 'notFound' };
+    if (!request) return Outcomes.notFound('match.notFound');
     const led = await this.ledSchool(actor);
     if (led === null || led !== request.chosenSchoolId) return this.refuse(actor, 'accept', request);
-    if (request.state === 'accepted') return { kind: 'ok', changed: false, context: await this.context(request) };
+    if (request.state === 'accepted') return Outcomes.ok({ changed: false, context: await this.context(request) });
     if (request.state !== 'awaitingSchool') return this.problemWith(request, 'match.problem.notOpen');
     const now = this.deps.clock.now();
     // A place is taken at acceptance, not when the school is asked: the check and the move are one locked step.
@@ -492,14 +513,14 @@ export class MatchingService {
     if (held.full) {
       // A second click while the first was accepting finds the place taken by this very request.
       const again = (await this.deps.requests.get(request.id))!;
-      if (again.state === 'accepted' && again.chosenSchoolId === led) return { kind: 'ok', changed: false, context: await this.context(again) };
+      if (again.state === 'accepted' && again.chosenSchoolId === led) return Outcomes.ok({ changed: false, context: await this.context(again) });
       if (again.state !== 'awaitingSchool') return this.problemWith(again, 'match.problem.notOpen');
       return this.refuseFull(actor, again, held.taken, held.capacity, cardVersion);
     }
     const moved = held.request;
     if (!moved) {
       const again = (await this.deps.requests.get(request.id))!;
-      return again.state === 'accepted' && again.chosenSchoolId === led ? { kind: 'ok', changed: false, context: await this.context(again) } : this.problemWith(again, 'match.problem.notOpen');
+      return again.state === 'accepted' && again.chosenSchoolId === led ? Outcomes.ok({ changed: false, context: await this.context(again) }) : this.problemWith(again, 'match.problem.notOpen');
     }
     const started = await this.deps.planService.transition({ tenantId: moved.tenantId, userId: moved.requesterId }, moved.planId, 'startSupport');
     if (started.kind !== 'ok') this.deps.log.warn('plan did not move to support under way', { planId: moved.planId, outcome: started.kind });
@@ -508,7 +529,7 @@ export class MatchingService {
     if (requester?.personalConversation) await this.send(requester.personalConversation, this.deps.cards.agreed(this.localeOf(requester), context));
     const colleagues = (await this.reachableHeads(moved.tenantId, led)).filter((h) => h.userId !== actor.userId);
     await this.sendToHeads(colleagues, (locale) => this.deps.cards.agreed(locale, context));
-    return { kind: 'ok', changed: true, context };
+    return Outcomes.ok({ changed: true, context });
   }
 
   /**
@@ -523,15 +544,15 @@ export class MatchingService {
       const locale = this.localeOf(requester);
       await this.send(requester.personalConversation, this.deps.cards.status(locale, context, await this.nextSuggestions(context, 3), this.deps.cards.fullNotice(locale, context)));
     }
-    return { kind: 'problem', key: 'match.problem.schoolFull', params: { taken, capacity, school: context.asking.nameEn }, context };
+    return Outcomes.problem('match.problem.schoolFull', { taken, capacity, school: context.asking.nameEn }, context);
   }
 
   async schoolDecline(actor: Actor, requestId: string, reason: string, cardVersion: number): Promise<Outcome<{ context: RequestContext }>> {
     const request = await this.load(actor, requestId);
-    if (!request) return { kind: 'notFound' };
+    if (!request) return Outcomes.notFound('match.notFound');
     const led = await this.ledSchool(actor);
     if (led === null || led !== request.chosenSchoolId) return this.refuse(actor, 'schoolDecline', request);
-    if (request.state === 'declined' && request.decidedBy === actor.userId) return { kind: 'ok', changed: false, context: await this.context(request) };
+    if (request.state === 'declined' && request.decidedBy === actor.userId) return Outcomes.ok({ changed: false, context: await this.context(request) });
     if (request.state !== 'awaitingSchool') return this.problemWith(request, 'match.problem.notOpen');
     const checked = this.checkReason(reason);
     if (checked) return this.problemWith(request, checked);
@@ -547,13 +568,13 @@ export class MatchingService {
     if (!moved) return this.problemWith((await this.deps.requests.get(request.id))!, 'match.problem.notOpen');
     const context = await this.context(moved);
     await this.tellRequester(context, await this.nextSuggestions(context, 3));
-    return { kind: 'ok', changed: true, context };
+    return Outcomes.ok({ changed: true, context });
   }
 
   /** The head asked suggests a colleague school instead: the request moves there. */
   async redirect(actor: Actor, requestId: string, toSchoolId: number, cardVersion: number): Promise<Outcome<{ context: RequestContext }>> {
     const request = await this.load(actor, requestId);
-    if (!request) return { kind: 'notFound' };
+    if (!request) return Outcomes.notFound('match.notFound');
     const led = await this.ledSchool(actor);
     if (led === null || led !== request.chosenSchoolId) return this.refuse(actor, 'redirect', request);
     if (request.state !== 'awaitingSchool') return this.problemWith(request, 'match.problem.notOpen');
@@ -564,10 +585,10 @@ export class MatchingService {
   /** The requester, after waiting too long or a decline, asks the next school instead. */
   async askInstead(actor: Actor, requestId: string, toSchoolId: number, cardVersion: number): Promise<Outcome<{ context: RequestContext }>> {
     const request = await this.load(actor, requestId);
-    if (!request) return { kind: 'notFound' };
+    if (!request) return Outcomes.notFound('match.notFound');
     if (request.requesterId !== actor.userId) return this.refuse(actor, 'askInstead', request);
     if (request.state !== 'awaitingAdviser' && request.state !== 'awaitingSchool') return this.problemWith(request, 'match.problem.notOpen');
-    if (request.chosenSchoolId === toSchoolId) return { kind: 'ok', changed: false, context: await this.context(request) };
+    if (request.chosenSchoolId === toSchoolId) return Outcomes.ok({ changed: false, context: await this.context(request) });
     return this.moveTo(actor, request, toSchoolId, cardVersion, 'request.askInstead', { from: [request.state], askOutcome: 'moved', kind: 'direct' });
   }
 
@@ -596,7 +617,7 @@ export class MatchingService {
     const context = await this.context(moved);
     await this.sendToHeads(heads, (locale) => this.deps.cards.school(locale, context));
     if (actor.userId !== moved.requesterId) await this.tellRequester(context, []);
-    return { kind: 'ok', changed: true, context };
+    return Outcomes.ok({ changed: true, context });
   }
 
   /**
@@ -629,26 +650,26 @@ export class MatchingService {
 
   async withdraw(actor: Actor, requestId: string, cardVersion: number): Promise<Outcome<{ context: RequestContext }>> {
     const request = await this.load(actor, requestId);
-    if (!request) return { kind: 'notFound' };
+    if (!request) return Outcomes.notFound('match.notFound');
     if (request.requesterId !== actor.userId) return this.refuse(actor, 'withdraw', request);
-    if (request.state === 'withdrawn') return { kind: 'ok', changed: false, context: await this.context(request) };
+    if (request.state === 'withdrawn') return Outcomes.ok({ changed: false, context: await this.context(request) });
     if (request.state !== 'awaitingAdviser' && request.state !== 'awaitingSchool') return this.problemWith(request, 'match.problem.notOpen');
     const moved = await this.decide(actor, request, { from: ['awaitingAdviser', 'awaitingSchool'], to: 'withdrawn', at: this.deps.clock.now(), by: actor.userId }, 'request.withdraw', cardVersion, 'withdrawn');
     if (!moved) return this.problemWith((await this.deps.requests.get(request.id))!, 'match.problem.alreadyDecided');
-    return { kind: 'ok', changed: true, context: await this.context(moved) };
+    return Outcomes.ok({ changed: true, context: await this.context(moved) });
   }
 
   /** Either head marks the support done: the supporting school's place is free again. */
   async markDone(actor: Actor, requestId: string, cardVersion: number): Promise<Outcome<{ context: RequestContext }>> {
     const request = await this.load(actor, requestId);
-    if (!request) return { kind: 'notFound' };
+    if (!request) return Outcomes.notFound('match.notFound');
     const led = await this.ledSchool(actor);
     if (request.requesterId !== actor.userId && (led === null || led !== request.chosenSchoolId)) return this.refuse(actor, 'markDone', request);
-    if (request.state === 'done') return { kind: 'ok', changed: false, context: await this.context(request) };
+    if (request.state === 'done') return Outcomes.ok({ changed: false, context: await this.context(request) });
     if (request.state !== 'accepted') return this.problemWith(request, 'match.problem.notOpen');
     const moved = await this.decide(actor, request, { from: ['accepted'], to: 'done', at: this.deps.clock.now(), by: actor.userId }, 'request.done', cardVersion);
-    if (!moved) return { kind: 'ok', changed: false, context: await this.context((await this.deps.requests.get(request.id))!) };
-    return { kind: 'ok', changed: true, context: await this.context(moved) };
+    if (!moved) return Outcomes.ok({ changed: false, context: await this.context((await this.deps.requests.get(request.id))!) });
+    return Outcomes.ok({ changed: true, context: await this.context(moved) });
   }
 
   /** Schools to offer next: the best not yet asked for this request. */
