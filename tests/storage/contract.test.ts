@@ -34,7 +34,7 @@ describe.each(databasesUnderTest())('repositories on $name', ({ open }) => {
       expect(await users.get('t', 'u')).toBeNull();
       await users.touch({ tenantId: 't', userId: 'u', displayName: 'Ann', personalConversation: { conversation: { id: 'a:1' } } });
       await users.touch({ tenantId: 't', userId: 'u', displayName: 'Ann Jones' });
-      await users.setSchool('t', 'u', 6784001, 'deputy');
+      await users.recordConfirmedSchool('t', 'u', 6784001, 'deputy', db);
       await users.setLocale('t', 'u', 'cy');
       expect(await users.get('t', 'u')).toEqual({
         tenantId: 't',

@@ -18,6 +18,8 @@ import type { Logger } from '../../platform/log';
 import { STALE_CARD, type PlanService } from './service';
 import { schoolName, schoolWithPlace, type SchoolLookup } from '../directory/names';
 import type { SchoolRole, UserRepository } from '../people/users';
+import type { SchoolRoleService } from '../people/service';
+import { askedText } from '../people/cards';
 import { parse, type Answer, type RouteKit, type Turn } from '../../platform/teams/kit';
 import {
   OnboardConfirmPayload,
@@ -31,6 +33,7 @@ import {
 
 export interface AideMemoireDeps {
   users: UserRepository;
+  schoolRoles: SchoolRoleService;
   schools: SchoolLookup;
   plans: PlanService;
   clock: Clock;
@@ -57,7 +60,7 @@ function rememberedPlanId(turn: Turn): string | undefined {
 
 /** Menu, language, first-use onboarding and the aide-memoire itself (personal chat). */
 export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps): void {
-  const { users, schools, plans, clock } = deps;
+  const { users, schools, plans, clock, schoolRoles } = deps;
 
   // ---- helpers shared by the handlers ----
 
@@ -78,10 +81,12 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
     return planFieldCard(turn.locale, plan, field, view);
   }
 
-  async function startNewPlan(turn: Turn, noticeText = ''): Promise<CardJson> {
+  async function startNewPlan(turn: Turn, noticeText = '', schoolId?: number): Promise<CardJson> {
     if (!turn.personal) return notice(turn, 'menu.personalOnly', 'default');
-    if (!turn.user.schoolId) return onboardCard(turn.locale);
-    const plan = await plans.create(turn.actor, turn.user.schoolId);
+    // A plan is private, so a school still waiting for its role to be confirmed may plan for it.
+    const planSchool = schoolId ?? turn.user.schoolId ?? (await schoolRoles.pendingOf(turn.actor))?.schoolId;
+    if (!planSchool) return onboardCard(turn.locale);
+    const plan = await plans.create(turn.actor, planSchool);
     return fieldCard(turn, plan, 'focus', { notice: noticeText });
   }
 
@@ -145,13 +150,15 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
     if (!school) return onboardCard(turn.locale, { query, results, problem: t(turn.locale, 'onboard.chooseSchool') });
     if (!input.role) return onboardCard(turn.locale, { query, results, selectedSchool: String(school.id), problem: t(turn.locale, 'onboard.chooseRole') });
     const role = input.role as SchoolRole;
-    const registered = { ...turn, user: { ...turn.user, schoolId: school.id, schoolRole: role } };
-    // Both statements go to the database together (the plan needs the person's row, which the turn has made, not their school).
-    const [, card] = await Promise.all([
-      users.setSchool(turn.actor.tenantId, turn.actor.userId, school.id, role),
-      startNewPlan(registered, t(turn.locale, 'onboard.done', { role: t(turn.locale, `role.${role}`), school: schoolName(school, turn.locale) })),
-    ]);
-    return card;
+    // Only a claim: nothing is granted until the school's head, its adviser or an admin confirms it.
+    const claimed = await schoolRoles.claim(turn.actor, school.id, role);
+    if (claimed.kind !== 'ok') return claimed;
+    const { view, confirmed, headExists } = claimed.value;
+    const params = { role: t(turn.locale, `role.${role}`), school: schoolName(school, turn.locale) };
+    const done = !confirmed
+      ? [t(turn.locale, 'onboard.claimed', { ...params, who: askedText(turn.locale, view.claim.asked) }), headExists ? t(turn.locale, 'onboard.claimedHeadExists', params) : ''].filter(Boolean).join(' ')
+      : t(turn.locale, view.claim.asked.kind === 'auto' ? 'onboard.autoConfirmed' : 'onboard.done', params);
+    return startNewPlan(turn, done, school.id);
   });
 
   // ---- the aide-memoire ----

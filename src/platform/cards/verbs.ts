@@ -5,6 +5,7 @@
 import { FadeVerbs } from '../../features/fade/verbs';
 import { MatchingVerbs } from '../../features/matching/verbs';
 import { PrivacyVerbs } from '../../features/privacy/verbs';
+import { PeopleVerbs } from '../../features/people/verbs';
 
 export const Verbs = {
   menuNewPlan: 'menu.newPlan',
@@ -22,6 +23,7 @@ export const Verbs = {
   ...MatchingVerbs,
   ...FadeVerbs,
   ...PrivacyVerbs,
+  ...PeopleVerbs,
 } as const;
 
 export type Verb = (typeof Verbs)[keyof typeof Verbs];

@@ -1,3 +1,4 @@
+import { peopleCy } from '../../features/people/strings.cy';
 import type { MessageKey } from './en';
 import { fadeCy } from '../../features/fade/strings.cy';
 import { matchingCy } from '../../features/matching/strings.cy';
@@ -15,6 +16,8 @@ const coreCy = {
   'command.resume': 'parhau|ailafael|bwrw ymlaen',
   'command.myRequests': 'fy ngheisiadau|fy ceisiadau|ceisiadau|fy nghais|fy cais|ceisiadau am gymorth',
   'command.mySchool': 'fy ysgol|proffil ysgol|proffil fy ysgol',
+  'command.claims': 'ceisiadau rôl|cadarnhau rolau',
+  'command.schoolRoles': 'rolau ysgol',
   'command.roles': 'penodi ymgynghorydd|rolau|rhoi rôl|penodi',
   'command.importSchools': 'mewnforio ysgolion|mewnforio|llwytho ysgolion',
   'command.exportPerson': 'allforio unigolyn|allforio person|allforio data',
@@ -207,4 +210,4 @@ const coreCy = {
   'priority.other': 'Arall',
 };
 
-export const cy: Record<MessageKey, string> = { ...coreCy, ...matchingCy, ...fadeCy, ...privacyCy };
+export const cy: Record<MessageKey, string> = { ...coreCy, ...matchingCy, ...fadeCy, ...privacyCy, ...peopleCy };

@@ -1,3 +1,4 @@
+import { peopleEn } from '../../features/people/strings.en';
 import { fadeEn } from '../../features/fade/strings.en';
 import { matchingEn } from '../../features/matching/strings.en';
 import { privacyEn } from '../../features/privacy/strings.en';
@@ -17,6 +18,8 @@ const coreEn = {
   'command.myRequests': 'my requests|requests',
   'command.mySchool': 'my school',
   'command.roles': 'make adviser|roles',
+  'command.claims': 'claims|role claims',
+  'command.schoolRoles': 'school roles',
   'command.importSchools': 'import schools',
   'command.exportPerson': 'export person',
   'command.deletePerson': 'delete person',
@@ -208,6 +211,6 @@ const coreEn = {
   'priority.other': 'Other',
 } as const;
 
-export const en = { ...coreEn, ...matchingEn, ...fadeEn, ...privacyEn } as const;
+export const en = { ...coreEn, ...matchingEn, ...fadeEn, ...privacyEn, ...peopleEn } as const;
 
 export type MessageKey = keyof typeof en;

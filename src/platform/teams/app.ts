@@ -17,6 +17,8 @@ import type { AdminService } from '../../features/admin/service';
 import { registerPrivacyRoutes } from '../../features/privacy/routes';
 import type { PersonalDataService } from '../../features/privacy/service';
 import { DatabaseStorage } from './turnStateStorage';
+import { pendingRoleExplainer, registerPeopleRoutes } from '../../features/people/routes';
+import type { SchoolRoleService } from '../../features/people/service';
 
 export { cardMessage } from './kit';
 /** The Teams AI types the composition root needs, so only src/platform/teams imports the SDK. */
@@ -37,6 +39,7 @@ export interface BotDeps {
   admin: AdminService;
   fade: FadeRouteDeps;
   privacy: PersonalDataService;
+  schoolRoles: SchoolRoleService;
 }
 
 /** Builds the Teams AI application: the tenant gate, then each feature's routes, then the catch-alls. */
@@ -63,8 +66,9 @@ export function createBotApplication(deps: BotDeps): Application<TurnState> {
     return false;
   });
 
-  const kit = new RouteKit(app, { users: deps.users, defaultLocale: deps.defaultLocale, log });
+  const kit = new RouteKit(app, { users: deps.users, defaultLocale: deps.defaultLocale, log, explainRefusal: pendingRoleExplainer(deps.schoolRoles) });
   registerAideMemoireRoutes(kit, deps);
+  registerPeopleRoutes(kit, deps.schoolRoles);
   registerPrivacyRoutes(kit, deps.privacy);
   registerMatchingAdminRoutes(kit, deps.admin);
   registerMatchingRoutes(kit, deps.matching);

@@ -104,6 +104,8 @@ export interface KitDeps {
   users: UserRepository;
   defaultLocale: Locale;
   log: Logger;
+  /** More to say about a refusal (a role still waiting to be confirmed, and who was asked), or null. */
+  explainRefusal?: (turn: Turn, refusal: Refusal) => Promise<string | null>;
 }
 
 
@@ -176,7 +178,9 @@ export class RouteKit {
       const turn = await this.beginTurn(context, state);
       locale = turn.locale;
       const answer = await work(turn);
-      return isRefusal(answer) ? this.refusal(turn, answer) : answer;
+      if (!isRefusal(answer)) return answer;
+      const more = this.deps.explainRefusal ? await this.deps.explainRefusal(turn, answer) : null;
+      return this.refusal(turn, answer, undefined, more);
     } catch (err) {
       if (err instanceof BadPayload) {
         this.deps.log.warn('card payload refused', { verb: cardVerbOf(context.activity), reason: err.message.slice(0, 500) });
@@ -261,10 +265,11 @@ export class RouteKit {
    * permission is logged here, so no forbidden outcome can reach someone unlogged. A feature that
    * shows refusals its own way (in a channel's languages, on the form itself) passes `draw`.
    */
-  refusal(turn: Turn, refusal: Refusal, draw?: () => CardJson): CardJson {
+  refusal(turn: Turn, refusal: Refusal, draw?: () => CardJson, more?: string | null): CardJson {
     if (refusal.kind === 'forbidden') this.refused(turn, refusal.key, turn.command);
     if (draw) return draw();
-    return noticeCard(turn.locale, t(turn.locale, refusal.key, refusal.params), { tone: refusal.kind === 'notFound' ? 'default' : 'attention' });
+    const text = t(turn.locale, refusal.key, refusal.params);
+    return noticeCard(turn.locale, more ? `${text}\n\n${more}` : text, { tone: refusal.kind === 'notFound' ? 'default' : 'attention' });
   }
 
   notice(turn: Turn, key: MessageKey, tone: 'default' | 'attention' | 'good' = 'attention'): CardJson {
