@@ -63,7 +63,7 @@ describe('first contact', () => {
     expect(cardText(noChoice.invokeCard)).toContain('Cwmbran High School'); // the results are still there
 
     const focus = await h.press(alice, found.invokeCard!, 'This is my school', { query: 'cwmbran', schoolId: '6784001', role: 'headteacher' });
-    expect(cardText(focus.invokeCard)).toContain('You have asked to be confirmed as Headteacher at Cwmbran High School. An administrator has been asked to confirm it.');
+    expect(cardText(focus.invokeCard)).toContain('You have asked to be confirmed as Headteacher at Cwmbran High School. We have asked an administrator to confirm it.');
     expect(cardText(focus.invokeCard)).toContain('Focus');
     // Claimed, not granted: the role waits for someone who knows to confirm it; the private plan is for that school.
     const user = await h.runtime.users.get(alice.tenantId, alice.id);

@@ -35,7 +35,7 @@ export function claimCard(locale: Locale, view: ClaimView, options: { refreshUse
     claimId: claim.id,
     refreshUserIds: options.refreshUserIds ?? [],
     ask: t(locale, 'roles.claim.ask', { name, school, role }),
-    warning: claim.status === 'pending' && claim.role === 'headteacher' && claim.asked.kind === 'headteacher' ? t(locale, 'roles.claim.headWarning', { school, name }) : '',
+    warning: claim.status === 'pending' && claim.role === 'headteacher' && (claim.asked.kind === 'headteacher' || claim.asked.kind === 'headteacherAndAdviser') ? t(locale, 'roles.claim.headWarning', { school, name }) : '',
     status,
     statusColor: claim.status === 'confirmed' ? 'Good' : 'Attention',
     notice: options.notice ?? '',

@@ -3,7 +3,7 @@ import type { SchoolRole, UserRepository } from './users';
 
 export type ClaimStatus = 'pending' | 'confirmed' | 'rejected' | 'ended';
 /** Who was asked to confirm a claim ('auto': confirmed at once in local demo mode). */
-export type AskedKind = 'headteacher' | 'adviser' | 'admin' | 'auto';
+export type AskedKind = 'headteacher' | 'headteacherAndAdviser' | 'adviser' | 'admin' | 'auto';
 
 export interface Asked {
   kind: AskedKind;

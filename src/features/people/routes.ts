@@ -77,9 +77,9 @@ export function registerPeopleRoutes(kit: RouteKit, service: SchoolRoleService):
 }
 
 /** Someone refused while their school role waits to be confirmed is told so, and who was asked to confirm it. */
-export function pendingRoleExplainer(service: SchoolRoleService): (turn: Turn, refusal: Refusal) => Promise<string | null> {
+export function pendingRoleExplainer(service: SchoolRoleService): (turn: Turn, refusal: Refusal | null) => Promise<string | null> {
   return async (turn, refusal) => {
-    if (refusal.kind !== 'forbidden' && refusal.key !== 'profile.notHead') return null;
+    if (refusal && refusal.kind !== 'forbidden' && refusal.key !== 'profile.notHead') return null;
     const view = await service.pendingView(turn.actor);
     return view ? pendingNote(turn.locale, view) : null;
   };

@@ -95,7 +95,7 @@ export class SchoolRoleService {
     let kind: Asked['kind'];
     let userIds: string[];
     if (headId && role !== 'headteacher') [kind, userIds] = ['headteacher', [headId]];
-    else if (headId) [kind, userIds] = ['headteacher', [headId, ...advisers]];
+    else if (headId) [kind, userIds] = [advisers.length > 0 ? 'headteacherAndAdviser' : 'headteacher', [headId, ...advisers]];
     else if (advisers.length > 0) [kind, userIds] = ['adviser', advisers];
     else [kind, userIds] = ['admin', (await roles.admins(tenantId)).filter((id) => id !== claimantId)];
     const names = await Promise.all(userIds.map(async (id) => (await users.get(tenantId, id))?.displayName ?? null));
@@ -123,7 +123,7 @@ export class SchoolRoleService {
     const mkView = (claim: SchoolRoleClaim): ClaimView => ({ claim, school: { id: school.id, nameEn: school.nameEn, nameCy: school.nameCy } });
     const pending = await claims.pendingOf(actor.tenantId, actor.userId);
     // The same claim again (a retried card) changes nothing.
-    if (pending && pending.schoolId === schoolId && pending.role === role) return Outcomes.ok({ view: mkView(pending), confirmed: false, headExists: pending.asked.kind === 'headteacher' && role === 'headteacher' });
+    if (pending && pending.schoolId === schoolId && pending.role === role) return Outcomes.ok({ view: mkView(pending), confirmed: false, headExists: role === 'headteacher' && (pending.asked.kind === 'headteacher' || pending.asked.kind === 'headteacherAndAdviser') });
     const who = await this.deciders(actor.tenantId, actor.userId, school.id, school.laCode, role);
     if (me?.schoolId === schoolId && me.schoolRole === role) {
       // They hold this role already: a pending claim elsewhere is dropped, and nothing else changes.

@@ -2,14 +2,15 @@ import type { peopleEn } from './strings.en';
 
 /** Welsh strings for school roles. */
 export const peopleCy: Record<keyof typeof peopleEn, string> = {
-  'onboard.claimed': 'Diolch. Rydych chi wedi gofyn i rywun gadarnhau eich rôl. Ysgol: {school}. Rôl: {role}. {who}: gofynnwyd iddyn nhw gadarnhau. Tan hynny, gallwch chi baratoi cynllun yn breifat a phori’r ysgolion a’r awgrymiadau.',
+  'onboard.claimed': 'Diolch. Rydych chi wedi gofyn i rywun gadarnhau eich rôl. Ysgol: {school}. Rôl: {role}. Rydyn ni wedi gofyn i {who} ei chadarnhau. Tan hynny, gallwch chi baratoi cynllun yn breifat a phori’r ysgolion a’r awgrymiadau.',
   'onboard.claimedHeadExists': 'Mae gan {school} bennaeth wedi’i gadarnhau’n barod, felly mae eich cais wedi mynd ato ef neu ati hi ac at ymgynghorydd yr ysgol.',
   'onboard.autoConfirmed': 'Rydych chi wedi’ch cofrestru. Ysgol: {school}. Rôl: {role}. Demo lleol yw hwn, felly cafodd eich rôl ei chadarnhau ar unwaith; mewn gwasanaeth go iawn, pennaeth yr ysgol, ei hymgynghorydd neu weinyddwr sy’n ei chadarnhau.',
-  'roles.asked.headteacher': '{names, select, none {Pennaeth yr ysgol} other {Pennaeth yr ysgol ({names})}}',
-  'roles.asked.adviser': '{names, select, none {Ymgynghorydd yr ysgol} other {Ymgynghorydd yr ysgol ({names})}}',
-  'roles.asked.admin': '{names, select, none {Gweinyddwr} other {Gweinyddwr ({names})}}',
-  'roles.asked.auto': 'Neb',
-  'roles.pending.note': 'Dydy eich rôl yn {school} ({role}) ddim wedi’i chadarnhau eto. {who}: gofynnwyd iddyn nhw ei chadarnhau. Tan hynny, gallwch chi baratoi cynllun yn breifat a phori’r ysgolion a’r awgrymiadau, ond allwch chi ddim gweithredu ar ran yr ysgol.',
+  'roles.asked.headteacher': '{names, select, none {bennaeth yr ysgol} other {bennaeth yr ysgol ({names})}}',
+  'roles.asked.headteacherAndAdviser': '{names, select, none {bennaeth yr ysgol a’i hymgynghorydd} other {bennaeth yr ysgol a’i hymgynghorydd ({names})}}',
+  'roles.asked.adviser': '{names, select, none {ymgynghorydd yr ysgol} other {ymgynghorydd yr ysgol ({names})}}',
+  'roles.asked.admin': '{names, select, none {weinyddwr} other {weinyddwr ({names})}}',
+  'roles.asked.auto': 'neb',
+  'roles.pending.note': 'Dydy eich rôl yn {school} ({role}) ddim wedi’i chadarnhau eto: rydyn ni wedi gofyn i {who} ei chadarnhau. Tan hynny, gallwch chi baratoi cynllun yn breifat a phori’r ysgolion a’r awgrymiadau, ond allwch chi ddim gweithredu ar ran yr ysgol.',
   'roles.claim.heading': 'Cadarnhau rôl mewn ysgol',
   'roles.claim.ask': 'Mae {name} yn dweud ei fod neu ei bod yn gweithio yn {school}. Rôl: {role}.',
   'roles.claim.headWarning': 'Mae gan {school} bennaeth wedi’i gadarnhau’n barod. Os byddwch chi’n cadarnhau hyn, {name} fydd y pennaeth yn lle hynny.',

@@ -104,8 +104,11 @@ export interface KitDeps {
   users: UserRepository;
   defaultLocale: Locale;
   log: Logger;
-  /** More to say about a refusal (a role still waiting to be confirmed, and who was asked), or null. */
-  explainRefusal?: (turn: Turn, refusal: Refusal) => Promise<string | null>;
+  /**
+   * More to say after a refusal (a school role still waiting to be confirmed, and who was asked), or null.
+   * Asked when a handler answers with a refusal, or logged one (refusal null) and drew its own card.
+   */
+  explainRefusal?: (turn: Turn, refusal: Refusal | null) => Promise<string | null>;
 }
 
 
@@ -115,6 +118,8 @@ export interface KitDeps {
  * both Action.Execute and its Action.Submit fallback.
  */
 export class RouteKit {
+  /** Turns in which a refusal was logged, so the person can be told more (see KitDeps.explainRefusal). */
+  private readonly refusedTurns = new WeakSet<Turn>();
   private readonly listeners: Record<ConversationEventKind, ((event: ConversationEvent) => Promise<void>)[]> = { installed: [], uninstalled: [], channelDeleted: [] };
 
   constructor(
@@ -178,9 +183,10 @@ export class RouteKit {
       const turn = await this.beginTurn(context, state);
       locale = turn.locale;
       const answer = await work(turn);
-      if (!isRefusal(answer)) return answer;
-      const more = this.deps.explainRefusal ? await this.deps.explainRefusal(turn, answer) : null;
-      return this.refusal(turn, answer, undefined, more);
+      const card = isRefusal(answer) ? this.refusal(turn, answer) : answer;
+      if (!this.deps.explainRefusal || !(isRefusal(answer) || this.refusedTurns.has(turn))) return card;
+      const more = await this.deps.explainRefusal(turn, isRefusal(answer) ? answer : null);
+      return more ? withNote(card, more) : card;
     } catch (err) {
       if (err instanceof BadPayload) {
         this.deps.log.warn('card payload refused', { verb: cardVerbOf(context.activity), reason: err.message.slice(0, 500) });
@@ -225,6 +231,7 @@ export class RouteKit {
    * other people's plans, other schools' requests and approvals the person may not give.
    */
   refused(turn: Turn, reason: string, command?: string): void {
+    this.refusedTurns.add(turn);
     const verb = cardVerbOf(turn.context.activity);
     this.deps.log.warn('action refused', {
       tenantId: turn.actor.tenantId,
@@ -265,16 +272,21 @@ export class RouteKit {
    * permission is logged here, so no forbidden outcome can reach someone unlogged. A feature that
    * shows refusals its own way (in a channel's languages, on the form itself) passes `draw`.
    */
-  refusal(turn: Turn, refusal: Refusal, draw?: () => CardJson, more?: string | null): CardJson {
+  refusal(turn: Turn, refusal: Refusal, draw?: () => CardJson): CardJson {
     if (refusal.kind === 'forbidden') this.refused(turn, refusal.key, turn.command);
     if (draw) return draw();
-    const text = t(turn.locale, refusal.key, refusal.params);
-    return noticeCard(turn.locale, more ? `${text}\n\n${more}` : text, { tone: refusal.kind === 'notFound' ? 'default' : 'attention' });
+    return noticeCard(turn.locale, t(turn.locale, refusal.key, refusal.params), { tone: refusal.kind === 'notFound' ? 'default' : 'attention' });
   }
 
   notice(turn: Turn, key: MessageKey, tone: 'default' | 'attention' | 'good' = 'attention'): CardJson {
     return noticeCard(turn.locale, t(turn.locale, key), { tone });
   }
+}
+
+/** The card with one more paragraph at the end of its body (what a refusal did not say). */
+function withNote(card: CardJson, note: string): CardJson {
+  const body = Array.isArray(card.body) ? card.body : [];
+  return { ...card, body: [...body, { type: 'TextBlock', text: note, wrap: true, separator: true, spacing: 'Medium' }] };
 }
 
 /** A failure talking to Teams (after its retries): sending an apology the same way would fail too. */
