@@ -209,6 +209,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     fade: { services: fade, messenger: options.messenger },
     privacy: personalData,
     schoolRoles,
+    clusterNameOf: async (schoolId) => {
+      const clusterId = await fadeStore.clusters.clusterOfSchool(schoolId);
+      return clusterId === null ? null : ((await fadeStore.clusters.getCluster(clusterId))?.name ?? null);
+    },
   });
 
   return {

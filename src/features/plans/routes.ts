@@ -24,6 +24,7 @@ import { parse, type Answer, type RouteKit, type Turn } from '../../platform/tea
 import {
   OnboardConfirmPayload,
   OnboardSearchPayload,
+  PlanClusterReportPayload,
   PlanExportPayload,
   PlanOpenPayload,
   PlanSaveFieldPayload,
@@ -32,6 +33,8 @@ import {
 } from './payloads';
 
 export interface AideMemoireDeps {
+  /** The name of the FADE cluster a school belongs to, if any (the plan summary says the plan feeds its report). */
+  clusterNameOf: (schoolId: number) => Promise<string | null>;
   users: UserRepository;
   schoolRoles: SchoolRoleService;
   schools: SchoolLookup;
@@ -73,7 +76,10 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
 
   async function summary(turn: Turn, plan: Plan, extra: { notice?: string; problem?: string } = {}): Promise<CardJson> {
     rememberPlan(turn, plan);
-    return planSummaryCard(turn.locale, plan, { schoolName: await schoolLabel(turn, plan), now: clock.now(), ...extra });
+    const cluster = plan.schoolId ? await deps.clusterNameOf(plan.schoolId) : null;
+    const included = cluster ? await plans.inClusterReport(turn.actor, plan.id) : null;
+    const clusterReport = cluster && included?.kind === 'ok' ? { cluster, included: included.value } : undefined;
+    return planSummaryCard(turn.locale, plan, { schoolName: await schoolLabel(turn, plan), now: clock.now(), clusterReport, ...extra });
   }
 
   function fieldCard(turn: Turn, plan: Plan, field: FieldId, view: Parameters<typeof planFieldCard>[3] = {}): CardJson {
@@ -204,6 +210,12 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
 
   kit.onCard(Verbs.planStartSupport, (turn, data) => onTransition(turn, data, 'startSupport'));
   kit.onCard(Verbs.planSupportTookPlace, (turn, data) => onTransition(turn, data, 'supportTookPlace'));
+
+  kit.onCard(Verbs.planClusterReport, async (turn, data) => {
+    const { planId, include } = parse(PlanClusterReportPayload, data);
+    const outcome = await plans.setInClusterReport(turn.actor, planId, include);
+    return outcome.kind === 'ok' ? summary(turn, outcome.value.plan) : outcome;
+  });
 
   kit.onCard(Verbs.planExport, async (turn, data) => {
     const { planId } = parse(PlanExportPayload, data);

@@ -20,6 +20,7 @@ export const Verbs = {
   planStartSupport: 'plan.startSupport',
   planSupportTookPlace: 'plan.supportTookPlace',
   planExport: 'plan.export',
+  planClusterReport: 'plan.clusterReport',
   ...MatchingVerbs,
   ...FadeVerbs,
   ...PrivacyVerbs,

@@ -40,6 +40,7 @@ export interface BotDeps {
   fade: FadeRouteDeps;
   privacy: PersonalDataService;
   schoolRoles: SchoolRoleService;
+  clusterNameOf: (schoolId: number) => Promise<string | null>;
 }
 
 /** Builds the Teams AI application: the tenant gate, then each feature's routes, then the catch-alls. */
