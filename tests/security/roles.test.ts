@@ -142,6 +142,41 @@ describe("claiming someone else's school", () => {
   });
 });
 
+describe('finding and assigning roles', () => {
+  it('"claims" lists only the claims the reader may decide', async () => {
+    await claim(mallory, MEMBER_SCHOOL, 'deputy');
+    const forGwen = (await h.say(gwen, 'claims')).cards[0];
+    expect(cardText(forGwen)).toContain('Mallory: Deputy headteacher, Greenmeadow Primary School');
+    const opened = await h.press(gwen, forGwen, 'Open');
+    expect(findAction(opened.invokeCard!, 'Confirm')).toBeDefined();
+    expect(cardText((await h.say(bethan, 'ceisiadau rôl')).cards[0])).toContain('Does dim rolau ysgol yn aros');
+    expect(cardText((await h.say(mallory, 'claims')).cards[0])).toContain('No school roles are waiting');
+    // Opening someone else's claim by id is refused and logged.
+    const claimId = (await h.runtime.claims.pendingOf(TENANT, mallory.id))!.id;
+    await h.execute(bethan, Verbs.roleClaimConfirm, { claimId });
+    expect(refusals()).toEqual([expect.objectContaining({ userId: bethan.id, reason: 'roles.claim.notDecider' })]);
+    expect(await h.runtime.users.get(TENANT, mallory.id)).toMatchObject({ schoolId: null });
+  });
+
+  it('an admin imports roles from CSV all or nothing; nobody else can', async () => {
+    const form = (await h.say(admin, 'school roles')).cards[0];
+    const bad = await h.press(admin, form, 'Import roles', { csv: `school,user,role\n${OTHER_MEMBER},${mallory.id},headteacher\n9999999,${nobody.id},deputy\n${OTHER_MEMBER},${nobody.id},boss` });
+    expect(cardText(bad.invokeCard)).toContain('Nothing was imported');
+    expect(cardText(bad.invokeCard)).toContain('no school has the number "9999999"');
+    expect(cardText(bad.invokeCard)).toContain('"boss" is not a role');
+    expect(await h.runtime.users.get(TENANT, mallory.id)).toMatchObject({ schoolId: null });
+    const good = await h.press(admin, form, 'Import roles', { csv: `school,user,role\n${OTHER_MEMBER},${mallory.id},headteacher\n${OTHER_MEMBER},${nobody.id},deputy` });
+    expect(cardText(good.invokeCard)).toContain('2 roles assigned.');
+    expect(await h.runtime.users.get(TENANT, nobody.id)).toMatchObject({ schoolId: OTHER_MEMBER, schoolRole: 'deputy' });
+    // Directly, from the same card: Gwen's school gets a new head, and Gwen's role ends (one head per school).
+    const assigned = await h.press(admin, form, 'Assign role', { userId: mallory.id, school: String(MEMBER_SCHOOL), role: 'headteacher' });
+    expect(cardText(assigned.invokeCard)).toContain('Mallory is now Headteacher at Greenmeadow Primary School.');
+    expect(await h.runtime.users.get(TENANT, gwen.id)).toMatchObject({ schoolId: null, schoolRole: null });
+    expect(cardText((await h.say(mallory, 'school roles')).cards[0])).not.toContain('Import roles');
+    expect(refusals()).toEqual([expect.objectContaining({ userId: mallory.id, reason: 'admin.only' })]);
+  });
+});
+
 describe('acting on a pending claim', () => {
   it('cannot answer the school’s requests, nor see them in my requests', async () => {
     const planId = await plannedAt(bethan, OUTSIDE_SCHOOL);
