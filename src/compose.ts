@@ -18,6 +18,9 @@ import { SqlPlanRepository } from './features/plans/repository';
 import { openPostgres } from './platform/db/postgres';
 import { SqlAuditLog, SqlRoleRepository } from './features/people/roles';
 import { SqlUserRepository } from './features/people/users';
+import { SqlSchoolRoleClaims } from './features/people/claims';
+import { SchoolRoleService } from './features/people/service';
+import { claimPresenter } from './features/people/cards';
 import { SqlPersonalDataStore } from './features/privacy/repository';
 import { PersonalDataService } from './features/privacy/service';
 import { createBotApplication, type BotApplication, type TeamsAdapter, type TurnState } from './platform/teams/app';
@@ -72,6 +75,8 @@ export interface Runtime {
   fadeStore: FadeRepositories;
   fadeSender: ChannelSender;
   personalData: PersonalDataService;
+  schoolRoles: SchoolRoleService;
+  claims: SqlSchoolRoleClaims;
   close(): Promise<void>;
 }
 
@@ -137,7 +142,25 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   dispatcher.register(REMIND_KIND, (n) => matchingService.deliverReminder(n));
   dispatcher.register(ESCALATE_KIND, (n) => matchingService.deliverEscalation(n));
   const matching = { service: matchingService, schools };
+  // ---- school roles (claimed, then confirmed by the head, an adviser or an admin) ----
+  const claims = new SqlSchoolRoleClaims(db, users);
   const matchingAdmin = new SqlMatchingAdminRepository(db);
+  const schoolRoles = new SchoolRoleService({
+    db,
+    claims,
+    users,
+    roles,
+    audit,
+    schools,
+    messenger: options.messenger,
+    cards: claimPresenter,
+    clock,
+    log,
+    defaultLocale: config.DEFAULT_LOCALE,
+    recentPeople: (tenantId) => matchingAdmin.recentPeople(tenantId),
+    autoConfirm: config.LOCAL_AUTO_CONFIRM,
+  });
+
   const evidence = new StrengthEvidenceService({
     db,
     admin: matchingAdmin,
@@ -206,6 +229,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     fade: { services: fade, messenger: options.messenger },
     privacy: personalData,
     limits: new SqlRateLimits(db, clock),
+    schoolRoles,
+    clusterNameOf: async (schoolId) => {
+      const clusterId = await fadeStore.clusters.clusterOfSchool(schoolId);
+      return clusterId === null ? null : ((await fadeStore.clusters.getCluster(clusterId))?.name ?? null);
+    },
   });
 
   return {
@@ -228,6 +256,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     fadeStore,
     fadeSender,
     personalData,
+    schoolRoles,
+    claims,
     close: () => db.close(),
   };
 }

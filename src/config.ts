@@ -60,6 +60,11 @@ export const ConfigSchema = z
     ADMIN_USER_IDS: list,
     DEFAULT_LOCALE: z.enum(['cy', 'en']).default('en'),
     DEMO_DATA: flag(true),
+    /**
+     * Local demo only: a school role is confirmed as soon as it is claimed, so the Agents Playground can show every
+     * journey. Defaults to on in local mode with demo data; never on when BOT_ID is set.
+     */
+    LOCAL_AUTO_CONFIRM: z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).optional(),
     IMPACT_NUDGE_DAYS: z.coerce.number().int().min(1).max(730).default(90),
     /** Working days a support request may wait before the waiting person is reminded. */
     MATCHING_WAIT_WORKING_DAYS: z.coerce.number().int().min(1).max(30).default(5),
@@ -99,9 +104,18 @@ export const ConfigSchema = z
     if (c.BOT_TYPE === 'SingleTenant' && c.BOT_ID && !c.BOT_TENANT_ID) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['BOT_TENANT_ID'], message: 'is required for a SingleTenant bot' });
     }
+    if (c.BOT_ID && ['true', '1', 'yes'].includes(c.LOCAL_AUTO_CONFIRM ?? '')) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['LOCAL_AUTO_CONFIRM'], message: 'is for local mode only: roles are never confirmed automatically when BOT_ID is set' });
+    }
   });
 
-export type Config = z.infer<typeof ConfigSchema>;
+/** Settings that depend on others, worked out once. */
+const finish = (c: z.infer<typeof ConfigSchema>) => ({
+  ...c,
+  LOCAL_AUTO_CONFIRM: !c.BOT_ID && (c.LOCAL_AUTO_CONFIRM === undefined || c.LOCAL_AUTO_CONFIRM === '' ? c.DEMO_DATA : ['true', '1', 'yes'].includes(c.LOCAL_AUTO_CONFIRM)),
+});
+
+export type Config = ReturnType<typeof finish>;
 
 export class ConfigError extends Error {}
 
@@ -112,7 +126,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  return parsed.data;
+  return finish(parsed.data);
 }
 
 export const isLocalMode = (c: Config): boolean => !c.BOT_ID;

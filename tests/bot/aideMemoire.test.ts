@@ -47,7 +47,7 @@ describe('first contact', () => {
     expect(cardText(reply.cards[0])).toContain('Sorry, I didn\'t understand "make me a sandwich"');
   });
 
-  it('asks which school the user leads before the first plan, and stores it', async () => {
+  it('asks which school the user leads before the first plan, and records it as a claim to be confirmed', async () => {
     const start = await h.say(alice, 'new plan');
     expect(cardText(start.cards[0])).toContain('which school do you lead');
     const tooShort = await h.press(alice, start.cards[0], 'Search', { query: 'Cw' });
@@ -63,10 +63,13 @@ describe('first contact', () => {
     expect(cardText(noChoice.invokeCard)).toContain('Cwmbran High School'); // the results are still there
 
     const focus = await h.press(alice, found.invokeCard!, 'This is my school', { query: 'cwmbran', schoolId: '6784001', role: 'headteacher' });
-    expect(cardText(focus.invokeCard)).toContain('registered as Headteacher at Cwmbran High School');
+    expect(cardText(focus.invokeCard)).toContain('You have asked to be confirmed as Headteacher at Cwmbran High School. We have asked an administrator to confirm it.');
     expect(cardText(focus.invokeCard)).toContain('Focus');
+    // Claimed, not granted: the role waits for someone who knows to confirm it; the private plan is for that school.
     const user = await h.runtime.users.get(alice.tenantId, alice.id);
-    expect(user).toMatchObject({ schoolId: 6784001, schoolRole: 'headteacher', displayName: 'Alice Head' });
+    expect(user).toMatchObject({ schoolId: null, schoolRole: null, displayName: 'Alice Head' });
+    expect(await h.runtime.claims.pendingOf(alice.tenantId, alice.id)).toMatchObject({ schoolId: 6784001, role: 'headteacher', status: 'pending' });
+    expect((await h.runtime.plans.list({ tenantId: alice.tenantId, userId: alice.id })).map((p) => p.schoolId)).toEqual([6784001]);
   });
 
   it('keeps plans to personal chat', async () => {

@@ -3,6 +3,7 @@ import type { CardJson } from '../../src/platform/cards/render';
 import type { Database } from '../../src/platform/db/db';
 import { FADE_REMINDER_KIND } from '../../src/features/fade/cycleService';
 import { cardText, createHarness, findAction, seedSmallDirectory, TENANT, type Harness, type TestUser } from '../support/harness';
+import { confirmSchoolRole } from '../support/roles';
 
 const admin: TestUser = { id: 'aad-admin', name: 'Ann Admin', tenantId: TENANT, locale: 'en-GB' };
 const lead: TestUser = { id: 'aad-lead', name: 'Alice Head', tenantId: TENANT, locale: 'en-GB' };
@@ -34,14 +35,13 @@ async function seedClusters(db: Database): Promise<void> {
 let h: Harness;
 beforeEach(async () => {
   h = await createHarness({ seed: seedClusters, env: { ADMIN_USER_IDS: admin.id } });
-  const users = h.runtime.users;
   for (const [u, school] of [
     [lead, 6784001],
     [member, 6782003],
     [welshLead, 6692001],
   ] as const) {
     await h.say(u, 'help'); // a personal chat, so the bot can reach them
-    await users.setSchool(TENANT, u.id, school, 'headteacher');
+    await confirmSchoolRole(h.runtime, TENANT, u.id, school, 'headteacher');
   }
   await h.say(admin, 'help');
   await h.say(reviewer, 'help');

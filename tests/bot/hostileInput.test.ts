@@ -4,6 +4,7 @@ import { ALL_VERBS } from '../../src/platform/cards/verbs';
 import { FIELD_IDS } from '../../src/features/plans/plan';
 import { AIDE_MEMOIRE_PAYLOADS } from '../../src/features/plans/payloads';
 import { alice, cardText, createHarness, mallory, type Harness } from '../support/harness';
+import { confirmSchoolRole } from '../support/roles';
 
 /**
  * Property: whatever a card payload or a typed message contains, the bot answers
@@ -16,7 +17,7 @@ let alicePlanId: string;
 beforeAll(async () => {
   h = await createHarness();
   await h.runtime.users.touch({ tenantId: alice.tenantId, userId: alice.id, displayName: alice.name });
-  await h.runtime.users.setSchool(alice.tenantId, alice.id, 6784001, 'headteacher');
+  await confirmSchoolRole(h.runtime, alice.tenantId, alice.id, 6784001, 'headteacher');
   const plan = await h.runtime.plans.create({ tenantId: alice.tenantId, userId: alice.id }, 6784001);
   alicePlanId = plan.id;
   await h.runtime.plans.saveAnswer({ tenantId: alice.tenantId, userId: alice.id }, plan.id, 1, 'focus', { text: 'Alice’s focus' });

@@ -2,6 +2,7 @@ import type { CardJson } from '../../src/platform/cards/render';
 import { Verbs } from '../../src/platform/cards/verbs';
 import type { Database } from '../../src/platform/db/db';
 import { alice, bethan, cardText, createHarness, findAction, mallory, TENANT, type Harness, type TestUser } from '../support/harness';
+import { confirmSchoolRole } from '../support/roles';
 
 /** A small corner of Torfaen (and one school elsewhere), with strengths and coordinates. */
 async function seedMatchingDirectory(db: Database): Promise<void> {
@@ -33,11 +34,11 @@ let planId: string;
 beforeEach(async () => {
   h = await createHarness({ seed: seedMatchingDirectory });
   for (const user of [alice, bethan, dafydd, eleri, gwen, carys, mallory]) await h.say(user, 'help');
-  const { users, roles, plans } = h.runtime;
-  await users.setSchool(TENANT, alice.id, 6784001, 'headteacher');
-  await users.setSchool(TENANT, bethan.id, 6785001, 'headteacher');
-  await users.setSchool(TENANT, carys.id, 6782002, 'deputy');
-  await users.setSchool(TENANT, mallory.id, 6786003, 'other');
+  const { roles, plans } = h.runtime;
+  await confirmSchoolRole(h.runtime, TENANT, alice.id, 6784001, 'headteacher');
+  await confirmSchoolRole(h.runtime, TENANT, bethan.id, 6785001, 'headteacher');
+  await confirmSchoolRole(h.runtime, TENANT, carys.id, 6782002, 'deputy');
+  await confirmSchoolRole(h.runtime, TENANT, mallory.id, 6786003, 'other');
   await roles.grant({ tenantId: TENANT, userId: dafydd.id, role: 'adviser', laCode: 678 }, 'admin');
   await roles.grant({ tenantId: TENANT, userId: eleri.id, role: 'adviser', laCode: 678 }, 'admin');
   await roles.grant({ tenantId: TENANT, userId: gwen.id, role: 'adviser', laCode: 669 }, 'admin');
@@ -541,7 +542,7 @@ describe('my requests: one card listing a person’s requests', () => {
     const ffion: TestUser = { id: 'aad-ffion', name: 'Ffion Other Tenant', tenantId: '99999999-2222-3333-4444-555555555555', locale: 'en-GB' };
     await h.say(ffion, 'help');
     // The same school and role as Bethan, in another tenant.
-    await h.runtime.users.setSchool(ffion.tenantId, ffion.id, 6785001, 'headteacher');
+    await confirmSchoolRole(h.runtime, ffion.tenantId, ffion.id, 6785001, 'headteacher');
     for (const user of [carys, mallory, ffion, gwen]) {
       const text = cardText(await list(user));
       for (const other of ['Reading ages', 'KS4 maths', 'Cwmbran High School', 'Croesyceiliog School']) expect({ user: user.id, other, shown: text.includes(other) }).toEqual({ user: user.id, other, shown: false });

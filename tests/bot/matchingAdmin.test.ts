@@ -1,5 +1,6 @@
 import { Verbs } from '../../src/platform/cards/verbs';
 import { alice, bethan, cardText, createHarness, mallory, TENANT, type Harness, type TestUser } from '../support/harness';
+import { confirmSchoolRole } from '../support/roles';
 
 const admin: TestUser = { id: 'aad-admin', name: 'Nia Officer', tenantId: TENANT, locale: 'en-GB' };
 const dafydd: TestUser = { id: 'aad-dafydd', name: 'Dafydd Adviser', tenantId: TENANT, locale: 'en-GB' };
@@ -8,8 +9,8 @@ let h: Harness;
 beforeEach(async () => {
   h = await createHarness({ env: { ADMIN_USER_IDS: admin.id } });
   for (const user of [admin, dafydd, alice, bethan, mallory]) await h.say(user, 'help');
-  await h.runtime.users.setSchool(TENANT, bethan.id, 6782002, 'headteacher');
-  await h.runtime.users.setSchool(TENANT, mallory.id, 6784001, 'other');
+  await confirmSchoolRole(h.runtime, TENANT, bethan.id, 6782002, 'headteacher');
+  await confirmSchoolRole(h.runtime, TENANT, mallory.id, 6784001, 'other');
 });
 afterEach(async () => {
   await h.close();
@@ -87,7 +88,7 @@ describe('importing the directory from a card', () => {
 
 describe("a head's own school: strengths and capacity", () => {
   it('lets the head state strengths and capacity, which suggestions then use', async () => {
-    await h.runtime.users.setSchool(TENANT, alice.id, 6784001, 'headteacher');
+    await confirmSchoolRole(h.runtime, TENANT, alice.id, 6784001, 'headteacher');
     const actor = { tenantId: TENANT, userId: alice.id };
     const plan = await h.runtime.plans.create(actor, 6784001);
     let version = plan.version;

@@ -1,3 +1,4 @@
+import { confirmSchoolRole } from '../support/roles';
 import type { CardJson } from '../../src/platform/cards/render';
 import { Verbs } from '../../src/platform/cards/verbs';
 import type { Database } from '../../src/platform/db/db';
@@ -36,10 +37,10 @@ let h: Harness;
 async function start(env: Record<string, string> = {}): Promise<void> {
   h = await createHarness({ seed: seedDirectory, env });
   for (const user of [alice, bethan, carys, rhian]) await h.say(user, 'help');
-  await h.runtime.users.setSchool(TENANT, alice.id, 6784001, 'headteacher');
-  await h.runtime.users.setSchool(TENANT, bethan.id, 6785001, 'headteacher');
-  await h.runtime.users.setSchool(TENANT, carys.id, 6782002, 'headteacher');
-  await h.runtime.users.setSchool(TENANT, rhian.id, 6786003, 'headteacher');
+  await confirmSchoolRole(h.runtime, TENANT, alice.id, 6784001, 'headteacher');
+  await confirmSchoolRole(h.runtime, TENANT, bethan.id, 6785001, 'headteacher');
+  await confirmSchoolRole(h.runtime, TENANT, carys.id, 6782002, 'headteacher');
+  await confirmSchoolRole(h.runtime, TENANT, rhian.id, 6786003, 'headteacher');
 }
 
 /** A plan ready for matching, owned by `user` for `schoolId`, on the given priority areas. */

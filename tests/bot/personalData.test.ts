@@ -5,6 +5,7 @@ import { JobRunner } from '../../src/platform/jobs/queue';
 import type { Logger } from '../../src/platform/log';
 import { DELETED_PERSON_ID, SqlPersonalDataStore, type PersonExport } from '../../src/features/privacy/repository';
 import { alice, bethan, cardText, createHarness, mallory, TENANT, type Harness, type TestUser } from '../support/harness';
+import { confirmSchoolRole } from '../support/roles';
 
 /** An admin exports and deletes one person's data, through the bot as Teams would drive it. */
 
@@ -22,9 +23,9 @@ let privatePlanId: string;
 beforeEach(async () => {
   h = await createHarness({ env: { ADMIN_USER_IDS: `${admin.id},${gweinyddwr.id}` }, log });
   for (const user of [admin, gweinyddwr, alice, bethan, mallory]) await h.say(user, 'help');
-  const { users, plans } = h.runtime;
-  await users.setSchool(TENANT, alice.id, 6784001, 'headteacher');
-  await users.setSchool(TENANT, bethan.id, 6782002, 'headteacher');
+  const { plans } = h.runtime;
+  await confirmSchoolRole(h.runtime, TENANT, alice.id, 6784001, 'headteacher');
+  await confirmSchoolRole(h.runtime, TENANT, bethan.id, 6782002, 'headteacher');
   const actor = { tenantId: TENANT, userId: alice.id };
   sharedPlanId = (await plans.create(actor, 6784001)).id;
   let version = 1;

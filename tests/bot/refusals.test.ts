@@ -2,6 +2,7 @@ import { Verbs } from '../../src/platform/cards/verbs';
 import type { Logger } from '../../src/platform/log';
 import type { Database } from '../../src/platform/db/db';
 import { alice, bethan, cardText, createHarness, mallory, TENANT, type Harness, type TestUser } from '../support/harness';
+import { confirmSchoolRole } from '../support/roles';
 
 /**
  * Card payloads naming someone else's record are refused politely AND logged: one warn line per
@@ -38,10 +39,10 @@ let planId: string;
 beforeAll(async () => {
   h = await createHarness({ seed, log });
   for (const user of [alice, bethan, dafydd, gwen, carys, mallory]) await h.say(user, 'help');
-  const { users, roles, plans } = h.runtime;
-  await users.setSchool(TENANT, alice.id, 6784001, 'headteacher');
-  await users.setSchool(TENANT, bethan.id, 6785001, 'headteacher');
-  await users.setSchool(TENANT, carys.id, 6782002, 'headteacher');
+  const { roles, plans } = h.runtime;
+  await confirmSchoolRole(h.runtime, TENANT, alice.id, 6784001, 'headteacher');
+  await confirmSchoolRole(h.runtime, TENANT, bethan.id, 6785001, 'headteacher');
+  await confirmSchoolRole(h.runtime, TENANT, carys.id, 6782002, 'headteacher');
   await roles.grant({ tenantId: TENANT, userId: dafydd.id, role: 'adviser', laCode: 678 }, 'admin');
   await roles.grant({ tenantId: TENANT, userId: gwen.id, role: 'adviser', laCode: 669 }, 'admin');
   const actor = { tenantId: TENANT, userId: alice.id };

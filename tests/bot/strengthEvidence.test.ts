@@ -1,3 +1,4 @@
+import { confirmSchoolRole } from '../support/roles';
 import type { CardJson } from '../../src/platform/cards/render';
 import { Verbs } from '../../src/platform/cards/verbs';
 import type { Database } from '../../src/platform/db/db';
@@ -33,8 +34,8 @@ let h: Harness;
 beforeEach(async () => {
   h = await createHarness({ seed: seedDirectory, env: { ADMIN_USER_IDS: admin.id } });
   for (const user of [alice, bethan, dafydd, gwen, admin, mallory]) await h.say(user, 'help');
-  await h.runtime.users.setSchool(TENANT, alice.id, 6784001, 'headteacher');
-  await h.runtime.users.setSchool(TENANT, bethan.id, 6785001, 'headteacher');
+  await confirmSchoolRole(h.runtime, TENANT, alice.id, 6784001, 'headteacher');
+  await confirmSchoolRole(h.runtime, TENANT, bethan.id, 6785001, 'headteacher');
   await h.runtime.roles.grant({ tenantId: TENANT, userId: dafydd.id, role: 'adviser', laCode: 678 }, 'admin');
   await h.runtime.roles.grant({ tenantId: TENANT, userId: gwen.id, role: 'adviser', laCode: 669 }, 'admin');
   h.messenger.sent.splice(0);

@@ -1,6 +1,7 @@
 import { Verbs } from '../../src/platform/cards/verbs';
 import type { Logger } from '../../src/platform/log';
 import { alice, createHarness, TENANT, type Harness, type TestUser } from '../support/harness';
+import { confirmSchoolRole } from '../support/roles';
 
 /** Someone in a tenant the deployment does not serve, with a valid Teams identity of their own. */
 const outsider: TestUser = { id: 'aad-outsider', name: 'Outsider', tenantId: 'aaaaaaaa-0000-4000-8000-000000000000', locale: 'en-GB' };
@@ -14,7 +15,7 @@ let planId: string;
 beforeAll(async () => {
   h = await createHarness({ env: { ALLOWED_TENANT_IDS: TENANT }, log });
   await h.say(alice, 'help');
-  await h.runtime.users.setSchool(TENANT, alice.id, 6784001, 'headteacher');
+  await confirmSchoolRole(h.runtime, TENANT, alice.id, 6784001, 'headteacher');
   planId = (await h.runtime.plans.create({ tenantId: TENANT, userId: alice.id }, 6784001)).id;
 });
 afterAll(() => h.close());

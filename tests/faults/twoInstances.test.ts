@@ -42,7 +42,7 @@ beforeAll(async () => {
   scratchUrl = await scratchDb.create();
   serviceUrl = await connector.start();
   setClock(T0);
-  const env = { DATABASE_URL: scratchUrl, DEMO_DATA: 'false', TEST_CLOCK_FILE: clockFile, IMPACT_NUDGE_DAYS: '1' };
+  const env = { DATABASE_URL: scratchUrl, DEMO_DATA: 'false', TEST_CLOCK_FILE: clockFile, IMPACT_NUDGE_DAYS: '1', LOCAL_AUTO_CONFIRM: 'true' }; // heads here act for their school at once (local mode)
   a = new BotProcess(await freePort(), env, 'fault-two-a');
   b = new BotProcess(await freePort(), env, 'fault-two-b');
 });

@@ -1,3 +1,4 @@
+import { confirmSchoolRole } from '../support/roles';
 import { Verbs } from '../../src/platform/cards/verbs';
 import { alice, bethan, cardText, createHarness, TENANT, type Harness } from '../support/harness';
 
@@ -6,7 +7,7 @@ beforeEach(async () => {
   h = await createHarness();
   for (const user of [alice, bethan]) {
     await h.say(user, 'help');
-    await h.runtime.users.setSchool(TENANT, user.id, 6784001, 'headteacher');
+    await confirmSchoolRole(h.runtime, TENANT, user.id, 6784001, 'headteacher');
   }
 });
 afterEach(() => h.close());

@@ -1,3 +1,4 @@
+import { confirmSchoolRole } from '../support/roles';
 import { Verbs } from '../../src/platform/cards/verbs';
 import type { Database } from '../../src/platform/db/db';
 import { escapeMarkdown } from '../../src/platform/cards/markdown';
@@ -26,8 +27,8 @@ const sentTo = (user: TestUser) =>
 
 it('shows a requester named like a Markdown link, and their focus, as literal text in the other head’s card', async () => {
   for (const user of [phisher, bethan]) await h.say(user, 'help');
-  await h.runtime.users.setSchool(TENANT, phisher.id, 6784001, 'headteacher');
-  await h.runtime.users.setSchool(TENANT, bethan.id, 6785001, 'headteacher');
+  await confirmSchoolRole(h.runtime, TENANT, phisher.id, 6784001, 'headteacher');
+  await confirmSchoolRole(h.runtime, TENANT, bethan.id, 6785001, 'headteacher');
   const owner = { tenantId: TENANT, userId: phisher.id };
   const plan = await h.runtime.plans.create(owner, 6784001);
   let version = plan.version;

@@ -7,6 +7,7 @@ import { SqlPlanRepository } from '../../src/features/plans/repository';
 import { openPostgres, StatementNames } from '../../src/platform/db/postgres';
 import { SqlAuditLog, SqlRoleRepository } from '../../src/features/people/roles';
 import { SqlUserRepository } from '../../src/features/people/users';
+import { SqlSchoolRoleClaims } from '../../src/features/people/claims';
 import { databasesUnderTest } from '../support/databases';
 import { seedSmallDirectory } from '../support/harness';
 import { ScratchDatabase } from '../support/throwawayPostgres';
@@ -34,7 +35,7 @@ describe.each(databasesUnderTest())('repositories on $name', ({ open }) => {
       expect(await users.get('t', 'u')).toBeNull();
       await users.touch({ tenantId: 't', userId: 'u', displayName: 'Ann', personalConversation: { conversation: { id: 'a:1' } } });
       await users.touch({ tenantId: 't', userId: 'u', displayName: 'Ann Jones' });
-      await users.setSchool('t', 'u', 6784001, 'deputy');
+      await users.recordConfirmedSchool('t', 'u', 6784001, 'deputy', db);
       await users.setLocale('t', 'u', 'cy');
       expect(await users.get('t', 'u')).toEqual({
         tenantId: 't',
@@ -63,6 +64,40 @@ describe.each(databasesUnderTest())('repositories on $name', ({ open }) => {
       await users.touch({ tenantId: 't', userId: 'u', displayName: 'Ann', personalConversation: { ...reference, serviceUrl: 'https://smba.example/emea/' } });
       expect((await users.get('t', 'u'))?.personalConversation).toMatchObject({ serviceUrl: 'https://smba.example/emea/' });
       expect(await stamp()).not.toEqual(first);
+    });
+  });
+
+  describe('school role claims', () => {
+    const asked = { kind: 'admin' as const, names: [] };
+    async function people(...ids: string[]) {
+      const users = new SqlUserRepository(db);
+      for (const id of ids) await users.touch({ tenantId: 't', userId: id, displayName: id });
+      return { users, claims: new SqlSchoolRoleClaims(db, users) };
+    }
+
+    it('of two deciders at once, exactly one decides; the role is written only on confirmation', async () => {
+      const { users, claims } = await people('u');
+      const claim = await claims.claim({ tenantId: 't', userId: 'u', schoolId: 6784001, role: 'deputy', asked }, now);
+      expect(await users.get('t', 'u')).toMatchObject({ schoolId: null, schoolRole: null });
+      const results = await Promise.all([
+        db.transaction((tx) => claims.decide(tx, claim.id, 'confirmed', 'head', null, now)),
+        db.transaction((tx) => claims.decide(tx, claim.id, 'rejected', 'adviser', 'not staff', now)),
+      ]);
+      expect(results.map((r) => r.kind).sort()).toEqual(['alreadyDecided', 'decided']);
+      const winner = results.find((r) => r.kind === 'decided') as { claim: { status: string; decidedBy: string } };
+      expect(await claims.get(claim.id)).toMatchObject({ status: winner.claim.status, decidedBy: winner.claim.decidedBy });
+      expect((await users.get('t', 'u'))?.schoolId).toBe(winner.claim.status === 'confirmed' ? 6784001 : null);
+    });
+
+    it('keeps one confirmed headteacher per school, and a new role ends the old one', async () => {
+      const { users, claims } = await people('a', 'b');
+      await db.transaction((tx) => claims.assign(tx, { tenantId: 't', userId: 'a', schoolId: 6784001, role: 'headteacher', asked }, 'admin', now));
+      const b = await claims.claim({ tenantId: 't', userId: 'b', schoolId: 6784001, role: 'headteacher', asked }, now);
+      await expect(db.query(`update school_role_claims set status = 'confirmed' where id = $1`, [b.id])).rejects.toThrow();
+      // Moving school: the new role is confirmed, the old one ended.
+      await db.transaction((tx) => claims.assign(tx, { tenantId: 't', userId: 'a', schoolId: 6782002, role: 'deputy', asked }, 'admin', now));
+      expect(await users.get('t', 'a')).toMatchObject({ schoolId: 6782002, schoolRole: 'deputy' });
+      expect(await claims.confirmedHead('t', 6784001)).toBeNull();
     });
   });
 

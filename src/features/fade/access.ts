@@ -35,6 +35,20 @@ export class FadeAccess {
     return (await this.isMember(user, cluster)) || this.canEdit(actor, cluster);
   }
 
+  /** A confirmed headteacher of one of the cluster's schools. */
+  async isMemberHead(actor: Actor, cluster: ClusterInfo, user?: UserRecord | null): Promise<boolean> {
+    const me = user ?? (await this.deps.users.get(actor.tenantId, actor.userId));
+    return me?.schoolRole === 'headteacher' && (await this.isMember(me, cluster));
+  }
+
+  /**
+   * Who may read the cluster's report or draft (it quotes member schools' plans and notes): the lead, confirmed
+   * heads of member schools, the reviewers and advisers for the cluster, and admins. Nobody else.
+   */
+  async canViewReport(actor: Actor, cluster: ClusterInfo): Promise<boolean> {
+    return (await this.canEdit(actor, cluster)) || (await this.isMemberHead(actor, cluster)) || (await this.canReview(actor, cluster));
+  }
+
   /** Reviewers and advisers for the cluster's LA, and admins, judge a submitted report. */
   async canReview(actor: Actor, cluster: ClusterInfo): Promise<boolean> {
     const { roles } = this.deps;

@@ -69,7 +69,7 @@ export class FadeChannelService {
     const wanted = name.trim();
     let chosen: LeadPerson;
     if (wanted === '') {
-      if (!(await access.isMember(user, cluster))) return Outcomes.problem('fade.lead.notMember', { cluster: cluster.name });
+      if (!(await access.isMemberHead(actor, cluster, user))) return Outcomes.forbidden('fade.lead.notMember', { cluster: cluster.name });
       chosen = { userId: actor.userId, displayName: user?.displayName ?? null };
     } else {
       if (!(await access.canEdit(actor, cluster))) return Outcomes.forbidden('fade.lead.forbidden');

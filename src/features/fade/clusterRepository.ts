@@ -107,11 +107,18 @@ export class SqlFadeClusterRepository {
     );
   }
 
-  /** Member schools' aide-memoire plans (answers, last change). */
-  async memberPlans(clusterId: number): Promise<MemberPlanRow[]> {
+  /**
+   * Member schools' aide-memoire plans (answers, last change) that may feed the cluster's draft: those whose owner
+   * is the confirmed headteacher of that member school, in this tenant, and has not left the plan out.
+   */
+  async memberPlans(tenantId: string, clusterId: number): Promise<MemberPlanRow[]> {
     const rows = await this.sql.query<Row>(
-      `select p.school_id, p.answers, p.updated_at from plans p join cluster_members m on m.school_id = p.school_id where m.cluster_id = $1 order by p.updated_at`,
-      [clusterId],
+      `select p.school_id, p.answers, p.updated_at from plans p
+         join cluster_members m on m.school_id = p.school_id
+         join users u on u.tenant_id = p.tenant_id and u.user_id = p.owner_id and u.school_id = p.school_id and u.school_role = 'headteacher'
+        where m.cluster_id = $2 and p.tenant_id = $1 and p.in_cluster_report
+        order by p.updated_at`,
+      [tenantId, clusterId],
     );
     return rows.map((r) => ({ schoolId: r.school_id as number, answers: (r.answers as PlanAnswers) ?? {}, updatedAt: new Date(r.updated_at as string) }));
   }

@@ -48,7 +48,7 @@ export class FadeReportService {
     const nameOf = new Map(members.map((m) => [m.schoolId, locale === 'cy' && m.nameCy ? m.nameCy : m.nameEn]));
     const since = previous ? new Date(`${previous.deadline}T23:59:59Z`) : null;
     const priorities = await clusters.priorities(cluster.id);
-    const plans = await clusters.memberPlans(cluster.id);
+    const plans = await clusters.memberPlans(round.tenantId, cluster.id);
     const planPriorities = [...new Set(plans.flatMap((p) => p.answers.priorityAreas ?? []))].map((p) => t(locale, `priority.${p}`));
     return draftReport(
       {
@@ -80,6 +80,7 @@ export class FadeReportService {
     const editor = await access.canEdit(actor, cluster);
     let report = await store.reports.report(roundId, clusterId);
     if (!report && !editor) return Outcomes.forbidden('fade.report.forbidden');
+    if (!editor && !(await access.canViewReport(actor, cluster))) return Outcomes.forbidden('fade.report.forbidden');
     if (!report) report = await store.reports.ensureReport({ roundId, clusterId, tenantId: actor.tenantId, sections: await this.draftFor(round, cluster, locale), by: actor.userId, at: clock.now() });
     return Outcomes.ok({ round, cluster, report, editor });
   }

@@ -9,6 +9,7 @@ export interface UserRecord {
   userId: string;
   displayName: string | null;
   locale: Locale | null;
+  /** The confirmed school and role (a pending claim is not here: see SqlSchoolRoleClaims). */
   schoolId: number | null;
   schoolRole: SchoolRole | null;
   personalConversation: Record<string, unknown> | null;
@@ -19,7 +20,11 @@ export interface UserRepository {
   /** Records that the user was seen; keeps their personal chat reference for proactive messages. */
   touch(user: { tenantId: string; userId: string; displayName: string | null; personalConversation?: Record<string, unknown> }): Promise<UserRecord>;
   setLocale(tenantId: string, userId: string, locale: Locale): Promise<void>;
-  setSchool(tenantId: string, userId: string, schoolId: number, role: SchoolRole): Promise<void>;
+  /**
+   * The person's confirmed school role (null: none). Only the school role claims repository calls this, when a
+   * claim is confirmed or a role ends, inside its transaction: a role is confirmed, never simply set.
+   */
+  recordConfirmedSchool(tenantId: string, userId: string, schoolId: number | null, role: SchoolRole | null, sql: Sql): Promise<void>;
   /** Teams said the personal chat is gone: the bot can no longer reach the person there. */
   forgetPersonalConversation(tenantId: string, userId: string): Promise<void>;
 }
@@ -91,8 +96,8 @@ export class SqlUserRepository implements UserRepository {
     await this.sql.query('update users set locale = $3, updated_at = now() where tenant_id = $1 and user_id = $2', [tenantId, userId, locale]);
   }
 
-  async setSchool(tenantId: string, userId: string, schoolId: number, role: SchoolRole): Promise<void> {
-    await this.sql.query('update users set school_id = $3, school_role = $4, updated_at = now() where tenant_id = $1 and user_id = $2', [
+  async recordConfirmedSchool(tenantId: string, userId: string, schoolId: number | null, role: SchoolRole | null, sql: Sql): Promise<void> {
+    await sql.query('update users set school_id = $3, school_role = $4, updated_at = now() where tenant_id = $1 and user_id = $2', [
       tenantId,
       userId,
       schoolId,

@@ -155,7 +155,7 @@ function nextText(locale: Locale, plan: Plan, now: Date): string {
 export function planSummaryCard(
   locale: Locale,
   plan: Plan,
-  view: { schoolName: string; now: Date; notice?: string; problem?: string },
+  view: { schoolName: string; now: Date; notice?: string; problem?: string; clusterReport?: { cluster: string; included: boolean } },
 ): CardJson {
   const stages: Stage[] = ['before', 'after', 'later'];
   const sections = stages.map((stage) => ({
@@ -189,6 +189,9 @@ export function planSummaryCard(
     continueField: resume ?? '',
     canStartSupport: plan.status === 'planning' && beforeDone,
     canFinishSupport: (plan.status === 'planning' || plan.status === 'supportUnderWay') && beforeDone,
+    clusterReportText: view.clusterReport ? t(locale, view.clusterReport.included ? 'plan.clusterReport.in' : 'plan.clusterReport.out', { cluster: view.clusterReport.cluster }) : '',
+    clusterReportToggle: view.clusterReport ? t(locale, view.clusterReport.included ? 'plan.clusterReport.leaveOut' : 'plan.clusterReport.include') : '',
+    clusterReportInclude: view.clusterReport ? String(!view.clusterReport.included) : 'true',
   });
 }
 

@@ -42,6 +42,9 @@ export const PlanTransitionPayload = z.object({ planId, version: version.optiona
 
 export const PlanExportPayload = z.object({ planId });
 
+/** The owner's switch: the plan feeds the cluster's FADE draft, or is left out. */
+export const PlanClusterReportPayload = z.object({ planId, include: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]) });
+
 /** The payload each aide-memoire verb accepts (tests generate hostile input from these). */
 export const AIDE_MEMOIRE_PAYLOADS = {
   'menu.newPlan': EmptyPayload,
@@ -56,4 +59,5 @@ export const AIDE_MEMOIRE_PAYLOADS = {
   'plan.startSupport': PlanTransitionPayload,
   'plan.supportTookPlace': PlanTransitionPayload,
   'plan.export': PlanExportPayload,
+  'plan.clusterReport': PlanClusterReportPayload,
 } as const;

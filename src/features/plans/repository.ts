@@ -10,6 +10,8 @@ export interface PlanRepository {
    * false when someone got there first (or the plan has changed hands, as when its owner's data is deleted).
    */
   update(plan: Plan, expectedVersion: number, sql?: Sql): Promise<boolean>;
+  inClusterReport(planId: string): Promise<boolean>;
+  setInClusterReport(planId: string, include: boolean): Promise<void>;
 }
 
 interface PlanRow {
@@ -77,6 +79,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class SqlPlanRepository implements PlanRepository {
   constructor(private readonly sql: Sql) {}
+
+  /** Whether the plan feeds its cluster's FADE draft (its owner's choice; true unless they left it out). */
+  async inClusterReport(planId: string): Promise<boolean> {
+    const rows = await this.sql.query<{ in_cluster_report: boolean }>('select in_cluster_report from plans where id = $1', [planId]);
+    return rows[0]?.in_cluster_report ?? true;
+  }
+
+  async setInClusterReport(planId: string, include: boolean): Promise<void> {
+    await this.sql.query('update plans set in_cluster_report = $2 where id = $1', [planId, include]);
+  }
 
   async create(plan: Plan, sql: Sql = this.sql): Promise<void> {
     await sql.query(

@@ -18,10 +18,13 @@ import type { Logger } from '../../platform/log';
 import { STALE_CARD, type PlanService } from './service';
 import { schoolName, schoolWithPlace, type SchoolLookup } from '../directory/names';
 import type { SchoolRole, UserRepository } from '../people/users';
+import type { SchoolRoleService } from '../people/service';
+import { askedText } from '../people/cards';
 import { parse, type Answer, type RouteKit, type Turn } from '../../platform/teams/kit';
 import {
   OnboardConfirmPayload,
   OnboardSearchPayload,
+  PlanClusterReportPayload,
   PlanExportPayload,
   PlanOpenPayload,
   PlanSaveFieldPayload,
@@ -30,7 +33,10 @@ import {
 } from './payloads';
 
 export interface AideMemoireDeps {
+  /** The name of the FADE cluster a school belongs to, if any (the plan summary says the plan feeds its report). */
+  clusterNameOf: (schoolId: number) => Promise<string | null>;
   users: UserRepository;
+  schoolRoles: SchoolRoleService;
   schools: SchoolLookup;
   plans: PlanService;
   clock: Clock;
@@ -57,7 +63,7 @@ function rememberedPlanId(turn: Turn): string | undefined {
 
 /** Menu, language, first-use onboarding and the aide-memoire itself (personal chat). */
 export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps): void {
-  const { users, schools, plans, clock } = deps;
+  const { users, schools, plans, clock, schoolRoles } = deps;
 
   // ---- helpers shared by the handlers ----
 
@@ -70,7 +76,10 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
 
   async function summary(turn: Turn, plan: Plan, extra: { notice?: string; problem?: string } = {}): Promise<CardJson> {
     rememberPlan(turn, plan);
-    return planSummaryCard(turn.locale, plan, { schoolName: await schoolLabel(turn, plan), now: clock.now(), ...extra });
+    const cluster = plan.schoolId ? await deps.clusterNameOf(plan.schoolId) : null;
+    const included = cluster ? await plans.inClusterReport(turn.actor, plan.id) : null;
+    const clusterReport = cluster && included?.kind === 'ok' ? { cluster, included: included.value } : undefined;
+    return planSummaryCard(turn.locale, plan, { schoolName: await schoolLabel(turn, plan), now: clock.now(), clusterReport, ...extra });
   }
 
   function fieldCard(turn: Turn, plan: Plan, field: FieldId, view: Parameters<typeof planFieldCard>[3] = {}): CardJson {
@@ -78,11 +87,13 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
     return planFieldCard(turn.locale, plan, field, view);
   }
 
-  async function startNewPlan(turn: Turn, noticeText = ''): Promise<CardJson> {
+  async function startNewPlan(turn: Turn, noticeText = '', schoolId?: number): Promise<CardJson> {
     if (!turn.personal) return notice(turn, 'menu.personalOnly', 'default');
-    if (!turn.user.schoolId) return onboardCard(turn.locale);
+    // A plan is private, so a school still waiting for its role to be confirmed may plan for it.
+    const planSchool = schoolId ?? turn.user.schoolId ?? (await schoolRoles.pendingOf(turn.actor))?.schoolId;
+    if (!planSchool) return onboardCard(turn.locale);
     if (await kit.overLimit(turn, 'newPlan')) return notice(turn, 'error.rateLimited', 'default');
-    const plan = await plans.create(turn.actor, turn.user.schoolId);
+    const plan = await plans.create(turn.actor, planSchool);
     return fieldCard(turn, plan, 'focus', { notice: noticeText });
   }
 
@@ -146,13 +157,15 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
     if (!school) return onboardCard(turn.locale, { query, results, problem: t(turn.locale, 'onboard.chooseSchool') });
     if (!input.role) return onboardCard(turn.locale, { query, results, selectedSchool: String(school.id), problem: t(turn.locale, 'onboard.chooseRole') });
     const role = input.role as SchoolRole;
-    const registered = { ...turn, user: { ...turn.user, schoolId: school.id, schoolRole: role } };
-    // Both statements go to the database together (the plan needs the person's row, which the turn has made, not their school).
-    const [, card] = await Promise.all([
-      users.setSchool(turn.actor.tenantId, turn.actor.userId, school.id, role),
-      startNewPlan(registered, t(turn.locale, 'onboard.done', { role: t(turn.locale, `role.${role}`), school: schoolName(school, turn.locale) })),
-    ]);
-    return card;
+    // Only a claim: nothing is granted until the school's head, its adviser or an admin confirms it.
+    const claimed = await schoolRoles.claim(turn.actor, school.id, role);
+    if (claimed.kind !== 'ok') return claimed;
+    const { view, confirmed, headExists } = claimed.value;
+    const params = { role: t(turn.locale, `role.${role}`), school: schoolName(school, turn.locale) };
+    const done = !confirmed
+      ? [t(turn.locale, 'onboard.claimed', { ...params, who: askedText(turn.locale, view.claim.asked) }), headExists ? t(turn.locale, 'onboard.claimedHeadExists', params) : ''].filter(Boolean).join(' ')
+      : t(turn.locale, view.claim.asked.kind === 'auto' ? 'onboard.autoConfirmed' : 'onboard.done', params);
+    return startNewPlan(turn, done, school.id);
   });
 
   // ---- the aide-memoire ----
@@ -198,6 +211,12 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
 
   kit.onCard(Verbs.planStartSupport, (turn, data) => onTransition(turn, data, 'startSupport'));
   kit.onCard(Verbs.planSupportTookPlace, (turn, data) => onTransition(turn, data, 'supportTookPlace'));
+
+  kit.onCard(Verbs.planClusterReport, async (turn, data) => {
+    const { planId, include } = parse(PlanClusterReportPayload, data);
+    const outcome = await plans.setInClusterReport(turn.actor, planId, include);
+    return outcome.kind === 'ok' ? summary(turn, outcome.value.plan) : outcome;
+  });
 
   kit.onCard(Verbs.planExport, async (turn, data) => {
     const { planId } = parse(PlanExportPayload, data);

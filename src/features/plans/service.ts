@@ -66,6 +66,21 @@ export class PlanService {
     return unchanged(plan);
   }
 
+  /** Whether the owner's plan feeds the cluster's FADE draft. */
+  async inClusterReport(actor: Actor, planId: string): Promise<Outcome<boolean>> {
+    const opened = await this.open(actor, planId);
+    if (opened.kind !== 'ok') return { kind: 'forbidden', key: opened.key };
+    return Outcomes.ok(await this.deps.plans.inClusterReport(planId));
+  }
+
+  /** The owner includes the plan in the cluster's FADE draft, or leaves it out. */
+  async setInClusterReport(actor: Actor, planId: string, include: boolean): Promise<PlanOutcome> {
+    const opened = await this.open(actor, planId);
+    if (opened.kind !== 'ok') return opened;
+    await this.deps.plans.setInClusterReport(planId, include);
+    return opened;
+  }
+
   /** Saves one answer, if the card that sent it is not out of date; a retried submit changes nothing. */
   async saveAnswer(actor: Actor, planId: string, cardVersion: number, field: FieldId, raw: RawAnswer): Promise<PlanOutcome> {
     const opened = await this.open(actor, planId);

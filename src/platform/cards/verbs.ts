@@ -5,6 +5,7 @@
 import { FadeVerbs } from '../../features/fade/verbs';
 import { MatchingVerbs } from '../../features/matching/verbs';
 import { PrivacyVerbs } from '../../features/privacy/verbs';
+import { PeopleVerbs } from '../../features/people/verbs';
 
 export const Verbs = {
   menuNewPlan: 'menu.newPlan',
@@ -19,9 +20,11 @@ export const Verbs = {
   planStartSupport: 'plan.startSupport',
   planSupportTookPlace: 'plan.supportTookPlace',
   planExport: 'plan.export',
+  planClusterReport: 'plan.clusterReport',
   ...MatchingVerbs,
   ...FadeVerbs,
   ...PrivacyVerbs,
+  ...PeopleVerbs,
 } as const;
 
 export type Verb = (typeof Verbs)[keyof typeof Verbs];

@@ -1,3 +1,4 @@
+import { peopleCy } from '../../features/people/strings.cy';
 import type { MessageKey } from './en';
 import { fadeCy } from '../../features/fade/strings.cy';
 import { matchingCy } from '../../features/matching/strings.cy';
@@ -16,6 +17,8 @@ const coreCy = {
   'command.myRequests': 'fy ngheisiadau|fy ceisiadau|ceisiadau|fy nghais|fy cais|ceisiadau am gymorth',
   'command.mySchool': 'fy ysgol|proffil ysgol|proffil fy ysgol',
   'command.strengths': 'cryfderau',
+  'command.claims': 'ceisiadau rôl|cadarnhau rolau',
+  'command.schoolRoles': 'rolau ysgol',
   'command.roles': 'penodi ymgynghorydd|rolau|rhoi rôl|penodi',
   'command.importSchools': 'mewnforio ysgolion|mewnforio|llwytho ysgolion',
   'command.exportPerson': 'allforio unigolyn|allforio person|allforio data',
@@ -160,6 +163,10 @@ const coreCy = {
   'plan.saved': 'Wedi’i gadw.',
   'plan.startedSupport': 'Nodwyd bod y cymorth ar y gweill.',
   'plan.evaluationOpen': 'Mae’r meysydd gwerthuso bellach ar agor.',
+  'plan.clusterReport.in': 'Mae’r cynllun hwn yn rhan o adroddiad FADE {cluster}: tra byddwch chi’n bennaeth wedi’ch cadarnhau yn yr ysgol, mae ei ffocws a’i werthusiad yn mynd i’r drafft y mae arweinydd y clwstwr, penaethiaid yr ysgolion sy’n aelodau a’r ymgynghorwyr yn ei weld.',
+  'plan.clusterReport.out': 'Mae’r cynllun hwn wedi’i adael allan o adroddiad FADE {cluster}.',
+  'plan.clusterReport.leaveOut': 'Gadael allan o adroddiad y clwstwr',
+  'plan.clusterReport.include': 'Cynnwys yn adroddiad y clwstwr',
   'plan.exported': 'Mae eich cynllun yn y neges isod, yn barod i’w gopïo.',
   'plan.myPlansHeading': 'Fy nghynlluniau',
   'plan.noPlans': 'Does gennych chi ddim cynlluniau eto.',
@@ -212,4 +219,4 @@ const coreCy = {
   'priority.other': 'Arall',
 };
 
-export const cy: Record<MessageKey, string> = { ...coreCy, ...matchingCy, ...fadeCy, ...privacyCy };
+export const cy: Record<MessageKey, string> = { ...coreCy, ...matchingCy, ...fadeCy, ...privacyCy, ...peopleCy };

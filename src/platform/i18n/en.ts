@@ -1,3 +1,4 @@
+import { peopleEn } from '../../features/people/strings.en';
 import { fadeEn } from '../../features/fade/strings.en';
 import { matchingEn } from '../../features/matching/strings.en';
 import { privacyEn } from '../../features/privacy/strings.en';
@@ -18,6 +19,8 @@ const coreEn = {
   'command.mySchool': 'my school',
   'command.strengths': 'strengths',
   'command.roles': 'make adviser|roles',
+  'command.claims': 'claims|role claims',
+  'command.schoolRoles': 'school roles',
   'command.importSchools': 'import schools',
   'command.exportPerson': 'export person',
   'command.deletePerson': 'delete person',
@@ -161,6 +164,10 @@ const coreEn = {
   'plan.saved': 'Saved.',
   'plan.startedSupport': 'Marked as under way.',
   'plan.evaluationOpen': 'The evaluation fields are now open.',
+  'plan.clusterReport.in': 'This plan feeds the FADE report of {cluster}: while you are the school’s confirmed headteacher, its focus and evaluation go into the draft that the cluster lead, member schools’ heads and advisers see.',
+  'plan.clusterReport.out': 'This plan is left out of the FADE report of {cluster}.',
+  'plan.clusterReport.leaveOut': 'Leave out of the cluster report',
+  'plan.clusterReport.include': 'Include in the cluster report',
   'plan.exported': 'Your plan is in the message below, ready to copy.',
   'plan.myPlansHeading': 'My plans',
   'plan.noPlans': 'You have no plans yet.',
@@ -213,6 +220,6 @@ const coreEn = {
   'priority.other': 'Other',
 } as const;
 
-export const en = { ...coreEn, ...matchingEn, ...fadeEn, ...privacyEn } as const;
+export const en = { ...coreEn, ...matchingEn, ...fadeEn, ...privacyEn, ...peopleEn } as const;
 
 export type MessageKey = keyof typeof en;

@@ -19,6 +19,8 @@ import { registerStrengthRoutes, type StrengthRouteDeps } from '../../features/m
 import { registerPrivacyRoutes } from '../../features/privacy/routes';
 import type { PersonalDataService } from '../../features/privacy/service';
 import { DatabaseStorage } from './turnStateStorage';
+import { pendingRoleExplainer, registerPeopleRoutes } from '../../features/people/routes';
+import type { SchoolRoleService } from '../../features/people/service';
 
 export { cardMessage } from './kit';
 /** The Teams AI types the composition root needs, so only src/platform/teams imports the SDK. */
@@ -41,6 +43,8 @@ export interface BotDeps {
   fade: FadeRouteDeps;
   privacy: PersonalDataService;
   limits?: RateLimitCounter;
+  schoolRoles: SchoolRoleService;
+  clusterNameOf: (schoolId: number) => Promise<string | null>;
 }
 
 /** Builds the Teams AI application: the tenant gate, then each feature's routes, then the catch-alls. */
@@ -68,8 +72,9 @@ export function createBotApplication(deps: BotDeps): Application<TurnState> {
     return false;
   });
 
-  const kit = new RouteKit(app, { users: deps.users, defaultLocale: deps.defaultLocale, log, limits: deps.limits });
+  const kit = new RouteKit(app, { users: deps.users, defaultLocale: deps.defaultLocale, log, limits: deps.limits, explainRefusal: pendingRoleExplainer(deps.schoolRoles) });
   registerAideMemoireRoutes(kit, deps);
+  registerPeopleRoutes(kit, deps.schoolRoles);
   registerPrivacyRoutes(kit, deps.privacy);
   registerMatchingAdminRoutes(kit, deps.admin);
   registerStrengthRoutes(kit, deps.strengths);

@@ -122,6 +122,11 @@ export interface KitDeps {
   users: UserRepository;
   defaultLocale: Locale;
   log: Logger;
+  /**
+   * More to say after a refusal (a school role still waiting to be confirmed, and who was asked), or null.
+   * Asked when a handler answers with a refusal, or logged one (refusal null) and drew its own card.
+   */
+  explainRefusal?: (turn: Turn, refusal: Refusal | null) => Promise<string | null>;
   /** Per-person limits, counted in the database (none in tests that do not need them). */
   limits?: RateLimitCounter;
 }
@@ -137,6 +142,8 @@ export interface RateLimitCounter {
  * both Action.Execute and its Action.Submit fallback.
  */
 export class RouteKit {
+  /** Turns in which a refusal was logged, so the person can be told more (see KitDeps.explainRefusal). */
+  private readonly refusedTurns = new WeakSet<Turn>();
   private readonly listeners: Record<ConversationEventKind, ((event: ConversationEvent) => Promise<void>)[]> = { installed: [], uninstalled: [], channelDeleted: [] };
 
   constructor(
@@ -200,7 +207,10 @@ export class RouteKit {
       const turn = await this.beginTurn(context, state);
       locale = turn.locale;
       const answer = await work(turn);
-      return isRefusal(answer) ? this.refusal(turn, answer) : answer;
+      const card = isRefusal(answer) ? this.refusal(turn, answer) : answer;
+      if (!this.deps.explainRefusal || !(isRefusal(answer) || this.refusedTurns.has(turn))) return card;
+      const more = await this.deps.explainRefusal(turn, isRefusal(answer) ? answer : null);
+      return more ? withNote(card, more) : card;
     } catch (err) {
       if (err instanceof UnstorableText) {
         this.deps.log.info('card text refused', { verb: cardVerbOf(context.activity) });
@@ -254,6 +264,7 @@ export class RouteKit {
    * other people's plans, other schools' requests and approvals the person may not give.
    */
   refused(turn: Turn, reason: string, command?: string): void {
+    this.refusedTurns.add(turn);
     const verb = cardVerbOf(turn.context.activity);
     countRefusal(verb ?? (command ? `command:${command}` : 'other'));
     this.deps.log.warn('action refused', {
@@ -319,6 +330,12 @@ function unstorableTextCard(locale: Locale, text: string): CardJson {
   const kept = withoutUnstorable(text).trim();
   const message = t(locale, 'error.unstorableText');
   return noticeCard(locale, kept === '' ? message : `${message}\n\n${escapeMarkdown(kept.slice(0, 4000))}`, { tone: 'attention' });
+}
+
+/** The card with one more paragraph at the end of its body (what a refusal did not say). */
+function withNote(card: CardJson, note: string): CardJson {
+  const body = Array.isArray(card.body) ? card.body : [];
+  return { ...card, body: [...body, { type: 'TextBlock', text: note, wrap: true, separator: true, spacing: 'Medium' }] };
 }
 
 /** A failure talking to Teams (after its retries): sending an apology the same way would fail too. */

@@ -42,6 +42,7 @@ export function coreSamples(locale: Locale): Record<string, CardJson> {
   };
   for (const status of ['planning', 'supportUnderWay', 'evaluating', 'impactDue', 'complete'] as const) {
     cards[`planSummary:${status}`] = planSummaryCard(locale, samplePlan(status), { schoolName: 'Ysgol', now, notice: 'saved' });
+    cards[`planSummary:${status}:inCluster`] = planSummaryCard(locale, samplePlan(status), { schoolName: 'Ysgol', now, clusterReport: { cluster: 'Cwmbran High School cluster', included: status !== 'planning' } });
   }
   for (const f of PLAN_FIELDS) {
     cards[`planField:${f.id}`] = planFieldCard(locale, samplePlan('impactDue'), f.id, { problem: 'problem', staleText: 'older text', draft: { text: 'typed' } });
