@@ -18,7 +18,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ECHO_SCRIPT, SERVER_SCRIPT, headteacher, machineLine, median, percentile, scratchDatabase, startConnector, startProcess, stopProcess, waitHealthy, type Connector, type Sample } from './traffic';
+import {
+  ECHO_SCRIPT,
+  SERVER_SCRIPT,
+  headteacher,
+  machineLine,
+  median,
+  percentile,
+  scratchDatabase,
+  startConnector,
+  startProcess,
+  stopProcess,
+  waitHealthy,
+  type Connector,
+  type Sample,
+} from './traffic';
 
 const FIRST_RUNS = Number(process.env.BENCH_FIRST_RUNS ?? 3);
 const RESTARTS = Number(process.env.BENCH_RESTARTS ?? 5);
@@ -75,7 +89,8 @@ async function main() {
       rows.push({ label: 'Cydweithio, PGlite: first run with demo data (empty data directory)', runs: first });
       const again: number[] = [];
       const label = 'Cydweithio, PGlite: restart on the existing database';
-      for (let i = 0; i < RESTARTS; i++) again.push(await timeStart(SERVER_SCRIPT, { ...common, DATA_DIR: kept, DATABASE_URL: '' }, { label, connector, user: nextUser++ }));
+      for (let i = 0; i < RESTARTS; i++)
+        again.push(await timeStart(SERVER_SCRIPT, { ...common, DATA_DIR: kept, DATABASE_URL: '' }, { label, connector, user: nextUser++ }));
       rows.push({ label, runs: again });
     }
 
@@ -89,7 +104,10 @@ async function main() {
       rows.push({ label: 'Cydweithio, PostgreSQL: first run with demo data (empty database)', runs: first });
       const again: number[] = [];
       const label = 'Cydweithio, PostgreSQL: restart on the existing database';
-      for (let i = 0; i < RESTARTS; i++) again.push(await timeStart(SERVER_SCRIPT, { ...common, DATA_DIR: join(scratch, 'pg-restart'), DATABASE_URL: url }, { label, connector, user: nextUser++ }));
+      for (let i = 0; i < RESTARTS; i++)
+        again.push(
+          await timeStart(SERVER_SCRIPT, { ...common, DATA_DIR: join(scratch, 'pg-restart'), DATABASE_URL: url }, { label, connector, user: nextUser++ }),
+        );
       rows.push({ label, runs: again });
     }
   } finally {
@@ -114,7 +132,12 @@ async function main() {
       const first = (kind: string) => (samples: Sample[]) => samples.find((x) => x.kind.startsWith(kind))?.ms ?? NaN;
       console.log(
         `| ${label.replace('Cydweithio, ', '')} | ${runs.length} | ${of((x) => x.reduce((n, y) => n + y.ms, 0))} | ${of((x) => Math.max(...x.map((y) => y.ms)))} | ` +
-          `${of((x) => percentile(x.map((y) => y.ms).sort((a, b) => a - b), 50))} | ${of(first('message "help"'))} | ${of(first('invoke plan.saveField'))} | ${of(first('message "my plans"'))} |`,
+          `${of((x) =>
+            percentile(
+              x.map((y) => y.ms).sort((a, b) => a - b),
+              50,
+            ),
+          )} | ${of(first('message "help"'))} | ${of(first('invoke plan.saveField'))} | ${of(first('message "my plans"'))} |`,
       );
     }
   }

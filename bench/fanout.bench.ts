@@ -204,11 +204,22 @@ async function main(): Promise<void> {
   await migrate(db);
   await db.exec(`insert into local_authorities (code, name_en, name_cy, consortium) values (678, 'Torfaen', 'Tor-faen', 'EAS');`);
   for (let i = 1; i <= CHANNELS; i++) {
-    await db.query(`insert into clusters (id, name, la_code, lead_school_id, language) values ($1, $2, 678, null, $3)`, [i, `Cluster ${i}`, i % 3 === 0 ? 'both' : i % 3 === 1 ? 'en' : 'cy']);
+    await db.query(`insert into clusters (id, name, la_code, lead_school_id, language) values ($1, $2, 678, null, $3)`, [
+      i,
+      `Cluster ${i}`,
+      i % 3 === 0 ? 'both' : i % 3 === 1 ? 'en' : 'cy',
+    ]);
     const conversationId = `19:bench-${i}@thread.tacv2`;
     await db.query(
       `insert into fade_conversations (conversation_id, tenant_id, team_id, kind, name, reference, cluster_id) values ($1, $2, $3, 'channel', $4, $5, $6)`,
-      [conversationId, TENANT, `19:team-${i}@thread.tacv2`, `Cluster ${i}`, JSON.stringify({ serviceUrl, channelId: 'msteams', conversation: { id: conversationId, tenantId: TENANT, conversationType: 'channel' } }), i],
+      [
+        conversationId,
+        TENANT,
+        `19:team-${i}@thread.tacv2`,
+        `Cluster ${i}`,
+        JSON.stringify({ serviceUrl, channelId: 'msteams', conversation: { id: conversationId, tenantId: TENANT, conversationType: 'channel' } }),
+        i,
+      ],
     );
   }
 
@@ -221,9 +232,20 @@ async function main(): Promise<void> {
     database: db,
     seedDirectory: false,
   });
-  const set = await runtime.fade.cycles.defineCycle({ tenantId: TENANT, userId: 'bench-admin' }, { name: '2026/27', rounds: [{ name: 'interim', deadline: '2026-12-11' }], offsets: [-14, -3, 0, 5] });
+  const set = await runtime.fade.cycles.defineCycle(
+    { tenantId: TENANT, userId: 'bench-admin' },
+    { name: '2026/27', rounds: [{ name: 'interim', deadline: '2026-12-11' }], offsets: [-14, -3, 0, 5] },
+  );
   if (set.kind !== 'ok') throw new Error(`cycle refused: ${set.key}`);
-  const runner = await JobRunner.start({ db, clock, log: silentLogger, notifications: runtime.notifications, dispatcher: runtime.dispatcher, background: false, schema: 'pgboss_bench' });
+  const runner = await JobRunner.start({
+    db,
+    clock,
+    log: silentLogger,
+    notifications: runtime.notifications,
+    dispatcher: runtime.dispatcher,
+    background: false,
+    schema: 'pgboss_bench',
+  });
 
   clock.set('2026-11-23T09:00:00Z'); // the "14 working days before" reminder is due for every cluster
   const started = performance.now();
@@ -233,8 +255,12 @@ async function main(): Promise<void> {
   let completed = 0;
   let failed = 0;
   for (let pass = 0; pass < 50 && completed < claimed; pass++) {
-    await db.query(`update pgboss_bench.job set start_after = now() - interval '1 millisecond' where name = $1 and state in ('created', 'retry')`, [QUEUES.fadeDeliver]);
-    const jobs = (await runner.boss.fetch(QUEUES.fadeDeliver, { batchSize: CHANNELS * 2, includeMetadata: true })) as PgBoss.JobWithMetadata<{ notificationId: string }>[];
+    await db.query(`update pgboss_bench.job set start_after = now() - interval '1 millisecond' where name = $1 and state in ('created', 'retry')`, [
+      QUEUES.fadeDeliver,
+    ]);
+    const jobs = (await runner.boss.fetch(QUEUES.fadeDeliver, { batchSize: CHANNELS * 2, includeMetadata: true })) as PgBoss.JobWithMetadata<{
+      notificationId: string;
+    }>[];
     if (jobs.length === 0) break;
     const r = await runner.deliverBatch(QUEUES.fadeDeliver, jobs);
     completed += r.completed;

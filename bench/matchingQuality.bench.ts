@@ -72,14 +72,16 @@ function places(schools: readonly SchoolSeed[]): Map<number, Place> {
   };
   const out = new Map<number, Place>();
   for (const s of schools) {
-    const place = s.latitude !== null && s.longitude !== null ? { lat: s.latitude, lon: s.longitude } : (centre(`pc:${district(s.postcode)}`) ?? centre(`la:${s.laCode}`));
+    const place =
+      s.latitude !== null && s.longitude !== null ? { lat: s.latitude, lon: s.longitude } : (centre(`pc:${district(s.postcode)}`) ?? centre(`la:${s.laCode}`));
     if (place) out.set(s.id, place);
   }
   return out;
 }
 
 type Kind = 'welsh' | 'special' | null;
-const kindOf = (s: { phase: string; languageMedium: string }): Kind => (s.phase === 'special' || s.phase === 'pru' ? 'special' : s.languageMedium === 'welsh' ? 'welsh' : null);
+const kindOf = (s: { phase: string; languageMedium: string }): Kind =>
+  s.phase === 'special' || s.phase === 'pru' ? 'special' : s.languageMedium === 'welsh' ? 'welsh' : null;
 
 /** Strengths, evidence, capacity, openness and FSM shares for the real schools, from `seed`. */
 function generate(seed: number, schools: readonly SchoolSeed[]): CandidateSchool[] {
@@ -296,12 +298,20 @@ async function main(): Promise<void> {
   const a = report(ours);
   const b = report(plain);
   times.sort((x, y) => x - y);
-  console.log(`directory: ${schools.length} schools (${withStrengths.length} with strengths), ${n} requests, seed ${seed}, range ${RANGE_KM} km (${FURTHER_KM} km for the asker's own kind when looking further)`);
+  console.log(
+    `directory: ${schools.length} schools (${withStrengths.length} with strengths), ${n} requests, seed ${seed}, range ${RANGE_KM} km (${FURTHER_KM} km for the asker's own kind when looking further)`,
+  );
   console.log(`top 3 with a school beyond range while a qualifying one in range was left out: ${pct(ours.beyondWhileLeftOut, n)}   (goal < 2%)`);
   console.log(`strength recall within range (top-3 places filled by qualifying schools in range): ${pct(ours.recallHits, ours.recallSlots)}   (goal >= 95%)`);
-  console.log(`Welsh-medium share of the top 3 for Welsh-medium askers, where such schools qualify in range: ${pct(ours.kindHits.welsh, ours.kindSlots.welsh)}   (goal >= 85%)`);
-  console.log(`special/PRU share of the top 3 for special schools and PRUs, where such schools qualify in range: ${pct(ours.kindHits.special, ours.kindSlots.special)}   (goal >= 85%)`);
-  console.log(`accepted partner without the strength asked for: ${pct(ours.unmatched, n - ours.none)}; requests with no suggestion: ${ours.none} (plain rule found none for ${plain.none})`);
+  console.log(
+    `Welsh-medium share of the top 3 for Welsh-medium askers, where such schools qualify in range: ${pct(ours.kindHits.welsh, ours.kindSlots.welsh)}   (goal >= 85%)`,
+  );
+  console.log(
+    `special/PRU share of the top 3 for special schools and PRUs, where such schools qualify in range: ${pct(ours.kindHits.special, ours.kindSlots.special)}   (goal >= 85%)`,
+  );
+  console.log(
+    `accepted partner without the strength asked for: ${pct(ours.unmatched, n - ours.none)}; requests with no suggestion: ${ours.none} (plain rule found none for ${plain.none})`,
+  );
   console.log(`                      ${'ranking'.padEnd(40)} plain nearest rule`);
   console.log(`load Gini             ${a.gini.padEnd(40)} ${b.gini}   (goal: lower)`);
   console.log(`most engagements held ${a.max.padEnd(40)} ${b.max}`);

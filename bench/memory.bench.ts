@@ -65,7 +65,9 @@ function askMemory(child: ChildProcess): Promise<Omit<MemorySample, 'turns' | 'p
 }
 
 async function runTarget(label: string, env: Record<string, string>, port: number, serviceUrl: string): Promise<MemorySample[]> {
-  const child = startProcess(SERVER_SCRIPT, { ...env, PORT: String(port) }, ['--expose-gc', '-r', join(ROOT, 'dist', 'bench', 'memoryProbe.js')], { ipc: true });
+  const child = startProcess(SERVER_SCRIPT, { ...env, PORT: String(port) }, ['--expose-gc', '-r', join(ROOT, 'dist', 'bench', 'memoryProbe.js')], {
+    ipc: true,
+  });
   const samples: MemorySample[] = [];
   try {
     await waitHealthy(port, { child });
@@ -99,7 +101,8 @@ async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'cydweithio-memory-'));
   const targets: { label: string; env: Record<string, string>; port: number }[] = [];
   const common = { DEMO_DATA: 'true', LOG_LEVEL: 'warn' };
-  if (TARGETS.includes('pglite')) targets.push({ label: 'Cydweithio, PGlite', env: { ...common, DATA_DIR: join(dataDir, 'pglite-run'), DATABASE_URL: '' }, port: 39793 });
+  if (TARGETS.includes('pglite'))
+    targets.push({ label: 'Cydweithio, PGlite', env: { ...common, DATA_DIR: join(dataDir, 'pglite-run'), DATABASE_URL: '' }, port: 39793 });
   if (process.env.DATABASE_URL && TARGETS.includes('postgres')) {
     const url = await scratchDatabase(process.env.DATABASE_URL);
     targets.push({ label: 'Cydweithio, PostgreSQL', env: { ...common, DATA_DIR: join(dataDir, 'postgres-run'), DATABASE_URL: url }, port: 39794 });
@@ -116,14 +119,17 @@ async function main() {
   const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
   console.log(`started ${before}`);
   console.log(`ended   ${machineLine()}`);
-  console.log(`${TURNS} turns from ${USERS} distinct users, ${CONCURRENCY} at a time with no think time, ${TURNS_PER_VISIT} turns a visit; memory after a forced GC every ${SAMPLE_EVERY} turns`);
+  console.log(
+    `${TURNS} turns from ${USERS} distinct users, ${CONCURRENCY} at a time with no think time, ${TURNS_PER_VISIT} turns a visit; memory after a forced GC every ${SAMPLE_EVERY} turns`,
+  );
   let failed = false;
   for (const { label, samples } of results) {
     if (!samples[0]?.gc) console.log('(the probe could not force a GC: heap figures include garbage)');
     console.log(`\n${label}\n`);
     console.log('| turns | RSS MB | heap used MB | external MB | array buffers MB | p50 ms | p99 ms |');
     console.log('|---|---|---|---|---|---|---|');
-    for (const s of samples) console.log(`| ${s.turns} | ${mb(s.rss)} | ${mb(s.heapUsed)} | ${mb(s.external)} | ${mb(s.arrayBuffers)} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} |`);
+    for (const s of samples)
+      console.log(`| ${s.turns} | ${mb(s.rss)} | ${mb(s.heapUsed)} | ${mb(s.external)} | ${mb(s.arrayBuffers)} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} |`);
     const second = samples[1] ?? samples[0];
     const last = samples[samples.length - 1];
     const rssGrowth = (last.rss - second.rss) / 2 ** 20;

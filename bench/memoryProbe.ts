@@ -9,7 +9,14 @@ process.on('message', (message: unknown) => {
   if (message !== 'memory-sample' || !process.send) return;
   gc?.();
   const usage = process.memoryUsage();
-  process.send({ rss: usage.rss, heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external, arrayBuffers: usage.arrayBuffers, gc: gc !== undefined });
+  process.send({
+    rss: usage.rss,
+    heapUsed: usage.heapUsed,
+    heapTotal: usage.heapTotal,
+    external: usage.external,
+    arrayBuffers: usage.arrayBuffers,
+    gc: gc !== undefined,
+  });
 });
 // The channel must not keep the server alive on its own.
 process.channel?.unref();

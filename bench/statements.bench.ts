@@ -139,7 +139,8 @@ async function main() {
     // Statements run one at a time on the embedded database in this process, so wall time is its work.
     console.log('\n| statement | count | mean ms |');
     console.log('|---|---|---|');
-    for (const [text, t] of [...log.time].sort((a, b) => b[1].ms - a[1].ms)) console.log(`| ${text.replace(/\|/g, '\\|')} | ${t.count} | ${(t.ms / t.count).toFixed(2)} |`);
+    for (const [text, t] of [...log.time].sort((a, b) => b[1].ms - a[1].ms))
+      console.log(`| ${text.replace(/\|/g, '\\|')} | ${t.count} | ${(t.ms / t.count).toFixed(2)} |`);
     for (const [kind, e] of byKind) {
       console.log(`\n${kind} (first one):`);
       for (const s of e.example) console.log(`  ${s}`);

@@ -55,7 +55,12 @@ export async function startConnector(): Promise<Connector> {
  * this one by default; the echo bot gets them too, as the same stack) and then `nodeArgs`; `ipc` opens a message
  * channel to it (the memory probe uses one).
  */
-export function startProcess(script: string, env: Record<string, string>, nodeArgs: string[] = [], options: { ipc?: boolean; flagsFrom?: string } = {}): ChildProcess {
+export function startProcess(
+  script: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+  options: { ipc?: boolean; flagsFrom?: string } = {},
+): ChildProcess {
   return spawn(process.execPath, [...nodeFlagsOf(options.flagsFrom), ...nodeArgs, script], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -119,7 +124,11 @@ export function activity(user: number, serviceUrl: string, partial: Record<strin
 
 export async function post(port: number, body: unknown): Promise<{ ms: number; sentAt: number; json: unknown }> {
   const started = process.hrtime.bigint();
-  const res = await fetch(`http://127.0.0.1:${port}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`http://127.0.0.1:${port}/api/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (res.status >= 300) throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
@@ -166,7 +175,10 @@ export async function headteacher(options: HeadteacherOptions, samples: Sample[]
     return r.json as { value?: unknown } | null;
   };
   await send('message "help"', { type: 'message', text: 'help' });
-  const confirmed = await send('invoke onboard.confirm', invoke('onboard.confirm', { schoolId: String(SCHOOLS[user % SCHOOLS.length]), role: 'headteacher', query: '' }));
+  const confirmed = await send(
+    'invoke onboard.confirm',
+    invoke('onboard.confirm', { schoolId: String(SCHOOLS[user % SCHOOLS.length]), role: 'headteacher', query: '' }),
+  );
   for (let round = 0; round < rounds; round++) {
     const first = round === 0 ? confirmed : await send('invoke menu.newPlan', invoke('menu.newPlan', {}));
     const planId = JSON.stringify(first).match(/"planId":"([0-9a-f-]{36})"/)?.[1] ?? 'missing';
@@ -185,7 +197,11 @@ export async function headteacher(options: HeadteacherOptions, samples: Sample[]
 }
 
 export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-export const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+export const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 
 /** A fresh scratch database beside the one given, so a benchmark never writes into someone's data. */
 export async function scratchDatabase(url: string, name = 'cydweithio_bench'): Promise<string> {

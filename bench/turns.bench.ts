@@ -77,7 +77,15 @@ interface RunResult {
   driver: number;
 }
 
-async function run(label: string, ports: number[], users: number, serviceUrl: string, userBase: number, pids: (number | undefined)[] = [], round = 0): Promise<RunResult> {
+async function run(
+  label: string,
+  ports: number[],
+  users: number,
+  serviceUrl: string,
+  userBase: number,
+  pids: (number | undefined)[] = [],
+  round = 0,
+): Promise<RunResult> {
   const samples: Sample[] = [];
   const cpuOf = (thread?: 'main') => (pids.length === 0 ? NaN : pids.reduce<number>((sum, pid) => sum + cpuMs(pid, thread), 0));
   const cpuBefore = cpuOf();
@@ -86,7 +94,9 @@ async function run(label: string, ports: number[], users: number, serviceUrl: st
   const started = process.hrtime.bigint();
   // Users start together and each goes through its turns one at a time, like people do.
   await Promise.all(
-    Array.from({ length: users }, (_, i) => headteacher({ port: ports[i % ports.length], user: userBase + i, serviceUrl, rounds: ROUNDS, thinkMs: THINK_MS }, samples)),
+    Array.from({ length: users }, (_, i) =>
+      headteacher({ port: ports[i % ports.length], user: userBase + i, serviceUrl, rounds: ROUNDS, thinkMs: THINK_MS }, samples),
+    ),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (TIMELINE_DIR) {
@@ -143,7 +153,8 @@ async function main() {
   const connector = await startConnector();
   const dataDir = mkdtempSync(join(tmpdir(), 'cydweithio-bench-'));
   const targets: Target[] = [];
-  if (TARGETS.includes('echo')) targets.push({ label: 'echo bot (baseline)', port: 39790, env: { PORT: '39790' }, script: ECHO_SCRIPT, nodeArgs: ECHO_NODE_ARGS });
+  if (TARGETS.includes('echo'))
+    targets.push({ label: 'echo bot (baseline)', port: 39790, env: { PORT: '39790' }, script: ECHO_SCRIPT, nodeArgs: ECHO_NODE_ARGS });
   if (TARGETS.includes('pglite')) {
     const env = { PORT: '39791', DATA_DIR: dataDir, DEMO_DATA: 'true', LOG_LEVEL: 'warn', DATABASE_URL: '' };
     targets.push({ label: 'Cydweithio, PGlite', port: 39791, env, script: SERVER_SCRIPT, nodeArgs: SERVER_NODE_ARGS });
@@ -152,10 +163,25 @@ async function main() {
     const postgresUrl = COMPARE_ON === 'postgres' ? process.env.DATABASE_URL : undefined;
     const onPostgres = Boolean(postgresUrl);
     const url = postgresUrl ? await scratchDatabase(postgresUrl, 'cydweithio_bench_compare') : '';
-    const env = { PORT: '39793', DATA_DIR: mkdtempSync(join(tmpdir(), 'cydweithio-bench-compare-')), DEMO_DATA: 'true', LOG_LEVEL: 'warn', DATABASE_URL: url, ...COMPARE_ENV };
+    const env = {
+      PORT: '39793',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'cydweithio-bench-compare-')),
+      DEMO_DATA: 'true',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: url,
+      ...COMPARE_ENV,
+    };
     const extras = [Object.keys(COMPARE_ENV).length > 0 ? JSON.stringify(COMPARE_ENV) : '', COMPARE_NODE_ARGS.join(' ')].filter(Boolean).join(' ');
     const label = `Cydweithio, ${onPostgres ? 'PostgreSQL' : 'PGlite'}, ${COMPARE_ROOT}${extras ? ` ${extras}` : ''}`;
-    targets.push({ label, port: 39793, env, script: join(COMPARE_ROOT, 'dist', 'src', 'index.js'), nodeArgs: COMPARE_NODE_ARGS, dataDir: env.DATA_DIR, root: COMPARE_ROOT });
+    targets.push({
+      label,
+      port: 39793,
+      env,
+      script: join(COMPARE_ROOT, 'dist', 'src', 'index.js'),
+      nodeArgs: COMPARE_NODE_ARGS,
+      dataDir: env.DATA_DIR,
+      root: COMPARE_ROOT,
+    });
   }
   if (process.env.DATABASE_URL && TARGETS.includes('postgres')) {
     const url = await scratchDatabase(process.env.DATABASE_URL);
@@ -165,7 +191,14 @@ async function main() {
   if (process.env.DATABASE_URL && TARGETS.includes('postgres2')) {
     const url = await scratchDatabase(process.env.DATABASE_URL, 'cydweithio_bench_shared');
     const env = { PORT: '39794', DATA_DIR: dataDir, DEMO_DATA: 'true', LOG_LEVEL: 'warn', DATABASE_URL: url };
-    targets.push({ label: 'Cydweithio, two instances sharing PostgreSQL', port: 39794, env, script: SERVER_SCRIPT, nodeArgs: SERVER_NODE_ARGS, siblings: [{ port: 39795 }] });
+    targets.push({
+      label: 'Cydweithio, two instances sharing PostgreSQL',
+      port: 39794,
+      env,
+      script: SERVER_SCRIPT,
+      nodeArgs: SERVER_NODE_ARGS,
+      siblings: [{ port: 39795 }],
+    });
   }
   const before = machineLine();
   const results: ReturnType<typeof pooled>[] = [];
@@ -220,7 +253,9 @@ async function main() {
   console.log(
     `think time ${THINK_MS} ms (jittered 0.5–1.5×), ${ROUNDS} plans per user, ${turnsPerHeadteacher(ROUNDS)} turns per user; ${REPEATS} interleaved run(s) per target and load, pooled`,
   );
-  console.log('| target | users | turns | p50 ms | p99 ms | max ms | turns/s | server CPU ms/turn (main thread) | load generator CPU ms/turn | p50 of each run ms |');
+  console.log(
+    '| target | users | turns | p50 ms | p99 ms | max ms | turns/s | server CPU ms/turn (main thread) | load generator CPU ms/turn | p50 of each run ms |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     console.log(
@@ -242,7 +277,8 @@ async function main() {
   if (BY_KIND) {
     console.log('\n| target | users | turn | turns | p50 ms | p99 ms | max ms |');
     console.log('|---|---|---|---|---|---|---|');
-    for (const r of results) for (const k of r.kinds) console.log(`| ${r.label} | ${r.users} | ${k.kind} | ${k.turns} | ${f(k.p50)} | ${f(k.p99)} | ${f(k.max)} |`);
+    for (const r of results)
+      for (const k of r.kinds) console.log(`| ${r.label} | ${r.users} | ${k.kind} | ${k.turns} | ${f(k.p50)} | ${f(k.p99)} | ${f(k.max)} |`);
   }
   console.log(`connector calls: ${connector.calls()}`);
 }

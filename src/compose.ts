@@ -135,7 +135,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     log,
     defaultLocale: config.DEFAULT_LOCALE,
     waitWorkingDays: config.MATCHING_WAIT_WORKING_DAYS,
-    policy: { rangeKm: config.MATCHING_RANGE_KM, evidenceMaxAgeYears: config.MATCHING_EVIDENCE_MAX_AGE_YEARS, supportCategories: config.MATCHING_SUPPORT_CATEGORIES },
+    policy: {
+      rangeKm: config.MATCHING_RANGE_KM,
+      evidenceMaxAgeYears: config.MATCHING_EVIDENCE_MAX_AGE_YEARS,
+      supportCategories: config.MATCHING_SUPPORT_CATEGORIES,
+    },
     // The FADE calendar holds the school holidays (configured and added by admins).
     holidays: (tenantId) => fade.cycles.holidaysFor(tenantId),
   });
@@ -210,7 +214,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   dispatcher.register(FADE_REMINDER_KIND, (n) => fade.reminders.deliverReminder(n));
 
   // ---- personal data (admins' export and deletion; retention) ----
-  const personalData = new PersonalDataService({ db, store: new SqlPersonalDataStore(db), roles, audit, clock, log, turnStateRetentionDays: config.TURN_STATE_RETENTION_DAYS });
+  const personalData = new PersonalDataService({
+    db,
+    store: new SqlPersonalDataStore(db),
+    roles,
+    audit,
+    clock,
+    log,
+    turnStateRetentionDays: config.TURN_STATE_RETENTION_DAYS,
+  });
 
   const app = createBotApplication({
     defaultLocale: config.DEFAULT_LOCALE,

@@ -3,7 +3,12 @@ import { z } from 'zod';
 const list = z
   .string()
   .optional()
-  .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''));
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  );
 
 const flag = (fallback: boolean) =>
   z
@@ -33,11 +38,22 @@ export const ConfigSchema = z
   .object({
     PORT: z.coerce.number().int().min(1).max(65535).default(3978),
     /** Bot registration. Without an id the bot runs in local mode (no token checks, loopback only). */
-    BOT_ID: z.string().trim().optional().transform((v) => (v ? v : undefined)),
-    BOT_PASSWORD: z.string().optional().transform((v) => (v ? v : undefined)),
+    BOT_ID: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => (v ? v : undefined)),
+    BOT_PASSWORD: z
+      .string()
+      .optional()
+      .transform((v) => (v ? v : undefined)),
     /** Case-insensitive: the Agents Toolkit's Bicep writes UserAssignedMsi, botbuilder's docs UserAssignedMSI. */
     BOT_TYPE: z.preprocess(canonicalBotType, z.enum(BOT_TYPES).default('MultiTenant')),
-    BOT_TENANT_ID: z.string().trim().optional().transform((v) => (v ? v : undefined)),
+    BOT_TENANT_ID: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => (v ? v : undefined)),
     /**
      * Where the keys that sign Bot Framework tokens are published (OpenID metadata). Leave unset for the public
      * Azure cloud. Tests point it at a local stub; only https, or http on this machine, is accepted.
@@ -47,7 +63,10 @@ export const ConfigSchema = z
       .trim()
       .optional()
       .transform((v) => (v ? v : undefined))
-      .refine((v) => v === undefined || /^https:\/\/[^/]/.test(v) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(v), 'must be an https:// URL (plain http only on 127.0.0.1, for tests)'),
+      .refine(
+        (v) => v === undefined || /^https:\/\/[^/]/.test(v) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(v),
+        'must be an https:// URL (plain http only on 127.0.0.1, for tests)',
+      ),
     DATABASE_URL: z
       .string()
       .trim()
@@ -75,7 +94,10 @@ export const ConfigSchema = z
     /** The 2014–2022 support categories (green…red) shift the ranking only when this is on, for an LA that still uses them. */
     MATCHING_SUPPORT_CATEGORIES: flag(false),
     /** School holidays for FADE reminders, e.g. 2026-12-21..2027-01-01,2027-02-15..2027-02-19 (admins add more with "fade holidays"). */
-    FADE_HOLIDAYS: list.refine((v) => v.every((h) => /^\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?$/.test(h)), 'must be YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD, comma-separated'),
+    FADE_HOLIDAYS: list.refine(
+      (v) => v.every((h) => /^\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?$/.test(h)),
+      'must be YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD, comma-separated',
+    ),
     /** Days a conversation's turn state (what the bot remembers between turns) is kept without a turn. */
     TURN_STATE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -95,7 +117,11 @@ export const ConfigSchema = z
      * clock reads instead of the system time, so fault tests can move time in bots they run
      * as separate processes (two instances share one file).
      */
-    TEST_CLOCK_FILE: z.string().trim().optional().transform((v) => (v ? v : undefined)),
+    TEST_CLOCK_FILE: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => (v ? v : undefined)),
   })
   .superRefine((c, ctx) => {
     if (c.BOT_ID && c.BOT_TYPE !== 'UserAssignedMSI' && !c.BOT_PASSWORD) {
@@ -105,14 +131,19 @@ export const ConfigSchema = z
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['BOT_TENANT_ID'], message: 'is required for a SingleTenant bot' });
     }
     if (c.BOT_ID && ['true', '1', 'yes'].includes(c.LOCAL_AUTO_CONFIRM ?? '')) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['LOCAL_AUTO_CONFIRM'], message: 'is for local mode only: roles are never confirmed automatically when BOT_ID is set' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['LOCAL_AUTO_CONFIRM'],
+        message: 'is for local mode only: roles are never confirmed automatically when BOT_ID is set',
+      });
     }
   });
 
 /** Settings that depend on others, worked out once. */
 const finish = (c: z.infer<typeof ConfigSchema>) => ({
   ...c,
-  LOCAL_AUTO_CONFIRM: !c.BOT_ID && (c.LOCAL_AUTO_CONFIRM === undefined || c.LOCAL_AUTO_CONFIRM === '' ? c.DEMO_DATA : ['true', '1', 'yes'].includes(c.LOCAL_AUTO_CONFIRM)),
+  LOCAL_AUTO_CONFIRM:
+    !c.BOT_ID && (c.LOCAL_AUTO_CONFIRM === undefined || c.LOCAL_AUTO_CONFIRM === '' ? c.DEMO_DATA : ['true', '1', 'yes'].includes(c.LOCAL_AUTO_CONFIRM)),
 });
 
 export type Config = ReturnType<typeof finish>;

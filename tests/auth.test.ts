@@ -64,7 +64,8 @@ class MetadataStub {
       const base = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
       res.setHeader('content-type', 'application/json');
       if (req.url === '/v1/.well-known/openidconfiguration') res.end(JSON.stringify({ issuer: ISSUER, jwks_uri: `${base}/v1/keys` }));
-      else if (req.url === '/v1/keys') res.end(JSON.stringify({ keys: [{ kty: 'RSA', use: 'sig', kid: TRUSTED_KID, n: jwk.n, e: jwk.e, endorsements: ['msteams'] }] }));
+      else if (req.url === '/v1/keys')
+        res.end(JSON.stringify({ keys: [{ kty: 'RSA', use: 'sig', kid: TRUSTED_KID, n: jwk.n, e: jwk.e, endorsements: ['msteams'] }] }));
       else {
         res.statusCode = 404;
         res.end('{}');
@@ -162,7 +163,12 @@ describe('Bot Framework tokens, with a bot id configured', () => {
     expect(await res.text()).not.toContain('What I can do');
     expect(await peopleStored()).toBe(0);
     expect(connector.calls).toHaveLength(0);
-    expect(refusalsLogged()).toEqual([{ msg: 'request refused: token not accepted', fields: expect.objectContaining({ reason: expect.stringMatching(reason), channelId: 'msteams', activityType: 'invoke' }) }]);
+    expect(refusalsLogged()).toEqual([
+      {
+        msg: 'request refused: token not accepted',
+        fields: expect.objectContaining({ reason: expect.stringMatching(reason), channelId: 'msteams', activityType: 'invoke' }),
+      },
+    ]);
     // botbuilder's own prints about the token (its stack, the key) go to our log, one line each, with no token.
     for (const spy of consoleSpies) expect(spy.mock.calls).toEqual([]);
     expect(JSON.stringify(warnings)).not.toMatch(JWT);
@@ -224,7 +230,11 @@ describe('the built bot as its own process, configured with a bot id from the en
   beforeAll(async () => {
     serviceUrl = await connector.start();
     const metadataUrl = await metadata.start();
-    bot = new BotProcess(await freePort(), { BOT_ID, BOT_PASSWORD: 'not-used-offline', BOT_OPENID_METADATA_URL: metadataUrl, DATA_DIR: dataDir, DEMO_DATA: 'false', LOG_LEVEL: 'info' }, 'auth-process');
+    bot = new BotProcess(
+      await freePort(),
+      { BOT_ID, BOT_PASSWORD: 'not-used-offline', BOT_OPENID_METADATA_URL: metadataUrl, DATA_DIR: dataDir, DEMO_DATA: 'false', LOG_LEVEL: 'info' },
+      'auth-process',
+    );
     await bot.start();
   }, 90_000);
   afterAll(async () => {
@@ -243,7 +253,11 @@ describe('the built bot as its own process, configured with a bot id from the en
 
   it('is not in local mode, refuses no token, a forged one and an expired one with 401, and answers a genuine one', async () => {
     expect(bot.logTail(200)).not.toContain('LOCAL MODE');
-    for (const token of [null, signToken(stranger, TRUSTED_KID, channelClaims(serviceUrl)), signToken(trusted, TRUSTED_KID, channelClaims(serviceUrl, { exp: Math.floor(Date.now() / 1000) - 600 }))]) {
+    for (const token of [
+      null,
+      signToken(stranger, TRUSTED_KID, channelClaims(serviceUrl)),
+      signToken(trusted, TRUSTED_KID, channelClaims(serviceUrl, { exp: Math.floor(Date.now() / 1000) - 600 })),
+    ]) {
       const res = await post(token);
       expect(res.status).toBe(401);
       expect(await res.text()).not.toContain('What I can do');
@@ -255,7 +269,7 @@ describe('the built bot as its own process, configured with a bot id from the en
     expect(connector.calls).toHaveLength(0);
   });
 
-  it('prints no token and nothing of botbuilder\'s own for refused tokens: only our log lines', async () => {
+  it("prints no token and nothing of botbuilder's own for refused tokens: only our log lines", async () => {
     const now = Math.floor(Date.now() / 1000);
     const refused = [
       null,
@@ -294,7 +308,9 @@ describe('the OpenID metadata setting', () => {
   });
 
   it('accepts https, or plain http only on this machine', () => {
-    expect(loadConfig({ BOT_OPENID_METADATA_URL: 'https://login.example.gov/v1/.well-known/openidconfiguration' }).BOT_OPENID_METADATA_URL).toContain('https://');
+    expect(loadConfig({ BOT_OPENID_METADATA_URL: 'https://login.example.gov/v1/.well-known/openidconfiguration' }).BOT_OPENID_METADATA_URL).toContain(
+      'https://',
+    );
     expect(loadConfig({ BOT_OPENID_METADATA_URL: 'http://127.0.0.1:9999/x' }).BOT_OPENID_METADATA_URL).toBe('http://127.0.0.1:9999/x');
     expect(loadConfig({ BOT_OPENID_METADATA_URL: '' }).BOT_OPENID_METADATA_URL).toBeUndefined();
     for (const bad of ['http://keys.attacker.example/', 'http://127.0.0.1.attacker.example/', 'ftp://x/', 'not a url']) {

@@ -3,7 +3,12 @@ import { BoundedCache } from '../src/platform/boundedCache';
 describe('BoundedCache', () => {
   it('never holds more than its bound, dropping the least recently used first', () => {
     const cache = new BoundedCache<string, number>(3);
-    for (const [k, v] of [['a', 1], ['b', 2], ['c', 3]] as const) cache.set(k, v);
+    for (const [k, v] of [
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+    ] as const)
+      cache.set(k, v);
     expect(cache.get('a')).toBe(1); // a is now the most recently used
     cache.set('d', 4);
     expect(cache.size).toBe(3);

@@ -85,7 +85,13 @@ describe('connector clients', () => {
     ]) {
       await adapter.continueConversationAsync(
         '',
-        { serviceUrl, channelId: 'msteams', conversation: { id: `a:${user}`, conversationType: 'personal', isGroup: false, name: '' }, bot: { id: '28:bot', name: '' }, user: { id: `29:${user}`, name: '' } },
+        {
+          serviceUrl,
+          channelId: 'msteams',
+          conversation: { id: `a:${user}`, conversationType: 'personal', isGroup: false, name: '' },
+          bot: { id: '28:bot', name: '' },
+          user: { id: `29:${user}`, name: '' },
+        },
         async (context) => {
           proactive.push(clientsOf(adapter, context).connector);
           await context.sendActivity(`reminder for ${user}`);

@@ -27,7 +27,12 @@ describe('npm run export:person', () => {
     const { code, out } = await run(['t1', 'aad-rhian']);
     expect(code).toBe(0);
     const doc = JSON.parse(out);
-    expect(doc).toMatchObject({ format: 'cydweithio-person-export/1', tenantId: 't1', userId: 'aad-rhian', person: { displayName: 'Rhian Jones', locale: 'cy' } });
+    expect(doc).toMatchObject({
+      format: 'cydweithio-person-export/1',
+      tenantId: 't1',
+      userId: 'aad-rhian',
+      person: { displayName: 'Rhian Jones', locale: 'cy' },
+    });
     const again = JSON.parse((await run(['t1', 'aad-rhian'])).out);
     expect(again.auditLog).toEqual([expect.objectContaining({ action: 'person.export', byYou: false, subjectId: 'aad-rhian' })]);
   }, 60_000);

@@ -87,7 +87,9 @@ describe('cy.json', () => {
   });
 
   it('is reported invalid when a key is unknown or a value too long', () => {
-    expect(validateLocalization({ ...cy, 'bots[0].commandLists[0].commands[0].titel': 'cymorth' }).join('\n')).toMatch(/must NOT have additional properties: "bots\[0\]\.commandLists\[0\]\.commands\[0\]\.titel"/);
+    expect(validateLocalization({ ...cy, 'bots[0].commandLists[0].commands[0].titel': 'cymorth' }).join('\n')).toMatch(
+      /must NOT have additional properties: "bots\[0\]\.commandLists\[0\]\.commands\[0\]\.titel"/,
+    );
     expect(validateLocalization({ ...cy, 'name.short': 'C'.repeat(31) }).join('\n')).toMatch(/name\.short must NOT have more than 30/);
   });
 
@@ -139,7 +141,11 @@ describe('bot commands', () => {
     const shown = manifest.bots[0].commandLists.flatMap((list, l) =>
       list.commands.map((command, c) => {
         const key = commandKeyOf(all.find((re) => re.test(command.title))!)!;
-        return { english: command.title, welsh: cy[`bots[0].commandLists[${l}].commands[${c}].title`], catalogue: { english: commandWord('en', key), welsh: commandWord('cy', key) } };
+        return {
+          english: command.title,
+          welsh: cy[`bots[0].commandLists[${l}].commands[${c}].title`],
+          catalogue: { english: commandWord('en', key), welsh: commandWord('cy', key) },
+        };
       }),
     );
     for (const s of shown) expect({ english: s.english, welsh: s.welsh }).toEqual(s.catalogue);
@@ -213,17 +219,26 @@ function decodePng(file: Buffer): Image {
       const c = y > 0 && i >= channels ? pixels[(y - 1) * stride + i - channels] : 0;
       let predictor: number;
       switch (filter) {
-        case 0: predictor = 0; break;
-        case 1: predictor = a; break;
-        case 2: predictor = b; break;
-        case 3: predictor = (a + b) >> 1; break;
+        case 0:
+          predictor = 0;
+          break;
+        case 1:
+          predictor = a;
+          break;
+        case 2:
+          predictor = b;
+          break;
+        case 3:
+          predictor = (a + b) >> 1;
+          break;
         case 4: {
           const p = a + b - c;
           const [pa, pb, pc] = [Math.abs(p - a), Math.abs(p - b), Math.abs(p - c)];
           predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
           break;
         }
-        default: throw new Error(`bad filter ${filter} on row ${y}`);
+        default:
+          throw new Error(`bad filter ${filter} on row ${y}`);
       }
       pixels[y * stride + i] = (x + predictor) & 0xff;
     }

@@ -3,7 +3,12 @@ import type { AuthenticateRequestResult } from 'botframework-connector';
 import type { Logger } from '../src/platform/log';
 import { installConsoleRouting } from '../src/platform/teams/routedConsole';
 
-const into = (lines: Record<string, unknown>[]): Logger => ({ debug() {}, info() {}, error() {}, warn: (msg, fields = {}) => void lines.push({ msg, ...fields }) });
+const into = (lines: Record<string, unknown>[]): Logger => ({
+  debug() {},
+  info() {},
+  error() {},
+  warn: (msg, fields = {}) => void lines.push({ msg, ...fields }),
+});
 
 /** A response that only takes what botbuilder writes to it. */
 const response = (): Response & { statusSent?: number } => {
@@ -21,7 +26,9 @@ const response = (): Response & { statusSent?: number } => {
 class FailingAdapter extends CloudAdapter {
   protected override async processActivity(_auth: string | AuthenticateRequestResult, _activity: Activity): Promise<InvokeResponse | undefined> {
     await new Promise((resolve) => setImmediate(resolve)); // printed after an await, as botbuilder's token check does
-    throw Object.assign(new Error('jwt expired: eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJib3QifQ.c2lnbmVk\n    at verify (jsonwebtoken)'), { token: 'eyJhbGciOiJSUzI1NiJ9' });
+    throw Object.assign(new Error('jwt expired: eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJib3QifQ.c2lnbmVk\n    at verify (jsonwebtoken)'), {
+      token: 'eyJhbGciOiJSUzI1NiJ9',
+    });
   }
 }
 

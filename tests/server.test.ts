@@ -61,7 +61,11 @@ describe('the HTTP server', () => {
   it('refuses an unsigned request with 401 when a bot id is configured', async () => {
     const r = await start({ BOT_ID: '00000000-0000-0000-0000-00000000b07', BOT_PASSWORD: 'secret' });
     try {
-      const res = await fetch(`${r.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message(serviceUrl, 'help')) });
+      const res = await fetch(`${r.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(message(serviceUrl, 'help')),
+      });
       expect(res.status).toBe(401);
       const forged = await fetch(`${r.url}/api/messages`, {
         method: 'POST',
@@ -78,7 +82,11 @@ describe('the HTTP server', () => {
   it('in local mode answers a message through the Bot Connector at the serviceUrl', async () => {
     const r = await start({});
     try {
-      const res = await fetch(`${r.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message(serviceUrl, 'help')) });
+      const res = await fetch(`${r.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(message(serviceUrl, 'help')),
+      });
       expect(res.status).toBe(200);
       expect(connector.calls).toHaveLength(1);
       expect(connector.calls[0].path).toBe('/v3/conversations/a%3Apersonal-user/activities/incoming-1');
@@ -94,7 +102,13 @@ describe('the HTTP server', () => {
     try {
       const adapter = createTeamsAdapter(r.runtime.config, silentLogger);
       await new TeamsMessenger(adapter, '').send(
-        { serviceUrl, channelId: 'msteams', conversation: { id: 'a:personal-user', conversationType: 'personal', tenantId: 'tenant-1' }, bot: { id: '28:bot' }, user: { id: '29:user' } },
+        {
+          serviceUrl,
+          channelId: 'msteams',
+          conversation: { id: 'a:personal-user', conversationType: 'personal', tenantId: 'tenant-1' },
+          bot: { id: '28:bot' },
+          user: { id: '29:user' },
+        },
         { text: 'Time to assess the impact' },
       );
       expect(connector.calls.map((c) => c.path)).toEqual(['/v3/conversations/a%3Apersonal-user/activities']);
@@ -138,7 +152,14 @@ describe('the HTTP server', () => {
 
 describe('configuration', () => {
   it('uses safe defaults', () => {
-    expect(loadConfig({})).toMatchObject({ PORT: 3978, DATA_DIR: './data', DEFAULT_LOCALE: 'en', DEMO_DATA: true, IMPACT_NUDGE_DAYS: 90, ALLOWED_TENANT_IDS: [] });
+    expect(loadConfig({})).toMatchObject({
+      PORT: 3978,
+      DATA_DIR: './data',
+      DEFAULT_LOCALE: 'en',
+      DEMO_DATA: true,
+      IMPACT_NUDGE_DAYS: 90,
+      ALLOWED_TENANT_IDS: [],
+    });
   });
 
   const problems = (env: Record<string, string>): string => {

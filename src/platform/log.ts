@@ -10,10 +10,12 @@ export interface Logger {
 
 /** One JSON line per event on stderr; quiet by default under jest. */
 export function createLogger(level: Level = 'info', sink: (line: string) => void = (l) => process.stderr.write(l + '\n')): Logger {
-  const emit = (at: Level) => (msg: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[at] < ORDER[level]) return;
-    sink(JSON.stringify({ time: new Date().toISOString(), level: at, msg, ...fields }));
-  };
+  const emit =
+    (at: Level) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      if (ORDER[at] < ORDER[level]) return;
+      sink(JSON.stringify({ time: new Date().toISOString(), level: at, msg, ...fields }));
+    };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 

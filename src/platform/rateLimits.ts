@@ -32,7 +32,13 @@ export class SqlRateLimits {
       [actor.tenantId, actor.userId, action, windowStart],
     );
     // A new window: the person's older ones are done with.
-    if (row.count === 1) await this.db.query('delete from rate_limits where tenant_id = $1 and user_id = $2 and action = $3 and window_start < $4', [actor.tenantId, actor.userId, action, windowStart]);
+    if (row.count === 1)
+      await this.db.query('delete from rate_limits where tenant_id = $1 and user_id = $2 and action = $3 and window_start < $4', [
+        actor.tenantId,
+        actor.userId,
+        action,
+        windowStart,
+      ]);
     return row.count <= max;
   }
 }

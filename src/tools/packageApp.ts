@@ -104,8 +104,7 @@ interface AjvLike {
 const manifestPackageJson = require.resolve('@microsoft/app-manifest/package.json');
 const fromManifestPackage = createRequire(manifestPackageJson);
 
-export const schemaPath = (file: string): string =>
-  join(dirname(manifestPackageJson), 'build', 'json-schemas', 'teams', SCHEMA_VERSION, file);
+export const schemaPath = (file: string): string => join(dirname(manifestPackageJson), 'build', 'json-schemas', 'teams', SCHEMA_VERSION, file);
 
 /** `\a` (bell) is no JavaScript regex escape; Teams schemas have used it, so it becomes \x07 (an even run of
  * backslashes before the `a` is an escaped backslash and is left alone). @microsoft/app-manifest rewrites it too. */
@@ -188,9 +187,7 @@ interface ManifestShape {
 export function commandTitleKeys(manifest: unknown): string[] {
   const keys: string[] = [];
   ((manifest as ManifestShape).bots ?? []).forEach((bot, b) =>
-    (bot.commandLists ?? []).forEach((list, l) =>
-      list.commands.forEach((_, c) => keys.push(`bots[${b}].commandLists[${l}].commands[${c}].title`)),
-    ),
+    (bot.commandLists ?? []).forEach((list, l) => list.commands.forEach((_, c) => keys.push(`bots[${b}].commandLists[${l}].commands[${c}].title`))),
   );
   return keys;
 }

@@ -26,7 +26,11 @@ async function registeredWithNewPlan(user = alice, school = 'Cwmbran High'): Pro
   return confirmed.invokeCard!;
 }
 
-const planIdOf = (card: CardJson) => String((findAction(card, 'Save and continue') ?? findAction(card, 'Cadw a pharhau'))?.data && ((findAction(card, 'Save and continue') ?? findAction(card, 'Cadw a pharhau'))!.data as { planId: string }).planId);
+const planIdOf = (card: CardJson) =>
+  String(
+    (findAction(card, 'Save and continue') ?? findAction(card, 'Cadw a pharhau'))?.data &&
+      ((findAction(card, 'Save and continue') ?? findAction(card, 'Cadw a pharhau'))!.data as { planId: string }).planId,
+  );
 
 describe('first contact', () => {
   it('welcomes a user who installs the bot, with the same choices as buttons', async () => {
@@ -63,7 +67,9 @@ describe('first contact', () => {
     expect(cardText(noChoice.invokeCard)).toContain('Cwmbran High School'); // the results are still there
 
     const focus = await h.press(alice, found.invokeCard!, 'This is my school', { query: 'cwmbran', schoolId: '6784001', role: 'headteacher' });
-    expect(cardText(focus.invokeCard)).toContain('You have asked to be confirmed as Headteacher at Cwmbran High School. We have asked an administrator to confirm it.');
+    expect(cardText(focus.invokeCard)).toContain(
+      'You have asked to be confirmed as Headteacher at Cwmbran High School. We have asked an administrator to confirm it.',
+    );
     expect(cardText(focus.invokeCard)).toContain('Focus');
     // Claimed, not granted: the role waits for someone who knows to confirm it; the private plan is for that school.
     const user = await h.runtime.users.get(alice.tenantId, alice.id);
@@ -228,7 +234,8 @@ describe('after the support, and the impact nudge', () => {
     let provision = (await h.press(alice, summary, 'Support has taken place')).invokeCard!;
     expect(cardText(provision)).toContain('The evaluation fields are now open');
     h.clock.advanceDays(30);
-    for (const text of ['Two visits', 'Effective', 'Diagnostic tests in Y7']) provision = (await h.press(alice, provision, 'Save and continue', { text })).invokeCard!;
+    for (const text of ['Two visits', 'Effective', 'Diagnostic tests in Y7'])
+      provision = (await h.press(alice, provision, 'Save and continue', { text })).invokeCard!;
     return { planId, summary: provision };
   }
 
@@ -320,7 +327,14 @@ describe('turn state in the database', () => {
   it('reads the user on every turn, so a change made by another instance shows at once', async () => {
     expect(cardText((await h.say(alice, 'help')).cards[0])).toContain('What I can do');
     // Another instance on the same database records Alice's choice of Welsh between her turns.
-    const other = await createRuntime({ config: loadConfig({ DEMO_DATA: 'false' }), clock: h.clock, messenger: h.messenger, database: h.runtime.db, log: silentLogger, seedDirectory: false });
+    const other = await createRuntime({
+      config: loadConfig({ DEMO_DATA: 'false' }),
+      clock: h.clock,
+      messenger: h.messenger,
+      database: h.runtime.db,
+      log: silentLogger,
+      seedDirectory: false,
+    });
     await other.users.setLocale(alice.tenantId, alice.id, 'cy');
     expect(cardText((await h.say(alice, 'help')).cards[0])).toContain('Beth alla i ei wneud');
     // A change made straight in the database shows at once too.
@@ -337,9 +351,19 @@ describe('two instances on one database', () => {
     const focus = await registeredWithNewPlan();
     const planId = planIdOf(focus);
     const saved = await h.press(alice, focus, 'Save and continue', { text: 'Governors and finance' }); // this instance now knows the plan at version 2
-    const other = await createRuntime({ config: loadConfig({ DEMO_DATA: 'false' }), clock: h.clock, messenger: h.messenger, database: h.runtime.db, log: silentLogger, seedDirectory: false });
+    const other = await createRuntime({
+      config: loadConfig({ DEMO_DATA: 'false' }),
+      clock: h.clock,
+      messenger: h.messenger,
+      database: h.runtime.db,
+      log: silentLogger,
+      seedDirectory: false,
+    });
     const actor = { tenantId: alice.tenantId, userId: alice.id };
-    expect(await other.plans.saveAnswer(actor, planId, 2, 'need', { text: 'Written on the other instance' })).toMatchObject({ kind: 'ok', value: { changed: true } });
+    expect(await other.plans.saveAnswer(actor, planId, 2, 'need', { text: 'Written on the other instance' })).toMatchObject({
+      kind: 'ok',
+      value: { changed: true },
+    });
 
     // The Need card this instance showed is now stale: it says so rather than writing over the other instance's answer.
     const stale = await h.press(alice, saved.invokeCard!, 'Save and continue', { text: 'Written here, later' });
@@ -349,7 +373,11 @@ describe('two instances on one database', () => {
     // A field the other instance did not touch saves, on top of its change.
     const objectives = await h.execute(alice, Verbs.planSaveField, { planId, version: 2, field: 'objectives', then: 'summary', text: 'Raise attainment' });
     expect(cardText(objectives.invokeCard)).toContain('Raise attainment');
-    expect((await h.runtime.planRepository.get(planId))?.answers).toMatchObject({ focus: 'Governors and finance', need: 'Written on the other instance', objectives: 'Raise attainment' });
+    expect((await h.runtime.planRepository.get(planId))?.answers).toMatchObject({
+      focus: 'Governors and finance',
+      need: 'Written on the other instance',
+      objectives: 'Raise attainment',
+    });
   });
 
   it('refuses a save on a plan that changed hands since this instance last saw it', async () => {

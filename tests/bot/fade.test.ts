@@ -128,7 +128,11 @@ describe('cluster channels', () => {
     expect(cardText((await h.say(member, 'cluster lead nobody-here', CHANNEL)).cards[0])).toContain('matched "nobody-here"');
     expect(cardText((await h.say(member, 'cluster lead alice head', CHANNEL)).cards[0])).toContain('Alice Head now leads');
     expect(cardText((await h.say(admin, 'cluster lead Gwen', CHANNEL)).cards[0])).toContain('Gwen Green now leads');
-    expect((await h.runtime.audit.forSubject('cluster', '1')).filter((a) => a.action === 'fade.setLead').map((a) => a.actorId)).toEqual([member.id, member.id, admin.id]);
+    expect((await h.runtime.audit.forSubject('cluster', '1')).filter((a) => a.action === 'fade.setLead').map((a) => a.actorId)).toEqual([
+      member.id,
+      member.id,
+      admin.id,
+    ]);
   });
 
   it('hands on the lead in Welsh with arweinydd clwstwr', async () => {
@@ -142,7 +146,11 @@ describe('cluster channels', () => {
     await linkChannel(lead, 'Cwmbran');
     await setCycle();
     h.messenger.sent.splice(0);
-    await h.activity(admin, { type: 'conversationUpdate', conversation: CHANNEL as Activity['conversation'], channelData: { tenant: { id: TENANT }, eventType: 'channelDeleted', channel: { id: CHANNEL.id, name: 'Cluster' }, team: { id: '19:team@thread.tacv2' } } });
+    await h.activity(admin, {
+      type: 'conversationUpdate',
+      conversation: CHANNEL as Activity['conversation'],
+      channelData: { tenant: { id: TENANT }, eventType: 'channelDeleted', channel: { id: CHANNEL.id, name: 'Cluster' }, team: { id: '19:team@thread.tacv2' } },
+    });
     expect((await h.runtime.fadeStore.channels.channelForCluster(1))!.active).toBe(false);
     const toAdmin = h.messenger.sent.filter((s) => (s.conversation.conversation as { id: string }).id === `a:personal-${admin.id}`);
     expect(toAdmin).toHaveLength(1);
@@ -158,7 +166,12 @@ describe('cluster channels', () => {
 
   it('marks every channel of a team inactive when the bot is removed from it', async () => {
     await linkChannel(lead, 'Cwmbran');
-    await h.activity(admin, { type: 'conversationUpdate', membersRemoved: [{ id: '28:cydweithio-bot', name: 'Cydweithio' }], conversation: CHANNEL as Activity['conversation'], channelData: { tenant: { id: TENANT }, team: { id: '19:team@thread.tacv2' }, eventType: 'teamMemberRemoved' } });
+    await h.activity(admin, {
+      type: 'conversationUpdate',
+      membersRemoved: [{ id: '28:cydweithio-bot', name: 'Cydweithio' }],
+      conversation: CHANNEL as Activity['conversation'],
+      channelData: { tenant: { id: TENANT }, team: { id: '19:team@thread.tacv2' }, eventType: 'teamMemberRemoved' },
+    });
     expect(await h.runtime.fadeStore.channels.channelForCluster(1)).toMatchObject({ active: false, inactiveReason: 'botRemoved' });
   });
 
@@ -199,8 +212,17 @@ describe('cycles and reminders', () => {
     expect(JSON.stringify(form)).toContain('"id":"round4Deadline"');
     // Teams sends every input on the card: the template's two rounds and a third with no name.
     const typed = {
-      round1Name: 'Interim round', round1Deadline: '2026-12-11', round2Name: 'Final round', round2Deadline: '2027-03-19',
-      round3Name: '', round3Deadline: '2027-06-25', round4Name: '', round4Deadline: '', offsets: '-3, 0', sendTime: '09:00', clusterIds: '1',
+      round1Name: 'Interim round',
+      round1Deadline: '2026-12-11',
+      round2Name: 'Final round',
+      round2Deadline: '2027-03-19',
+      round3Name: '',
+      round3Deadline: '2027-06-25',
+      round4Name: '',
+      round4Deadline: '',
+      offsets: '-3, 0',
+      sendTime: '09:00',
+      clusterIds: '1',
     };
     const unnamed = await h.press(admin, form, 'Set the cycle', typed);
     expect(cardText(unnamed.invokeCard)).toContain('Please give each round a name and a real date.');
@@ -249,7 +271,13 @@ describe('cycles and reminders', () => {
 
     const opened = await h.press(lead, posted.message.card!, 'Start the report');
     const form = opened.invokeCard!;
-    const submitted = await h.press(lead, form, 'Submit to the reviewer', { focus: 'Numeracy', analysis: 'Joint lessons went well', develop: '- Moderate Y6 maths\n- Transition day', evaluation: 'Good progress', judgement: 'strong' });
+    const submitted = await h.press(lead, form, 'Submit to the reviewer', {
+      focus: 'Numeracy',
+      analysis: 'Joint lessons went well',
+      develop: '- Moderate Y6 maths\n- Transition day',
+      evaluation: 'Good progress',
+      judgement: 'strong',
+    });
     expect(cardText(submitted.invokeCard)).toContain('Submitted. The reviewer has been asked');
 
     const update = h.messenger.updates.at(-1)!;
@@ -319,7 +347,12 @@ describe('the FADE report', () => {
     await h.say(lead, 'fade priorities Numeracy in KS2; Transition to Year 7', CHANNEL);
     await setCycle({ clusterIds: '1' });
     h.clock.set('2026-11-02T09:00:00Z');
-    await planAt(member, { focus: 'Y6 reasoning', provision: 'Three joint lessons with Cwmbran High', effectiveness: 'Teachers more confident', impact: 'Y6 reasoning scores up' });
+    await planAt(member, {
+      focus: 'Y6 reasoning',
+      provision: 'Three joint lessons with Cwmbran High',
+      effectiveness: 'Teachers more confident',
+      impact: 'Y6 reasoning scores up',
+    });
     await h.say(member, 'fade note Our Year 6 visited the high school for a maths day');
 
     h.clock.set('2026-11-23T09:00:00Z');
@@ -334,7 +367,9 @@ describe('the FADE report', () => {
     const form = (await h.press(lead, reminder, 'Start the report')).invokeCard!;
     const formText = cardText(form);
     expect(formText).toContain('Cluster plan priorities:\n- Numeracy in KS2\n- Transition to Year 7');
-    expect(formText).toContain('Greenmeadow Primary School: Y6 reasoning; Provision: Three joint lessons with Cwmbran High; Effectiveness: Teachers more confident; Impact: Y6 reasoning scores up');
+    expect(formText).toContain(
+      'Greenmeadow Primary School: Y6 reasoning; Provision: Three joint lessons with Cwmbran High; Effectiveness: Teachers more confident; Impact: Y6 reasoning scores up',
+    );
     expect(formText).toContain('Greenmeadow Primary School (Gwen Green): Our Year 6 visited the high school for a maths day');
 
     const incomplete = await h.press(lead, form, 'Submit to the reviewer', { evaluation: '', judgement: '' });
@@ -383,7 +418,13 @@ describe('the FADE report', () => {
     await setCycle({ clusterIds: '1' });
     h.clock.set('2026-12-01T09:00:00Z');
     const first = (await h.say(lead, 'fade report')).cards[0];
-    await h.press(lead, first, 'Submit to the reviewer', { focus: 'F', analysis: 'A', develop: '- Shared moderation', evaluation: 'E', judgement: 'satisfactory' });
+    await h.press(lead, first, 'Submit to the reviewer', {
+      focus: 'F',
+      analysis: 'A',
+      develop: '- Shared moderation',
+      evaluation: 'E',
+      judgement: 'satisfactory',
+    });
     h.clock.set('2027-01-11T09:00:00Z');
     const second = (await h.say(lead, 'fade report')).cards[0];
     expect(cardText(second)).toContain('Final round, 2026/27');

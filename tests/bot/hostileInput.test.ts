@@ -72,7 +72,9 @@ function keysOf(schema: ZodTypeAny | undefined): string[] {
 const payload = (verb: string) =>
   fc
     .tuple(
-      fc.record(Object.fromEntries(keysOf(AIDE_MEMOIRE_PAYLOADS[verb as keyof typeof AIDE_MEMOIRE_PAYLOADS]).map((k) => [k, valueFor(k)])), { requiredKeys: [] }),
+      fc.record(Object.fromEntries(keysOf(AIDE_MEMOIRE_PAYLOADS[verb as keyof typeof AIDE_MEMOIRE_PAYLOADS]).map((k) => [k, valueFor(k)])), {
+        requiredKeys: [],
+      }),
       fc.dictionary(fc.string({ maxLength: 8 }), hostileValue(), { maxKeys: 2 }),
     )
     .map(([known, extra]) => ({ ...extra, ...known }));
@@ -125,13 +127,23 @@ it('keeps quotes and SQL fragments as plain text in every text field', async () 
   const owner = { tenantId: alice.tenantId, userId: alice.id };
   const plan = await h.runtime.plans.create(owner, 6784001);
   let version = plan.version;
-  for (const [field, text] of [['focus', SQL_AND_TEMPLATES[0]], ['need', SQL_AND_TEMPLATES[2]], ['objectives', SQL_AND_TEMPLATES[3]], ['partner', SQL_AND_TEMPLATES[1]]] as const) {
+  for (const [field, text] of [
+    ['focus', SQL_AND_TEMPLATES[0]],
+    ['need', SQL_AND_TEMPLATES[2]],
+    ['objectives', SQL_AND_TEMPLATES[3]],
+    ['partner', SQL_AND_TEMPLATES[1]],
+  ] as const) {
     const reply = await h.execute(alice, 'plan.saveField', { planId: plan.id, version, field, text });
     expect(reply.invokeStatus).toBe(200);
     version = (await h.runtime.planRepository.get(plan.id))!.version;
   }
   const saved = await h.runtime.planRepository.get(plan.id);
-  expect(saved?.answers).toMatchObject({ focus: SQL_AND_TEMPLATES[0], need: SQL_AND_TEMPLATES[2], objectives: SQL_AND_TEMPLATES[3], partner: SQL_AND_TEMPLATES[1] });
+  expect(saved?.answers).toMatchObject({
+    focus: SQL_AND_TEMPLATES[0],
+    need: SQL_AND_TEMPLATES[2],
+    objectives: SQL_AND_TEMPLATES[3],
+    partner: SQL_AND_TEMPLATES[1],
+  });
   const summary = await h.execute(alice, 'plan.open', { planId: plan.id });
   expect(cardText(summary.invokeCard)).toContain(SQL_AND_TEMPLATES[3]); // shown literally, not evaluated
   expect((await h.runtime.db.query('select count(*)::int as n from plans'))[0]).toEqual({ n: 2 });
@@ -141,7 +153,25 @@ it('never answers a plan field as saved and then loses it: any text is stored an
   const owner = { tenantId: alice.tenantId, userId: alice.id };
   const plan = await h.runtime.plans.create(owner, 6784001);
   // Control characters other than tab, newline and carriage return are refused too, at the edge and in plan.ts.
-  const awkward = fc.constantFrom('\uD800', '\uDFFF', '\u0000', '😀', '\uD83D', '\uDE00', 'ŵ', '\n', '\u0001', '\u0007', '\u001B', '\u007F', '\t', '\r', '\uFFFF', ' ', '[x](https://e.example)');
+  const awkward = fc.constantFrom(
+    '\uD800',
+    '\uDFFF',
+    '\u0000',
+    '😀',
+    '\uD83D',
+    '\uDE00',
+    'ŵ',
+    '\n',
+    '\u0001',
+    '\u0007',
+    '\u001B',
+    '\u007F',
+    '\t',
+    '\r',
+    '\uFFFF',
+    ' ',
+    '[x](https://e.example)',
+  );
   const text = fc.array(fc.oneof(fc.string({ maxLength: 6 }), awkward), { minLength: 1, maxLength: 8 }).map((parts) => parts.join(''));
   const seen = { saved: 0, refused: 0 };
   await fc.assert(

@@ -84,7 +84,9 @@ describe('finding a partner from a plan', () => {
     const text = cardText(found);
     expect(text).toContain('Suggested partners for: KS4 maths, D to C');
     expect(text).toContain('1. Croesyceiliog School');
-    expect(text).toMatch(/strong in numeracy and mathematics, verified by an adviser, \w+ \d{4}; secondary like you; English-medium like you; [\d.]+ km away; places taken: 0 of 2/);
+    expect(text).toMatch(
+      /strong in numeracy and mathematics, verified by an adviser, \w+ \d{4}; secondary like you; English-medium like you; [\d.]+ km away; places taken: 0 of 2/,
+    );
     expect(text).toContain("strong in numeracy and mathematics (the school's own view)"); // Llantarnam, second
     expect(text.indexOf('Croesyceiliog')).toBeLessThan(text.indexOf('Llantarnam'));
     expect(text).not.toContain('Cwmbran High School'); // never the asking school
@@ -123,7 +125,9 @@ describe('finding a partner from a plan', () => {
     const fresh = await h.runtime.plans.create({ tenantId: TENANT, userId: alice.id }, 6784001);
     const summary = (await h.execute(alice, Verbs.planOpen, { planId: fresh.id })).invokeCard!;
     expect(findAction(summary, 'Find a partner')).toBeUndefined();
-    expect(cardText((await h.execute(alice, Verbs.matchFind, { planId: fresh.id })).invokeCard)).toContain('Fill in Focus, Need and Strategic objectives first');
+    expect(cardText((await h.execute(alice, Verbs.matchFind, { planId: fresh.id })).invokeCard)).toContain(
+      'Fill in Focus, Need and Strategic objectives first',
+    );
     expect(cardText((await h.execute(mallory, Verbs.matchFind, { planId })).invokeCard)).toContain('belongs to someone else');
   });
 });
@@ -134,9 +138,12 @@ describe('a brokered request', () => {
     expect(sentTo(eleri)).toHaveLength(1);
     expect(sentTo(gwen)).toHaveLength(0); // another LA's adviser
     expect(cardText(sentTo(eleri)[0])).toContain('Mae Cwmbran High School yn gofyn am gymorth'); // in her language
-    expect(adviserCard).toMatchObject({ refresh: { action: { verb: Verbs.matchAdviserView, data: { requestId } }, userIds: ['29:aad-dafydd', '29:aad-eleri'] } });
+    expect(adviserCard).toMatchObject({
+      refresh: { action: { verb: Verbs.matchAdviserView, data: { requestId } }, userIds: ['29:aad-dafydd', '29:aad-eleri'] },
+    });
     const adviserText = cardText(adviserCard);
-    for (const part of ['KS4 maths, D to C', 'Below the family', 'Raise KS4 attainment', '60% of the group', 'verified by an adviser']) expect(adviserText).toContain(part);
+    for (const part of ['KS4 maths, D to C', 'Below the family', 'Raise KS4 attainment', '60% of the group', 'verified by an adviser'])
+      expect(adviserText).toContain(part);
 
     const approved = (await h.press(dafydd, adviserCard, 'Approve Croesyceiliog School')).invokeCard!;
     expect(cardText(approved)).toContain('Approved by Dafydd Adviser: Croesyceiliog School has been asked.');
@@ -291,7 +298,17 @@ describe('asking a school directly', () => {
   it('sends the head the Focus, Need, objectives, success criteria and time asked; a decline tells the requester and offers the next school', async () => {
     const card = await askBethan();
     const text = cardText(card);
-    for (const part of ['Ffocws', 'KS4 maths, D to C', 'Angen', 'Amcanion strategol', 'Meini prawf llwyddiant', '60% of the group', 'Gofynnwyd ar', '7 Medi 2026']) expect(text).toContain(part);
+    for (const part of [
+      'Ffocws',
+      'KS4 maths, D to C',
+      'Angen',
+      'Amcanion strategol',
+      'Meini prawf llwyddiant',
+      '60% of the group',
+      'Gofynnwyd ar',
+      '7 Medi 2026',
+    ])
+      expect(text).toContain(part);
     const declined = (await h.press(bethan, card, 'Gwrthod', { reason: 'Dim lle y tymor hwn' })).invokeCard!;
     expect(cardText(declined)).toContain('Gwrthododd Croesyceiliog School (Bethan Pennaeth): Dim lle y tymor hwn');
     const told = sentTo(alice).at(-1)!;
@@ -309,7 +326,9 @@ describe('asking a school directly', () => {
     expect(sentTo(carys)).toHaveLength(1);
     expect(cardText(sentTo(alice).at(-1))).toContain('Waiting for Ysgol Gymraeg Cwmbran to answer.');
     // Bethan can no longer accept; Carys (deputy) can.
-    expect(cardText((await h.execute(bethan, Verbs.matchAccept, { requestId: (await latestRequest()).id, version: 2 })).invokeCard)).toContain('Nid chi sydd i ateb');
+    expect(cardText((await h.execute(bethan, Verbs.matchAccept, { requestId: (await latestRequest()).id, version: 2 })).invokeCard)).toContain(
+      'Nid chi sydd i ateb',
+    );
     await h.press(carys, sentTo(carys)[0]!, 'Accept');
     expect((await latestRequest()).state).toBe('accepted');
   });
@@ -329,7 +348,8 @@ describe('asking a school directly', () => {
     const refused = (await h.press(bethan, searched, "Awgrymu'r ysgol hon", { otherSchoolId: '6786003' })).invokeCard!;
     expect(cardText(refused)).toContain('Does neb o Ysgol Llantarnam wedi defnyddio Cydweithio eto');
     for (const welshCard of [card, searched, refused]) {
-      for (const english of ['Cwmbran High School', 'Croesyceiliog School', 'Llantarnam School']) expect({ english, shown: cardText(welshCard).includes(english) }).toEqual({ english, shown: false });
+      for (const english of ['Cwmbran High School', 'Croesyceiliog School', 'Llantarnam School'])
+        expect({ english, shown: cardText(welshCard).includes(english) }).toEqual({ english, shown: false });
     }
   });
 
@@ -370,7 +390,11 @@ describe('asking a school directly', () => {
     expect(cardText(moved)).toContain('Waiting for Ysgol Gymraeg Cwmbran to answer.');
     expect(sentTo(carys)).toHaveLength(1);
     expect(cardText((await h.press(bethan, card, 'Derbyn')).invokeCard)).toContain('Nid chi sydd i ateb');
-    expect((await h.runtime.audit.forSubject('supportRequest', requestId)).map((a) => a.action)).toEqual(['request.askDirect', 'request.escalated', 'request.askInstead']);
+    expect((await h.runtime.audit.forSubject('supportRequest', requestId)).map((a) => a.action)).toEqual([
+      'request.askDirect',
+      'request.escalated',
+      'request.askInstead',
+    ]);
   });
 
   it('does not count school holidays as working days while a request waits', async () => {
@@ -454,7 +478,7 @@ describe('my requests: one card listing a person’s requests', () => {
     const text = cardText(card);
     expect(text).toContain('My requests for support');
     expect(text).toContain('Your requests to other schools');
-    expect(text).toContain('School asked: Croesyceiliog School\nReading ages at KS3\nWaiting for the school\'s answer · Asked on 7 September 2026');
+    expect(text).toContain("School asked: Croesyceiliog School\nReading ages at KS3\nWaiting for the school's answer · Asked on 7 September 2026");
     expect(text).toContain('School asked: not chosen yet\nKS4 maths, D to C\nWaiting for an adviser to choose a partner · Asked on 7 September 2026');
     // As head of Cwmbran High School she sees the requests to her school too: none. Not an adviser: no adviser list.
     expect(text).toContain("Requests to your school\nNo request is waiting for your school's answer just now.");
@@ -491,27 +515,39 @@ describe('my requests: one card listing a person’s requests', () => {
     // Accepted the next day, late in the evening: 23:30 UTC is already 9 September in Wales (BST).
     h.clock.set('2026-09-08T23:30:00Z');
     await h.press(bethan, schoolCard, 'Derbyn');
-    expect(cardText(await list(bethan, 'fy ngheisiadau'))).toContain("Oddi wrth: Cwmbran High School\nReading ages at KS3\nWedi'i dderbyn: cymorth ar y gweill · Gofynnwyd ar 7 Medi 2026, newid diwethaf 9 Medi 2026");
+    expect(cardText(await list(bethan, 'fy ngheisiadau'))).toContain(
+      "Oddi wrth: Cwmbran High School\nReading ages at KS3\nWedi'i dderbyn: cymorth ar y gweill · Gofynnwyd ar 7 Medi 2026, newid diwethaf 9 Medi 2026",
+    );
 
     await inEnglish(bethan);
     const english = cardText(await list(bethan));
-    expect(english).toContain('Requests to your school\nFrom: Cwmbran High School\nReading ages at KS3\nAccepted: support under way · Asked on 7 September 2026, last change 9 September 2026');
+    expect(english).toContain(
+      'Requests to your school\nFrom: Cwmbran High School\nReading ages at KS3\nAccepted: support under way · Asked on 7 September 2026, last change 9 September 2026',
+    );
     expect(english).toContain('You have not asked another school for support yet.');
-    expect(cardText(await list(alice))).toContain('School asked: Croesyceiliog School\nReading ages at KS3\nAccepted: support under way · Asked on 7 September 2026, last change 9 September 2026');
+    expect(cardText(await list(alice))).toContain(
+      'School asked: Croesyceiliog School\nReading ages at KS3\nAccepted: support under way · Asked on 7 September 2026, last change 9 September 2026',
+    );
   });
 
   it('shows an adviser the brokered requests waiting for a decision from their schools, in English and in Welsh', async () => {
     const card = await list(dafydd);
     const text = cardText(card);
-    expect(text).toContain('Brokered requests waiting for your decision\nFrom: Cwmbran High School\nKS4 maths, D to C\nWaiting for an adviser to choose a partner · Asked on 7 September 2026');
+    expect(text).toContain(
+      'Brokered requests waiting for your decision\nFrom: Cwmbran High School\nKS4 maths, D to C\nWaiting for an adviser to choose a partner · Asked on 7 September 2026',
+    );
     expect(text).not.toContain('Reading ages'); // asked directly: no adviser decides it
     expect(text).not.toContain('Requests to your school'); // he leads no school
     expect(text).toContain('You have not asked another school for support yet.');
 
     const welsh = cardText(await list(eleri, 'fy ngheisiadau'));
-    expect(welsh).toContain("Ceisiadau i’w brocera sy’n aros am eich penderfyniad\nOddi wrth: Cwmbran High School\nKS4 maths, D to C\nYn aros i ymgynghorydd ddewis partner · Gofynnwyd ar 7 Medi 2026");
+    expect(welsh).toContain(
+      'Ceisiadau i’w brocera sy’n aros am eich penderfyniad\nOddi wrth: Cwmbran High School\nKS4 maths, D to C\nYn aros i ymgynghorydd ddewis partner · Gofynnwyd ar 7 Medi 2026',
+    );
     // Gwen advises Carmarthenshire only.
-    expect(cardText(await list(gwen))).toContain('Brokered requests waiting for your decision\nNo brokered request from your schools is waiting for a decision just now.');
+    expect(cardText(await list(gwen))).toContain(
+      'Brokered requests waiting for your decision\nNo brokered request from your schools is waiting for a decision just now.',
+    );
 
     const row = rowAction(card, 'KS4 maths');
     expect(row).toEqual({ verb: Verbs.matchAdviserView, data: { requestId: brokeredRequestId } });
@@ -519,7 +555,9 @@ describe('my requests: one card listing a person’s requests', () => {
     await h.press(dafydd, adviserCard, 'Approve Croesyceiliog School');
     // Decided: it leaves the adviser's list; "Refresh" on the old card shows that.
     const refreshed = (await h.press(dafydd, card, 'Refresh')).invokeCard!;
-    expect(cardText(refreshed)).toContain('Brokered requests waiting for your decision\nNo brokered request from your schools is waiting for a decision just now.');
+    expect(cardText(refreshed)).toContain(
+      'Brokered requests waiting for your decision\nNo brokered request from your schools is waiting for a decision just now.',
+    );
     expect(cardText(await list(eleri, 'fy ngheisiadau'))).toContain('Does dim cais gan eich ysgolion yn aros i chi ei frocera ar hyn o bryd.');
   });
 
@@ -545,7 +583,8 @@ describe('my requests: one card listing a person’s requests', () => {
     await confirmSchoolRole(h.runtime, ffion.tenantId, ffion.id, 6785001, 'headteacher');
     for (const user of [carys, mallory, ffion, gwen]) {
       const text = cardText(await list(user));
-      for (const other of ['Reading ages', 'KS4 maths', 'Cwmbran High School', 'Croesyceiliog School']) expect({ user: user.id, other, shown: text.includes(other) }).toEqual({ user: user.id, other, shown: false });
+      for (const other of ['Reading ages', 'KS4 maths', 'Cwmbran High School', 'Croesyceiliog School'])
+        expect({ user: user.id, other, shown: text.includes(other) }).toEqual({ user: user.id, other, shown: false });
     }
     // Buttons from the others' lists, pressed by someone else, are refused by the views they open.
     const bethansRow = rowAction(await list(bethan), 'Reading ages at KS3');

@@ -33,7 +33,8 @@ describe('roles, set by admins', () => {
     const unclear = (await h.press(admin, card, 'Grant the role', { userId: dafydd.id, role: 'adviser', laCode: 'all', school: 'Cwmbran' })).invokeCard!;
     expect(cardText(unclear)).toContain('More than one school matched "Cwmbran": Cwmbran High School (6784001); Ysgol Gymraeg Cwmbran (6782002).');
     expect(await h.runtime.roles.rolesOf(TENANT, dafydd.id)).toEqual([]);
-    const granted = (await h.press(admin, unclear, 'Grant the role', { userId: dafydd.id, role: 'adviser', laCode: 'all', school: 'cwmbran high school' })).invokeCard!;
+    const granted = (await h.press(admin, unclear, 'Grant the role', { userId: dafydd.id, role: 'adviser', laCode: 'all', school: 'cwmbran high school' }))
+      .invokeCard!;
     expect(cardText(granted)).toContain('Dafydd Adviser is now Challenge adviser for Cwmbran High School.');
     expect(cardText(granted)).toContain('Dafydd Adviser: Challenge adviser for Cwmbran High School');
     expect(await h.runtime.roles.holds(TENANT, dafydd.id, 'adviser', 678, 6784001)).toBe(true);
@@ -92,7 +93,11 @@ describe("a head's own school: strengths and capacity", () => {
     const actor = { tenantId: TENANT, userId: alice.id };
     const plan = await h.runtime.plans.create(actor, 6784001);
     let version = plan.version;
-    for (const [field, text] of [['focus', 'Pupil wellbeing'], ['need', 'Survey results'], ['objectives', 'School plan']] as const) {
+    for (const [field, text] of [
+      ['focus', 'Pupil wellbeing'],
+      ['need', 'Survey results'],
+      ['objectives', 'School plan'],
+    ] as const) {
       const r = await h.runtime.plans.saveAnswer(actor, plan.id, version, field, { text });
       if (r.kind === 'ok') version = r.value.plan.version;
     }
@@ -101,7 +106,16 @@ describe("a head's own school: strengths and capacity", () => {
 
     const card = (await h.say(bethan, 'fy ysgol')).cards[0]!;
     expect(cardText(card)).toContain('Ysgol Gymraeg Cwmbran');
-    const saved = (await h.press(bethan, card, 'Cadw', { capacity: '3', openToRequests: 'true', area1: 'wellbeing', description1: 'Grwpiau meithrin', area2: 'none', area3: 'none' })).invokeCard!;
+    const saved = (
+      await h.press(bethan, card, 'Cadw', {
+        capacity: '3',
+        openToRequests: 'true',
+        area1: 'wellbeing',
+        description1: 'Grwpiau meithrin',
+        area2: 'none',
+        area3: 'none',
+      })
+    ).invokeCard!;
     expect(cardText(saved)).toContain("Wedi'i gadw");
     expect(await h.runtime.db.query('select capacity, open_to_requests from schools where id = 6782002')).toEqual([{ capacity: 3, open_to_requests: true }]);
     expect(await h.runtime.db.query('select area, description, stated_by from school_strengths where school_id = 6782002')).toEqual([

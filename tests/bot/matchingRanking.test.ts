@@ -78,7 +78,7 @@ describe('range is a rule', () => {
     await h.execute(alice, Verbs.setLanguage, { locale: 'cy' });
     const welsh = cardText((await h.execute(alice, Verbs.matchFind, { planId })).invokeCard);
     expect(welsh).toMatch(/Does dim ysgol sy'n gryf mewn gwyddoniaeth o fewn 40 km; mae'r agosaf 6\d km i ffwrdd\./);
-    expect(welsh).toContain("wedi’i gadarnhau gan arolygiad, Mehefin 2025");
+    expect(welsh).toContain('wedi’i gadarnhau gan arolygiad, Mehefin 2025');
     expect(welsh).toContain("y tu hwnt i'r ystod o 40 km");
   });
 
@@ -139,8 +139,12 @@ describe('places are held at acceptance', () => {
     // Croesyceiliog has one place. Cwmbran High and Llantarnam both ask it.
     const alicePlan = await readyPlan(alice, 6784001, 'numeracy');
     const rhianPlan = await readyPlan(rhian, 6786003, 'numeracy');
-    expect(cardText((await h.execute(alice, Verbs.matchAskDirect, { planId: alicePlan, schoolId: '6785001' })).invokeCard)).toContain('Sent to the head of Croesyceiliog School');
-    expect(cardText((await h.execute(rhian, Verbs.matchAskDirect, { planId: rhianPlan, schoolId: '6785001' })).invokeCard)).toContain('Sent to the head of Croesyceiliog School');
+    expect(cardText((await h.execute(alice, Verbs.matchAskDirect, { planId: alicePlan, schoolId: '6785001' })).invokeCard)).toContain(
+      'Sent to the head of Croesyceiliog School',
+    );
+    expect(cardText((await h.execute(rhian, Verbs.matchAskDirect, { planId: rhianPlan, schoolId: '6785001' })).invokeCard)).toContain(
+      'Sent to the head of Croesyceiliog School',
+    );
     const [toAlice, toRhian] = [sentTo(bethan)[0]!, sentTo(bethan)[1]!];
     const aliceRequest = (await h.runtime.requests.latestForPlan(alicePlan))!;
     const rhianRequest = (await h.runtime.requests.latestForPlan(rhianPlan))!;
@@ -152,7 +156,7 @@ describe('places are held at acceptance', () => {
     expect(states.sort()).toEqual(['accepted', 'awaitingSchool']);
     expect((await h.runtime.requests.loadBySchool()).get(6785001)).toBe(1);
     const refused = [cardText(one.invokeCard), cardText(two.invokeCard)].find((t) => t.includes('Does gan eich ysgol ddim lle'))!;
-    expect(refused).toContain("(lleoedd wedi’u llenwi: 1 o 1)");
+    expect(refused).toContain('(lleoedd wedi’u llenwi: 1 o 1)');
     const waitingRequest = (await h.runtime.requests.get(aliceRequest.id))!.state === 'awaitingSchool' ? aliceRequest : rhianRequest;
     const waitingUser = waitingRequest.id === aliceRequest.id ? alice : rhian;
     // The requester who was refused is told, with the next schools to ask.

@@ -13,7 +13,12 @@ const admin: TestUser = { id: 'aad-admin', name: 'Nia Officer', tenantId: TENANT
 const gweinyddwr: TestUser = { id: 'aad-gweinyddwr', name: 'Gwenllian Swyddog', tenantId: TENANT, locale: 'cy-GB' };
 
 const lines: { msg: string; fields: Record<string, unknown> }[] = [];
-const log: Logger = { debug() {}, error() {}, info: (msg, fields = {}) => lines.push({ msg, fields }), warn: (msg, fields = {}) => lines.push({ msg, fields }) };
+const log: Logger = {
+  debug() {},
+  error() {},
+  info: (msg, fields = {}) => lines.push({ msg, fields }),
+  warn: (msg, fields = {}) => lines.push({ msg, fields }),
+};
 
 let h: Harness;
 let sharedPlanId: string;
@@ -29,7 +34,11 @@ beforeEach(async () => {
   const actor = { tenantId: TENANT, userId: alice.id };
   sharedPlanId = (await plans.create(actor, 6784001)).id;
   let version = 1;
-  for (const [field, text] of [['focus', 'Welsh oracy in KS2'], ['need', 'Oracy scores below the family'], ['objectives', 'Every pupil speaks Welsh with confidence']] as const) {
+  for (const [field, text] of [
+    ['focus', 'Welsh oracy in KS2'],
+    ['need', 'Oracy scores below the family'],
+    ['objectives', 'Every pupil speaks Welsh with confidence'],
+  ] as const) {
     const saved = await plans.saveAnswer(actor, sharedPlanId, version, field, { text });
     if (saved.kind === 'ok') version = saved.value.plan.version;
   }
@@ -96,11 +105,10 @@ describe('exporting one person’s data', () => {
     const long = 'Llythrennedd a rhifedd ar draws y clwstwr. '.repeat(90);
     const insertPlans = async (n: number) => {
       for (let i = 0; i < n; i++) {
-        await stored(`insert into plans (id, tenant_id, owner_id, school_id, answers, created_at, updated_at) values (gen_random_uuid(), $1, $2, 6784001, $3, now(), now())`, [
-          TENANT,
-          alice.id,
-          JSON.stringify({ focus: long, need: long, objectives: long, partner: `${long} \`\`\` not the end of the block` }),
-        ]);
+        await stored(
+          `insert into plans (id, tenant_id, owner_id, school_id, answers, created_at, updated_at) values (gen_random_uuid(), $1, $2, 6784001, $3, now(), now())`,
+          [TENANT, alice.id, JSON.stringify({ focus: long, need: long, objectives: long, partner: `${long} \`\`\` not the end of the block` })],
+        );
       }
     };
     await insertPlans(3);
@@ -144,7 +152,12 @@ describe('deleting one person’s data', () => {
     const auditText = JSON.stringify(await stored('select actor_id, subject_type, subject_id, details from audit_log'));
     expect(auditText).not.toContain(alice.id);
     const [deletion] = await stored(`select actor_id, subject_type, subject_id, details from audit_log where action = 'person.delete'`);
-    expect(deletion).toMatchObject({ actor_id: admin.id, subject_type: 'person', subject_id: DELETED_PERSON_ID, details: { personDeleted: 1, plansDeleted: 1, plansKept: 1 } });
+    expect(deletion).toMatchObject({
+      actor_id: admin.id,
+      subject_type: 'person',
+      subject_id: DELETED_PERSON_ID,
+      details: { personDeleted: 1, plansDeleted: 1, plansKept: 1 },
+    });
     expect(lines.find((l) => l.msg === 'personal data deleted')?.fields).toMatchObject({ tenantId: TENANT, by: admin.id, personDeleted: 1 });
     expect(JSON.stringify(lines)).not.toContain(alice.id);
 

@@ -48,7 +48,11 @@ beforeAll(async () => {
   const actor = { tenantId: TENANT, userId: alice.id };
   planId = (await plans.create(actor, 6784001)).id;
   let version = 1;
-  for (const [field, text] of [['focus', 'KS4 maths'], ['need', 'Below the family for three years'], ['objectives', 'Raise KS4 attainment']] as const) {
+  for (const [field, text] of [
+    ['focus', 'KS4 maths'],
+    ['need', 'Below the family for three years'],
+    ['objectives', 'Raise KS4 attainment'],
+  ] as const) {
     const saved = await plans.saveAnswer(actor, planId, version, field, { text });
     if (saved.kind === 'ok') version = saved.value.plan.version;
   }
@@ -56,7 +60,8 @@ beforeAll(async () => {
 afterAll(() => h.close());
 beforeEach(() => lines.splice(0));
 
-const requestRow = async (id: string) => (await h.runtime.db.query('select state, version, chosen_school_id, decided_by from support_requests where id = $1', [id]))[0];
+const requestRow = async (id: string) =>
+  (await h.runtime.db.query('select state, version, chosen_school_id, decided_by from support_requests where id = $1', [id]))[0];
 
 describe("another user's plan", () => {
   it('refuses opening and changing it, and logs who tried which action on which plan', async () => {
@@ -90,7 +95,7 @@ describe("another school's request, and approvals the person may not give", () =
     requestId = (await h.runtime.requests.latestForPlan(planId))!.id;
   });
 
-  it("refuses the head of a school that was not asked, and logs it; the request is unchanged", async () => {
+  it('refuses the head of a school that was not asked, and logs it; the request is unchanged', async () => {
     const before = await requestRow(requestId);
     const accepted = await h.execute(carys, Verbs.matchAccept, { requestId, version: 1 });
     expect(accepted.invokeStatus).toBe(200);
@@ -112,7 +117,9 @@ describe("another school's request, and approvals the person may not give", () =
     const brokered = await h.execute(alice, Verbs.matchAskBroker, { planId, lookFurther: 'false' });
     expect(cardText(brokered.invokeCard)).toContain('Sent to your advisers (1)');
     // Both requests were made at the same (test) instant, so find the brokered one by its state.
-    const [{ id: brokeredId }] = await h.runtime.db.query<{ id: string }>(`select id from support_requests where plan_id = $1 and state = 'awaitingAdviser'`, [planId]);
+    const [{ id: brokeredId }] = await h.runtime.db.query<{ id: string }>(`select id from support_requests where plan_id = $1 and state = 'awaitingAdviser'`, [
+      planId,
+    ]);
     lines.splice(0);
     const before = await requestRow(brokeredId);
     for (const who of [gwen, bethan]) {
@@ -148,7 +155,9 @@ describe('admin-only actions and other schools', () => {
   it("logs a head's attempt to change another school's profile", async () => {
     const forged = await h.execute(alice, Verbs.matchStrengthsSave, { schoolId: '6785001', capacity: '0', openToRequests: 'false' });
     expect(cardText(forged.invokeCard)).toContain('Only the headteacher or a deputy');
-    expect(refusals()).toEqual([{ tenantId: TENANT, userId: alice.id, action: Verbs.matchStrengthsSave, target: { schoolId: '6785001' }, reason: 'profile.notHead' }]);
+    expect(refusals()).toEqual([
+      { tenantId: TENANT, userId: alice.id, action: Verbs.matchStrengthsSave, target: { schoolId: '6785001' }, reason: 'profile.notHead' },
+    ]);
   });
 
   it('does not log ordinary answers as refusals', async () => {

@@ -79,7 +79,9 @@ describe('an adviser verifies or withdraws a school’s stated strengths', () =>
 
     const told = sentTo(bethan);
     expect(told).toHaveLength(1);
-    expect(cardText(told[0])).toContain('Mae Dafydd Adviser (ymgynghorydd) wedi cadarnhau cryfder Croesyceiliog School o ran Rhifedd a mathemateg ar 7 Medi 2026.');
+    expect(cardText(told[0])).toContain(
+      'Mae Dafydd Adviser (ymgynghorydd) wedi cadarnhau cryfder Croesyceiliog School o ran Rhifedd a mathemateg ar 7 Medi 2026.',
+    );
 
     const audit = await h.runtime.audit.forSubject('school', '6785001');
     expect(audit.map((a) => [a.action, a.actorId])).toEqual([['strength.verify', dafydd.id]]);
@@ -119,9 +121,13 @@ describe('an adviser verifies or withdraws a school’s stated strengths', () =>
     for (const user of [gwen, bethan, mallory, admin]) {
       const reply = await h.execute(user, Verbs.matchStrengthVerify, verify);
       expect(cardText(reply.invokeCard)).toMatch(/Only an adviser for this school|Dim ond ymgynghorydd ar gyfer yr ysgol hon/);
-      expect(cardText((await h.say(user, 'strengths Croesyceiliog')).cards[0])).toMatch(/Only an adviser for this school|Dim ond ymgynghorydd ar gyfer yr ysgol hon/);
+      expect(cardText((await h.say(user, 'strengths Croesyceiliog')).cards[0])).toMatch(
+        /Only an adviser for this school|Dim ond ymgynghorydd ar gyfer yr ysgol hon/,
+      );
     }
-    expect(cardText((await h.execute(dafydd, Verbs.matchStrengthVerify, { schoolId: '6785001', area: 'not an area' })).invokeCard)).toContain('could not be read');
+    expect(cardText((await h.execute(dafydd, Verbs.matchStrengthVerify, { schoolId: '6785001', area: 'not an area' })).invokeCard)).toContain(
+      'could not be read',
+    );
     expect(await h.runtime.audit.forSubject('school', '6785001')).toEqual([]);
     expect(sentTo(bethan)).toHaveLength(0);
     // Gwen covers Croesyceiliog by name once an admin assigns it: then she may.
@@ -150,7 +156,7 @@ describe('an admin imports strengths with the directory', () => {
     ]);
     const suggestions = await suggestionsForAlice();
     expect(suggestions).toContain('strong in numeracy and mathematics, verified by inspection, June 2025');
-    expect(suggestions).not.toContain("Llantarnam School\nSecondary · English medium · Torfaen\nstrong in");
+    expect(suggestions).not.toContain('Llantarnam School\nSecondary · English medium · Torfaen\nstrong in');
   });
 
   it('imports nothing when one strength, source or date is wrong, and says where', async () => {

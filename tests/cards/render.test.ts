@@ -18,7 +18,7 @@ describe('cards drawn with values left out', () => {
     expect(JSON.stringify(card)).not.toContain('${');
   });
 
-  it("shows people's own \"${…}\" as they wrote it, never as a binding", () => {
+  it('shows people\'s own "${…}" as they wrote it, never as a binding', () => {
     const text = 'Budget ${price} and ${t} stay as typed';
     const card = renderCard('notice', { t: catalogue('en'), heading: '', text, color: 'Default' });
     expect(JSON.stringify(card)).toContain(JSON.stringify(text).slice(1, -1));

@@ -16,7 +16,11 @@ function walk(node: unknown, visit: (obj: Record<string, unknown>) => void): voi
 describe('card templates', () => {
   it('draws every template file in adaptiveCards/ at least once', () => {
     const drawn = new Set(Object.keys(allCards('en')).map((k) => k.split(':')[0]));
-    expect(templateFiles().map((f) => f.replace(/\.json$/, '')).filter((name) => !drawn.has(name))).toEqual([]);
+    expect(
+      templateFiles()
+        .map((f) => f.replace(/\.json$/, ''))
+        .filter((name) => !drawn.has(name)),
+    ).toEqual([]);
   });
 
   for (const locale of LOCALES) {
@@ -50,7 +54,8 @@ describe('card templates', () => {
   }
 
   it('gives Welsh and English cards the same structure', () => {
-    const shape = (card: CardJson) => JSON.stringify(card, (key, value) => (['text', 'title', 'label', 'placeholder', 'fallbackText', 'value'].includes(key) ? '' : value));
+    const shape = (card: CardJson) =>
+      JSON.stringify(card, (key, value) => (['text', 'title', 'label', 'placeholder', 'fallbackText', 'value'].includes(key) ? '' : value));
     const en = allCards('en');
     const cy = allCards('cy');
     for (const name of Object.keys(en)) expect({ name, shape: shape(cy[name]) }).toEqual({ name, shape: shape(en[name]) });

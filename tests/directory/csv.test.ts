@@ -139,7 +139,13 @@ describe('seed files', () => {
 
   it('tidies PRU names and keeps their LA', () => {
     const units = pupilReferralUnitsFromCsv(readSeedCsv(SEED_FILES.pupilReferralUnits));
-    expect(units.find((u) => u.id === 6741106)).toMatchObject({ nameEn: 'Ty Gwyn Education Centres', laCode: 674, postcode: 'CF44 8SS', languageMedium: 'english', pupils: null });
+    expect(units.find((u) => u.id === 6741106)).toMatchObject({
+      nameEn: 'Ty Gwyn Education Centres',
+      laCode: 674,
+      postcode: 'CF44 8SS',
+      languageMedium: 'english',
+      pupils: null,
+    });
     expect(cleanName('  Ty Gwyn  Education\tCentres ')).toBe('Ty Gwyn Education Centres');
   });
 

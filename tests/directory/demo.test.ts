@@ -160,7 +160,13 @@ describe('clusters', () => {
 });
 
 describe('cluster geography', () => {
-  const school = (id: number, phase: DemoSchoolInput['phase'], latitude: number | null, longitude: number | null, languageMedium: DemoSchoolInput['languageMedium'] = 'english'): DemoSchoolInput => ({
+  const school = (
+    id: number,
+    phase: DemoSchoolInput['phase'],
+    latitude: number | null,
+    longitude: number | null,
+    languageMedium: DemoSchoolInput['languageMedium'] = 'english',
+  ): DemoSchoolInput => ({
     id,
     nameEn: `School ${id}`,
     laCode: 999,

@@ -15,7 +15,17 @@ describe('checking a directory CSV', () => {
     );
     expect(checked.errors).toEqual([]);
     expect(checked.rows).toEqual([
-      expect.objectContaining({ line: 2, id: 6789001, phase: 'primary', languageMedium: 'welsh', pupils: 210, fsmPercent: 12.5, capacity: 3, openToRequests: true, postcode: 'NP44 3XX' }),
+      expect.objectContaining({
+        line: 2,
+        id: 6789001,
+        phase: 'primary',
+        languageMedium: 'welsh',
+        pupils: 210,
+        fsmPercent: 12.5,
+        capacity: 3,
+        openToRequests: true,
+        postcode: 'NP44 3XX',
+      }),
     ]);
   });
 

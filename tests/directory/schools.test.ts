@@ -57,7 +57,14 @@ describe.each(databasesUnderTest())('school repository on $name', ({ open }) => 
   });
 
   it('finds a Welsh-medium school by part of its name, whatever the case and accents', async () => {
-    const expected = { id: 6692179, nameEn: 'Ysgol Gymraeg Rhydaman', laNameEn: 'Carmarthenshire', laNameCy: 'Sir Gaerfyrddin', phase: 'primary', languageMedium: 'welsh' };
+    const expected = {
+      id: 6692179,
+      nameEn: 'Ysgol Gymraeg Rhydaman',
+      laNameEn: 'Carmarthenshire',
+      laNameCy: 'Sir Gaerfyrddin',
+      phase: 'primary',
+      languageMedium: 'welsh',
+    };
     expect(await schools.searchByName('rhydaman')).toEqual([{ ...expected, nameCy: null }]);
     expect(await schools.searchByName('GYMRAEG RHYDAMAN')).toEqual([{ ...expected, nameCy: null }]);
     // the open data drops Welsh accents ("Lon Las"); people type them

@@ -46,7 +46,12 @@ describe('cycles and rounds', () => {
     expect(validateRounds(defaultRounds(2026))).toBeNull();
     expect(validateRounds([])).toBe('fade.problem.noRounds');
     expect(validateRounds([{ name: 'x', deadline: '2026-13-01' }])).toBe('fade.problem.badDate');
-    expect(validateRounds([{ name: 'a', deadline: '2027-03-19' }, { name: 'b', deadline: '2026-12-11' }])).toBe('fade.problem.roundsOrder');
+    expect(
+      validateRounds([
+        { name: 'a', deadline: '2027-03-19' },
+        { name: 'b', deadline: '2026-12-11' },
+      ]),
+    ).toBe('fade.problem.roundsOrder');
     expect(validateOffsets(DEFAULT_REMINDER_OFFSETS)).toBeNull();
     expect(validateOffsets([1, 1])).toBe('fade.problem.badOffsets');
     expect(validateOffsets([0.5])).toBe('fade.problem.badOffsets');
@@ -128,7 +133,15 @@ describe('the reminder schedule', () => {
 
 describe('statuses', () => {
   it('shows each member school as not started until it has a part', () => {
-    expect(memberStatuses([1, 2, 3], [{ schoolId: 2, status: 'drafted' }, { schoolId: 3, status: 'submitted' }])).toEqual([
+    expect(
+      memberStatuses(
+        [1, 2, 3],
+        [
+          { schoolId: 2, status: 'drafted' },
+          { schoolId: 3, status: 'submitted' },
+        ],
+      ),
+    ).toEqual([
       { schoolId: 1, status: 'notStarted' },
       { schoolId: 2, status: 'drafted' },
       { schoolId: 3, status: 'submitted' },
@@ -162,7 +175,13 @@ describe('drafting the report', () => {
         priorities: ['Numeracy', 'Transition KS2–KS3'],
         previousDevelop: '- Shared moderation of Y6 maths\n- Visit Ysgol Gymraeg',
         plans: [
-          { schoolName: 'Ysgol B', focus: 'Y6 reasoning', provision: 'Three joint lessons', effectiveness: 'Teachers more confident', updatedAt: new Date('2026-10-01') },
+          {
+            schoolName: 'Ysgol B',
+            focus: 'Y6 reasoning',
+            provision: 'Three joint lessons',
+            effectiveness: 'Teachers more confident',
+            updatedAt: new Date('2026-10-01'),
+          },
           { schoolName: 'Ysgol A', provision: 'Old work', updatedAt: new Date('2026-01-01') },
         ],
         notes: [{ schoolName: 'Ysgol C', authorName: 'Rhian', text: 'Transition day\nwent well', at: new Date('2026-11-01') }],
@@ -179,14 +198,19 @@ describe('drafting the report', () => {
   });
 
   it('leaves sections empty when there is nothing to draw on', () => {
-    expect(draftReport({ priorities: [], previousDevelop: null, plans: [], notes: [], since: null }, labels)).toEqual({ focus: '', analysis: '', develop: '', evaluation: '' });
+    expect(draftReport({ priorities: [], previousDevelop: null, plans: [], notes: [], since: null }, labels)).toEqual({
+      focus: '',
+      analysis: '',
+      develop: '',
+      evaluation: '',
+    });
   });
 
   it('turns Develop/Do into next steps', () => {
     expect(developItems('From the last round:\n- one\n* two\n3) three\n\n')).toEqual(['one', 'two', 'three']);
   });
 
-  it('needs every section and the cluster\'s own judgement to submit', () => {
+  it("needs every section and the cluster's own judgement to submit", () => {
     const full = { focus: 'f', analysis: 'a', develop: 'd', evaluation: 'e' };
     expect(checkSubmission(full, 'strong')).toBeNull();
     expect(checkSubmission({ ...full, evaluation: ' ' }, 'strong')).toBe('fade.problem.sectionsMissing');

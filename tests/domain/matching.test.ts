@@ -91,7 +91,11 @@ describe('ranking partner schools', () => {
   it('lowers schools asked recently (fairness), less as the asks age', () => {
     const strong = [{ area: 'literacy' as const, statedBy: 'adviser' as const }];
     const index = buildMatchingIndex([asker, school(2, { strengths: strong }), school(3, { strengths: strong })]);
-    const askedYesterday = rankSchools(index, { askingSchoolId: 1, priorityAreas: ['literacy'] }, { ...quiet, recentAsks: new Map([[2, [now.getTime() - DAY]]]) });
+    const askedYesterday = rankSchools(
+      index,
+      { askingSchoolId: 1, priorityAreas: ['literacy'] },
+      { ...quiet, recentAsks: new Map([[2, [now.getTime() - DAY]]]) },
+    );
     expect(ids(askedYesterday)).toEqual([3, 2]);
     expect(askedYesterday.suggestions[1]!.reasons).toContainEqual({ key: 'askedRecently', params: { count: 1 } });
     expect(recentAskUnits([now.getTime() - 30 * DAY], now.getTime())).toBeCloseTo(0.5);
@@ -156,13 +160,27 @@ describe('ranking partner schools', () => {
     const specialAsker = school(1, { phase: 'special', ...km(0) });
     const index = buildMatchingIndex([
       specialAsker,
-      school(2, { phase: 'primary', ...km(2), strengths: [{ area: 'aln', statedBy: 'adviser' }, { area: 'attendance', statedBy: 'adviser' }] }),
+      school(2, {
+        phase: 'primary',
+        ...km(2),
+        strengths: [
+          { area: 'aln', statedBy: 'adviser' },
+          { area: 'attendance', statedBy: 'adviser' },
+        ],
+      }),
       school(3, { phase: 'special', ...km(25), strengths: [{ area: 'aln', statedBy: 'school' }] }),
     ]);
     expect(ids(rankSchools(index, { askingSchoolId: 1, priorityAreas: ['aln', 'attendance'] }, quiet))).toEqual([3, 2]);
     const primary = buildMatchingIndex([
       asker,
-      school(2, { phase: 'middle', ...km(2), strengths: [{ area: 'aln', statedBy: 'school' }, { area: 'attendance', statedBy: 'school' }] }),
+      school(2, {
+        phase: 'middle',
+        ...km(2),
+        strengths: [
+          { area: 'aln', statedBy: 'school' },
+          { area: 'attendance', statedBy: 'school' },
+        ],
+      }),
       school(3, { ...km(2), strengths: [{ area: 'aln', statedBy: 'school' }] }),
     ]);
     expect(ids(rankSchools(primary, { askingSchoolId: 1, priorityAreas: ['aln', 'attendance'] }, quiet))).toEqual([2, 3]);
@@ -214,7 +232,12 @@ describe('ranking partner schools', () => {
         const busy = rankSchools(index, { askingSchoolId: 1, priorityAreas: [] }, { ...quiet, load: new Map([[2, 1]]) }, 8);
         expect(ids(busy)[0]).toBe(9); // the nearest
         expect(ids(busy)[7]).toBe(2); // the busiest
-        const again = rankSchools(buildMatchingIndex([asker, ...[2, 3, 4, 5, 6, 7, 8, 9].map((id) => school(id, { ...km(id === 9 ? 4 : 5) }))]), { askingSchoolId: 1, priorityAreas: [] }, { ...quiet, load: new Map([[2, 1]]) }, 8);
+        const again = rankSchools(
+          buildMatchingIndex([asker, ...[2, 3, 4, 5, 6, 7, 8, 9].map((id) => school(id, { ...km(id === 9 ? 4 : 5) }))]),
+          { askingSchoolId: 1, priorityAreas: [] },
+          { ...quiet, load: new Map([[2, 1]]) },
+          8,
+        );
         expect(ids(busy)).toEqual(ids(again));
       }),
       { numRuns: 30 },
@@ -272,7 +295,17 @@ describe('ranking partner schools', () => {
   it('counts asks waiting for an answer against a school’s places', () => {
     const strong = [{ area: 'numeracy' as const, statedBy: 'school' as const }];
     const index = buildMatchingIndex([asker, school(2, { ...km(1), capacity: 1, strengths: strong }), school(3, { ...km(3), capacity: 2, strengths: strong })]);
-    const waiting = rankSchools(index, { askingSchoolId: 1, priorityAreas: ['numeracy'] }, { ...quiet, pending: new Map([[2, 1], [3, 1]]) });
+    const waiting = rankSchools(
+      index,
+      { askingSchoolId: 1, priorityAreas: ['numeracy'] },
+      {
+        ...quiet,
+        pending: new Map([
+          [2, 1],
+          [3, 1],
+        ]),
+      },
+    );
     expect(ids(waiting)).toEqual([3]); // the one-place school is not asked again while its ask waits
     expect(waiting.suggestions[0]!.reasons).toContainEqual({ key: 'pendingAsks', params: { count: 1 } });
   });

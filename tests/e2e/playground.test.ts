@@ -101,7 +101,15 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1400, height: 1000 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   // The emulator asks a CDN for fonts; there is no internet here, so refuse anything not local at once.
   await context.route(/^https?:\/\/(?!localhost[:/]|127\.0\.0\.1[:/])/, (route) => route.abort());
@@ -151,14 +159,24 @@ it('plans Focus → Need → Strategic objectives in English, survives a restart
 
   // Close the bot mid-plan without warning, start it again: nothing is lost.
   kill(children[0], 'SIGKILL');
-  await until('the bot to stop', async () => (await fetch(`http://127.0.0.1:${BOT_PORT}/healthz`).then(() => undefined, () => true)), 10_000);
+  await until(
+    'the bot to stop',
+    async () =>
+      await fetch(`http://127.0.0.1:${BOT_PORT}/healthz`).then(
+        () => undefined,
+        () => true,
+      ),
+    10_000,
+  );
   children[0] = startBot();
   await healthy();
 
   await say('my plans');
   await lastCard().getByText('My plans').waitFor();
   // The list shortens long titles.
-  await lastCard().getByText(/^KS4 mathematics, D to C grades; how the partner/).waitFor();
+  await lastCard()
+    .getByText(/^KS4 mathematics, D to C grades; how the partner/)
+    .waitFor();
   await lastCard().getByRole('button', { name: 'Open' }).first().click();
   await lastCard().getByText('Maths below our family of similar schools for three years').waitFor();
   await shot('05-after-restart');
@@ -196,7 +214,9 @@ it('brokers a partner: an adviser approves a suggested school inline on the card
   await roles.getByRole('combobox', { name: 'Person' }).click();
   await page.getByRole('option', { name: /Alex/ }).first().click();
   await roles.getByRole('button', { name: 'Grant the role' }).click();
-  await lastCard().getByText(/is now Challenge adviser/).waitFor();
+  await lastCard()
+    .getByText(/is now Challenge adviser/)
+    .waitFor();
 
   // From the English plan's summary: find a partner and ask for brokerage.
   await say('my plans');
@@ -212,7 +232,10 @@ it('brokers a partner: an adviser approves a suggested school inline on the card
   const adviserCard = lastCard();
   await adviserCard.getByText('Brokered request: your decision').waitFor();
   await shot('07-adviser-card');
-  await adviserCard.getByRole('button', { name: /^Approve / }).first().click();
+  await adviserCard
+    .getByRole('button', { name: /^Approve / })
+    .first()
+    .click();
   // The Playground has one signed-in user, so the chosen school has no head on Cydweithio to ask:
   // the card is updated in place and says so, rather than approving a request nobody can answer.
   await adviserCard.getByText(/has used Cydweithio yet, so I cannot send them the request/).waitFor();
@@ -222,13 +245,23 @@ it('brokers a partner: an adviser approves a suggested school inline on the card
 it('posts a FADE reminder into the cluster channel and opens the report from it', async () => {
   // In the team's General channel (opening it installs the bot there), the admin links the channel to a cluster.
   await page.getByRole('treeitem', { name: 'My Team - General' }).click();
-  const postBox = page.getByRole('group').filter({ has: page.getByRole('button', { name: 'Post' }) }).getByRole('textbox');
+  const postBox = page
+    .getByRole('group')
+    .filter({ has: page.getByRole('button', { name: 'Post' }) })
+    .getByRole('textbox');
   await postBox.click();
   await postBox.pressSequentially('@Test');
-  await page.getByRole('listbox', { name: 'Typeahead menu' }).getByRole('menuitem', { name: /Test Bot/ }).click();
+  await page
+    .getByRole('listbox', { name: 'Typeahead menu' })
+    .getByRole('menuitem', { name: /Test Bot/ })
+    .click();
   await postBox.pressSequentially(' link cluster Croesyceiliog School cluster');
   await page.getByRole('button', { name: 'Post' }).click();
-  await page.locator('.ac-adaptiveCard').getByText(/This channel is now linked to/).first().waitFor();
+  await page
+    .locator('.ac-adaptiveCard')
+    .getByText(/This channel is now linked to/)
+    .first()
+    .waitFor();
   await shot('09-channel-linked');
 
   // Back in personal chat, the admin sets a cycle whose reminder fell due weeks ago, so the next sweep posts it.
@@ -238,11 +271,17 @@ it('posts a FADE reminder into the cluster channel and opens the report from it'
   await cycle.getByText('Set a FADE cycle').waitFor();
   await cycle.getByRole('textbox', { name: /Reminders, in working days/ }).fill('-30');
   await cycle.getByRole('button', { name: 'Set the cycle' }).click();
-  await lastCard().getByText(/Cycle 2026\/27 is set for/).waitFor();
+  await lastCard()
+    .getByText(/Cycle 2026\/27 is set for/)
+    .waitFor();
 
   // The reminder arrives in the channel (the sweep runs every minute), then the lead opens the report from it.
   await page.getByRole('treeitem', { name: 'My Team - General' }).click();
-  const reminder = page.locator('.ac-adaptiveCard').filter({ hasText: 'Croesyceiliog School cluster' }).filter({ has: page.getByRole('button', { name: /Start the report/ }) }).last();
+  const reminder = page
+    .locator('.ac-adaptiveCard')
+    .filter({ hasText: 'Croesyceiliog School cluster' })
+    .filter({ has: page.getByRole('button', { name: /Start the report/ }) })
+    .last();
   await reminder.waitFor({ timeout: 90_000 });
   await shot('10-reminder-in-channel');
   await reminder.getByRole('button', { name: /Start the report/ }).click();

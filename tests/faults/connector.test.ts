@@ -184,7 +184,10 @@ describe('a proactive send', () => {
     await messenger.update(personalRef('sian'), 'activity-7', { text: 'Updated card' });
     expect(answers()).toEqual(['hang', 200]);
     // The same message replaced twice with the same content: still one message.
-    expect(connector.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['PUT /v3/conversations/a%3Asian/activities/activity-7', 'PUT /v3/conversations/a%3Asian/activities/activity-7']);
+    expect(connector.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
+      'PUT /v3/conversations/a%3Asian/activities/activity-7',
+      'PUT /v3/conversations/a%3Asian/activities/activity-7',
+    ]);
   });
 
   it('gives up with the status and Retry-After when the wait is beyond its window, for the caller to wait out', async () => {
@@ -222,7 +225,14 @@ describe('a proactive send', () => {
     const r = await post(personalActivity('nia', serviceUrl, executeActivity('onboard.confirm', { schoolId: '6784001', role: 'headteacher', query: '' })));
     const planId = /"planId":"([0-9a-f-]{36})"/.exec(r.body)![1];
     const schedule = (key: string) =>
-      runtime.notifications.schedule({ kind: 'impactNudge', dedupeKey: key, tenantId: 'fault-tenant', recipientId: 'nia', subjectId: planId, dueAt: clock.now() });
+      runtime.notifications.schedule({
+        kind: 'impactNudge',
+        dedupeKey: key,
+        tenantId: 'fault-tenant',
+        recipientId: 'nia',
+        subjectId: planId,
+        dueAt: clock.now(),
+      });
 
     // Unavailable beyond the client's retries: handed back to be retried later, then sent once.
     await schedule(impactNudgeKey(planId));
@@ -282,7 +292,10 @@ describe('the HTTP client under the connector client, when a connection fails be
     // An agent whose connections stay "connecting" for ever, as when the service's address does not answer.
     const neverConnects = new http.Agent();
     (neverConnects as unknown as { createConnection: () => Socket }).createConnection = () => Object.assign(new Socket(), { connecting: true });
-    const stuck = new ConnectorHttpClient(log, { ...RETRY, attemptTimeoutMs: 50, maxAttempts: 3 }, Math.random, { http: neverConnects, https: new https.Agent() });
+    const stuck = new ConnectorHttpClient(log, { ...RETRY, attemptTimeoutMs: 50, maxAttempts: 3 }, Math.random, {
+      http: neverConnects,
+      https: new https.Agent(),
+    });
     const error = await stuck.sendRequest(request('POST', serviceUrl, 'v3/conversations/a%3Asian/activities')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ChannelSendError);
     expect((error as Error).message).toMatch(/connect timeout \(3 attempts\)$/);

@@ -88,7 +88,9 @@ async function seedClusters(): Promise<void> {
     `insert into clusters (id, name, la_code, lead_school_id, language) select n, 'Fan-out cluster ' || n, 678, null, 'en' from unnest($1::int[]) as n`,
     [ids],
   );
-  const references = ids.map((n) => JSON.stringify({ conversation: { id: channelId(n), tenantId: TENANT, conversationType: 'channel' }, serviceUrl, channelId: 'msteams' }));
+  const references = ids.map((n) =>
+    JSON.stringify({ conversation: { id: channelId(n), tenantId: TENANT, conversationType: 'channel' }, serviceUrl, channelId: 'msteams' }),
+  );
   await scratch.query(
     `insert into fade_conversations (conversation_id, tenant_id, team_id, kind, name, reference, cluster_id)
      select '19:fanout' || n || '@thread.tacv2', $2, '19:team' || n || '@thread.tacv2', 'channel', null, ref::jsonb, n
@@ -108,7 +110,8 @@ const reminderPosts = () => connector.calls.filter((c) => c.method === 'POST' &&
 async function count(sql: string, values: unknown[] = []): Promise<number> {
   return Number((await scratch.query<{ n: string }>(sql, values)).rows[0].n);
 }
-const remindersIn = (status: string) => count(`select count(*) as n from scheduled_notifications where kind = $1 and status = $2`, [FADE_REMINDER_KIND, status]);
+const remindersIn = (status: string) =>
+  count(`select count(*) as n from scheduled_notifications where kind = $1 and status = $2`, [FADE_REMINDER_KIND, status]);
 const fadeJobsIn = (state: string) => count(`select count(*) as n from pgboss.job where name = $1 and state = $2`, [QUEUES.fadeDeliver, state]);
 
 it('delivers every reminder of a fan-out exactly once when the bot is killed part-way and restarted', async () => {
@@ -120,16 +123,30 @@ it('delivers every reminder of a fan-out exactly once when the bot is killed par
     personalActivity(
       ADMIN,
       serviceUrl,
-      executeActivity('fade.setCycle', { name: '2026/27', round1Name: '', round1Deadline: '2026-12-11', round2Name: '', round2Deadline: '', offsets: '-14, -3, 0, 5', sendTime: '09:00', clusterIds: '' }),
+      executeActivity('fade.setCycle', {
+        name: '2026/27',
+        round1Name: '',
+        round1Deadline: '2026-12-11',
+        round2Name: '',
+        round2Deadline: '',
+        offsets: '-14, -3, 0, 5',
+        sendTime: '09:00',
+        clusterIds: '',
+      }),
     ),
   );
   expect(setCycle.status).toBe(200);
   expect(setCycle.text).toContain(`Cycle 2026/27 is set for ${CLUSTERS} clusters, with 1 round; ${CLUSTERS * 4} reminders are scheduled.`);
-  expect(await count(`select count(*) as n from scheduled_notifications where kind = $1 and due_at <= $2`, [FADE_REMINDER_KIND, new Date(REMINDER_TIME)])).toBe(CLUSTERS);
+  expect(await count(`select count(*) as n from scheduled_notifications where kind = $1 and due_at <= $2`, [FADE_REMINDER_KIND, new Date(REMINDER_TIME)])).toBe(
+    CLUSTERS,
+  );
 
   // Teams takes the first posts at once and sits on the rest.
   connector.reset();
-  connector.script = [...Array.from({ length: TAKEN_BEFORE_KILL }, () => ({ ok: true as const })), ...Array.from({ length: CLUSTERS }, () => ({ hold: true as const }))];
+  connector.script = [
+    ...Array.from({ length: TAKEN_BEFORE_KILL }, () => ({ ok: true as const })),
+    ...Array.from({ length: CLUSTERS }, () => ({ hold: true as const })),
+  ];
 
   // The reminders come due; a sweep (as the once-a-minute schedule would start) claims them and the fan-out begins.
   setClock(REMINDER_TIME);
@@ -162,7 +179,9 @@ it('delivers every reminder of a fan-out exactly once when the bot is killed par
   // 15 minutes of its database's time, which the test cannot move): made expired, then failed by pg-boss's own
   // expiry, then their retry delay made over.
   await bot.start();
-  await scratch.query(`update pgboss.job set started_on = started_on - expire_in - interval '1 second' where name = $1 and state = 'active'`, [QUEUES.fadeDeliver]);
+  await scratch.query(`update pgboss.job set started_on = started_on - expire_in - interval '1 second' where name = $1 and state = 'active'`, [
+    QUEUES.fadeDeliver,
+  ]);
   await boss.expire();
   expect(await fadeJobsIn('retry')).toBe(CLUSTERS);
   await scratch.query(`update pgboss.job set start_after = now() where name = $1 and state = 'retry'`, [QUEUES.fadeDeliver]);
@@ -186,10 +205,12 @@ it('delivers every reminder of a fan-out exactly once when the bot is killed par
   expect(await fadeJobsIn('completed')).toBe(CLUSTERS);
 
   // Each due reminder claimed once and sent; none left pending or claimed; later ones still waiting their turn.
-  const due = (await scratch.query<{ status: string; attempts: number; n: string }>(
-    `select status, attempts, count(*) as n from scheduled_notifications where kind = $1 and due_at <= $2 group by status, attempts`,
-    [FADE_REMINDER_KIND, new Date(REMINDER_TIME)],
-  )).rows;
+  const due = (
+    await scratch.query<{ status: string; attempts: number; n: string }>(
+      `select status, attempts, count(*) as n from scheduled_notifications where kind = $1 and due_at <= $2 group by status, attempts`,
+      [FADE_REMINDER_KIND, new Date(REMINDER_TIME)],
+    )
+  ).rows;
   expect(due.map((r) => ({ ...r, n: Number(r.n) }))).toEqual([{ status: 'sent', attempts: 1, n: CLUSTERS }]);
   expect(await remindersIn('queued')).toBe(0);
   expect(await remindersIn('pending')).toBe(CLUSTERS * 3);

@@ -44,7 +44,9 @@ it('keeps every acknowledged edit when killed mid-burst', async () => {
     for (let n = 1; n <= 400 && !killed; n++) {
       const text = `${user} focus edit ${n}`;
       try {
-        const r = await bot.post(personalActivity(user, serviceUrl, executeActivity('plan.saveField', { planId: planOf[user], version: 1000, field: 'focus', then: 'summary', text })));
+        const r = await bot.post(
+          personalActivity(user, serviceUrl, executeActivity('plan.saveField', { planId: planOf[user], version: 1000, field: 'focus', then: 'summary', text })),
+        );
         if (r.status === 200 && r.text.includes(text) && !r.text.includes('went wrong')) acknowledged.set(user, text);
       } catch {
         return; // the connection died with the process

@@ -46,8 +46,11 @@ interface User {
   locale: 'en' | 'cy';
   planId?: string;
 }
-const USERS: User[] = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((letter, i) => (i % 2 ? { id: `pg-pennaeth-${letter}`, locale: 'cy' } : { id: `pg-head-${letter}`, locale: 'en' }));
-const activityFor = (user: User, partial: Record<string, unknown>) => personalActivity(user.id, serviceUrl, { locale: user.locale === 'cy' ? 'cy-GB' : 'en-GB', ...partial });
+const USERS: User[] = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((letter, i) =>
+  i % 2 ? { id: `pg-pennaeth-${letter}`, locale: 'cy' } : { id: `pg-head-${letter}`, locale: 'en' },
+);
+const activityFor = (user: User, partial: Record<string, unknown>) =>
+  personalActivity(user.id, serviceUrl, { locale: user.locale === 'cy' ? 'cy-GB' : 'en-GB', ...partial });
 
 interface Turn {
   user: User;
@@ -69,7 +72,12 @@ interface Probe {
 /** A failed request (the bot died or dropped the connection) is a result too, status -1, so the load never stops silently. */
 async function send(activity: unknown): Promise<{ status: number; text: string }> {
   try {
-    const res = await fetch(`${bot.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity), signal: AbortSignal.timeout(15_000) });
+    const res = await fetch(`${bot.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(activity),
+      signal: AbortSignal.timeout(15_000),
+    });
     return { status: res.status, text: await res.text() };
   } catch (err) {
     return { status: -1, text: String((err as { cause?: unknown }).cause ?? err) };
@@ -99,7 +107,9 @@ it('answers "try again" while PostgreSQL is down, says so on /healthz, and recov
     while (running) {
       const text = `${user.id} focus ${++n}`;
       const started = Date.now();
-      const edit = await send(activityFor(user, executeActivity('plan.saveField', { planId: user.planId, version: 1000, field: 'focus', then: 'summary', text })));
+      const edit = await send(
+        activityFor(user, executeActivity('plan.saveField', { planId: user.planId, version: 1000, field: 'focus', then: 'summary', text })),
+      );
       turns.push({ user, kind: 'edit', text, started, ms: Date.now() - started, status: edit.status, body: edit.text });
       if (edit.status === -1) return;
       const messageId = `msg-${++n}`;
@@ -112,7 +122,10 @@ it('answers "try again" while PostgreSQL is down, says so on /healthz, and recov
   const watch = async () => {
     while (running) {
       const at = Date.now();
-      const status = await fetch(`${bot.url}/healthz`, { signal: AbortSignal.timeout(15_000) }).then((res) => res.status, () => -1);
+      const status = await fetch(`${bot.url}/healthz`, { signal: AbortSignal.timeout(15_000) }).then(
+        (res) => res.status,
+        () => -1,
+      );
       probes.push({ at, ms: Date.now() - at, status });
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -133,18 +146,34 @@ it('answers "try again" while PostgreSQL is down, says so on /healthz, and recov
   let stoppedAt = 0;
   let restartedAt = 0;
   try {
-    await waitFor('edits before the outage', check(() => USERS.every(editsSince(0, acknowledged))));
+    await waitFor(
+      'edits before the outage',
+      check(() => USERS.every(editsSince(0, acknowledged))),
+    );
     stoppedAt = Date.now();
     await pg.stop('immediate');
-    await waitFor('a "try again" for every user and an unhealthy /healthz', check(() => USERS.every(editsSince(stoppedAt, refused)) && probes.some((p) => p.at >= stoppedAt && p.status === 503)));
+    await waitFor(
+      'a "try again" for every user and an unhealthy /healthz',
+      check(() => USERS.every(editsSince(stoppedAt, refused)) && probes.some((p) => p.at >= stoppedAt && p.status === 503)),
+    );
     // Messages too, not just card actions, while still down.
     const messagesFrom = Date.now();
-    await waitFor('messages answered while down', check(() => USERS.every((u) => turns.some((x) => x.user === u && x.kind === 'message' && x.started >= messagesFrom))));
+    await waitFor(
+      'messages answered while down',
+      check(() => USERS.every((u) => turns.some((x) => x.user === u && x.kind === 'message' && x.started >= messagesFrom))),
+    );
     restartedAt = Date.now();
     await pg.start();
-    await waitFor('edits saved again after the restart', check(() => USERS.every(editsSince(restartedAt, acknowledged))));
+    await waitFor(
+      'edits saved again after the restart',
+      check(() => USERS.every(editsSince(restartedAt, acknowledged))),
+    );
   } catch (err) {
-    const shown = (body: string) => [...body.matchAll(/"text":"([^"]*)"/g)].map((m) => m[1]).join(' | ').slice(0, 300);
+    const shown = (body: string) =>
+      [...body.matchAll(/"text":"([^"]*)"/g)]
+        .map((m) => m[1])
+        .join(' | ')
+        .slice(0, 300);
     const recent = turns.slice(-8).map((x) => `${x.user.id} ${x.kind} ${x.status} ${x.ms}ms ${shown(x.body)}`);
     throw new Error(`${(err as Error).message}\nlast turns:\n${recent.join('\n')}\nlast /healthz: ${JSON.stringify(probes.slice(-3))}`, { cause: err });
   } finally {
@@ -174,7 +203,9 @@ it('answers "try again" while PostgreSQL is down, says so on /healthz, and recov
     const reply = JSON.stringify(replies[0].body);
     expect(reply.includes(turn.user.locale === 'cy' ? 'Beth alla i ei wneud' : 'What I can do') || reply.includes(tryAgain(turn.user))).toBe(true);
   }
-  const refusedMessages = turns.filter((x) => x.kind === 'message' && JSON.stringify(connector.calls.find((c) => c.path.endsWith(`/activities/${x.messageId}`))?.body).includes(tryAgain(x.user)));
+  const refusedMessages = turns.filter(
+    (x) => x.kind === 'message' && JSON.stringify(connector.calls.find((c) => c.path.endsWith(`/activities/${x.messageId}`))?.body).includes(tryAgain(x.user)),
+  );
   expect(new Set(refusedMessages.map((x) => x.user.locale))).toEqual(new Set(['en', 'cy']));
 
   // Nothing acknowledged was lost: each plan holds the user's last acknowledged edit or a later one.
@@ -188,13 +219,21 @@ it('answers "try again" while PostgreSQL is down, says so on /healthz, and recov
   // The job queue recovered too: a notification due now is swept and delivered once when the sweep runs (as the cron would start it).
   const db = await openPostgres({ connectionString: pg.url(), maxConnections: 1 });
   const owner = USERS[0];
-  await new SqlNotificationRepository(db).schedule({ kind: 'impactNudge', dedupeKey: impactNudgeKey(owner.planId!), tenantId: 'fault-tenant', recipientId: owner.id, subjectId: owner.planId!, dueAt: new Date(Date.now() - 60_000) });
+  await new SqlNotificationRepository(db).schedule({
+    kind: 'impactNudge',
+    dedupeKey: impactNudgeKey(owner.planId!),
+    tenantId: 'fault-tenant',
+    recipientId: owner.id,
+    subjectId: owner.planId!,
+    dueAt: new Date(Date.now() - 60_000),
+  });
   await db.close();
   const boss = new PgBoss({ connectionString: pg.url(), schema: 'pgboss', supervise: false, schedule: false, migrate: false });
   await boss.start();
   await boss.send(QUEUES.sweep, {});
   await boss.stop({ graceful: false, close: true });
-  const nudges = () => connector.calls.filter((c) => c.path === `/v3/conversations/a%3A${owner.id}/activities` && JSON.stringify(c.body).includes('Time to assess the impact'));
+  const nudges = () =>
+    connector.calls.filter((c) => c.path === `/v3/conversations/a%3A${owner.id}/activities` && JSON.stringify(c.body).includes('Time to assess the impact'));
   await waitFor('the nudge after recovery', () => nudges().length > 0, 20_000);
 
   // Figures for the report.

@@ -102,7 +102,8 @@ async function walkPlan(head: Head): Promise<void> {
   expect(cardOf(card)).toContain('Raise attainment in Y7');
   card = await press('plan.supportTookPlace', { planId: head.planId });
   expect(cardOf(card)).toContain('The evaluation fields are now open');
-  for (const text of ['Four visits', 'Effective', 'Diagnostic tests in Y7']) card = await press('plan.saveField', { ...actionData(card, 'plan.saveField'), text });
+  for (const text of ['Four visits', 'Effective', 'Diagnostic tests in Y7'])
+    card = await press('plan.saveField', { ...actionData(card, 'plan.saveField'), text });
   expect(cardOf(card)).toContain('I will remind you to assess the impact on');
 }
 
@@ -150,13 +151,15 @@ it('shares every card action and runs each scheduled job once across two instanc
     // Exactly once: one post each, each notification claimed once (attempts 1) and given one delivery job.
     await waitFor('every nudge recorded as sent', async () => (await count(`select count(*) as n from scheduled_notifications where status <> 'sent'`)) === 0);
     for (const head of [...early, ...late]) expect(nudgesTo(head)).toHaveLength(1);
-    const rows = (await scratch.query<{ status: string; attempts: number; jobs: string }>(
-      `select n.status, n.attempts,
+    const rows = (
+      await scratch.query<{ status: string; attempts: number; jobs: string }>(
+        `select n.status, n.attempts,
               (select count(*) from pgboss.job j where j.name = $1 and j.data->>'notificationId' = n.id::text)
               + (select count(*) from pgboss.archive j where j.name = $1 and j.data->>'notificationId' = n.id::text) as jobs
          from scheduled_notifications n where n.kind = 'impactNudge'`,
-      [QUEUES.deliver],
-    )).rows;
+        [QUEUES.deliver],
+      )
+    ).rows;
     expect(rows).toHaveLength(6);
     for (const row of rows) expect({ ...row, jobs: Number(row.jobs) }).toEqual({ status: 'sent', attempts: 1, jobs: 1 });
   } finally {
@@ -186,14 +189,22 @@ it('suggests partners on one instance from a school profile saved on the other',
   };
   let card = await post(a, 'two-asker', 'onboard.confirm', { schoolId: '6784051', role: 'headteacher', query: '' });
   const planId = String(actionData(card, 'plan.saveField').planId);
-  for (const text of ['Numeracy in KS3', 'Below family average', 'Raise attainment']) card = await post(a, 'two-asker', 'plan.saveField', { ...actionData(card, 'plan.saveField'), text });
+  for (const text of ['Numeracy in KS3', 'Below family average', 'Raise attainment'])
+    card = await post(a, 'two-asker', 'plan.saveField', { ...actionData(card, 'plan.saveField'), text });
 
   // Instance B ranks (and keeps its ranking index); the head of the first school it suggests closes it to requests on A.
   const before = suggested(await post(b, 'two-asker', 'match.find', { planId }));
   expect(before.length).toBeGreaterThan(1);
   const closing = before[0];
   await post(a, 'two-partner-head', 'onboard.confirm', { schoolId: String(closing), role: 'headteacher', query: '' });
-  const saved = await post(a, 'two-partner-head', 'match.strengthsSave', { schoolId: String(closing), capacity: '2', openToRequests: 'false', area1: 'none', area2: 'none', area3: 'none' });
+  const saved = await post(a, 'two-partner-head', 'match.strengthsSave', {
+    schoolId: String(closing),
+    capacity: '2',
+    openToRequests: 'false',
+    area1: 'none',
+    area2: 'none',
+    area3: 'none',
+  });
   expect(cardOf(saved)).not.toContain('Sorry');
 
   // B no longer suggests it.
@@ -213,7 +224,16 @@ it('sets up the job queue once when two instances start together, neither failin
     const notifications = new SqlNotificationRepository(db);
     const dispatcher = new NotificationDispatcher({ notifications, clock: systemClock, log: silentLogger, personalChatGone: async () => undefined });
     try {
-      const runner = await JobRunner.start({ db, clock: systemClock, log: silentLogger, notifications, dispatcher, connectionString: scratchUrl, background: false, schema });
+      const runner = await JobRunner.start({
+        db,
+        clock: systemClock,
+        log: silentLogger,
+        notifications,
+        dispatcher,
+        connectionString: scratchUrl,
+        background: false,
+        schema,
+      });
       await runner.stop();
       return 'started';
     } catch (err) {
@@ -225,7 +245,9 @@ it('sets up the job queue once when two instances start together, neither failin
   for (let round = 0; round < 3; round++) {
     const schema = `pgboss_together_${round}`;
     expect(await Promise.all([startRunner(schema), startRunner(schema)])).toEqual(['started', 'started']);
-    const queues = await withClient(scratchUrl, async (c) => (await c.query<{ name: string }>(`select name from ${schema}.queue order by name`)).rows.map((r) => r.name));
+    const queues = await withClient(scratchUrl, async (c) =>
+      (await c.query<{ name: string }>(`select name from ${schema}.queue order by name`)).rows.map((r) => r.name),
+    );
     expect(queues).toEqual(Object.values(QUEUES).sort());
   }
 });

@@ -33,7 +33,7 @@ describe('the cy/en catalogue', () => {
     expect(t('en', 'plan.stepOf', { step: 2 })).toBe('Step 2 of {total}');
   });
 
-  it('shows a name given in each language in the reader\'s', () => {
+  it("shows a name given in each language in the reader's", () => {
     const school = { en: 'Cardiff High School', cy: 'Ysgol Uwchradd Caerdydd' };
     expect(t('cy', 'match.sent.direct', { school })).toContain('Ysgol Uwchradd Caerdydd');
     expect(t('en', 'match.sent.direct', { school })).toContain('Cardiff High School');

@@ -3,7 +3,8 @@ import { commandKeyOf, commandPattern, commandWord } from '../../src/platform/i1
 describe('command words from the catalogue', () => {
   it('understands either language, any case, extra spaces and the unmutated forms', () => {
     const myPlans = commandPattern('command.myPlans');
-    for (const typed of ['my plans', 'My Plans', '  my   plans ', 'fy nghynlluniau', 'fy cynlluniau', 'cynlluniau', 'plans']) expect(myPlans.test(typed)).toBe(true);
+    for (const typed of ['my plans', 'My Plans', '  my   plans ', 'fy nghynlluniau', 'fy cynlluniau', 'cynlluniau', 'plans'])
+      expect(myPlans.test(typed)).toBe(true);
     for (const typed of ['my plansx', 'see my plans', 'fy nghynlluniau i gyd', '']) expect(myPlans.test(typed)).toBe(false);
   });
 
@@ -25,7 +26,8 @@ describe('command words from the catalogue', () => {
       ['command.newPlan', ['cynllunio', 'cynllun newydd']],
       ['command.linkCluster', ['cysylltu a clwstwr', 'cysylltu â chlwstwr']],
     ];
-    for (const [key, typed] of guesses) for (const text of typed) expect({ key, text, understood: commandPattern(key).test(text) }).toEqual({ key, text, understood: true });
+    for (const [key, typed] of guesses)
+      for (const text of typed) expect({ key, text, understood: commandPattern(key).test(text) }).toEqual({ key, text, understood: true });
     expect(commandPattern('command.clusterLead', { argument: true }).exec('arwain y clwstwr Bethan')?.[1]).toBe('Bethan');
     // A copy of the English "make adviser" is not Welsh anyone would type.
     expect(commandPattern('command.roles').test('gwneud ymgynghorydd')).toBe(false);

@@ -15,7 +15,10 @@ function glossary(): Term[] {
   const start = text.indexOf('| English | Cymraeg |');
   const rows = text.slice(start).split('\n\n')[0].split('\n').slice(2);
   return rows.map((row) => {
-    const [english, welsh, forms] = row.split('|').slice(1, 4).map((cell) => cell.trim());
+    const [english, welsh, forms] = row
+      .split('|')
+      .slice(1, 4)
+      .map((cell) => cell.trim());
     return { english: english.split(',').map((e) => e.trim()), welsh, forms: forms.split(',').map((f) => f.trim()) };
   });
 }
@@ -30,7 +33,28 @@ describe('the glossary', () => {
 
   it('has the terms the domain needs', () => {
     const english = terms.flatMap((term) => term.english);
-    for (const needed of ['plan', 'cluster', 'round', 'cycle', 'adviser', 'broker', 'headteacher', 'deputy', 'senior leader', 'strategic objectives', 'impact assessment', 'Limited', 'Satisfactory', 'Strong', 'Very Good', 'priority areas', 'aide-memoire', 'support request', 'local authority', 'consortium']) {
+    for (const needed of [
+      'plan',
+      'cluster',
+      'round',
+      'cycle',
+      'adviser',
+      'broker',
+      'headteacher',
+      'deputy',
+      'senior leader',
+      'strategic objectives',
+      'impact assessment',
+      'Limited',
+      'Satisfactory',
+      'Strong',
+      'Very Good',
+      'priority areas',
+      'aide-memoire',
+      'support request',
+      'local authority',
+      'consortium',
+    ]) {
       expect(english).toContain(needed);
     }
   });

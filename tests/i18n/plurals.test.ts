@@ -10,10 +10,46 @@ const pluralKeys = keys.filter((k) => usesIcuSyntax(en[k]) || usesIcuSyntax(cy[k
 
 /** Every argument filled: counts with n, anything else with a plain word. */
 const paramsFor = (key: MessageKey, n: number) =>
-  Object.fromEntries([...messageArguments(en[key]), ...messageArguments(cy[key])].map((name) => [name, /^(areas|name|query|cycle|round|date)$/.test(name) ? 'X' : n]));
+  Object.fromEntries(
+    [...messageArguments(en[key]), ...messageArguments(cy[key])].map((name) => [name, /^(areas|name|query|cycle|round|date)$/.test(name) ? 'X' : n]),
+  );
 
 /** Arguments that hold a number (the ones a noun may follow). */
-const NUMERIC = new Set(['count', 'days', 'n', 'total', 'shown', 'inserted', 'updated', 'clusters', 'rounds', 'reminders', 'submitted', 'sent', 'pending', 'unlinked', 'inactive', 'taken', 'capacity', 'parts', 'kb', 'deleted', 'anonymised', 'length', 'max', 'min', 'step', 'km', 'percent', 'found', 'expected', 'line', 'first', 'staff', 'supply']);
+const NUMERIC = new Set([
+  'count',
+  'days',
+  'n',
+  'total',
+  'shown',
+  'inserted',
+  'updated',
+  'clusters',
+  'rounds',
+  'reminders',
+  'submitted',
+  'sent',
+  'pending',
+  'unlinked',
+  'inactive',
+  'taken',
+  'capacity',
+  'parts',
+  'kb',
+  'deleted',
+  'anonymised',
+  'length',
+  'max',
+  'min',
+  'step',
+  'km',
+  'percent',
+  'found',
+  'expected',
+  'line',
+  'first',
+  'staff',
+  'supply',
+]);
 /** Words that may follow a bare number: units, "of", and words that are not nouns counted by it. */
 const AFTER_A_NUMBER = new Set(['o', 'of', 'i', 'to', 'km', 'KB', 'cyntaf', 'are', 'updated', 'more', 'made']);
 
@@ -48,45 +84,104 @@ describe('messages that count', () => {
 // Written out by hand, as a Welsh-medium head would write them: the noun after 2, 3 and 6 mutates
 // (dau ddiwrnod, tri chlwstwr, chwe phroblem), 1 is "un", and 11 and 20 take the plain singular.
 const BY_HAND: [MessageKey, Record<string, string | number>, 'cy' | 'en', string[]][] = [
-  ['fade.reminder.daysLeft', {}, 'cy', ['Dim diwrnodau gwaith ar ôl', 'Un diwrnod gwaith ar ôl', '2 ddiwrnod gwaith ar ôl', '3 diwrnod gwaith ar ôl', '6 diwrnod gwaith ar ôl', '11 diwrnod gwaith ar ôl', '20 diwrnod gwaith ar ôl']],
-  ['fade.reminder.daysLeft', {}, 'en', ['0 working days left', '1 working day left', '2 working days left', '3 working days left', '6 working days left', '11 working days left', '20 working days left']],
-  ['fade.report.nextStepsDone', {}, 'cy', [
-    'Ychwanegwyd dim camau nesaf at gynllun y clwstwr.',
-    'Ychwanegwyd un cam nesaf at gynllun y clwstwr.',
-    'Ychwanegwyd 2 gam nesaf at gynllun y clwstwr.',
-    'Ychwanegwyd 3 cham nesaf at gynllun y clwstwr.',
-    'Ychwanegwyd 6 cham nesaf at gynllun y clwstwr.',
-    'Ychwanegwyd 11 cam nesaf at gynllun y clwstwr.',
-    'Ychwanegwyd 20 cam nesaf at gynllun y clwstwr.',
-  ]],
-  ['import.failed', {}, 'cy', [
-    'Does dim wedi’i fewnforio: mae angen cywiro dim problemau yn gyntaf.',
-    'Does dim wedi’i fewnforio: mae angen cywiro un broblem yn gyntaf.',
-    'Does dim wedi’i fewnforio: mae angen cywiro 2 broblem yn gyntaf.',
-    'Does dim wedi’i fewnforio: mae angen cywiro 3 problem yn gyntaf.',
-    'Does dim wedi’i fewnforio: mae angen cywiro 6 phroblem yn gyntaf.',
-    'Does dim wedi’i fewnforio: mae angen cywiro 11 problem yn gyntaf.',
-    'Does dim wedi’i fewnforio: mae angen cywiro 20 problem yn gyntaf.',
-  ]],
-  ['import.failed', {}, 'en', ['Nothing was imported: 0 problems to fix first.', 'Nothing was imported: 1 problem to fix first.', 'Nothing was imported: 2 problems to fix first.', 'Nothing was imported: 3 problems to fix first.', 'Nothing was imported: 6 problems to fix first.', 'Nothing was imported: 11 problems to fix first.', 'Nothing was imported: 20 problems to fix first.']],
-  ['privacy.pick.intro', { query: 'Jones' }, 'cy', [
-    'Does neb yn cyfateb i "Jones". Dewiswch un.',
-    'Mae un person yn cyfateb i "Jones". Dewiswch un.',
-    'Mae 2 berson yn cyfateb i "Jones". Dewiswch un.',
-    'Mae 3 pherson yn cyfateb i "Jones". Dewiswch un.',
-    'Mae 6 pherson yn cyfateb i "Jones". Dewiswch un.',
-    'Mae 11 o bobl yn cyfateb i "Jones". Dewiswch un.',
-    'Mae 20 o bobl yn cyfateb i "Jones". Dewiswch un.',
-  ]],
-  ['error.tooManyPriorities', {}, 'cy', [
-    'Dewiswch ddim un maes blaenoriaeth ar y mwyaf.',
-    'Dewiswch un maes blaenoriaeth ar y mwyaf.',
-    'Dewiswch 2 faes blaenoriaeth ar y mwyaf.',
-    'Dewiswch 3 maes blaenoriaeth ar y mwyaf.',
-    'Dewiswch 6 maes blaenoriaeth ar y mwyaf.',
-    'Dewiswch 11 maes blaenoriaeth ar y mwyaf.',
-    'Dewiswch 20 maes blaenoriaeth ar y mwyaf.',
-  ]],
+  [
+    'fade.reminder.daysLeft',
+    {},
+    'cy',
+    [
+      'Dim diwrnodau gwaith ar ôl',
+      'Un diwrnod gwaith ar ôl',
+      '2 ddiwrnod gwaith ar ôl',
+      '3 diwrnod gwaith ar ôl',
+      '6 diwrnod gwaith ar ôl',
+      '11 diwrnod gwaith ar ôl',
+      '20 diwrnod gwaith ar ôl',
+    ],
+  ],
+  [
+    'fade.reminder.daysLeft',
+    {},
+    'en',
+    [
+      '0 working days left',
+      '1 working day left',
+      '2 working days left',
+      '3 working days left',
+      '6 working days left',
+      '11 working days left',
+      '20 working days left',
+    ],
+  ],
+  [
+    'fade.report.nextStepsDone',
+    {},
+    'cy',
+    [
+      'Ychwanegwyd dim camau nesaf at gynllun y clwstwr.',
+      'Ychwanegwyd un cam nesaf at gynllun y clwstwr.',
+      'Ychwanegwyd 2 gam nesaf at gynllun y clwstwr.',
+      'Ychwanegwyd 3 cham nesaf at gynllun y clwstwr.',
+      'Ychwanegwyd 6 cham nesaf at gynllun y clwstwr.',
+      'Ychwanegwyd 11 cam nesaf at gynllun y clwstwr.',
+      'Ychwanegwyd 20 cam nesaf at gynllun y clwstwr.',
+    ],
+  ],
+  [
+    'import.failed',
+    {},
+    'cy',
+    [
+      'Does dim wedi’i fewnforio: mae angen cywiro dim problemau yn gyntaf.',
+      'Does dim wedi’i fewnforio: mae angen cywiro un broblem yn gyntaf.',
+      'Does dim wedi’i fewnforio: mae angen cywiro 2 broblem yn gyntaf.',
+      'Does dim wedi’i fewnforio: mae angen cywiro 3 problem yn gyntaf.',
+      'Does dim wedi’i fewnforio: mae angen cywiro 6 phroblem yn gyntaf.',
+      'Does dim wedi’i fewnforio: mae angen cywiro 11 problem yn gyntaf.',
+      'Does dim wedi’i fewnforio: mae angen cywiro 20 problem yn gyntaf.',
+    ],
+  ],
+  [
+    'import.failed',
+    {},
+    'en',
+    [
+      'Nothing was imported: 0 problems to fix first.',
+      'Nothing was imported: 1 problem to fix first.',
+      'Nothing was imported: 2 problems to fix first.',
+      'Nothing was imported: 3 problems to fix first.',
+      'Nothing was imported: 6 problems to fix first.',
+      'Nothing was imported: 11 problems to fix first.',
+      'Nothing was imported: 20 problems to fix first.',
+    ],
+  ],
+  [
+    'privacy.pick.intro',
+    { query: 'Jones' },
+    'cy',
+    [
+      'Does neb yn cyfateb i "Jones". Dewiswch un.',
+      'Mae un person yn cyfateb i "Jones". Dewiswch un.',
+      'Mae 2 berson yn cyfateb i "Jones". Dewiswch un.',
+      'Mae 3 pherson yn cyfateb i "Jones". Dewiswch un.',
+      'Mae 6 pherson yn cyfateb i "Jones". Dewiswch un.',
+      'Mae 11 o bobl yn cyfateb i "Jones". Dewiswch un.',
+      'Mae 20 o bobl yn cyfateb i "Jones". Dewiswch un.',
+    ],
+  ],
+  [
+    'error.tooManyPriorities',
+    {},
+    'cy',
+    [
+      'Dewiswch ddim un maes blaenoriaeth ar y mwyaf.',
+      'Dewiswch un maes blaenoriaeth ar y mwyaf.',
+      'Dewiswch 2 faes blaenoriaeth ar y mwyaf.',
+      'Dewiswch 3 maes blaenoriaeth ar y mwyaf.',
+      'Dewiswch 6 maes blaenoriaeth ar y mwyaf.',
+      'Dewiswch 11 maes blaenoriaeth ar y mwyaf.',
+      'Dewiswch 20 maes blaenoriaeth ar y mwyaf.',
+    ],
+  ],
 ];
 
 describe('counted messages, compared with text written by hand', () => {
@@ -101,7 +196,9 @@ describe('counted messages, compared with text written by hand', () => {
     expect(cycle(3)).toContain('ar gyfer 3 chlwstwr,');
     expect(cycle(6)).toContain('ar gyfer 6 chlwstwr,');
     expect(cycle(35)).toContain('ar gyfer 35 clwstwr,');
-    expect(t('en', 'fade.cycle.done', { name: '2026/27', clusters: 1, rounds: 1, reminders: 0 })).toBe('Cycle 2026/27 is set for 1 cluster, with 1 round; no reminders are scheduled.');
+    expect(t('en', 'fade.cycle.done', { name: '2026/27', clusters: 1, rounds: 1, reminders: 0 })).toBe(
+      'Cycle 2026/27 is set for 1 cluster, with 1 round; no reminders are scheduled.',
+    );
   });
 
   it('is never bound raw into a card template, where its plural cases would show', () => {

@@ -33,7 +33,14 @@ async function bot() {
   const config = loadConfig({ DEMO_DATA: 'false', ADMIN_USER_IDS: 'aad-admin' });
   const build = () => createRuntime({ config, clock, messenger, database: db, log: silentLogger, seedDirectory: false, fadeSleep: async () => undefined });
   const h = { runtime: await build(), clock, messenger, db };
-  return { ...h, async restart() { h.runtime = await build(); this.runtime = h.runtime; }, close: () => db.close() };
+  return {
+    ...h,
+    async restart() {
+      h.runtime = await build();
+      this.runtime = h.runtime;
+    },
+    close: () => db.close(),
+  };
 }
 
 describe('FADE fan-out through durable jobs', () => {
@@ -42,17 +49,30 @@ describe('FADE fan-out through durable jobs', () => {
   const schema = `pgboss_fade_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
 
   const startRunner = () =>
-    JobRunner.start({ db: h.runtime.db, clock: h.clock, log: silentLogger, notifications: h.runtime.notifications, dispatcher: h.runtime.dispatcher, background: false, schema });
+    JobRunner.start({
+      db: h.runtime.db,
+      clock: h.clock,
+      log: silentLogger,
+      notifications: h.runtime.notifications,
+      dispatcher: h.runtime.dispatcher,
+      background: false,
+      schema,
+    });
 
   async function fetchFade(batchSize: number): Promise<Job[]> {
-    await h.runtime.db.query(`update ${schema}.job set start_after = now() - interval '1 millisecond' where state < 'active' and name = $1`, [QUEUES.fadeDeliver]);
+    await h.runtime.db.query(`update ${schema}.job set start_after = now() - interval '1 millisecond' where state < 'active' and name = $1`, [
+      QUEUES.fadeDeliver,
+    ]);
     return (await runner.boss.fetch(QUEUES.fadeDeliver, { batchSize, includeMetadata: true })) as Job[];
   }
 
   beforeEach(async () => {
     h = await bot();
     runner = await startRunner();
-    const set = await h.runtime.fade.cycles.defineCycle({ tenantId: TENANT, userId: 'aad-admin' }, { name: '2026/27', rounds: [{ name: 'interim', deadline: '2026-12-11' }], offsets: [-14, -3, 0, 5] });
+    const set = await h.runtime.fade.cycles.defineCycle(
+      { tenantId: TENANT, userId: 'aad-admin' },
+      { name: '2026/27', rounds: [{ name: 'interim', deadline: '2026-12-11' }], offsets: [-14, -3, 0, 5] },
+    );
     expect(set).toMatchObject({ kind: 'ok', value: { clusters: CLUSTERS, reminders: CLUSTERS * 4 } });
   });
 
@@ -89,7 +109,9 @@ describe('FADE fan-out through durable jobs', () => {
     await runner.stop();
     await h.restart();
     runner = await startRunner();
-    await h.runtime.db.query(`update ${schema}.job set state = 'retry', start_after = now() - interval '1 second' where name = $1 and state = 'active'`, [QUEUES.fadeDeliver]);
+    await h.runtime.db.query(`update ${schema}.job set state = 'retry', start_after = now() - interval '1 second' where name = $1 and state = 'active'`, [
+      QUEUES.fadeDeliver,
+    ]);
     let jobs: Job[];
     while ((jobs = await fetchFade(100)).length > 0) await runner.deliverBatch(QUEUES.fadeDeliver, jobs);
 

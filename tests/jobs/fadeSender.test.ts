@@ -83,7 +83,12 @@ describe('the paced channel sender (virtual time)', () => {
     expect(outcomes.every((o) => o.ok)).toBe(true);
     expect(new Set(transport.calls.map((c) => c.conversationId)).size).toBe(300);
     expect(transport.calls).toHaveLength(300);
-    expect(busiestWindow(transport.calls.map((c) => c.at), 1000)).toBeLessThanOrEqual(50);
+    expect(
+      busiestWindow(
+        transport.calls.map((c) => c.at),
+        1000,
+      ),
+    ).toBeLessThanOrEqual(50);
     const minimum = ((300 - TEAMS_LIMITS.perTenant[0].limit) / 50) * 1000; // the first 50 may go at once
     const took = Math.max(...transport.calls.map((c) => c.at));
     expect(took).toBeGreaterThanOrEqual(minimum);
@@ -113,7 +118,10 @@ describe('the paced channel sender (virtual time)', () => {
 
   it('backs off exponentially on 429 without Retry-After, and gives up after a bounded number of tries', async () => {
     const { time, transport, sender } = setup({ random: () => 1 });
-    transport.script.set('19:x@thread.tacv2', Array.from({ length: 20 }, () => new ChannelSendError('Too Many Requests', 429)));
+    transport.script.set(
+      '19:x@thread.tacv2',
+      Array.from({ length: 20 }, () => new ChannelSendError('Too Many Requests', 429)),
+    );
     const outcome = await time.run(sender.post(ref('19:x@thread.tacv2'), message));
     expect(outcome).toMatchObject({ ok: false, status: 429, permanent: false, attempts: 7 });
     const gaps = transport.calls.slice(1).map((c, i) => c.at - transport.calls[i].at);
@@ -123,7 +131,10 @@ describe('the paced channel sender (virtual time)', () => {
   it('retries 5xx a bounded number of times, then reports the failure', async () => {
     const { time, transport, sender } = setup();
     transport.script.set('19:flaky@thread.tacv2', [new ChannelSendError('Service Unavailable', 503), new ChannelSendError('Bad Gateway', 502)]);
-    transport.script.set('19:down@thread.tacv2', Array.from({ length: 10 }, () => new ChannelSendError('Service Unavailable', 503, 1000)));
+    transport.script.set(
+      '19:down@thread.tacv2',
+      Array.from({ length: 10 }, () => new ChannelSendError('Service Unavailable', 503, 1000)),
+    );
     const [flaky, down] = await time.run(Promise.all([sender.post(ref('19:flaky@thread.tacv2'), message), sender.post(ref('19:down@thread.tacv2'), message)]));
     expect(flaky).toMatchObject({ ok: true, attempts: 3 });
     expect(down).toMatchObject({ ok: false, status: 503, attempts: 4, permanent: false });
@@ -140,7 +151,10 @@ describe('the paced channel sender (virtual time)', () => {
 
   it('reads Retry-After from botbuilder errors, in seconds or as a date', async () => {
     const { time, transport, sender } = setup();
-    const restError = Object.assign(new Error('429'), { statusCode: 429, response: { headers: { get: (n: string) => (n === 'retry-after' ? '3' : undefined) } } });
+    const restError = Object.assign(new Error('429'), {
+      statusCode: 429,
+      response: { headers: { get: (n: string) => (n === 'retry-after' ? '3' : undefined) } },
+    });
     transport.script.set('19:x@thread.tacv2', [restError]);
     await time.run(sender.post(ref('19:x@thread.tacv2'), message));
     expect(transport.calls.map((c) => c.at)).toEqual([0, 3000]);

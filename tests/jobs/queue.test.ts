@@ -34,8 +34,16 @@ describe.each(databasesUnderTest())('durable impact nudges through pg-boss on $n
     const users = new SqlUserRepository(db);
     const planRepository = new SqlPlanRepository(db);
     plans = new PlanService({ db, plans: planRepository, notifications, clock, impactDelayDays: 90 });
-    const dispatcher = new NotificationDispatcher({ notifications, clock, log: silentLogger, personalChatGone: (tenantId, userId) => users.forgetPersonalConversation(tenantId, userId) });
-    dispatcher.register(IMPACT_NUDGE_KIND, impactNudgeHandler({ notifications, plans: planRepository, users, messenger, log: silentLogger, defaultLocale: 'en' }));
+    const dispatcher = new NotificationDispatcher({
+      notifications,
+      clock,
+      log: silentLogger,
+      personalChatGone: (tenantId, userId) => users.forgetPersonalConversation(tenantId, userId),
+    });
+    dispatcher.register(
+      IMPACT_NUDGE_KIND,
+      impactNudgeHandler({ notifications, plans: planRepository, users, messenger, log: silentLogger, defaultLocale: 'en' }),
+    );
     await users.touch({ ...actor, displayName: 'Ann', personalConversation: { conversation: { id: 'a:personal-u' } } });
     await users.setLocale('t', 'u', 'cy');
     runner = await JobRunner.start({
@@ -59,13 +67,21 @@ describe.each(databasesUnderTest())('durable impact nudges through pg-boss on $n
   async function planWithActionPlanDone(): Promise<string> {
     const plan = await plans.create(actor, 6784001);
     let version = plan.version;
-    for (const [field, text] of [['focus', 'KS4 maths'], ['need', 'Below family'], ['objectives', 'Raise attainment']] as const) {
+    for (const [field, text] of [
+      ['focus', 'KS4 maths'],
+      ['need', 'Below family'],
+      ['objectives', 'Raise attainment'],
+    ] as const) {
       const r = await plans.saveAnswer(actor, plan.id, version, field, { text });
       if (r.kind !== 'ok') throw new Error(r.kind);
       version = r.value.plan.version;
     }
     await plans.transition(actor, plan.id, 'supportTookPlace');
-    for (const [field, text] of [['provision', 'Visits'], ['effectiveness', 'Good'], ['actionPlan', 'Y7 tests']] as const) {
+    for (const [field, text] of [
+      ['provision', 'Visits'],
+      ['effectiveness', 'Good'],
+      ['actionPlan', 'Y7 tests'],
+    ] as const) {
       const r = await plans.saveAnswer(actor, plan.id, 100, field, { text });
       if (r.kind !== 'ok') throw new Error(r.kind);
     }
@@ -141,10 +157,14 @@ describe.each(databasesUnderTest())('durable impact nudges through pg-boss on $n
     await runner.boss.expire();
 
     await db.query(`update ${schema}.job set start_after = now() - interval '1 millisecond' where name = $1`, [QUEUES.deliveryGaveUp]);
-    const gaveUp = (await runner.boss.fetch(QUEUES.deliveryGaveUp, { batchSize: 10, includeMetadata: true })) as PgBoss.JobWithMetadata<{ notificationId: string }>[];
+    const gaveUp = (await runner.boss.fetch(QUEUES.deliveryGaveUp, { batchSize: 10, includeMetadata: true })) as PgBoss.JobWithMetadata<{
+      notificationId: string;
+    }>[];
     expect(gaveUp.map((j) => j.data.notificationId)).toEqual((await notifications.listForSubject(planId)).map((n) => n.id));
     for (const job of gaveUp) await runner.gaveUp(job.data.notificationId, job.output);
-    const [row] = await db.query<{ status: string; last_error: string }>('select status, last_error from scheduled_notifications where subject_id = $1', [planId]);
+    const [row] = await db.query<{ status: string; last_error: string }>('select status, last_error from scheduled_notifications where subject_id = $1', [
+      planId,
+    ]);
     expect(row.status).toBe('failed');
     expect(row.last_error).toContain('delivery gave up: job failed by timeout');
     expect(messenger.sent).toHaveLength(0);

@@ -12,7 +12,8 @@ beforeEach(async () => {
 });
 afterEach(() => h.close());
 
-const planCount = async (userId: string) => (await h.runtime.db.query<{ n: number }>('select count(*)::int as n from plans where owner_id = $1', [userId]))[0].n;
+const planCount = async (userId: string) =>
+  (await h.runtime.db.query<{ n: number }>('select count(*)::int as n from plans where owner_id = $1', [userId]))[0].n;
 
 it('refuses the 101st plan in a burst politely, in the person’s language, and leaves everyone else alone', async () => {
   const answers: string[] = [];

@@ -63,7 +63,11 @@ const sentTo = (u: TestUser) => h.messenger.sent.filter((s) => (s.conversation.c
 /** Mallory re-sends the onboarding action, naming a school and role of her choosing. */
 const claim = (u: TestUser, schoolId: number, role: string) => h.execute(u, Verbs.onboardConfirm, { query: '', schoolId: String(schoolId), role });
 
-async function plannedAt(u: TestUser, school: number, answers: Record<string, string> = { focus: 'KS4 maths', need: 'Below the family for three years', objectives: 'Raise KS4 attainment' }): Promise<string> {
+async function plannedAt(
+  u: TestUser,
+  school: number,
+  answers: Record<string, string> = { focus: 'KS4 maths', need: 'Below the family for three years', objectives: 'Raise KS4 attainment' },
+): Promise<string> {
   const plan = await h.runtime.plans.create(actor(u), school);
   await h.runtime.db.query('update plans set answers = $2, updated_at = $3 where id = $1', [plan.id, JSON.stringify(answers), h.clock.now()]);
   return plan.id;
@@ -71,7 +75,15 @@ async function plannedAt(u: TestUser, school: number, answers: Record<string, st
 
 async function setCycle(): Promise<void> {
   const form = (await h.say(admin, 'fade cycle 2026/27')).cards[0];
-  await h.press(admin, form, 'Set the cycle', { round1Name: 'Interim round', round1Deadline: '2026-12-11', round2Name: 'Final round', round2Deadline: '2027-03-19', offsets: '-14, -3, 0, 5', sendTime: '09:00', clusterIds: '1' });
+  await h.press(admin, form, 'Set the cycle', {
+    round1Name: 'Interim round',
+    round1Deadline: '2026-12-11',
+    round2Name: 'Final round',
+    round2Deadline: '2027-03-19',
+    offsets: '-14, -3, 0, 5',
+    sendTime: '09:00',
+    clusterIds: '1',
+  });
   h.clock.set('2026-11-02T09:00:00Z');
 }
 
@@ -160,12 +172,16 @@ describe('finding and assigning roles', () => {
 
   it('an admin imports roles from CSV all or nothing; nobody else can', async () => {
     const form = (await h.say(admin, 'school roles')).cards[0];
-    const bad = await h.press(admin, form, 'Import roles', { csv: `school,user,role\n${OTHER_MEMBER},${mallory.id},headteacher\n9999999,${nobody.id},deputy\n${OTHER_MEMBER},${nobody.id},boss` });
+    const bad = await h.press(admin, form, 'Import roles', {
+      csv: `school,user,role\n${OTHER_MEMBER},${mallory.id},headteacher\n9999999,${nobody.id},deputy\n${OTHER_MEMBER},${nobody.id},boss`,
+    });
     expect(cardText(bad.invokeCard)).toContain('Nothing was imported');
     expect(cardText(bad.invokeCard)).toContain('no school has the number "9999999"');
     expect(cardText(bad.invokeCard)).toContain('"boss" is not a role');
     expect(await h.runtime.users.get(TENANT, mallory.id)).toMatchObject({ schoolId: null });
-    const good = await h.press(admin, form, 'Import roles', { csv: `school,user,role\n${OTHER_MEMBER},${mallory.id},headteacher\n${OTHER_MEMBER},${nobody.id},deputy` });
+    const good = await h.press(admin, form, 'Import roles', {
+      csv: `school,user,role\n${OTHER_MEMBER},${mallory.id},headteacher\n${OTHER_MEMBER},${nobody.id},deputy`,
+    });
     expect(cardText(good.invokeCard)).toContain('2 roles assigned.');
     expect(await h.runtime.users.get(TENANT, nobody.id)).toMatchObject({ schoolId: OTHER_MEMBER, schoolRole: 'deputy' });
     // Directly, from the same card: Gwen's school gets a new head, and Gwen's role ends (one head per school).
@@ -215,7 +231,11 @@ describe('acting on a pending claim', () => {
     const report = await h.say(mallory, 'fade report', CHANNEL);
     expect(cardText(report.cards[0])).not.toContain('Focus of evaluation');
     expect(h.messenger.sent.filter((s) => JSON.stringify(s.message).includes('Focus of evaluation'))).toHaveLength(0);
-    expect(refusals().filter((r) => r.userId === mallory.id).map((r) => r.reason)).toEqual(['fade.lead.notMember', 'fade.report.forbidden']);
+    expect(
+      refusals()
+        .filter((r) => r.userId === mallory.id)
+        .map((r) => r.reason),
+    ).toEqual(['fade.lead.notMember', 'fade.report.forbidden']);
   });
 
   it('may still plan in private for the school it claims', async () => {

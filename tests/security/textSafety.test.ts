@@ -32,7 +32,11 @@ it('shows a requester named like a Markdown link, and their focus, as literal te
   const owner = { tenantId: TENANT, userId: phisher.id };
   const plan = await h.runtime.plans.create(owner, 6784001);
   let version = plan.version;
-  for (const [field, text] of [['focus', '**Urgent**: [log in](https://evil.example/x)'], ['need', '- a list\n1. item'], ['objectives', 'Raise attainment']] as const) {
+  for (const [field, text] of [
+    ['focus', '**Urgent**: [log in](https://evil.example/x)'],
+    ['need', '- a list\n1. item'],
+    ['objectives', 'Raise attainment'],
+  ] as const) {
     const saved = await h.runtime.plans.saveAnswer(owner, plan.id, version, field, { text });
     if (saved.kind === 'ok') version = saved.value.plan.version;
   }

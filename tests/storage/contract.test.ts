@@ -109,7 +109,13 @@ describe.each(databasesUnderTest())('repositories on $name', ({ open }) => {
       await plans.create(plan);
       expect(await plans.get(PLAN_ID)).toEqual(plan);
 
-      const v2 = { ...plan, version: 2, answers: { focus: "KS4 maths; 'quoted' -- not SQL" }, fieldVersions: { focus: 2 }, updatedAt: new Date('2026-09-08T09:00:00Z') };
+      const v2 = {
+        ...plan,
+        version: 2,
+        answers: { focus: "KS4 maths; 'quoted' -- not SQL" },
+        fieldVersions: { focus: 2 },
+        updatedAt: new Date('2026-09-08T09:00:00Z'),
+      };
       expect(await plans.update(v2, 1)).toBe(true);
       expect(await plans.update({ ...v2, version: 3, answers: { focus: 'lost update' } }, 1)).toBe(false);
       expect(await plans.get(PLAN_ID)).toEqual(v2);
@@ -216,7 +222,16 @@ describe.each(databasesUnderTest())('roles and audit on $name', ({ open }) => {
 
   it('keeps an ordered audit trail per subject', async () => {
     const audit = new SqlAuditLog(db);
-    await audit.record({ at: now, tenantId: 't', actorId: 'a', action: 'approve', subjectType: 'request', subjectId: 'r1', cardVersion: 3, details: { school: 1 } });
+    await audit.record({
+      at: now,
+      tenantId: 't',
+      actorId: 'a',
+      action: 'approve',
+      subjectType: 'request',
+      subjectId: 'r1',
+      cardVersion: 3,
+      details: { school: 1 },
+    });
     await audit.record({ at: now, tenantId: 't', actorId: 'b', action: 'accept', subjectType: 'request', subjectId: 'r1' });
     expect((await audit.forSubject('request', 'r1')).map((e) => [e.actorId, e.action, e.cardVersion])).toEqual([
       ['a', 'approve', 3],

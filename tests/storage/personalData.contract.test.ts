@@ -20,19 +20,36 @@ const CYCLE = '55555555-5555-4555-8555-555555555555';
 const ROUND = '66666666-6666-4666-8666-666666666666';
 const REPORT = '77777777-7777-4777-8777-777777777777';
 
-const aliceChat = { channelId: 'msteams', bot: { id: '28:bot' }, user: { id: '29:alice-mri', aadObjectId: ALICE, name: 'Alice Head' }, conversation: { id: 'a:alice-chat', tenantId: T } };
+const aliceChat = {
+  channelId: 'msteams',
+  bot: { id: '28:bot' },
+  user: { id: '29:alice-mri', aadObjectId: ALICE, name: 'Alice Head' },
+  conversation: { id: 'a:alice-chat', tenantId: T },
+};
 
 /** Alice has done a bit of everything; Bob and Carol work with her; another tenant has its own Alice. */
 async function seedPeople(db: Database): Promise<void> {
   await seedSmallDirectory(db);
   const q = (text: string, params: unknown[] = []) => db.query(text, params);
-  await q(`insert into users (tenant_id, user_id, display_name, locale, school_id, school_role, personal_conversation) values
+  await q(
+    `insert into users (tenant_id, user_id, display_name, locale, school_id, school_role, personal_conversation) values
     ($1, $2, 'Alice Head', 'cy', 6784001, 'headteacher', $3), ($1, $4, 'Bob Partner', null, 6782002, 'headteacher', null),
     ($1, $5, 'Carol Adviser', null, null, null, null), ('tenant-2', $2, 'Alice Elsewhere', null, null, null, null),
-    ($1, 'aad-percent', '100% Sure_Name', null, null, null, null)`, [T, ALICE, JSON.stringify(aliceChat), BOB, CAROL]);
-  await q(`insert into user_roles (tenant_id, user_id, role, la_code, granted_by) values ($1, $2, 'adviser', 678, $3), ($1, $3, 'reviewer', null, $2)`, [T, ALICE, BOB]);
+    ($1, 'aad-percent', '100% Sure_Name', null, null, null, null)`,
+    [T, ALICE, JSON.stringify(aliceChat), BOB, CAROL],
+  );
+  await q(`insert into user_roles (tenant_id, user_id, role, la_code, granted_by) values ($1, $2, 'adviser', 678, $3), ($1, $3, 'reviewer', null, $2)`, [
+    T,
+    ALICE,
+    BOB,
+  ]);
   const plan = (id: string, tenant: string, owner: string, focus: string) =>
-    q(`insert into plans (id, tenant_id, owner_id, school_id, answers, created_at, updated_at) values ($1, $2, $3, 6784001, $4, now(), now())`, [id, tenant, owner, JSON.stringify({ focus })]);
+    q(`insert into plans (id, tenant_id, owner_id, school_id, answers, created_at, updated_at) values ($1, $2, $3, 6784001, $4, now(), now())`, [
+      id,
+      tenant,
+      owner,
+      JSON.stringify({ focus }),
+    ]);
   await plan(PLAN_ALONE, T, ALICE, 'A draft only Alice saw');
   await plan(PLAN_SHARED, T, ALICE, 'KS4 maths, shared with a partner');
   await plan(PLAN_BOB, T, BOB, "Bob's own plan");
@@ -42,7 +59,10 @@ async function seedPeople(db: Database): Promise<void> {
      values ($1, $2, $3, $4, 6784001, 'brokered', 'accepted', 6782002, $5, null, $6, now(), now(), now())`,
     [REQUEST, T, PLAN_SHARED, ALICE, BOB, JSON.stringify([ALICE, CAROL])],
   );
-  await q(`insert into support_asks (request_id, seq, school_id, asked_at, asked_by, outcome) values ($1, 1, 6782002, now(), $2, 'accepted')`, [REQUEST, ALICE]);
+  await q(`insert into support_asks (request_id, seq, school_id, asked_at, asked_by, outcome) values ($1, 1, 6782002, now(), $2, 'accepted')`, [
+    REQUEST,
+    ALICE,
+  ]);
   await q(
     `insert into scheduled_notifications (id, kind, dedupe_key, tenant_id, recipient_id, subject_id, due_at, status) values
       ('99999999-0000-4000-8000-000000000001', 'impactNudge', 'nudge-alone', $1, $2, $3, now(), 'pending'),
@@ -64,19 +84,27 @@ async function seedPeople(db: Database): Promise<void> {
     ('msteams/28:bot/conversations/19:cluster-channel', '{}')`);
   await q(`insert into clusters (id, name, la_code) values (1, 'Cwmbran cluster', 678)`);
   await q(`insert into cluster_members (cluster_id, school_id) values (1, 6784001), (1, 6782002)`);
-  await q(`insert into fade_conversations (conversation_id, tenant_id, team_id, kind, name, reference, cluster_id, linked_by, linked_at) values ('19:cluster-channel', $1, 'team-1', 'channel', 'FADE', $2, 1, $3, now())`, [
-    T,
-    JSON.stringify({ ...aliceChat, conversation: { id: '19:cluster-channel' } }),
-    ALICE,
-  ]);
+  await q(
+    `insert into fade_conversations (conversation_id, tenant_id, team_id, kind, name, reference, cluster_id, linked_by, linked_at) values ('19:cluster-channel', $1, 'team-1', 'channel', 'FADE', $2, 1, $3, now())`,
+    [T, JSON.stringify({ ...aliceChat, conversation: { id: '19:cluster-channel' } }), ALICE],
+  );
   await q(`insert into fade_cluster_leads (cluster_id, tenant_id, user_id, set_by, set_at) values (1, $1, $2, $3, now())`, [T, ALICE, BOB]);
   await q(`insert into fade_cluster_priorities (cluster_id, priorities, updated_by) values (1, '["Numeracy"]', $1)`, [ALICE]);
   await q(`insert into fade_cycles (id, tenant_id, name, offsets, created_by, created_at) values ($1, $2, '2026/27', '[-3,0]', $3, now())`, [CYCLE, T, ALICE]);
   await q(`insert into fade_rounds (id, cycle_id, seq, name, deadline) values ($1, $2, 1, 'interim', '2026-12-04')`, [ROUND, CYCLE]);
-  await q(`insert into fade_reports (id, round_id, cluster_id, tenant_id, status, sections, drafted_by, submitted_by, reviewed_by, review_feedback, updated_at)
-           values ($1, $2, 1, $3, 'reviewed', '{"focus":"Numeracy across the cluster"}', $4, $4, $5, 'Clear evidence', now())`, [REPORT, ROUND, T, ALICE, CAROL]);
-  await q(`insert into fade_parts (round_id, cluster_id, school_id, status, updated_by, updated_at) values ($1, 1, 6784001, 'submitted', $2, now())`, [ROUND, ALICE]);
-  await q(`insert into fade_notes (cluster_id, school_id, author_id, author_name, text, at) values (1, 6784001, $1, 'Alice Head', 'Maths walk went well', now()), (1, 6782002, $2, 'Bob Partner', 'Ours too', now())`, [ALICE, BOB]);
+  await q(
+    `insert into fade_reports (id, round_id, cluster_id, tenant_id, status, sections, drafted_by, submitted_by, reviewed_by, review_feedback, updated_at)
+           values ($1, $2, 1, $3, 'reviewed', '{"focus":"Numeracy across the cluster"}', $4, $4, $5, 'Clear evidence', now())`,
+    [REPORT, ROUND, T, ALICE, CAROL],
+  );
+  await q(`insert into fade_parts (round_id, cluster_id, school_id, status, updated_by, updated_at) values ($1, 1, 6784001, 'submitted', $2, now())`, [
+    ROUND,
+    ALICE,
+  ]);
+  await q(
+    `insert into fade_notes (cluster_id, school_id, author_id, author_name, text, at) values (1, 6784001, $1, 'Alice Head', 'Maths walk went well', now()), (1, 6782002, $2, 'Bob Partner', 'Ours too', now())`,
+    [ALICE, BOB],
+  );
   await q(`insert into fade_next_steps (cluster_id, round_id, text, created_by, created_at) values (1, $1, 'Share the maths walk', $2, now())`, [ROUND, ALICE]);
 }
 
@@ -126,15 +154,26 @@ describe.each(databasesUnderTest())('personal data on $name', ({ open }) => {
     it("holds everything about the person and nothing of anyone else's", async () => {
       const exported = await store.exportPerson(T, ALICE);
       expect(JSON.parse(JSON.stringify(exported))).toEqual(exported);
-      expect(exported.person).toMatchObject({ userId: ALICE, displayName: 'Alice Head', locale: 'cy', schoolName: 'Cwmbran High School', schoolRole: 'headteacher', personalConversation: aliceChat });
+      expect(exported.person).toMatchObject({
+        userId: ALICE,
+        displayName: 'Alice Head',
+        locale: 'cy',
+        schoolName: 'Cwmbran High School',
+        schoolRole: 'headteacher',
+        personalConversation: aliceChat,
+      });
       expect(exported.roles).toEqual([expect.objectContaining({ role: 'adviser', laCode: 678, schoolId: null, grantedBy: BOB })]);
       expect(exported.plans.map((p) => p.id).sort()).toEqual([PLAN_ALONE, PLAN_SHARED]);
       expect(exported.plans.find((p) => p.id === PLAN_SHARED)).toMatchObject({ answers: { focus: 'KS4 maths, shared with a partner' }, status: 'planning' });
-      expect(exported.supportRequests).toEqual([expect.objectContaining({ id: REQUEST, youAsked: true, youDecidedLast: false, youWereAskedToBroker: true, yourReason: null })]);
+      expect(exported.supportRequests).toEqual([
+        expect.objectContaining({ id: REQUEST, youAsked: true, youDecidedLast: false, youWereAskedToBroker: true, yourReason: null }),
+      ]);
       expect(exported.supportAsks).toEqual([expect.objectContaining({ requestId: REQUEST, schoolId: 6782002 })]);
       expect(exported.notifications.map((n) => n.status).sort()).toEqual(['pending', 'sent']);
       expect(exported.fade.notes).toEqual([expect.objectContaining({ text: 'Maths walk went well', authorName: 'Alice Head' })]);
-      expect(exported.fade.reports).toEqual([expect.objectContaining({ id: REPORT, youDrafted: true, youSubmitted: true, youReviewed: false, yourFeedback: null })]);
+      expect(exported.fade.reports).toEqual([
+        expect.objectContaining({ id: REPORT, youDrafted: true, youSubmitted: true, youReviewed: false, yourFeedback: null }),
+      ]);
       expect(exported.fade.parts).toHaveLength(1);
       expect(exported.fade.clusterLeads).toEqual([expect.objectContaining({ clusterId: 1, setBy: BOB })]);
       expect(exported.fade.cyclesCreated).toEqual([expect.objectContaining({ id: CYCLE, name: '2026/27' })]);
@@ -174,11 +213,16 @@ describe.each(databasesUnderTest())('personal data on $name', ({ open }) => {
       });
 
       const all = await everything();
-      for (const trace of [ALICE, 'Alice Head', '29:alice-mri', 'a:alice-chat', 'A draft only Alice saw']) expect({ trace, found: all.includes(trace) }).toEqual({ trace, found: false });
+      for (const trace of [ALICE, 'Alice Head', '29:alice-mri', 'a:alice-chat', 'A draft only Alice saw'])
+        expect({ trace, found: all.includes(trace) }).toEqual({ trace, found: false });
 
       // What other people rely on is still there, with the person's identity replaced.
-      expect(await db.query('select owner_id, answers from plans where id = $1', [PLAN_SHARED])).toEqual([{ owner_id: DELETED_PERSON_ID, answers: { focus: 'KS4 maths, shared with a partner' } }]);
-      expect(await db.query('select requester_id, decided_by, adviser_ids, state from support_requests')).toEqual([{ requester_id: DELETED_PERSON_ID, decided_by: BOB, adviser_ids: [CAROL], state: 'accepted' }]);
+      expect(await db.query('select owner_id, answers from plans where id = $1', [PLAN_SHARED])).toEqual([
+        { owner_id: DELETED_PERSON_ID, answers: { focus: 'KS4 maths, shared with a partner' } },
+      ]);
+      expect(await db.query('select requester_id, decided_by, adviser_ids, state from support_requests')).toEqual([
+        { requester_id: DELETED_PERSON_ID, decided_by: BOB, adviser_ids: [CAROL], state: 'accepted' },
+      ]);
       expect(await db.query('select asked_by from support_asks')).toEqual([{ asked_by: DELETED_PERSON_ID }]);
       expect(await db.query('select dedupe_key, recipient_id, status from scheduled_notifications order by dedupe_key')).toEqual([
         { dedupe_key: 'nudge-alone', recipient_id: DELETED_PERSON_ID, status: 'cancelled' },
@@ -195,7 +239,10 @@ describe.each(databasesUnderTest())('personal data on $name', ({ open }) => {
       ]);
       expect(await db.query('select count(*)::int as n from fade_cluster_leads')).toEqual([{ n: 0 }]);
       const [channel] = await db.query<{ reference: Record<string, unknown>; linked_by: string }>('select reference, linked_by from fade_conversations');
-      expect(channel).toEqual({ linked_by: DELETED_PERSON_ID, reference: { channelId: 'msteams', bot: { id: '28:bot' }, conversation: { id: '19:cluster-channel' } } });
+      expect(channel).toEqual({
+        linked_by: DELETED_PERSON_ID,
+        reference: { channelId: 'msteams', bot: { id: '28:bot' }, conversation: { id: '19:cluster-channel' } },
+      });
       expect(await db.query('select actor_id, subject_id, details from audit_log order by id')).toEqual([
         { actor_id: DELETED_PERSON_ID, subject_id: REQUEST, details: { advisers: [DELETED_PERSON_ID, CAROL], state: 'awaitingAdviser' } },
         { actor_id: BOB, subject_id: DELETED_PERSON_ID, details: { role: 'adviser', laCode: 678 } },
@@ -242,7 +289,9 @@ describe.each(databasesUnderTest())('personal data on $name', ({ open }) => {
   describe('retention', () => {
     it('forgets a personal chat the app was removed from: its reference and turn state, nothing else', async () => {
       expect(await store.forgetPersonalChat(T, ALICE, 'a:alice-chat')).toBe(2);
-      expect(await db.query('select personal_conversation, display_name from users where tenant_id = $1 and user_id = $2', [T, ALICE])).toEqual([{ personal_conversation: null, display_name: 'Alice Head' }]);
+      expect(await db.query('select personal_conversation, display_name from users where tenant_id = $1 and user_id = $2', [T, ALICE])).toEqual([
+        { personal_conversation: null, display_name: 'Alice Head' },
+      ]);
       expect((await db.query<{ key: string }>('select key from bot_state order by key')).map((r) => r.key)).toEqual([
         'msteams/28:bot/conversations/19:cluster-channel',
         'msteams/28:bot/conversations/a:bob-chat',

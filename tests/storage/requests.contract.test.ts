@@ -15,9 +15,26 @@ const REQUEST_ID = '5a0f9a3e-1111-4222-8333-944444444444';
 
 function request(): SupportRequest {
   return {
-    id: REQUEST_ID, tenantId: 't', planId: PLAN_ID, requesterId: 'u', askingSchoolId: 6784001, kind: 'brokered', state: 'awaitingAdviser',
-    chosenSchoolId: null, lookFurther: false, version: 1, askSeq: 0, decidedBy: null, decisionReason: null, declinedBy: null,
-    adviserIds: ['a1', 'a2'], createdAt: now, updatedAt: now, stateChangedAt: now, acceptedAt: null, doneAt: null,
+    id: REQUEST_ID,
+    tenantId: 't',
+    planId: PLAN_ID,
+    requesterId: 'u',
+    askingSchoolId: 6784001,
+    kind: 'brokered',
+    state: 'awaitingAdviser',
+    chosenSchoolId: null,
+    lookFurther: false,
+    version: 1,
+    askSeq: 0,
+    decidedBy: null,
+    decisionReason: null,
+    declinedBy: null,
+    adviserIds: ['a1', 'a2'],
+    createdAt: now,
+    updatedAt: now,
+    stateChangedAt: now,
+    acceptedAt: null,
+    doneAt: null,
   };
 }
 
@@ -42,7 +59,9 @@ describe.each(databasesUnderTest())('support requests on $name', ({ name, open }
 
   it('lets exactly one of two concurrent decisions win', async () => {
     const move = (by: string, school: number) =>
-      db.transaction((tx) => requests.move(REQUEST_ID, { from: ['awaitingAdviser'], to: 'awaitingSchool', at: now, by, chosenSchoolId: school, nextAsk: true }, tx));
+      db.transaction((tx) =>
+        requests.move(REQUEST_ID, { from: ['awaitingAdviser'], to: 'awaitingSchool', at: now, by, chosenSchoolId: school, nextAsk: true }, tx),
+      );
     const [a, b] = await Promise.all([move('a1', 6782002), move('a2', 6692001)]);
     expect([a, b].filter((r) => r !== null)).toHaveLength(1);
     const stored = (await requests.get(REQUEST_ID))!;
@@ -53,7 +72,10 @@ describe.each(databasesUnderTest())('support requests on $name', ({ name, open }
   it('moves only while the expected school is the one asked', async () => {
     await requests.move(REQUEST_ID, { from: ['awaitingAdviser'], to: 'awaitingSchool', at: now, by: 'a1', chosenSchoolId: 6782002, nextAsk: true });
     expect(await requests.move(REQUEST_ID, { from: ['awaitingSchool'], to: 'accepted', at: now, by: 'h', whileChosen: 6692001 })).toBeNull();
-    expect(await requests.move(REQUEST_ID, { from: ['awaitingSchool'], to: 'accepted', at: now, by: 'h', whileChosen: 6782002 })).toMatchObject({ state: 'accepted', acceptedAt: now });
+    expect(await requests.move(REQUEST_ID, { from: ['awaitingSchool'], to: 'accepted', at: now, by: 'h', whileChosen: 6782002 })).toMatchObject({
+      state: 'accepted',
+      acceptedAt: now,
+    });
     expect(await requests.loadBySchool()).toEqual(new Map([[6782002, 1]]));
   });
 
@@ -63,7 +85,8 @@ describe.each(databasesUnderTest())('support requests on $name', ({ name, open }
     await new SqlPlanRepository(db).create({ ...newPlan(OTHER_PLAN, { tenantId: 't', userId: 'u', schoolId: 6692001 }, now), status: 'planning' });
     await requests.create({ ...request(), id: OTHER_REQUEST, planId: OTHER_PLAN, askingSchoolId: 6692001 });
     await db.query('update schools set capacity = 1 where id = 6782002');
-    for (const id of [REQUEST_ID, OTHER_REQUEST]) await requests.move(id, { from: ['awaitingAdviser'], to: 'awaitingSchool', at: now, by: 'a1', chosenSchoolId: 6782002, nextAsk: true });
+    for (const id of [REQUEST_ID, OTHER_REQUEST])
+      await requests.move(id, { from: ['awaitingAdviser'], to: 'awaitingSchool', at: now, by: 'a1', chosenSchoolId: 6782002, nextAsk: true });
     expect(await requests.pendingBySchool()).toEqual(new Map([[6782002, 2]]));
 
     const accept = (id: string, tx: Database | Parameters<Parameters<Database['transaction']>[0]>[0]) =>
@@ -85,7 +108,9 @@ describe.each(databasesUnderTest())('support requests on $name', ({ name, open }
     if (name === 'postgres') {
       // Let the second run until it waits for the first's lock (or, were there no lock, until it has finished).
       for (;;) {
-        const rows = await db.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`);
+        const rows = await db.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`,
+        );
         if (rows[0]!.n > 0 || secondDone) break;
         await new Promise((resolve) => setImmediate(resolve));
       }
@@ -122,20 +147,60 @@ describe.each(databasesUnderTest())('support requests on $name', ({ name, open }
     beforeEach(async () => {
       const users = new SqlUserRepository(db);
       const plans = new SqlPlanRepository(db);
-      for (const [tenantId, userId] of [['t', 'v'], ['t2', 'u']]) await users.touch({ tenantId, userId, displayName: userId });
+      for (const [tenantId, userId] of [
+        ['t', 'v'],
+        ['t2', 'u'],
+      ])
+        await users.touch({ tenantId, userId, displayName: userId });
       // Ann ('u', Cwmbran High School) has a second plan, asked directly of Rhydaman on 3 September and accepted on 9 September.
-      await plans.create({ ...newPlan(OTHER_PLAN, { tenantId: 't', userId: 'u', schoolId: 6784001 }, now), answers: { focus: `Reading at KS3 ${'x'.repeat(300)}` } });
-      await requests.create({ ...request(), id: TO_RHYDAMAN, planId: OTHER_PLAN, kind: 'direct', state: 'awaitingSchool', chosenSchoolId: 6692001, askSeq: 1, adviserIds: [], createdAt: at(3) });
+      await plans.create({
+        ...newPlan(OTHER_PLAN, { tenantId: 't', userId: 'u', schoolId: 6784001 }, now),
+        answers: { focus: `Reading at KS3 ${'x'.repeat(300)}` },
+      });
+      await requests.create({
+        ...request(),
+        id: TO_RHYDAMAN,
+        planId: OTHER_PLAN,
+        kind: 'direct',
+        state: 'awaitingSchool',
+        chosenSchoolId: 6692001,
+        askSeq: 1,
+        adviserIds: [],
+        createdAt: at(3),
+      });
       await requests.move(TO_RHYDAMAN, { from: ['awaitingSchool'], to: 'accepted', at: at(9), by: 'h' });
       // 'v' at Rhydaman asks Ysgol Gymraeg Cwmbran.
       await plans.create({ ...newPlan(ELSEWHERE_PLAN, { tenantId: 't', userId: 'v', schoolId: 6692001 }, now), answers: { focus: 'Welsh oracy' } });
-      await requests.create({ ...request(), id: ASKED_OF_CWMBRAN, planId: ELSEWHERE_PLAN, requesterId: 'v', askingSchoolId: 6692001, kind: 'direct', state: 'awaitingSchool', chosenSchoolId: 6782002, askSeq: 1, adviserIds: [] });
+      await requests.create({
+        ...request(),
+        id: ASKED_OF_CWMBRAN,
+        planId: ELSEWHERE_PLAN,
+        requesterId: 'v',
+        askingSchoolId: 6692001,
+        kind: 'direct',
+        state: 'awaitingSchool',
+        chosenSchoolId: 6782002,
+        askSeq: 1,
+        adviserIds: [],
+      });
       // Another tenant: same user id, same schools; never listed in tenant 't'.
-      await plans.create({ ...newPlan('7d0f9a3e-4444-4222-8333-944444444444', { tenantId: 't2', userId: 'u', schoolId: 6784001 }, now), answers: { focus: 'Elsewhere' } });
-      await requests.create({ ...request(), id: ELSEWHERE, tenantId: 't2', planId: '7d0f9a3e-4444-4222-8333-944444444444', kind: 'direct', state: 'awaitingSchool', chosenSchoolId: 6782002, askSeq: 1 });
+      await plans.create({
+        ...newPlan('7d0f9a3e-4444-4222-8333-944444444444', { tenantId: 't2', userId: 'u', schoolId: 6784001 }, now),
+        answers: { focus: 'Elsewhere' },
+      });
+      await requests.create({
+        ...request(),
+        id: ELSEWHERE,
+        tenantId: 't2',
+        planId: '7d0f9a3e-4444-4222-8333-944444444444',
+        kind: 'direct',
+        state: 'awaitingSchool',
+        chosenSchoolId: 6782002,
+        askSeq: 1,
+      });
     });
 
-    it('lists the requests a person made, still waiting first, with the plan\'s focus and both schools', async () => {
+    it("lists the requests a person made, still waiting first, with the plan's focus and both schools", async () => {
       const lists = await list({});
       expect(ids(lists.asked)).toEqual([REQUEST_ID, TO_RHYDAMAN]);
       expect(lists.asked.total).toBe(2);
@@ -169,8 +234,10 @@ describe.each(databasesUnderTest())('support requests on $name', ({ name, open }
       await roles.grant({ tenantId: 't', userId: 'other-school', role: 'adviser', laCode: null, schoolId: 6782002 }, 'admin');
       await roles.grant({ tenantId: 't', userId: 'reviewer', role: 'reviewer', laCode: 678 }, 'admin');
       await roles.grant({ tenantId: 't2', userId: 'other-tenant', role: 'adviser', laCode: 678 }, 'admin');
-      for (const userId of ['by-la', 'by-name', 'everywhere']) expect({ userId, ids: ids((await list({ userId })).toBroker) }).toEqual({ userId, ids: [REQUEST_ID] });
-      for (const userId of ['other-la', 'other-school', 'reviewer', 'other-tenant']) expect({ userId, ids: ids((await list({ userId })).toBroker) }).toEqual({ userId, ids: [] });
+      for (const userId of ['by-la', 'by-name', 'everywhere'])
+        expect({ userId, ids: ids((await list({ userId })).toBroker) }).toEqual({ userId, ids: [REQUEST_ID] });
+      for (const userId of ['other-la', 'other-school', 'reviewer', 'other-tenant'])
+        expect({ userId, ids: ids((await list({ userId })).toBroker) }).toEqual({ userId, ids: [] });
       await requests.move(REQUEST_ID, { from: ['awaitingAdviser'], to: 'awaitingSchool', at: at(8), by: 'by-la', chosenSchoolId: 6782002, nextAsk: true });
       expect(ids((await list({ userId: 'by-la' })).toBroker)).toEqual([]);
     });

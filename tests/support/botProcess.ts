@@ -26,7 +26,11 @@ export class BotProcess {
     // A new log for each test run; a restart by the same test adds to it.
     const out = openSync(join(ARTIFACTS, `${this.logName}.log`), this.started ? 'a' : 'w');
     this.started = true;
-    this.child = spawn(process.execPath, [...NODE_FLAGS, entry], { cwd: ROOT, env: { ...process.env, PORT: String(this.port), LOG_LEVEL: 'warn', DATABASE_URL: '', ...this.env }, stdio: ['ignore', out, out] });
+    this.child = spawn(process.execPath, [...NODE_FLAGS, entry], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(this.port), LOG_LEVEL: 'warn', DATABASE_URL: '', ...this.env },
+      stdio: ['ignore', out, out],
+    });
     await this.waitUntil(async () => (await fetch(`${this.url}/healthz`)).status === 200, 60_000);
   }
 
@@ -48,7 +52,9 @@ export class BotProcess {
     while (Date.now() < end) {
       if (await probe().catch(() => false)) return;
       if (this.child && hasExited(this.child)) {
-        throw new Error(`bot on ${this.port} ${this.child.exitCode !== null ? `exited with code ${this.child.exitCode}` : `was killed by ${this.child.signalCode}`}; the end of .e2e-artifacts/${this.logName}.log:\n${this.logTail()}`);
+        throw new Error(
+          `bot on ${this.port} ${this.child.exitCode !== null ? `exited with code ${this.child.exitCode}` : `was killed by ${this.child.signalCode}`}; the end of .e2e-artifacts/${this.logName}.log:\n${this.logTail()}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -58,7 +64,11 @@ export class BotProcess {
   /** The last lines the process wrote, so a failure in CI says why without the artifact. */
   logTail(lines = 30): string {
     try {
-      return readFileSync(join(ARTIFACTS, `${this.logName}.log`), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+      return readFileSync(join(ARTIFACTS, `${this.logName}.log`), 'utf8')
+        .trimEnd()
+        .split('\n')
+        .slice(-lines)
+        .join('\n');
     } catch {
       return '(no log)';
     }

@@ -63,7 +63,14 @@ function baseActivity(user: TestUser, conversation?: Partial<Activity['conversat
     serviceUrl: 'https://smba.example.test/emea/',
     from: { id: `29:${user.id}`, aadObjectId: user.id, name: user.name },
     recipient: { id: '28:cydweithio-bot', name: 'Cydweithio' },
-    conversation: { id: `a:personal-${user.id}`, conversationType: 'personal', tenantId: user.tenantId, isGroup: false, name: '', ...conversation } as Activity['conversation'],
+    conversation: {
+      id: `a:personal-${user.id}`,
+      conversationType: 'personal',
+      tenantId: user.tenantId,
+      isGroup: false,
+      name: '',
+      ...conversation,
+    } as Activity['conversation'],
     channelData: { tenant: { id: user.tenantId } },
     locale: user.locale ?? 'en-GB',
   };

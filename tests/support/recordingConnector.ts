@@ -24,12 +24,7 @@ export interface ConnectorCall {
  * - `ok`: answered normally (so a script can let some requests through before the others).
  */
 export type ScriptedAnswer =
-  | { status: number; retryAfterSeconds?: number }
-  | { hang: true }
-  | { answerAfterMs: number }
-  | { drop: true }
-  | { hold: true }
-  | { ok: true };
+  { status: number; retryAfterSeconds?: number } | { hang: true } | { answerAfterMs: number } | { drop: true } | { hold: true } | { ok: true };
 
 /** Every request that reached the connector, scripted or not, with when it came (ms since the epoch). */
 export interface Arrival {

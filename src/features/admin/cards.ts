@@ -18,7 +18,13 @@ export interface LaChoice {
 
 export function rolesCard(
   locale: Locale,
-  view: { people: KnownPerson[]; las: LaChoice[]; grants: (RoleGrant & { displayName: string | null; schoolName?: string | null })[]; notice?: string; problem?: string },
+  view: {
+    people: KnownPerson[];
+    las: LaChoice[];
+    grants: (RoleGrant & { displayName: string | null; schoolName?: string | null })[];
+    notice?: string;
+    problem?: string;
+  },
 ): CardJson {
   const laName = (code: number | null) => {
     if (code === null) return t(locale, 'admin.roles.allLas');
@@ -31,8 +37,17 @@ export function rolesCard(
     problem: view.problem ?? '',
     people: view.people.map((p) => ({ title: p.schoolName ? `${p.displayName ?? p.userId} (${p.schoolName})` : (p.displayName ?? p.userId), value: p.userId })),
     roles: (['adviser', 'reviewer', 'admin'] as const).map((r) => ({ title: t(locale, `admin.role.${r}`), value: r })),
-    las: [{ title: t(locale, 'admin.roles.allLas'), value: 'all' }, ...view.las.map((l) => ({ title: locale === 'cy' ? l.nameCy : l.nameEn, value: String(l.code) }))],
-    grants: view.grants.map((g) => ({ line: t(locale, 'admin.roles.grantLine', { name: g.displayName ?? g.userId, role: t(locale, `admin.role.${g.role}`), la: g.schoolName ?? laName(g.laCode) }) })),
+    las: [
+      { title: t(locale, 'admin.roles.allLas'), value: 'all' },
+      ...view.las.map((l) => ({ title: locale === 'cy' ? l.nameCy : l.nameEn, value: String(l.code) })),
+    ],
+    grants: view.grants.map((g) => ({
+      line: t(locale, 'admin.roles.grantLine', {
+        name: g.displayName ?? g.userId,
+        role: t(locale, `admin.role.${g.role}`),
+        la: g.schoolName ?? laName(g.laCode),
+      }),
+    })),
   });
 }
 
@@ -73,7 +88,9 @@ export function schoolProfileCard(
     heading: escapeMarkdown(view.schoolName),
     capacity: view.capacity,
     open: view.open ? 'true' : 'false',
-    verified: verified.map((s) => ({ line: t(locale, 'profile.verifiedLine', { area: areaTitle(s.area), by: t(locale, `match.source.${s.statedBy}`), description: s.description }) })),
+    verified: verified.map((s) => ({
+      line: t(locale, 'profile.verifiedLine', { area: areaTitle(s.area), by: t(locale, `match.source.${s.statedBy}`), description: s.description }),
+    })),
     areas: [{ title: t(locale, 'profile.noArea'), value: 'none' }, ...PRIORITY_AREAS.map((a) => ({ title: areaTitle(a), value: a }))],
     slots: Array.from({ length: PROFILE_SLOTS }, (_, i) => ({
       areaId: `area${i + 1}`,

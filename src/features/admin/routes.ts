@@ -38,7 +38,9 @@ export function registerMatchingAdminRoutes(kit: RouteKit, service: AdminService
     if (granted.kind !== 'ok') return granted;
     const { person, role, school, la } = granted.value;
     const where = school ? schoolName(turn, school) : laName(turn, la);
-    return roleView(turn, { notice: t(turn.locale, 'admin.roles.granted', { name: person.displayName ?? person.userId, role: t(turn.locale, ROLE_LABELS[role]), la: where }) });
+    return roleView(turn, {
+      notice: t(turn.locale, 'admin.roles.granted', { name: person.displayName ?? person.userId, role: t(turn.locale, ROLE_LABELS[role]), la: where }),
+    });
   });
 
   // ---- directory import ----
@@ -53,14 +55,22 @@ export function registerMatchingAdminRoutes(kit: RouteKit, service: AdminService
     const { csv } = parse(MatchImportPayload, data);
     const imported = await service.importSchools(turn.actor, csv);
     if (imported.kind === 'ok') return importCard(turn.locale, { notice: t(turn.locale, 'admin.import.done', imported.value) });
-    if (imported.kind === 'problem') return importCard(turn.locale, { csv, errors: imported.current?.errors, problem: t(turn.locale, imported.key, imported.params) });
+    if (imported.kind === 'problem')
+      return importCard(turn.locale, { csv, errors: imported.current?.errors, problem: t(turn.locale, imported.key, imported.params) });
     return imported;
   });
 
   // ---- a head's own school ----
 
   const profileCard = (turn: Turn, profile: SchoolProfile, extra: { notice?: string; problem?: string } = {}) =>
-    schoolProfileCard(turn.locale, { schoolId: profile.school.id, schoolName: schoolName(turn, profile.school), capacity: profile.capacity, open: profile.open, strengths: profile.strengths, ...extra });
+    schoolProfileCard(turn.locale, {
+      schoolId: profile.school.id,
+      schoolName: schoolName(turn, profile.school),
+      capacity: profile.capacity,
+      open: profile.open,
+      strengths: profile.strengths,
+      ...extra,
+    });
 
   kit.onCommand(MATCHING_COMMANDS.mySchool, async (turn) => {
     if (!turn.personal) return kit.notice(turn, 'menu.personalOnly', 'default');

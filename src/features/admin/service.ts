@@ -93,7 +93,11 @@ export class AdminService {
       await Promise.all(
         people.map(async (p) =>
           Promise.all(
-            (await roles.rolesOf(actor.tenantId, p.userId)).map(async (g) => ({ ...g, displayName: p.displayName, school: g.schoolId ? await schools.get(g.schoolId) : null })),
+            (await roles.rolesOf(actor.tenantId, p.userId)).map(async (g) => ({
+              ...g,
+              displayName: p.displayName,
+              school: g.schoolId ? await schools.get(g.schoolId) : null,
+            })),
           ),
         ),
       )
@@ -113,8 +117,16 @@ export class AdminService {
     if (typedSchool !== '') {
       const found = await findOneSchool(this.deps.schools, typedSchool);
       if (found.kind === 'none') return Outcomes.problem('admin.roles.schoolNotFound', { name: typedSchool, list: '' });
-      if (found.kind === 'many') return Outcomes.problem('admin.roles.schoolAmbiguous', { name: typedSchool, list: { en: found.names.map((n) => n.en).join('; '), cy: found.names.map((n) => n.cy).join('; ') } });
-      await this.grantAndRecord(actor, { tenantId: actor.tenantId, userId: person.userId, role: input.role, laCode: null, schoolId: found.school.id }, { role: input.role, schoolId: found.school.id });
+      if (found.kind === 'many')
+        return Outcomes.problem('admin.roles.schoolAmbiguous', {
+          name: typedSchool,
+          list: { en: found.names.map((n) => n.en).join('; '), cy: found.names.map((n) => n.cy).join('; ') },
+        });
+      await this.grantAndRecord(
+        actor,
+        { tenantId: actor.tenantId, userId: person.userId, role: input.role, laCode: null, schoolId: found.school.id },
+        { role: input.role, schoolId: found.school.id },
+      );
       return Outcomes.ok({ ...granted, school: found.school, la: null });
     }
     const la = laCode === null ? null : ((await admin.localAuthorities()).find((l) => l.code === laCode) ?? null);
@@ -126,7 +138,18 @@ export class AdminService {
   private async grantAndRecord(actor: Actor, grant: RoleGrant, details: Record<string, unknown>): Promise<void> {
     await this.deps.db.transaction(async (tx) => {
       await this.deps.roles.grant(grant, actor.userId, tx);
-      await this.deps.audit.record({ at: this.deps.clock.now(), tenantId: actor.tenantId, actorId: actor.userId, action: 'role.grant', subjectType: 'user', subjectId: grant.userId, details }, tx);
+      await this.deps.audit.record(
+        {
+          at: this.deps.clock.now(),
+          tenantId: actor.tenantId,
+          actorId: actor.userId,
+          action: 'role.grant',
+          subjectType: 'user',
+          subjectId: grant.userId,
+          details,
+        },
+        tx,
+      );
     });
   }
 

@@ -11,7 +11,10 @@ import type { ClusterLanguage, LanguageMedium, Phase, StrengthSource, SupportCat
  */
 
 /** What the generator reads of each school in the open data. */
-export type DemoSchoolInput = Pick<SchoolSeed, 'id' | 'nameEn' | 'laCode' | 'phase' | 'languageMedium' | 'pupils' | 'supportCategory' | 'latitude' | 'longitude'>;
+export type DemoSchoolInput = Pick<
+  SchoolSeed,
+  'id' | 'nameEn' | 'laCode' | 'phase' | 'languageMedium' | 'pupils' | 'supportCategory' | 'latitude' | 'longitude'
+>;
 
 export interface DemoSchoolAttributes {
   schoolId: number;
@@ -117,10 +120,28 @@ const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(ran
  * only to make the demo's geography look right, not a statistic to quote.
  */
 const LA_FSM_PERCENT: Record<number, number> = {
-  660: 15, 661: 14, 662: 16, 663: 19, 664: 14, 665: 17, // GwE
-  666: 11, 667: 11, 668: 15, 669: 16, 670: 19, 671: 21, // ERW
-  672: 18, 673: 14, 674: 22, 675: 24, 681: 20, //          CSC
-  676: 21, 677: 26, 678: 21, 679: 10, 680: 22, //          EAS
+  660: 15,
+  661: 14,
+  662: 16,
+  663: 19,
+  664: 14,
+  665: 17, // GwE
+  666: 11,
+  667: 11,
+  668: 15,
+  669: 16,
+  670: 19,
+  671: 21, // ERW
+  672: 18,
+  673: 14,
+  674: 22,
+  675: 24,
+  681: 20, //          CSC
+  676: 21,
+  677: 26,
+  678: 21,
+  679: 10,
+  680: 22, //          EAS
 };
 const WALES_FSM_PERCENT = 18;
 
@@ -231,16 +252,58 @@ const DEMO_AREAS = PRIORITY_AREAS.filter((area): area is DemoArea => area !== 'o
 const AREA_WEIGHTS: Record<Phase, Partial<Record<DemoArea, number>>> = {
   nursery: { literacy: 2, numeracy: 1, welsh: 1.5, wellbeing: 3, transition: 2, aln: 1.5, curriculum: 1.5, fsm: 1, leadership: 0.7, governors: 0.5 },
   primary: {
-    literacy: 3, numeracy: 3, welsh: 1.5, science: 1, moreAble: 1, aln: 1.5, attendance: 0.7, transition: 1.2, assessment: 1.2,
-    curriculum: 1.5, digital: 1.5, leadership: 1.2, wellbeing: 2, fsm: 1.5, lookedAfter: 0.3, governors: 0.6,
+    literacy: 3,
+    numeracy: 3,
+    welsh: 1.5,
+    science: 1,
+    moreAble: 1,
+    aln: 1.5,
+    attendance: 0.7,
+    transition: 1.2,
+    assessment: 1.2,
+    curriculum: 1.5,
+    digital: 1.5,
+    leadership: 1.2,
+    wellbeing: 2,
+    fsm: 1.5,
+    lookedAfter: 0.3,
+    governors: 0.6,
   },
   middle: {
-    literacy: 2, numeracy: 2, welsh: 1.5, science: 1.5, moreAble: 1.2, aln: 1.2, attendance: 1.2, transition: 3, assessment: 1.2,
-    curriculum: 1.5, digital: 1.5, leadership: 1.5, wellbeing: 1.5, fsm: 1.5, lookedAfter: 0.4, governors: 0.5,
+    literacy: 2,
+    numeracy: 2,
+    welsh: 1.5,
+    science: 1.5,
+    moreAble: 1.2,
+    aln: 1.2,
+    attendance: 1.2,
+    transition: 3,
+    assessment: 1.2,
+    curriculum: 1.5,
+    digital: 1.5,
+    leadership: 1.5,
+    wellbeing: 1.5,
+    fsm: 1.5,
+    lookedAfter: 0.4,
+    governors: 0.5,
   },
   secondary: {
-    literacy: 2, numeracy: 2.5, welsh: 1.5, science: 2, moreAble: 1.5, aln: 1.2, attendance: 1.5, transition: 1.5, assessment: 1,
-    curriculum: 1.5, digital: 1.5, leadership: 2, wellbeing: 1.5, fsm: 1.5, lookedAfter: 0.5, governors: 0.5,
+    literacy: 2,
+    numeracy: 2.5,
+    welsh: 1.5,
+    science: 2,
+    moreAble: 1.5,
+    aln: 1.2,
+    attendance: 1.5,
+    transition: 1.5,
+    assessment: 1,
+    curriculum: 1.5,
+    digital: 1.5,
+    leadership: 2,
+    wellbeing: 1.5,
+    fsm: 1.5,
+    lookedAfter: 0.5,
+    governors: 0.5,
   },
   special: { aln: 4, wellbeing: 3, literacy: 1, numeracy: 1, attendance: 1, transition: 1.5, curriculum: 1.5, digital: 1, lookedAfter: 1, leadership: 1 },
   pru: { wellbeing: 3, attendance: 3, aln: 2.5, lookedAfter: 2, literacy: 1, numeracy: 1, transition: 1.5, fsm: 1, curriculum: 1 },
@@ -305,10 +368,7 @@ const AREA_TEXT: Record<DemoArea, AreaText> = {
     evidence: 'work scrutiny and science outcomes compare well with similar schools',
   },
   moreAble: {
-    descriptions: [
-      'Challenge for more able and talented pupils through extension groups and mentoring',
-      'Tracking and stretching more able pupils {stage}',
-    ],
+    descriptions: ['Challenge for more able and talented pupils through extension groups and mentoring', 'Tracking and stretching more able pupils {stage}'],
     evidence: 'a higher share of pupils reach the higher levels than in similar schools',
   },
   aln: {
@@ -428,7 +488,10 @@ function demoStrengthsFor(school: DemoSchoolInput, fsmPercent: number, seed: num
   const remaining = [...DEMO_AREAS];
   const strengths: DemoStrength[] = [];
   for (let i = 0; i < count && remaining.length > 0; i++) {
-    const index = weightedIndex(random, remaining.map((area) => areaWeight(school, fsmPercent, area)));
+    const index = weightedIndex(
+      random,
+      remaining.map((area) => areaWeight(school, fsmPercent, area)),
+    );
     const area = remaining.splice(index, 1)[0]!;
     const text = AREA_TEXT[area];
     const statedBy = SOURCES[weightedIndex(random, SOURCE_WEIGHTS[category])]!;
@@ -454,8 +517,7 @@ const isHub = (s: DemoSchoolInput) => s.phase === 'secondary' || s.phase === 'mi
 /** Vertical clusters are a secondary and its feeders; special schools and PRUs serve the whole LA instead. */
 const isFeeder = (s: DemoSchoolInput) => s.phase === 'primary' || s.phase === 'nursery';
 type Point = { latitude: number; longitude: number };
-const pointOf = (s: DemoSchoolInput): Point | null =>
-  s.latitude !== null && s.longitude !== null ? { latitude: s.latitude, longitude: s.longitude } : null;
+const pointOf = (s: DemoSchoolInput): Point | null => (s.latitude !== null && s.longitude !== null ? { latitude: s.latitude, longitude: s.longitude } : null);
 
 /** Great-circle distance in km between two points given in degrees. */
 export function haversineKm(a: Point, b: Point): number {
@@ -472,8 +534,7 @@ function feederCost(feeder: DemoSchoolInput, hub: DemoSchoolInput): number {
   const to = pointOf(hub);
   if (!from || !to) return Infinity;
   const km = haversineKm(from, to);
-  const sameStream =
-    feeder.languageMedium === 'dual' || hub.languageMedium === 'dual' || feeder.languageMedium === hub.languageMedium;
+  const sameStream = feeder.languageMedium === 'dual' || hub.languageMedium === 'dual' || feeder.languageMedium === hub.languageMedium;
   return sameStream ? km : km * OTHER_STREAM_PENALTY;
 }
 
@@ -534,7 +595,10 @@ function clustersInLa(schools: readonly DemoSchoolInput[], seed: number): DemoCl
 
   // 3. top up small clusters
   for (;;) {
-    const needy = emptiest(hubs.filter((hub) => feedersOf.get(hub.id)!.length < minFeeders), feedersOf);
+    const needy = emptiest(
+      hubs.filter((hub) => feedersOf.get(hub.id)!.length < minFeeders),
+      feedersOf,
+    );
     if (!needy) break;
     const donors = hubs.filter((hub) => feedersOf.get(hub.id)!.length > minFeeders);
     if (donors.length === 0) break;
@@ -582,9 +646,7 @@ function chooseFeederToMove(
   if (nearest) return nearest;
   // No distances to go on: take the most outlying feeder of the biggest cluster.
   const biggest = donors.reduce((a, b) => (feedersOf.get(b.id)!.length > feedersOf.get(a.id)!.length ? b : a));
-  const outlying = [...feedersOf.get(biggest.id)!].sort(
-    (a, b) => outlyingCost(b, biggest) - outlyingCost(a, biggest) || a.id - b.id,
-  )[0]!;
+  const outlying = [...feedersOf.get(biggest.id)!].sort((a, b) => outlyingCost(b, biggest) - outlyingCost(a, biggest) || a.id - b.id)[0]!;
   return { feeder: outlying, donor: biggest };
 }
 

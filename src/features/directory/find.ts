@@ -14,5 +14,7 @@ export async function findOneSchool(schools: SchoolRepository, typed: string): P
   const exact = found.filter((s) => [s.nameEn, s.nameCy].some((n) => n?.toLowerCase() === text.toLowerCase()));
   const candidates = exact.length > 0 ? exact : found;
   if (candidates.length === 1) return { kind: 'one', school: candidates[0] };
-  return candidates.length === 0 ? { kind: 'none' } : { kind: 'many', names: candidates.map((s) => ({ en: `${s.nameEn} (${s.id})`, cy: `${s.nameCy ?? s.nameEn} (${s.id})` })) };
+  return candidates.length === 0
+    ? { kind: 'none' }
+    : { kind: 'many', names: candidates.map((s) => ({ en: `${s.nameEn} (${s.id})`, cy: `${s.nameCy ?? s.nameEn} (${s.id})` })) };
 }

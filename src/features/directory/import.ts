@@ -110,9 +110,14 @@ export interface CheckedImport {
 /** Area names as the file may write them: the catalogue keys, in any case, with or without spaces ("more able", "moreAble"). */
 const AREA_BY_NAME = new Map<string, PriorityArea>(PRIORITY_AREAS.filter((a) => a !== 'other').map((a) => [a.toLowerCase(), a]));
 
-const normalise = (header: string) => header.trim().toLowerCase().replace(/[\s_]+/g, '_');
+const normalise = (header: string) =>
+  header
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, '_');
 const ALIASES = new Map<string, ImportColumn>();
-for (const [column, names] of Object.entries(IMPORT_COLUMNS) as [ImportColumn, readonly string[]][]) for (const name of names) ALIASES.set(normalise(name), column);
+for (const [column, names] of Object.entries(IMPORT_COLUMNS) as [ImportColumn, readonly string[]][])
+  for (const name of names) ALIASES.set(normalise(name), column);
 
 /**
  * Checks a whole file. `knownLaCodes` are the local authorities in the directory.
@@ -122,10 +127,17 @@ export function checkImport(text: string, knownLaCodes: ReadonlySet<number>): Ch
   const errors: ImportError[] = [];
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as { record: string[]; info: { lines: number } }[];
+    records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as {
+      record: string[];
+      info: { lines: number };
+    }[];
   } catch (err) {
     const line = Number((err as { lines?: number }).lines ?? 1);
-    return { rows: [], present: new Set(), errors: [{ line, column: '', key: 'import.error.unreadable', params: { detail: String((err as Error).message).slice(0, 200) } }] };
+    return {
+      rows: [],
+      present: new Set(),
+      errors: [{ line, column: '', key: 'import.error.unreadable', params: { detail: String((err as Error).message).slice(0, 200) } }],
+    };
   }
   if (records.length === 0) return { rows: [], present: new Set(), errors: [{ line: 1, column: '', key: 'import.error.empty' }] };
 
@@ -138,10 +150,18 @@ export function checkImport(text: string, knownLaCodes: ReadonlySet<number>): Ch
     if (columnAt.has(column)) errors.push({ line: 1, column: name, key: 'import.error.duplicateColumn', params: { column: name } });
     else columnAt.set(column, i);
   });
-  for (const column of REQUIRED) if (!columnAt.has(column)) errors.push({ line: 1, column: IMPORT_COLUMNS[column][0]!, key: 'import.error.missingColumn', params: { column: IMPORT_COLUMNS[column][0]! } });
-  if (!columnAt.has('phase') && !columnAt.has('school_type')) errors.push({ line: 1, column: 'phase', key: 'import.error.missingColumn', params: { column: 'phase' } });
+  for (const column of REQUIRED)
+    if (!columnAt.has(column))
+      errors.push({ line: 1, column: IMPORT_COLUMNS[column][0]!, key: 'import.error.missingColumn', params: { column: IMPORT_COLUMNS[column][0]! } });
+  if (!columnAt.has('phase') && !columnAt.has('school_type'))
+    errors.push({ line: 1, column: 'phase', key: 'import.error.missingColumn', params: { column: 'phase' } });
   if (errors.length > 0) return { rows: [], present: new Set(columnAt.keys()), errors };
-  if (records.length - 1 > IMPORT_MAX_ROWS) return { rows: [], present: new Set(columnAt.keys()), errors: [{ line: 1, column: '', key: 'import.error.tooManyRows', params: { max: IMPORT_MAX_ROWS } }] };
+  if (records.length - 1 > IMPORT_MAX_ROWS)
+    return {
+      rows: [],
+      present: new Set(columnAt.keys()),
+      errors: [{ line: 1, column: '', key: 'import.error.tooManyRows', params: { max: IMPORT_MAX_ROWS } }],
+    };
 
   const rows: ImportRow[] = [];
   const seen = new Map<number, number>();
@@ -156,9 +176,15 @@ export function checkImport(text: string, knownLaCodes: ReadonlySet<number>): Ch
       return i === undefined ? '' : (record[i] ?? '').trim();
     };
     const problem = (column: ImportColumn, key: MessageKey, params?: Record<string, string | number>) =>
-      rowErrors.push({ line, column: header[columnAt.get(column) ?? -1] ?? IMPORT_COLUMNS[column][0]!, key, params: { value: cell(column).slice(0, 80), ...params } });
+      rowErrors.push({
+        line,
+        column: header[columnAt.get(column) ?? -1] ?? IMPORT_COLUMNS[column][0]!,
+        key,
+        params: { value: cell(column).slice(0, 80), ...params },
+      });
 
-    if (record.length !== header.length) rowErrors.push({ line, column: '', key: 'import.error.columnCount', params: { found: record.length, expected: header.length } });
+    if (record.length !== header.length)
+      rowErrors.push({ line, column: '', key: 'import.error.columnCount', params: { found: record.length, expected: header.length } });
 
     const idText = cell('school_number');
     const id = /^\d{7}$/.test(idText) ? Number(idText) : null;
@@ -234,7 +260,10 @@ export function checkImport(text: string, knownLaCodes: ReadonlySet<number>): Ch
     let strengths: PriorityArea[] | null = null;
     if (columnAt.has('strengths')) {
       strengths = [];
-      for (const part of cell('strengths').split(/[;|]/).map((p) => p.trim()).filter((p) => p !== '')) {
+      for (const part of cell('strengths')
+        .split(/[;|]/)
+        .map((p) => p.trim())
+        .filter((p) => p !== '')) {
         const area = AREA_BY_NAME.get(part.toLowerCase().replace(/[\s_-]+/g, ''));
         if (!area) {
           rowErrors.push({ line, column: header[columnAt.get('strengths')!]!, key: 'import.error.area', params: { value: part.slice(0, 40) } });
@@ -252,13 +281,34 @@ export function checkImport(text: string, knownLaCodes: ReadonlySet<number>): Ch
     if (dateText !== '') {
       const m = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/.exec(dateText);
       const date = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3] ?? 1), 12)) : null;
-      if (!m || !date || date.getUTCMonth() !== Number(m[2]) - 1 || date.getUTCDate() !== Number(m[3] ?? 1) || Number(m[1]) < 2000) problem('strength_date', 'import.error.date');
+      if (!m || !date || date.getUTCMonth() !== Number(m[2]) - 1 || date.getUTCDate() !== Number(m[3] ?? 1) || Number(m[1]) < 2000)
+        problem('strength_date', 'import.error.date');
       else strengthDate = date;
     }
 
     errors.push(...rowErrors);
     if (rowErrors.length === 0 && id !== null && laCode !== null) {
-      rows.push({ line, id, nameEn, nameCy, laCode, phase, languageMedium, pupils, fsmPercent, family, supportCategory, latitude, longitude, postcode, capacity, openToRequests, strengths, strengthSource, strengthDate });
+      rows.push({
+        line,
+        id,
+        nameEn,
+        nameCy,
+        laCode,
+        phase,
+        languageMedium,
+        pupils,
+        fsmPercent,
+        family,
+        supportCategory,
+        latitude,
+        longitude,
+        postcode,
+        capacity,
+        openToRequests,
+        strengths,
+        strengthSource,
+        strengthDate,
+      });
     }
   }
   if (rows.length === 0 && errors.length === 0) errors.push({ line: 1, column: '', key: 'import.error.empty' });

@@ -167,7 +167,9 @@ export class SqlSchoolRepository implements SchoolRepository {
 
     // $1, $2: fold tables; $3: the whole phrase; $4: limit; $5…: each word, all of which must appear.
     const params: unknown[] = [FOLD_FROM, FOLD_TO, escapeLike(phrase), safeLimit, ...words.map(escapeLike)];
-    const containsEvery = words.map((_, i) => `(key_en like '%' || $${i + 5}::text || '%' escape '\\' or key_cy like '%' || $${i + 5}::text || '%' escape '\\')`);
+    const containsEvery = words.map(
+      (_, i) => `(key_en like '%' || $${i + 5}::text || '%' escape '\\' or key_cy like '%' || $${i + 5}::text || '%' escape '\\')`,
+    );
     const phraseRank = (pattern: string) => `(key_en like ${pattern} escape '\\' or key_cy like ${pattern} escape '\\')`;
 
     const rows = await this.sql.query<ListingRow>(

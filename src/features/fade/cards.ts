@@ -1,6 +1,15 @@
 import { escapeMarkdown } from '../../platform/cards/markdown';
 import type { ClusterLanguage } from '../directory/repository';
-import { FADE_SECTIONS, JUDGEMENTS, type FadeSection, type FadeSections, type Judgement, type PartStatus, type ReportStatus, type RoundDefinition } from './model';
+import {
+  FADE_SECTIONS,
+  JUDGEMENTS,
+  type FadeSection,
+  type FadeSections,
+  type Judgement,
+  type PartStatus,
+  type ReportStatus,
+  type RoundDefinition,
+} from './model';
 import { zonedTimeToUtc, type LocalDate } from '../../platform/workingDays';
 import { catalogue, formatDate, formatTime, t, type Locale, type MessageKey, type MessageParam } from '../../platform/i18n';
 import { localDateOf } from '../../platform/workingDays';
@@ -36,7 +45,11 @@ export type NoticeTone = 'default' | 'attention' | 'good';
 const colorOf = (tone: NoticeTone) => (tone === 'attention' ? 'Attention' : tone === 'good' ? 'Good' : 'Default');
 
 /** A message without buttons (channels get no personal-chat menu), in one language or both. */
-export function fadeNoticeCard(languages: readonly Locale[], build: (locale: Locale) => { heading?: string; lines: string[] }, tone: NoticeTone = 'default'): CardJson {
+export function fadeNoticeCard(
+  languages: readonly Locale[],
+  build: (locale: Locale) => { heading?: string; lines: string[] },
+  tone: NoticeTone = 'default',
+): CardJson {
   const blocks = languages.map((l) => {
     const b = build(l);
     return { heading: b.heading ?? '', lines: b.lines.filter((x) => x !== '').map((text) => ({ text })) };
@@ -44,11 +57,14 @@ export function fadeNoticeCard(languages: readonly Locale[], build: (locale: Loc
   return renderCard('fadeNotice', { blocks, color: colorOf(tone), fallback: blocks.map((b) => b.heading || b.lines[0]?.text || '').join(' / ') });
 }
 
-export const fadeMessage = (languages: readonly Locale[], key: MessageKey, params: Readonly<Record<string, MessageParam>> = {}, tone: NoticeTone = 'attention'): CardJson =>
-  fadeNoticeCard(languages, (l) => ({ lines: [t(l, key, params)] }), tone);
+export const fadeMessage = (
+  languages: readonly Locale[],
+  key: MessageKey,
+  params: Readonly<Record<string, MessageParam>> = {},
+  tone: NoticeTone = 'attention',
+): CardJson => fadeNoticeCard(languages, (l) => ({ lines: [t(l, key, params)] }), tone);
 
 // ---- the reminder card in the cluster channel ----
-
 
 function daysText(locale: Locale, days: number): string {
   if (days === 0) return t(locale, 'fade.reminder.dueToday');
@@ -132,7 +148,11 @@ export function reportCard(locale: Locale, view: ReportView): CardJson {
   return renderCard('fadeReport', {
     t: catalogue(locale),
     heading: t(locale, 'fade.report.heading', { cluster: view.clusterName }),
-    subheading: t(locale, 'fade.report.subheading', { round: roundLabel(locale, view.roundName), cycle: view.cycleName, date: formatLocalDate(locale, view.deadline) }),
+    subheading: t(locale, 'fade.report.subheading', {
+      round: roundLabel(locale, view.roundName),
+      cycle: view.cycleName,
+      date: formatLocalDate(locale, view.deadline),
+    }),
     notice: view.notice ?? '',
     problem: view.problem ?? '',
     typed: escapeMarkdown(view.typed ?? ''),
@@ -140,7 +160,13 @@ export function reportCard(locale: Locale, view: ReportView): CardJson {
     canMakeNextSteps: view.canMakeNextSteps,
     reportId: view.reportId,
     version: view.version,
-    sections: FADE_SECTIONS.map((s) => ({ id: s, label: t(locale, sectionKey(s)), hint: t(locale, sectionKey(`${s}Hint`)), value: view.sections[s] ?? '', shown: escapeMarkdown(view.sections[s] ?? '') })),
+    sections: FADE_SECTIONS.map((s) => ({
+      id: s,
+      label: t(locale, sectionKey(s)),
+      hint: t(locale, sectionKey(`${s}Hint`)),
+      value: view.sections[s] ?? '',
+      shown: escapeMarkdown(view.sections[s] ?? ''),
+    })),
     judgement: view.selfJudgement ?? '',
     judgements: judgementChoices(locale),
     selfJudgementLine: view.selfJudgement ? t(locale, 'fade.report.selfJudgement', { judgement: judgementLabel(locale, view.selfJudgement) }) : '',
@@ -170,7 +196,11 @@ export function reviewCard(locale: Locale, view: ReviewView): CardJson {
   return renderCard('fadeReview', {
     t: catalogue(locale),
     heading: t(locale, 'fade.review.heading', { cluster: view.clusterName }),
-    subheading: t(locale, 'fade.report.subheading', { round: roundLabel(locale, view.roundName), cycle: view.cycleName, date: formatLocalDate(locale, view.deadline) }),
+    subheading: t(locale, 'fade.report.subheading', {
+      round: roundLabel(locale, view.roundName),
+      cycle: view.cycleName,
+      date: formatLocalDate(locale, view.deadline),
+    }),
     notice: view.notice ?? '',
     problem: view.problem ?? '',
     sections: FADE_SECTIONS.map((s) => ({ label: t(locale, sectionKey(s)), value: escapeMarkdown(view.sections[s] ?? '') })),
@@ -188,7 +218,10 @@ export function reviewCard(locale: Locale, view: ReviewView): CardJson {
 
 // ---- a member school's notes ----
 
-export function noteCard(locale: Locale, view: { roundId: string; clusterId: number; clusterName: string; notice?: string; problem?: string; text?: string; done?: boolean }): CardJson {
+export function noteCard(
+  locale: Locale,
+  view: { roundId: string; clusterId: number; clusterName: string; notice?: string; problem?: string; text?: string; done?: boolean },
+): CardJson {
   return renderCard('fadeNote', {
     t: catalogue(locale),
     roundId: view.roundId,
@@ -266,20 +299,39 @@ export function statusCard(locale: Locale, { rounds, failures }: FadeStatus): Ca
   const lines: string[] = [];
   if (rounds.length === 0) lines.push(t(locale, 'fade.status.none'));
   for (const o of rounds) {
-    lines.push(t(locale, 'fade.status.round', { cycle: o.cycleName, round: roundLabel(locale, o.roundName), date: formatLocalDate(locale, o.deadline), submitted: o.submitted, clusters: o.clusters, sent: o.sent, pending: o.pending }));
+    lines.push(
+      t(locale, 'fade.status.round', {
+        cycle: o.cycleName,
+        round: roundLabel(locale, o.roundName),
+        date: formatLocalDate(locale, o.deadline),
+        submitted: o.submitted,
+        clusters: o.clusters,
+        sent: o.sent,
+        pending: o.pending,
+      }),
+    );
   }
   if (rounds.length > 0) lines.push(t(locale, 'fade.status.channels', { unlinked: rounds[0].unlinked, inactive: rounds[0].inactiveChannels }));
   lines.push(`**${t(locale, 'fade.status.failures')}**`);
   if (failures.length === 0) lines.push(t(locale, 'fade.status.noFailures'));
   for (const f of failures) {
-    lines.push(t(locale, 'fade.status.failure', { date: formatLocalDate(locale, localDateOf(f.at)), time: formatTime(f.at), cluster: f.clusterName ?? '—', reason: failureReason(locale, f) }));
+    lines.push(
+      t(locale, 'fade.status.failure', {
+        date: formatLocalDate(locale, localDateOf(f.at)),
+        time: formatTime(f.at),
+        cluster: f.clusterName ?? '—',
+        reason: failureReason(locale, f),
+      }),
+    );
   }
   return fadeNoticeCard([locale], (l) => ({ heading: t(l, 'fade.status.heading'), lines }), 'default');
 }
 
 /** Sections typed on a form that could not be saved, labelled, so nothing typed is lost. */
 const typedText = (locale: Locale, typed: Partial<FadeSections> = {}): string =>
-  FADE_SECTIONS.filter((s) => typed[s] !== undefined).map((s) => `${t(locale, sectionKey(s))}: ${typed[s]}`).join('\n\n');
+  FADE_SECTIONS.filter((s) => typed[s] !== undefined)
+    .map((s) => `${t(locale, sectionKey(s))}: ${typed[s]}`)
+    .join('\n\n');
 
 /** The report form for what the report service answered; `problem` says why it is shown again. */
 export function reportFormCard(locale: Locale, shown: ReportShown, problem?: string): CardJson {
@@ -321,7 +373,8 @@ const reviewViewOf = (report: FadeReport, round: Round, cluster: ClusterInfo): R
 /** The reviewer's card for what the report service answered. */
 export function reviewFormCard(locale: Locale, shown: ReviewShown, problem?: string): CardJson {
   const { report, round, cluster } = shown;
-  const notice = shown.recorded && report.reviewJudgement ? t(locale, 'fade.review.recorded', { judgement: judgementLabel(locale, report.reviewJudgement) }) : undefined;
+  const notice =
+    shown.recorded && report.reviewJudgement ? t(locale, 'fade.review.recorded', { judgement: judgementLabel(locale, report.reviewJudgement) }) : undefined;
   return reviewCard(locale, { ...reviewViewOf(report, round, cluster), notice, problem, draft: shown.draft });
 }
 
@@ -343,5 +396,9 @@ export const fadePresenter: FadePresenter = {
       'good',
     ),
   channelGone: (locale: Locale, cluster: ClusterInfo, reason: RemovalReason) =>
-    fadeNoticeCard([locale], (l) => ({ heading: t(l, 'fade.notice.heading'), lines: [t(l, 'fade.removed.admin', { cluster: cluster.name, reason: t(l, `fade.removed.${reason}`) })] }), 'attention'),
+    fadeNoticeCard(
+      [locale],
+      (l) => ({ heading: t(l, 'fade.notice.heading'), lines: [t(l, 'fade.removed.admin', { cluster: cluster.name, reason: t(l, `fade.removed.${reason}`) })] }),
+      'attention',
+    ),
 };

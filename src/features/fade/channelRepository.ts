@@ -40,7 +40,10 @@ export class SqlFadeChannelRepository {
 
   /** Links the channel to the cluster; a channel linked to it before is unlinked. */
   async linkCluster(conversationId: string, clusterId: number, by: string, at: Date, tx: Sql = this.sql): Promise<void> {
-    await tx.query('update fade_conversations set cluster_id = null, updated_at = now() where cluster_id = $1 and conversation_id <> $2', [clusterId, conversationId]);
+    await tx.query('update fade_conversations set cluster_id = null, updated_at = now() where cluster_id = $1 and conversation_id <> $2', [
+      clusterId,
+      conversationId,
+    ]);
     await tx.query(
       `update fade_conversations set cluster_id = $2, linked_by = $3, linked_at = $4, active = true, inactive_reason = null, updated_at = now() where conversation_id = $1`,
       [conversationId, clusterId, by, at],

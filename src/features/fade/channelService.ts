@@ -36,7 +36,15 @@ export class FadeChannelService {
     if (!(await access.isAdmin(actor)) && !(await access.isLead(actor, cluster))) return Outcomes.forbidden('fade.link.forbidden');
     await store.channels.upsertConversation(conversation);
     await store.channels.linkCluster(conversation.conversationId, cluster.id, actor.userId, clock.now());
-    await audit.record({ at: clock.now(), tenantId: actor.tenantId, actorId: actor.userId, action: 'fade.linkCluster', subjectType: 'cluster', subjectId: String(cluster.id), details: { conversationId: conversation.conversationId } });
+    await audit.record({
+      at: clock.now(),
+      tenantId: actor.tenantId,
+      actorId: actor.userId,
+      action: 'fade.linkCluster',
+      subjectType: 'cluster',
+      subjectId: String(cluster.id),
+      details: { conversationId: conversation.conversationId },
+    });
     return Outcomes.ok({ cluster, members: await store.clusters.members(cluster.id), lead: await store.clusters.leadPerson(actor.tenantId, cluster) });
   }
 
@@ -82,7 +90,15 @@ export class FadeChannelService {
     }
     const at = clock.now();
     await store.clusters.setLeadPerson(actor.tenantId, cluster.id, chosen.userId, actor.userId, at);
-    await audit.record({ at, tenantId: actor.tenantId, actorId: actor.userId, action: 'fade.setLead', subjectType: 'cluster', subjectId: String(cluster.id), details: { leadId: chosen.userId } });
+    await audit.record({
+      at,
+      tenantId: actor.tenantId,
+      actorId: actor.userId,
+      action: 'fade.setLead',
+      subjectType: 'cluster',
+      subjectId: String(cluster.id),
+      details: { leadId: chosen.userId },
+    });
     for (const roundId of await store.reminders.postedRounds(cluster.id)) await this.redrawReminder(roundId, cluster.id);
     return Outcomes.ok(chosen.displayName ?? '');
   }
@@ -101,7 +117,16 @@ export class FadeChannelService {
       if (c.clusterId === null) continue;
       const cluster = await store.clusters.getCluster(c.clusterId);
       log.warn('cluster channel no longer reachable', { clusterId: c.clusterId, conversationId: c.conversationId, reason });
-      await store.reminders.recordFailure({ at: clock.now(), tenantId, clusterId: c.clusterId, conversationId: c.conversationId, what: 'channel', status: null, error: reason, attempts: 0 });
+      await store.reminders.recordFailure({
+        at: clock.now(),
+        tenantId,
+        clusterId: c.clusterId,
+        conversationId: c.conversationId,
+        what: 'channel',
+        status: null,
+        error: reason,
+        attempts: 0,
+      });
       if (cluster) await this.tellAdmins(tenantId, cluster, reason);
     }
     return gone.length;

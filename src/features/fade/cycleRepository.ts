@@ -39,7 +39,8 @@ export class SqlFadeCycleRepository {
     for (const [i, r] of rounds.entries()) {
       await tx.query('insert into fade_rounds (id, cycle_id, seq, name, deadline) values ($1, $2, $3, $4, $5)', [randomUUID(), id, i + 1, r.name, r.deadline]);
     }
-    for (const clusterId of clusterIds) await tx.query('insert into fade_cycle_clusters (cycle_id, cluster_id) values ($1, $2) on conflict do nothing', [id, clusterId]);
+    for (const clusterId of clusterIds)
+      await tx.query('insert into fade_cycle_clusters (cycle_id, cluster_id) values ($1, $2) on conflict do nothing', [id, clusterId]);
     const cycle: Cycle = { id, tenantId: c.tenantId, name: c.name, offsets: [...c.offsets], sendTime: c.sendTime, createdAt: c.createdAt };
     return { cycle, rounds: await this.roundsOfCycle(id, tx) };
   }
@@ -55,7 +56,9 @@ export class SqlFadeCycleRepository {
   }
 
   async clustersOfCycle(cycleId: string, sql: Sql = this.sql): Promise<number[]> {
-    return (await sql.query<{ cluster_id: number }>('select cluster_id from fade_cycle_clusters where cycle_id = $1 order by cluster_id', [cycleId])).map((r) => r.cluster_id);
+    return (await sql.query<{ cluster_id: number }>('select cluster_id from fade_cycle_clusters where cycle_id = $1 order by cluster_id', [cycleId])).map(
+      (r) => r.cluster_id,
+    );
   }
 
   /** The round of a cycle covering this cluster whose deadline is next (or most recently passed, unsubmitted). */
@@ -86,7 +89,8 @@ export class SqlFadeCycleRepository {
   }
 
   async addHolidays(tenantId: string, days: readonly string[], name: string | null): Promise<void> {
-    for (const day of days) await this.sql.query('insert into fade_holidays (tenant_id, day, name) values ($1, $2, $3) on conflict do nothing', [tenantId, day, name]);
+    for (const day of days)
+      await this.sql.query('insert into fade_holidays (tenant_id, day, name) values ($1, $2, $3) on conflict do nothing', [tenantId, day, name]);
   }
 
   /**

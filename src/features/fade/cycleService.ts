@@ -57,7 +57,8 @@ export class FadeCycleService {
   ): Promise<Outcome<{ clusters: number; rounds: number; reminders: number }, CycleChoices>> {
     const { db, store, notifications, clock, audit, access } = this.deps;
     if (!(await access.isAdmin(actor))) return Outcomes.forbidden('fade.adminOnly');
-    const formProblem = async (key: Parameters<typeof Outcomes.problem>[0]) => Outcomes.problem<CycleChoices>(key, {}, { clusters: await this.allClusters(), holidays: await this.holidaysFor(actor.tenantId) });
+    const formProblem = async (key: Parameters<typeof Outcomes.problem>[0]) =>
+      Outcomes.problem<CycleChoices>(key, {}, { clusters: await this.allClusters(), holidays: await this.holidaysFor(actor.tenantId) });
     const problem = validateRounds(input.rounds) ?? validateOffsets(input.offsets);
     if (problem) return formProblem(problem);
     const sendTime = input.sendTime?.trim() || DEFAULT_SEND_TIME;
@@ -67,7 +68,12 @@ export class FadeCycleService {
     const holidays = await this.holidaysFor(actor.tenantId);
     const now = clock.now();
     const result = await db.transaction(async (tx) => {
-      const created = await store.cycles.createCycle({ tenantId: actor.tenantId, name: input.name, offsets: input.offsets, sendTime, createdBy: actor.userId, createdAt: now }, input.rounds, clusterIds, tx);
+      const created = await store.cycles.createCycle(
+        { tenantId: actor.tenantId, name: input.name, offsets: input.offsets, sendTime, createdBy: actor.userId, createdAt: now },
+        input.rounds,
+        clusterIds,
+        tx,
+      );
       if (!created) return null;
       let reminders = 0;
       for (const round of created.rounds) {
@@ -75,14 +81,32 @@ export class FadeCycleService {
         for (const clusterId of clusterIds) {
           for (const r of schedule) {
             const scheduled = await notifications.schedule(
-              { kind: FADE_REMINDER_KIND, dedupeKey: fadeReminderKey(round.id, clusterId, r.key), tenantId: actor.tenantId, recipientId: String(clusterId), subjectId: round.id, dueAt: r.sendAt },
+              {
+                kind: FADE_REMINDER_KIND,
+                dedupeKey: fadeReminderKey(round.id, clusterId, r.key),
+                tenantId: actor.tenantId,
+                recipientId: String(clusterId),
+                subjectId: round.id,
+                dueAt: r.sendAt,
+              },
               tx,
             );
             if (scheduled) reminders++;
           }
         }
       }
-      await audit.record({ at: now, tenantId: actor.tenantId, actorId: actor.userId, action: 'fade.defineCycle', subjectType: 'fadeCycle', subjectId: created.cycle.id, details: { name: input.name, clusters: clusterIds.length } }, tx);
+      await audit.record(
+        {
+          at: now,
+          tenantId: actor.tenantId,
+          actorId: actor.userId,
+          action: 'fade.defineCycle',
+          subjectType: 'fadeCycle',
+          subjectId: created.cycle.id,
+          details: { name: input.name, clusters: clusterIds.length },
+        },
+        tx,
+      );
       return { clusters: clusterIds.length, rounds: created.rounds.length, reminders };
     });
     if (!result) return Outcomes.problem('fade.cycle.exists', { name: input.name });
@@ -101,7 +125,10 @@ export class FadeCycleService {
     const adviser = (await roles.rolesOf(actor.tenantId, actor.userId)).some((g) => g.role === 'adviser' || g.role === 'reviewer');
     if (!isAdmin && !adviser) return Outcomes.forbidden('fade.adminOnly');
     const rounds = await store.cycles.progress(actor.tenantId);
-    const reminders = await notifications.progress(FADE_REMINDER_KIND, rounds.map((r) => r.roundId));
+    const reminders = await notifications.progress(
+      FADE_REMINDER_KIND,
+      rounds.map((r) => r.roundId),
+    );
     for (const r of rounds) Object.assign(r, reminders.get(r.roundId) ?? {});
     return Outcomes.ok({ rounds, failures: await store.reminders.failures(actor.tenantId, 10) });
   }

@@ -3,7 +3,17 @@
  * and the report (Focus of evaluation, Analysis, Develop/Do, Evaluation) drafted from
  * what the bot already knows. Pure: no Teams, no database.
  */
-import { addCalendarDays, addWorkingDays, dayOfWeek, isLocalDate, localDateOf, nextWorkingDay, workingDaysBetween, zonedTimeToUtc, type LocalDate } from '../../platform/workingDays';
+import {
+  addCalendarDays,
+  addWorkingDays,
+  dayOfWeek,
+  isLocalDate,
+  localDateOf,
+  nextWorkingDay,
+  workingDaysBetween,
+  zonedTimeToUtc,
+  type LocalDate,
+} from '../../platform/workingDays';
 
 export const JUDGEMENTS = ['limited', 'satisfactory', 'strong', 'veryGood'] as const;
 export type Judgement = (typeof JUDGEMENTS)[number];
@@ -221,7 +231,8 @@ export function draftReport(input: DraftInput, labels: DraftLabels): FadeSection
   if (notes.length > 0) {
     if (analysisLines.length > 0) analysisLines.push('');
     analysisLines.push(labels.notesHeading);
-    for (const n of [...notes].sort((a, b) => a.at.getTime() - b.at.getTime())) analysisLines.push(`- ${n.schoolName} (${n.authorName}): ${oneLine(clip(n.text, 500))}`);
+    for (const n of [...notes].sort((a, b) => a.at.getTime() - b.at.getTime()))
+      analysisLines.push(`- ${n.schoolName} (${n.authorName}): ${oneLine(clip(n.text, 500))}`);
   }
   const analysis = analysisLines.length > 0 ? analysisLines.join('\n') : labels.nothingYet;
   const develop = input.previousDevelop?.trim() ? `${labels.carriedOver}\n${input.previousDevelop.trim()}` : '';

@@ -4,7 +4,10 @@ import { z } from 'zod';
 const uuid = z.string().uuid();
 const clusterId = z.coerce.number().int().min(1).max(10_000_000);
 const section = z.string().max(8_100).optional();
-const yesNo = z.enum(['yes', 'no', 'true', 'false']).optional().transform((v) => v === 'yes' || v === 'true');
+const yesNo = z
+  .enum(['yes', 'no', 'true', 'false'])
+  .optional()
+  .transform((v) => v === 'yes' || v === 'true');
 
 export const FadeOpenPayload = z.object({ roundId: uuid, clusterId });
 

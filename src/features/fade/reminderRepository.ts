@@ -15,13 +15,17 @@ export class SqlFadeReminderRepository {
 
   /** Rounds whose reminder card is in the cluster's channel, newest first (a cycle has a few). */
   async postedRounds(clusterId: number): Promise<string[]> {
-    const rows = await this.sql.query<{ round_id: string }>('select round_id from fade_posts where cluster_id = $1 order by posted_at desc limit 4', [clusterId]);
+    const rows = await this.sql.query<{ round_id: string }>('select round_id from fade_posts where cluster_id = $1 order by posted_at desc limit 4', [
+      clusterId,
+    ]);
     return rows.map((r) => r.round_id);
   }
 
   async post(roundId: string, clusterId: number): Promise<{ conversationId: string; activityId: string; reminderKey: string } | null> {
     const rows = await this.sql.query<Row>('select * from fade_posts where round_id = $1 and cluster_id = $2', [roundId, clusterId]);
-    return rows[0] ? { conversationId: rows[0].conversation_id as string, activityId: rows[0].activity_id as string, reminderKey: rows[0].reminder_key as string } : null;
+    return rows[0]
+      ? { conversationId: rows[0].conversation_id as string, activityId: rows[0].activity_id as string, reminderKey: rows[0].reminder_key as string }
+      : null;
   }
 
   async logReminder(roundId: string, clusterId: number, key: string, outcome: ReminderOutcome, reason: string | null, at: Date): Promise<void> {

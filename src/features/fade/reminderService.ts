@@ -50,7 +50,16 @@ export class FadeReminderService {
     const channel = await store.channels.channelForCluster(clusterId);
     if (!channel || !channel.active) {
       const reason = channel ? `channel inactive (${channel.inactiveReason ?? 'unknown'})` : NO_CHANNEL;
-      await store.reminders.recordFailure({ at: now, tenantId: n.tenantId, clusterId, conversationId: channel?.conversationId ?? null, what: `reminder ${key}`, status: null, error: reason, attempts: 0 });
+      await store.reminders.recordFailure({
+        at: now,
+        tenantId: n.tenantId,
+        clusterId,
+        conversationId: channel?.conversationId ?? null,
+        what: `reminder ${key}`,
+        status: null,
+        error: reason,
+        attempts: 0,
+      });
       return drop('skipped', reason);
     }
     const { view, leadId } = await this.reminderView(round, cluster, report);
@@ -67,7 +76,16 @@ export class FadeReminderService {
 
   /** Records a send Teams refused; a channel refused for good (403, 404) is treated as removed. */
   async failed(tenantId: string, clusterId: number, channel: FadeConversation, what: string, outcome: Refused): Promise<void> {
-    await this.deps.store.reminders.recordFailure({ at: this.deps.clock.now(), tenantId, clusterId, conversationId: channel.conversationId, what, status: outcome.status ?? null, error: outcome.error, attempts: outcome.attempts });
+    await this.deps.store.reminders.recordFailure({
+      at: this.deps.clock.now(),
+      tenantId,
+      clusterId,
+      conversationId: channel.conversationId,
+      what,
+      status: outcome.status ?? null,
+      error: outcome.error,
+      attempts: outcome.attempts,
+    });
     if (outcome.permanent && (outcome.status === 403 || outcome.status === 404)) await this.channelRefused(tenantId, channel.conversationId, 'sendRefused');
   }
 
@@ -116,7 +134,10 @@ export class FadeReminderService {
     const cluster = await store.clusters.getCluster(clusterId);
     if (!channel || !channel.active || !round || !cluster) return false;
     const { view, leadId } = await this.reminderView(round, cluster, await store.reports.report(roundId, clusterId));
-    const outcome = await this.deps.sender.update(channel.reference, post.activityId, { card: this.deps.cards.reminder(view), ...mention(view.leadName, leadId) });
+    const outcome = await this.deps.sender.update(channel.reference, post.activityId, {
+      card: this.deps.cards.reminder(view),
+      ...mention(view.leadName, leadId),
+    });
     if (!outcome.ok) await this.failed(round.tenantId, clusterId, channel, 'card update', outcome);
     return outcome.ok;
   }

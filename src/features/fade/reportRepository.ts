@@ -52,7 +52,16 @@ export class SqlFadeReportRepository {
   }
 
   /** Saves sections and judgement if the report is still at `expectedVersion` and not submitted. */
-  async saveDraft(id: string, expectedVersion: number, sections: Partial<FadeSections>, judgement: Judgement | null, by: string, at: Date, submit: boolean, tx: Sql = this.sql): Promise<FadeReport | null> {
+  async saveDraft(
+    id: string,
+    expectedVersion: number,
+    sections: Partial<FadeSections>,
+    judgement: Judgement | null,
+    by: string,
+    at: Date,
+    submit: boolean,
+    tx: Sql = this.sql,
+  ): Promise<FadeReport | null> {
     const rows = await tx.query<Row>(
       `update fade_reports set sections = $3, self_judgement = $4, drafted_by = $5, updated_at = $6, version = version + 1,
          status = case when $7 then 'submitted' else 'drafted' end,
@@ -76,7 +85,10 @@ export class SqlFadeReportRepository {
   // ---- members' parts and notes ----
 
   async parts(roundId: string, clusterId: number): Promise<{ schoolId: number; status: PartStatus }[]> {
-    const rows = await this.sql.query<{ school_id: number; status: PartStatus }>('select school_id, status from fade_parts where round_id = $1 and cluster_id = $2', [roundId, clusterId]);
+    const rows = await this.sql.query<{ school_id: number; status: PartStatus }>(
+      'select school_id, status from fade_parts where round_id = $1 and cluster_id = $2',
+      [roundId, clusterId],
+    );
     return rows.map((r) => ({ schoolId: r.school_id, status: r.status }));
   }
 
@@ -101,17 +113,32 @@ export class SqlFadeReportRepository {
 
   async notes(clusterId: number): Promise<MemberNote[]> {
     const rows = await this.sql.query<Row>('select * from fade_notes where cluster_id = $1 order by at, id', [clusterId]);
-    return rows.map((r) => ({ schoolId: (r.school_id as number | null) ?? null, authorName: (r.author_name as string | null) ?? null, text: r.text as string, at: new Date(r.at as string) }));
+    return rows.map((r) => ({
+      schoolId: (r.school_id as number | null) ?? null,
+      authorName: (r.author_name as string | null) ?? null,
+      text: r.text as string,
+      at: new Date(r.at as string),
+    }));
   }
 
   // ---- next steps carried into the cluster's plan ----
 
   async addNextSteps(clusterId: number, roundId: string, items: readonly string[], by: string, at: Date): Promise<number> {
-    const existing = new Set((await this.sql.query<{ text: string }>('select text from fade_next_steps where cluster_id = $1 and round_id = $2', [clusterId, roundId])).map((r) => r.text));
+    const existing = new Set(
+      (await this.sql.query<{ text: string }>('select text from fade_next_steps where cluster_id = $1 and round_id = $2', [clusterId, roundId])).map(
+        (r) => r.text,
+      ),
+    );
     let added = 0;
     for (const text of items) {
       if (existing.has(text)) continue;
-      await this.sql.query('insert into fade_next_steps (cluster_id, round_id, text, created_by, created_at) values ($1, $2, $3, $4, $5)', [clusterId, roundId, text, by, at]);
+      await this.sql.query('insert into fade_next_steps (cluster_id, round_id, text, created_by, created_at) values ($1, $2, $3, $4, $5)', [
+        clusterId,
+        roundId,
+        text,
+        by,
+        at,
+      ]);
       added++;
     }
     return added;

@@ -54,8 +54,20 @@ export class FadeReportService {
       {
         priorities: priorities.length > 0 ? priorities : planPriorities,
         previousDevelop: previousReport?.sections.develop ?? null,
-        plans: plans.map((p) => ({ schoolName: nameOf.get(p.schoolId) ?? String(p.schoolId), focus: p.answers.focus, provision: p.answers.provision, effectiveness: p.answers.effectiveness, impact: p.answers.impact, updatedAt: p.updatedAt })),
-        notes: (await reports.notes(cluster.id)).map((n) => ({ schoolName: n.schoolId ? (nameOf.get(n.schoolId) ?? '') : '', authorName: n.authorName ?? '', text: n.text, at: n.at })),
+        plans: plans.map((p) => ({
+          schoolName: nameOf.get(p.schoolId) ?? String(p.schoolId),
+          focus: p.answers.focus,
+          provision: p.answers.provision,
+          effectiveness: p.answers.effectiveness,
+          impact: p.answers.impact,
+          updatedAt: p.updatedAt,
+        })),
+        notes: (await reports.notes(cluster.id)).map((n) => ({
+          schoolName: n.schoolId ? (nameOf.get(n.schoolId) ?? '') : '',
+          authorName: n.authorName ?? '',
+          text: n.text,
+          at: n.at,
+        })),
         since,
       },
       {
@@ -76,12 +88,21 @@ export class FadeReportService {
     const { store, clock, access } = this.deps;
     const round = await store.cycles.getRound(roundId);
     const cluster = await store.clusters.getCluster(clusterId);
-    if (!round || !cluster || round.tenantId !== actor.tenantId || !(await store.cycles.clustersOfCycle(round.cycleId)).includes(clusterId)) return Outcomes.notFound('fade.report.notFound');
+    if (!round || !cluster || round.tenantId !== actor.tenantId || !(await store.cycles.clustersOfCycle(round.cycleId)).includes(clusterId))
+      return Outcomes.notFound('fade.report.notFound');
     const editor = await access.canEdit(actor, cluster);
     let report = await store.reports.report(roundId, clusterId);
     if (!report && !editor) return Outcomes.forbidden('fade.report.forbidden');
     if (!editor && !(await access.canViewReport(actor, cluster))) return Outcomes.forbidden('fade.report.forbidden');
-    if (!report) report = await store.reports.ensureReport({ roundId, clusterId, tenantId: actor.tenantId, sections: await this.draftFor(round, cluster, locale), by: actor.userId, at: clock.now() });
+    if (!report)
+      report = await store.reports.ensureReport({
+        roundId,
+        clusterId,
+        tenantId: actor.tenantId,
+        sections: await this.draftFor(round, cluster, locale),
+        by: actor.userId,
+        at: clock.now(),
+      });
     return Outcomes.ok({ round, cluster, report, editor });
   }
 
@@ -133,7 +154,19 @@ export class FadeReportService {
       const s = await store.reports.saveDraft(report.id, input.version, sections, judgement as Judgement | null, actor.userId, now, input.submit, tx);
       if (s && input.submit) {
         await notifications.cancelFor({ kind: FADE_REMINDER_KIND, subjectId: report.roundId, recipientId: String(report.clusterId) }, 'report submitted', tx);
-        await audit.record({ at: now, tenantId: actor.tenantId, actorId: actor.userId, action: 'fade.submit', subjectType: 'fadeReport', subjectId: report.id, cardVersion: input.version, details: { judgement } }, tx);
+        await audit.record(
+          {
+            at: now,
+            tenantId: actor.tenantId,
+            actorId: actor.userId,
+            action: 'fade.submit',
+            subjectType: 'fadeReport',
+            subjectId: report.id,
+            cardVersion: input.version,
+            details: { judgement },
+          },
+          tx,
+        );
       }
       return s;
     });
@@ -145,7 +178,9 @@ export class FadeReportService {
 
   private async askReviewers(report: FadeReport, round: Round, cluster: ClusterInfo): Promise<number> {
     const { roles, users, messenger, cards, store, clock, log } = this.deps;
-    const ids = [...new Set([...(await roles.holders(report.tenantId, 'reviewer', cluster.laCode)), ...(await roles.holders(report.tenantId, 'adviser', cluster.laCode))])];
+    const ids = [
+      ...new Set([...(await roles.holders(report.tenantId, 'reviewer', cluster.laCode)), ...(await roles.holders(report.tenantId, 'adviser', cluster.laCode))]),
+    ];
     let asked = 0;
     for (const userId of ids) {
       const user = await users.get(report.tenantId, userId);
@@ -155,7 +190,16 @@ export class FadeReportService {
         asked++;
       } catch (err) {
         log.warn('could not send the review card', { userId, error: errorText(err) });
-        await store.reminders.recordFailure({ at: clock.now(), tenantId: report.tenantId, clusterId: cluster.id, conversationId: null, what: 'review card', status: null, error: errorText(err), attempts: 1 });
+        await store.reminders.recordFailure({
+          at: clock.now(),
+          tenantId: report.tenantId,
+          clusterId: cluster.id,
+          conversationId: null,
+          what: 'review card',
+          status: null,
+          error: errorText(err),
+          attempts: 1,
+        });
       }
     }
     if (asked === 0) log.warn('no reviewer to ask for a FADE judgement', { clusterId: cluster.id, laCode: cluster.laCode });
@@ -173,11 +217,20 @@ export class FadeReportService {
       const same = report.reviewJudgement === input.judgement && (report.reviewFeedback ?? '') === input.feedback.trim();
       return same ? Outcomes.ok({ round, cluster, report, recorded: true }) : Outcomes.problem('fade.review.already', {}, { round, cluster, report });
     }
-    if (!isJudgement(input.judgement)) return Outcomes.problem('fade.review.needsJudgement', {}, { round, cluster, report, draft: { feedback: input.feedback } });
+    if (!isJudgement(input.judgement))
+      return Outcomes.problem('fade.review.needsJudgement', {}, { round, cluster, report, draft: { feedback: input.feedback } });
     const now = clock.now();
     const reviewed = await store.reports.review(report.id, input.judgement, input.feedback.trim(), actor.userId, now);
     if (!reviewed) return Outcomes.notFound('fade.report.notFound');
-    await audit.record({ at: now, tenantId: actor.tenantId, actorId: actor.userId, action: 'fade.review', subjectType: 'fadeReport', subjectId: report.id, details: { judgement: input.judgement } });
+    await audit.record({
+      at: now,
+      tenantId: actor.tenantId,
+      actorId: actor.userId,
+      action: 'fade.review',
+      subjectType: 'fadeReport',
+      subjectId: report.id,
+      details: { judgement: input.judgement },
+    });
     await this.shareFeedback(reviewed, round, cluster);
     await this.reminders.refreshReminderCard(report.roundId, report.clusterId);
     return Outcomes.ok({ round, cluster, report: reviewed, recorded: true });
@@ -212,7 +265,11 @@ export class FadeReportService {
     return Outcomes.ok(cluster);
   }
 
-  async addNote(actor: Actor, user: UserRecord | null, input: { clusterId: number; roundId: string | null; text: string; done: boolean }): Promise<Outcome<ClusterInfo>> {
+  async addNote(
+    actor: Actor,
+    user: UserRecord | null,
+    input: { clusterId: number; roundId: string | null; text: string; done: boolean },
+  ): Promise<Outcome<ClusterInfo>> {
     const { store, clock, access } = this.deps;
     const form = await this.noteForm(actor, user, input.clusterId);
     if (form.kind !== 'ok') return form;
@@ -220,7 +277,15 @@ export class FadeReportService {
     const text = input.text.trim();
     if (text === '' && !input.done) return Outcomes.problem('fade.note.empty');
     const now = clock.now();
-    if (text !== '') await store.reports.addNote({ clusterId: cluster.id, schoolId: user?.schoolId ?? null, authorId: actor.userId, authorName: user?.displayName ?? null, text, at: now });
+    if (text !== '')
+      await store.reports.addNote({
+        clusterId: cluster.id,
+        schoolId: user?.schoolId ?? null,
+        authorId: actor.userId,
+        authorName: user?.displayName ?? null,
+        text,
+        at: now,
+      });
     const round = input.roundId ? await store.cycles.getRound(input.roundId) : await this.cycles.currentRound(actor.tenantId, cluster.id);
     if (round && user?.schoolId && (await access.isMember(user, cluster))) {
       await store.reports.setPart(round.id, cluster.id, user.schoolId, input.done ? 'submitted' : 'drafted', actor.userId, now);
@@ -234,7 +299,15 @@ export class FadeReportService {
         const school = members.find((m) => m.schoolId === user?.schoolId);
         // The draft is in the cluster's language: a Welsh or bilingual cluster gets the Welsh name.
         const line = `- ${school ? schoolName(school, cluster.language === 'en' ? 'en' : 'cy') : ''} (${user?.displayName ?? ''}): ${text.replace(/\s+/g, ' ')}`;
-        await store.reports.saveDraft(report.id, report.version, { ...report.sections, analysis: `${report.sections.analysis ?? ''}\n${line}`.trim() }, report.selfJudgement, report.submittedBy ?? actor.userId, now, false);
+        await store.reports.saveDraft(
+          report.id,
+          report.version,
+          { ...report.sections, analysis: `${report.sections.analysis ?? ''}\n${line}`.trim() },
+          report.selfJudgement,
+          report.submittedBy ?? actor.userId,
+          now,
+          false,
+        );
       }
     }
     return Outcomes.ok(cluster);

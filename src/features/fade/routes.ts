@@ -50,7 +50,11 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
   });
   kit.on('uninstalled', async (event) => {
     if (event.personal) return;
-    await channels.conversationsRemoved(event.actor.tenantId, event.teamId ? { teamId: event.teamId } : { conversationId: event.conversation.conversationId }, 'botRemoved');
+    await channels.conversationsRemoved(
+      event.actor.tenantId,
+      event.teamId ? { teamId: event.teamId } : { conversationId: event.conversation.conversationId },
+      'botRemoved',
+    );
   });
 
   // ---- helpers ----
@@ -249,11 +253,25 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
     ];
     const typed: RoundDefinition[] = rows.map((row) => ({ name: roundName(row.name, row.fallback), deadline: row.deadline.trim() }));
     const rounds = typed.filter((row, i) => i === 0 || row.deadline !== '');
-    const offsets = input.offsets.trim() === '' ? [...DEFAULT_REMINDER_OFFSETS] : input.offsets.split(/[,;\s]+/).filter((x) => x !== '').map(Number);
-    const clusterIds = input.clusterIds.split(',').map((x) => Number(x.trim())).filter((x) => Number.isInteger(x) && x > 0);
+    const offsets =
+      input.offsets.trim() === ''
+        ? [...DEFAULT_REMINDER_OFFSETS]
+        : input.offsets
+            .split(/[,;\s]+/)
+            .filter((x) => x !== '')
+            .map(Number);
+    const clusterIds = input.clusterIds
+      .split(',')
+      .map((x) => Number(x.trim()))
+      .filter((x) => Number.isInteger(x) && x > 0);
     const outcome = await cycles.defineCycle(turn.actor, { name: input.name, rounds, offsets, sendTime: input.sendTime, clusterIds });
     if (outcome.kind === 'ok') {
-      return fadeMessage([turn.locale], 'fade.cycle.done', { name: input.name, clusters: outcome.value.clusters, rounds: outcome.value.rounds, reminders: outcome.value.reminders }, 'good');
+      return fadeMessage(
+        [turn.locale],
+        'fade.cycle.done',
+        { name: input.name, clusters: outcome.value.clusters, rounds: outcome.value.rounds, reminders: outcome.value.reminders },
+        'good',
+      );
     }
     if (outcome.kind !== 'problem' || !outcome.current) return refusal(turn, refusalOf(outcome));
     return cycleCard(turn.locale, {

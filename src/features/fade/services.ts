@@ -20,7 +20,9 @@ export function createFadeServices(deps: Omit<FadeDeps, 'access'>): FadeServices
   // Channels and reminders need each other (a new lead redraws the reminders; a channel Teams
   // refuses is deactivated): each is handed the other's one operation, called only later.
   const channels: FadeChannelService = new FadeChannelService(all, (roundId, clusterId) => reminders.refreshReminderCard(roundId, clusterId));
-  const reminders: FadeReminderService = new FadeReminderService(all, cycles, (tenantId, conversationId, reason) => channels.conversationsRemoved(tenantId, { conversationId }, reason));
+  const reminders: FadeReminderService = new FadeReminderService(all, cycles, (tenantId, conversationId, reason) =>
+    channels.conversationsRemoved(tenantId, { conversationId }, reason),
+  );
   const reports = new FadeReportService(all, cycles, reminders);
   return { channels, cycles, reminders, reports };
 }

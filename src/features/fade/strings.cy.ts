@@ -18,13 +18,16 @@ export const fadeCy: Record<keyof typeof fadeEn, string> = {
   'fade.reminder.heading': 'Adroddiad FADE: {round}, {cycle}',
   'fade.reminder.cluster': 'Clwstwr: **{cluster}**',
   'fade.reminder.deadline': 'Dyddiad cau: {date}',
-  'fade.reminder.daysLeft': '{days, plural, zero {Dim diwrnodau gwaith} one {Un diwrnod gwaith} two {2 ddiwrnod gwaith} few {3 diwrnod gwaith} many {6 diwrnod gwaith} other {# diwrnod gwaith}} ar ôl',
+  'fade.reminder.daysLeft':
+    '{days, plural, zero {Dim diwrnodau gwaith} one {Un diwrnod gwaith} two {2 ddiwrnod gwaith} few {3 diwrnod gwaith} many {6 diwrnod gwaith} other {# diwrnod gwaith}} ar ôl',
   'fade.reminder.dayLeft': 'Un diwrnod gwaith ar ôl',
   'fade.reminder.dueToday': 'I’w gyflwyno heddiw',
-  'fade.reminder.overdue': '{days, plural, zero {Dim diwrnodau gwaith} one {Un diwrnod gwaith} two {2 ddiwrnod gwaith} few {3 diwrnod gwaith} many {6 diwrnod gwaith} other {# diwrnod gwaith}} yn hwyr',
+  'fade.reminder.overdue':
+    '{days, plural, zero {Dim diwrnodau gwaith} one {Un diwrnod gwaith} two {2 ddiwrnod gwaith} few {3 diwrnod gwaith} many {6 diwrnod gwaith} other {# diwrnod gwaith}} yn hwyr',
   'fade.reminder.lead': 'Arweinydd y clwstwr: {lead}',
   'fade.reminder.noLead': 'Arweinydd y clwstwr: heb ei nodi eto',
-  'fade.reminder.intro': 'Rydw i wedi drafftio’r adroddiad o gynllun y clwstwr ac o gynlluniau a nodiadau’r ysgolion. Mae’r arweinydd yn ei wirio ac yn ei olygu; gall yr ysgolion ychwanegu nodiadau.',
+  'fade.reminder.intro':
+    'Rydw i wedi drafftio’r adroddiad o gynllun y clwstwr ac o gynlluniau a nodiadau’r ysgolion. Mae’r arweinydd yn ei wirio ac yn ei olygu; gall yr ysgolion ychwanegu nodiadau.',
   'fade.reminder.members': 'Ysgolion y clwstwr',
   'fade.reminder.submitted': 'Cyflwynwyd ar {date}. Diolch: fydd dim rhagor o nodiadau atgoffa ar gyfer y rownd hon.',
   'fade.reminder.reviewed': 'Adolygwyd: {judgement}. Mae’r adborth ar yr adroddiad.',
@@ -35,8 +38,10 @@ export const fadeCy: Record<keyof typeof fadeEn, string> = {
 
   'fade.notice.heading': 'Adroddiadau FADE',
   'fade.lead.set': '{lead} sy’n arwain {cluster} bellach. Bydd nodiadau atgoffa FADE yn eu henwi.',
-  'fade.lead.forbidden': 'Dim ond arweinydd y clwstwr neu weinyddwr all drosglwyddo’r arweinyddiaeth i rywun arall. I’w chymryd eich hun, teipiwch "arweinydd clwstwr" ar ei ben ei hun.',
-  'fade.lead.notMember': 'Dim ond pennaeth un o ysgolion {cluster} all gymryd yr arweinyddiaeth. Yn gyntaf, dywedwch wrtha i pa un yw eich ysgol chi, gyda "fy ysgol".',
+  'fade.lead.forbidden':
+    'Dim ond arweinydd y clwstwr neu weinyddwr all drosglwyddo’r arweinyddiaeth i rywun arall. I’w chymryd eich hun, teipiwch "arweinydd clwstwr" ar ei ben ei hun.',
+  'fade.lead.notMember':
+    'Dim ond pennaeth un o ysgolion {cluster} all gymryd yr arweinyddiaeth. Yn gyntaf, dywedwch wrtha i pa un yw eich ysgol chi, gyda "fy ysgol".',
   'fade.lead.notFound': 'Does neb o ysgolion {cluster} sy’n defnyddio Cydweithio yn cyfateb i "{name}".',
   'fade.lead.ambiguous': 'Mae mwy nag un person yn cyfateb i "{name}": {list}. Teipiwch yr enw llawn.',
   'fade.link.heading': 'Sianel y clwstwr wedi’i chysylltu',
@@ -49,13 +54,15 @@ export const fadeCy: Record<keyof typeof fadeEn, string> = {
   'fade.link.notFound': 'Does dim clwstwr yn cyfateb i "{name}".',
   'fade.link.ambiguous': 'Mae mwy nag un clwstwr yn cyfateb i "{name}": {list}. Teipiwch yr enw llawn.',
   'fade.link.forbidden': 'Dim ond arweinydd y clwstwr neu weinyddwr sy’n gallu cysylltu sianel â chlwstwr.',
-  'fade.removed.admin': 'Alla i ddim postio yn sianel **{cluster}** bellach ({reason}). Mae nodiadau atgoffa FADE y clwstwr wedi’u hoedi nes bod rhywun yn cysylltu sianel eto gyda "cysylltu clwstwr {cluster}".',
+  'fade.removed.admin':
+    'Alla i ddim postio yn sianel **{cluster}** bellach ({reason}). Mae nodiadau atgoffa FADE y clwstwr wedi’u hoedi nes bod rhywun yn cysylltu sianel eto gyda "cysylltu clwstwr {cluster}".',
   'fade.removed.channelDeleted': 'cafodd y sianel ei dileu',
   'fade.removed.botRemoved': 'ces i fy nhynnu o’r tîm',
   'fade.removed.sendRefused': 'gwrthododd Teams y neges',
 
   'fade.cycle.heading': 'Gosod cylch FADE',
-  'fade.cycle.intro': 'Rowndiau, dyddiadau cau a nodiadau atgoffa i’r clystyrau. Dyddiadau yn y DU yw’r rhain; caiff penwythnosau a gwyliau ysgol eu hepgor, ac mae nodyn atgoffa sy’n dod ar ddiwrnod o wyliau ysgol yn mynd ar y diwrnod gwaith nesaf.',
+  'fade.cycle.intro':
+    'Rowndiau, dyddiadau cau a nodiadau atgoffa i’r clystyrau. Dyddiadau yn y DU yw’r rhain; caiff penwythnosau a gwyliau ysgol eu hepgor, ac mae nodyn atgoffa sy’n dod ar ddiwrnod o wyliau ysgol yn mynd ar y diwrnod gwaith nesaf.',
   'fade.cycle.name': 'Cylch',
   'fade.cycle.roundName': 'Enw rownd {n}',
   'fade.cycle.deadline': 'Dyddiad cau rownd {n}',
@@ -63,7 +70,8 @@ export const fadeCy: Record<keyof typeof fadeEn, string> = {
   'fade.cycle.sendTime': 'Amser postio’r nodiadau atgoffa (amser y DU)',
   'fade.cycle.clusters': 'Clystyrau (gadewch yn wag ar gyfer pob clwstwr)',
   'fade.cycle.submit': 'Gosod y cylch',
-  'fade.cycle.done': 'Mae cylch {name} wedi’i osod ar gyfer {clusters, plural, zero {dim clystyrau} one {un clwstwr} two {2 glwstwr} few {3 chlwstwr} many {6 chlwstwr} other {# clwstwr}}, mewn {rounds, plural, zero {dim rowndiau} one {un rownd} other {# rownd}}; {reminders, plural, zero {does dim nodiadau atgoffa wedi’u trefnu} one {mae un nodyn atgoffa wedi’i drefnu} other {mae # nodyn atgoffa wedi’u trefnu}}.',
+  'fade.cycle.done':
+    'Mae cylch {name} wedi’i osod ar gyfer {clusters, plural, zero {dim clystyrau} one {un clwstwr} two {2 glwstwr} few {3 chlwstwr} many {6 chlwstwr} other {# clwstwr}}, mewn {rounds, plural, zero {dim rowndiau} one {un rownd} other {# rownd}}; {reminders, plural, zero {does dim nodiadau atgoffa wedi’u trefnu} one {mae un nodyn atgoffa wedi’i drefnu} other {mae # nodyn atgoffa wedi’u trefnu}}.',
   'fade.cycle.exists': 'Mae cylch o’r enw {name} yn bodoli eisoes.',
   'fade.cycle.usage': 'Rhowch flwyddyn ysgol yn enw i’r cylch: cylch fade 2026/27.',
 
@@ -80,7 +88,8 @@ export const fadeCy: Record<keyof typeof fadeEn, string> = {
 
   'fade.report.heading': 'Adroddiad FADE: {cluster}',
   'fade.report.subheading': '{round}, {cycle}. Dyddiad cau {date}.',
-  'fade.report.drafted': 'Rydw i wedi drafftio hwn o gynllun y clwstwr ac o gynlluniau a nodiadau’r ysgolion ers y rownd ddiwethaf. Newidiwch yr hyn sydd angen ei newid.',
+  'fade.report.drafted':
+    'Rydw i wedi drafftio hwn o gynllun y clwstwr ac o gynlluniau a nodiadau’r ysgolion ers y rownd ddiwethaf. Newidiwch yr hyn sydd angen ei newid.',
   'fade.report.focus': 'Ffocws y gwerthuso',
   'fade.report.focusHint': 'Pa flaenoriaethau yng nghynllun y clwstwr y mae’r adroddiad hwn yn eu gwerthuso.',
   'fade.report.analysis': 'Dadansoddi',
@@ -95,7 +104,8 @@ export const fadeCy: Record<keyof typeof fadeEn, string> = {
   'fade.report.submit': 'Cyflwyno i’r adolygydd',
   'fade.report.saved': 'Drafft wedi’i gadw.',
   'fade.report.submitted': 'Wedi’i gyflwyno. Gofynnwyd i’r adolygydd am ei farn.',
-  'fade.report.stale': 'Cadwodd rhywun yr adroddiad hwn ar ôl i chi ei agor, felly dyma’r fersiwn ddiweddaraf. Mae’r hyn a deipiwyd gennych isod, felly does dim byd wedi’i golli.',
+  'fade.report.stale':
+    'Cadwodd rhywun yr adroddiad hwn ar ôl i chi ei agor, felly dyma’r fersiwn ddiweddaraf. Mae’r hyn a deipiwyd gennych isod, felly does dim byd wedi’i golli.',
   'fade.report.yourText': 'Yr hyn a deipiwyd gennych',
   'fade.report.submittedOn': 'Cyflwynwyd ar {date}.',
   'fade.report.awaitingReview': 'Yn aros am farn yr adolygydd.',
@@ -103,12 +113,14 @@ export const fadeCy: Record<keyof typeof fadeEn, string> = {
   'fade.report.feedback': 'Adborth: {feedback}',
   'fade.report.selfJudgement': 'Barn y clwstwr ei hun: {judgement}',
   'fade.report.nextSteps': 'Troi Datblygu/Gwneud yn gamau nesaf',
-  'fade.report.nextStepsDone': 'Ychwanegwyd {count, plural, zero {dim camau nesaf} one {un cam nesaf} two {2 gam nesaf} few {3 cham nesaf} many {6 cham nesaf} other {# cam nesaf}} at gynllun y clwstwr.',
+  'fade.report.nextStepsDone':
+    'Ychwanegwyd {count, plural, zero {dim camau nesaf} one {un cam nesaf} two {2 gam nesaf} few {3 cham nesaf} many {6 cham nesaf} other {# cam nesaf}} at gynllun y clwstwr.',
   'fade.report.forbidden': 'Dim ond arweinydd y clwstwr (neu weinyddwr) sy’n gallu golygu’r adroddiad. Gall ysgolion y clwstwr ychwanegu nodiadau.',
   'fade.report.noRound': 'Does dim rownd FADE ar agor i’r clwstwr hwn.',
   'fade.report.notFound': 'Allwn i ddim dod o hyd i’r adroddiad hwnnw.',
   'fade.report.sentToChat': 'Rydw i wedi’i anfon i’ch sgwrs bersonol gyda mi, fel bod y nodyn atgoffa’n aros yn y sianel.',
-  'fade.report.noCluster': 'Dydw i ddim yn gwybod pa glwstwr sydd gennych chi mewn golwg: defnyddiwch hwn yn sianel gysylltiedig y clwstwr, neu cofrestrwch eich ysgol yn gyntaf (cynllun newydd).',
+  'fade.report.noCluster':
+    'Dydw i ddim yn gwybod pa glwstwr sydd gennych chi mewn golwg: defnyddiwch hwn yn sianel gysylltiedig y clwstwr, neu cofrestrwch eich ysgol yn gyntaf (cynllun newydd).',
 
   'fade.draft.priorities': 'Blaenoriaethau cynllun y clwstwr:',
   'fade.draft.carriedOver': 'Wedi’i gario drosodd o adran Datblygu/Gwneud y rownd ddiwethaf:',
@@ -139,7 +151,8 @@ export const fadeCy: Record<keyof typeof fadeEn, string> = {
   'fade.note.empty': 'Ysgrifennwch nodyn.',
 
   'fade.status.heading': 'Statws FADE',
-  'fade.status.round': '{cycle}, {round} (dyddiad cau {date}). Clystyrau sydd wedi cyflwyno: {submitted} o {clusters}. Nodiadau atgoffa wedi’u hanfon: {sent}; i’w hanfon eto: {pending}.',
+  'fade.status.round':
+    '{cycle}, {round} (dyddiad cau {date}). Clystyrau sydd wedi cyflwyno: {submitted} o {clusters}. Nodiadau atgoffa wedi’u hanfon: {sent}; i’w hanfon eto: {pending}.',
   'fade.status.channels': 'Clystyrau heb sianel wedi’i chysylltu: {unlinked}. Clystyrau na alla i bostio yn eu sianel bellach: {inactive}.',
   'fade.status.failures': 'Methiannau anfon',
   'fade.status.failure': '{date} am {time} · {cluster} · {reason}',
@@ -147,7 +160,8 @@ export const fadeCy: Record<keyof typeof fadeEn, string> = {
   'fade.status.noChannel': 'does dim sianel wedi’i chysylltu',
   'fade.status.noFailures': 'Dim methiannau anfon.',
   'fade.status.none': 'Does dim cylchoedd FADE eto. Teipiwch "cylch fade 2026/27" i osod un.',
-  'fade.holiday.added': 'Ychwanegwyd {count, plural, zero {dim diwrnodau} one {un diwrnod} two {2 ddiwrnod} few {3 diwrnod} many {6 diwrnod} other {# diwrnod}} o wyliau ysgol.',
+  'fade.holiday.added':
+    'Ychwanegwyd {count, plural, zero {dim diwrnodau} one {un diwrnod} two {2 ddiwrnod} few {3 diwrnod} many {6 diwrnod} other {# diwrnod}} o wyliau ysgol.',
   'fade.holiday.usage': 'Rhowch ddyddiadau fel BBBB-MM-DD, neu ystod fel BBBB-MM-DD..BBBB-MM-DD.',
   'fade.priorities.saved': 'Blaenoriaethau cynllun y clwstwr wedi’u cadw: {list}',
   'fade.priorities.usage': 'Rhestrwch y blaenoriaethau wedi’u gwahanu â hanner colon: blaenoriaethau fade rhifedd; pontio.',

@@ -22,7 +22,8 @@ export const fadeEn = {
   'fade.reminder.overdue': 'Overdue by {days, plural, one {# working day} other {# working days}}',
   'fade.reminder.lead': 'Cluster lead: {lead}',
   'fade.reminder.noLead': 'Cluster lead: not known yet',
-  'fade.reminder.intro': 'I have drafted the report from the cluster plan, member schools’ plans and notes. The lead checks and edits it; member schools can add notes.',
+  'fade.reminder.intro':
+    'I have drafted the report from the cluster plan, member schools’ plans and notes. The lead checks and edits it; member schools can add notes.',
   'fade.reminder.members': 'Member schools',
   'fade.reminder.submitted': 'Submitted on {date}. Thank you: there will be no more reminders for this round.',
   'fade.reminder.reviewed': 'Reviewed: {judgement}. The feedback is on the report.',
@@ -47,13 +48,15 @@ export const fadeEn = {
   'fade.link.notFound': 'No cluster matched "{name}".',
   'fade.link.ambiguous': 'More than one cluster matched "{name}": {list}. Please type the full name.',
   'fade.link.forbidden': 'Only the cluster lead or an admin can link a channel to a cluster.',
-  'fade.removed.admin': 'I can no longer post in the channel of **{cluster}** ({reason}). Its FADE reminders are paused until someone links a channel again with "link cluster {cluster}".',
+  'fade.removed.admin':
+    'I can no longer post in the channel of **{cluster}** ({reason}). Its FADE reminders are paused until someone links a channel again with "link cluster {cluster}".',
   'fade.removed.channelDeleted': 'the channel was deleted',
   'fade.removed.botRemoved': 'I was removed from the team',
   'fade.removed.sendRefused': 'Teams refused the message',
 
   'fade.cycle.heading': 'Set a FADE cycle',
-  'fade.cycle.intro': 'Rounds, deadlines and reminders for the clusters. Dates are UK dates; weekends and school holidays are skipped, and a reminder due on a holiday goes on the next working day.',
+  'fade.cycle.intro':
+    'Rounds, deadlines and reminders for the clusters. Dates are UK dates; weekends and school holidays are skipped, and a reminder due on a holiday goes on the next working day.',
   'fade.cycle.name': 'Cycle',
   'fade.cycle.roundName': 'Name of round {n}',
   'fade.cycle.deadline': 'Deadline of round {n}',
@@ -61,7 +64,8 @@ export const fadeEn = {
   'fade.cycle.sendTime': 'Time reminders are posted (UK time)',
   'fade.cycle.clusters': 'Clusters (leave empty for every cluster)',
   'fade.cycle.submit': 'Set the cycle',
-  'fade.cycle.done': 'Cycle {name} is set for {clusters, plural, one {# cluster} other {# clusters}}, with {rounds, plural, one {# round} other {# rounds}}; {reminders, plural, =0 {no reminders are} one {# reminder is} other {# reminders are}} scheduled.',
+  'fade.cycle.done':
+    'Cycle {name} is set for {clusters, plural, one {# cluster} other {# clusters}}, with {rounds, plural, one {# round} other {# rounds}}; {reminders, plural, =0 {no reminders are} one {# reminder is} other {# reminders are}} scheduled.',
   'fade.cycle.exists': 'There is already a cycle called {name}.',
   'fade.cycle.usage': 'Please name the cycle as a school year: fade cycle 2026/27.',
 
@@ -137,7 +141,8 @@ export const fadeEn = {
   'fade.note.empty': 'Please write a note.',
 
   'fade.status.heading': 'FADE status',
-  'fade.status.round': '{cycle}, {round} (deadline {date}): {submitted} of {clusters, plural, one {# cluster} other {# clusters}} submitted; reminders sent {sent}, still to go {pending}.',
+  'fade.status.round':
+    '{cycle}, {round} (deadline {date}): {submitted} of {clusters, plural, one {# cluster} other {# clusters}} submitted; reminders sent {sent}, still to go {pending}.',
   'fade.status.channels': 'Clusters with no channel linked: {unlinked}. Clusters whose channel I can no longer post in: {inactive}.',
   'fade.status.failures': 'Delivery failures',
   'fade.status.failure': '{date} at {time} · {cluster} · {reason}',

@@ -25,14 +25,18 @@ const inSentence = (label: string): string => (/^\p{Lu}{2}/u.test(label) ? label
 
 const base = (locale: Locale) => ({ t: catalogue(locale), notice: '', problem: '' });
 
-export const schoolNameIn = (school: { nameEn: string; nameCy: string | null }, locale: Locale): string => (locale === 'cy' ? (school.nameCy ?? school.nameEn) : school.nameEn);
+export const schoolNameIn = (school: { nameEn: string; nameCy: string | null }, locale: Locale): string =>
+  locale === 'cy' ? (school.nameCy ?? school.nameEn) : school.nameEn;
 
 /** One reason in plain words: "strong in numeracy, verified by an adviser", "11 km", "1 of 3 places taken". */
 export function reasonText(locale: Locale, reason: Reason): string {
   const p = reason.params;
   switch (reason.key) {
     case 'strengthVerified':
-      return t(locale, 'match.reason.strengthVerified', { area: inSentence(t(locale, catalogueKey(`priority.${p.area}`))), by: t(locale, catalogueKey(`match.source.${p.by}`)) });
+      return t(locale, 'match.reason.strengthVerified', {
+        area: inSentence(t(locale, catalogueKey(`priority.${p.area}`))),
+        by: t(locale, catalogueKey(`match.source.${p.by}`)),
+      });
     case 'strengthVerifiedOn':
     case 'strengthOld':
       return t(locale, `match.reason.${reason.key}`, {
@@ -54,7 +58,11 @@ export function reasonText(locale: Locale, reason: Reason): string {
 
 /** "Welsh medium primary, Torfaen". */
 function subtitle(locale: Locale, school: SchoolDetails): string {
-  return [t(locale, catalogueKey(`phase.${school.phase}`)), t(locale, catalogueKey(`medium.${school.languageMedium}`)), locale === 'cy' ? school.laNameCy : school.laNameEn].join(' · ');
+  return [
+    t(locale, catalogueKey(`phase.${school.phase}`)),
+    t(locale, catalogueKey(`medium.${school.languageMedium}`)),
+    locale === 'cy' ? school.laNameCy : school.laNameEn,
+  ].join(' · ');
 }
 
 function suggestionRows(locale: Locale, schools: SuggestedSchool[], offset = 0) {
@@ -84,7 +92,8 @@ export function rangeText(locale: Locale, ranking: Ranking): string {
         ? t(locale, 'match.range.noneAnywhere', { areas, range })
         : t(locale, 'match.range.none', { areas, range, km: Math.round(ranking.nearestBeyondKm) }),
     );
-  } else if (areas !== '' && ranking.beyondShown && ranking.nearestBeyondKm !== null) lines.push(t(locale, 'match.range.few', { areas, range, count: ranking.inRange }));
+  } else if (areas !== '' && ranking.beyondShown && ranking.nearestBeyondKm !== null)
+    lines.push(t(locale, 'match.range.few', { areas, range, count: ranking.inRange }));
   return lines.join(' ');
 }
 
@@ -113,14 +122,21 @@ function stateOf(locale: Locale, ctx: RequestContext): { stateText: string; stat
       return { stateText: t(locale, 'match.state.awaitingAdviser'), stateColor: 'Warning' };
     case 'awaitingSchool':
       return {
-        stateText: r.kind === 'brokered' && r.decidedBy && r.decidedBy !== r.requesterId ? t(locale, 'match.state.approved', { school: chosen, by }) : t(locale, 'match.state.awaitingSchool', { school: chosen }),
+        stateText:
+          r.kind === 'brokered' && r.decidedBy && r.decidedBy !== r.requesterId
+            ? t(locale, 'match.state.approved', { school: chosen, by })
+            : t(locale, 'match.state.awaitingSchool', { school: chosen }),
         stateColor: 'Warning',
       };
     case 'accepted':
       return { stateText: t(locale, 'match.state.accepted', { school: chosen, by }), stateColor: 'Good' };
     case 'declined':
       return {
-        stateText: t(locale, r.declinedBy === 'adviser' ? 'match.state.declinedByAdviser' : 'match.state.declinedBySchool', { school: chosen, by, reason: r.decisionReason ?? '' }),
+        stateText: t(locale, r.declinedBy === 'adviser' ? 'match.state.declinedByAdviser' : 'match.state.declinedBySchool', {
+          school: chosen,
+          by,
+          reason: r.decisionReason ?? '',
+        }),
         stateColor: 'Attention',
       };
     case 'withdrawn':
@@ -133,12 +149,16 @@ function stateOf(locale: Locale, ctx: RequestContext): { stateText: string; stat
 function facts(locale: Locale, ctx: RequestContext) {
   const a = ctx.plan.answers;
   const rows = [
-    { title: t(locale, 'match.fact.from'), value: escapeMarkdown(`${schoolNameIn(ctx.asking, locale)} (${locale === 'cy' ? ctx.asking.laNameCy : ctx.asking.laNameEn})`) },
+    {
+      title: t(locale, 'match.fact.from'),
+      value: escapeMarkdown(`${schoolNameIn(ctx.asking, locale)} (${locale === 'cy' ? ctx.asking.laNameCy : ctx.asking.laNameEn})`),
+    },
     { title: t(locale, 'match.fact.contact'), value: escapeMarkdown(ctx.requesterName) },
     { title: t(locale, 'match.fact.asked'), value: formatDate(locale, ctx.request.createdAt) },
     { title: t(locale, 'match.fact.kind'), value: t(locale, catalogueKey(`match.kind.${ctx.request.kind}`)) },
   ];
-  if (a.staffDays !== undefined || a.supplyCoverDays !== undefined) rows.push({ title: t(locale, 'match.fact.time'), value: t(locale, 'plan.days', { staff: a.staffDays ?? 0, supply: a.supplyCoverDays ?? 0 }) });
+  if (a.staffDays !== undefined || a.supplyCoverDays !== undefined)
+    rows.push({ title: t(locale, 'match.fact.time'), value: t(locale, 'plan.days', { staff: a.staffDays ?? 0, supply: a.supplyCoverDays ?? 0 }) });
   if (ctx.chosen) rows.push({ title: t(locale, 'match.fact.partner'), value: escapeMarkdown(schoolNameIn(ctx.chosen, locale)) });
   return rows;
 }
@@ -231,7 +251,10 @@ function listedState(locale: Locale, section: RequestListSection, r: SupportRequ
     case 'accepted':
       return { statusText: t(locale, 'requests.state.accepted'), statusColor: 'Good' };
     case 'declined':
-      return { statusText: t(locale, r.declinedBy === 'adviser' ? 'requests.state.declinedByAdviser' : 'requests.state.declinedBySchool'), statusColor: 'Attention' };
+      return {
+        statusText: t(locale, r.declinedBy === 'adviser' ? 'requests.state.declinedByAdviser' : 'requests.state.declinedBySchool'),
+        statusColor: 'Attention',
+      };
     case 'withdrawn':
       return { statusText: t(locale, 'requests.state.withdrawn'), statusColor: 'Attention' };
     case 'done':

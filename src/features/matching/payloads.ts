@@ -16,20 +16,31 @@ export const MatchFindPayload = z.object({ planId, offset: z.coerce.number().int
 export const MatchAskDirectPayload = z.object({ planId, schoolId, lookFurther: flag });
 export const MatchAskBrokerPayload = z.object({ planId, lookFurther: flag });
 export const MatchRequestPayload = z.object({ requestId });
-export const MatchApprovePayload = z.object({ requestId, version, schoolId: schoolId.optional(), otherSchoolId: z.union([schoolId, z.literal('')]).optional() });
+export const MatchApprovePayload = z.object({
+  requestId,
+  version,
+  schoolId: schoolId.optional(),
+  otherSchoolId: z.union([schoolId, z.literal('')]).optional(),
+});
 export const MatchDeclinePayload = z.object({ requestId, version, reason });
 export const MatchSearchPayload = z.object({ requestId, query });
 export const MatchRedirectPayload = z.object({ requestId, version, otherSchoolId: z.union([schoolId, z.literal('')]).optional() });
 export const MatchAskInsteadPayload = z.object({ requestId, version: version.optional().default(0), schoolId });
 export const MatchVersionedPayload = z.object({ requestId, version: version.optional().default(0) });
 
-const areaOrNone = z.union([z.literal('none'), z.literal(''), z.string().regex(/^[a-zA-Z]{2,20}$/)]).optional().default('none');
+const areaOrNone = z
+  .union([z.literal('none'), z.literal(''), z.string().regex(/^[a-zA-Z]{2,20}$/)])
+  .optional()
+  .default('none');
 const description = z.string().max(2000).optional().default('');
 
 export const MatchGrantRolePayload = z.object({
   userId: z.string().max(200).optional().default(''),
   role: z.enum(['adviser', 'reviewer', 'admin']),
-  laCode: z.union([z.literal('all'), z.string().regex(/^\d{3}$/)]).optional().default('all'),
+  laCode: z
+    .union([z.literal('all'), z.string().regex(/^\d{3}$/)])
+    .optional()
+    .default('all'),
   /** A named school instead of an LA: an adviser's caseload. */
   school: z.string().max(200).optional().default(''),
 });

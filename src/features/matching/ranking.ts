@@ -397,7 +397,6 @@ export function buildMatchingIndex(candidates: readonly CandidateSchool[]): Matc
   return index;
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Reading areas from the plan's words
 
@@ -652,8 +651,7 @@ export function rankSchools(index: MatchingIndex, request: MatchRequest, state: 
     if (strong && within) {
       scratchTier[i] = 0;
       inRange++;
-    }
-    else if (strong) {
+    } else if (strong) {
       scratchTier[i] = 1;
       if (km < nearestBeyondKm) nearestBeyondKm = km;
     } else if (within) scratchTier[i] = 2;

@@ -126,7 +126,21 @@ export class SqlRequestRepository {
       `insert into support_requests (id, tenant_id, plan_id, requester_id, asking_school_id, kind, state, chosen_school_id, look_further,
          version, ask_seq, adviser_ids, created_at, updated_at, state_changed_at)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13)`,
-      [r.id, r.tenantId, r.planId, r.requesterId, r.askingSchoolId, r.kind, r.state, r.chosenSchoolId, r.lookFurther, r.version, r.askSeq, JSON.stringify(r.adviserIds), r.createdAt],
+      [
+        r.id,
+        r.tenantId,
+        r.planId,
+        r.requesterId,
+        r.askingSchoolId,
+        r.kind,
+        r.state,
+        r.chosenSchoolId,
+        r.lookFurther,
+        r.version,
+        r.askSeq,
+        JSON.stringify(r.adviserIds),
+        r.createdAt,
+      ],
     );
   }
 
@@ -213,7 +227,11 @@ export class SqlRequestRepository {
         order by k.section, k.n`,
       [q.tenantId, q.userId, q.ledSchoolId, Math.max(1, Math.floor(q.limit))],
     );
-    const lists: Record<RequestListSection, RequestList> = { asked: { entries: [], total: 0 }, toAnswer: { entries: [], total: 0 }, toBroker: { entries: [], total: 0 } };
+    const lists: Record<RequestListSection, RequestList> = {
+      asked: { entries: [], total: 0 },
+      toAnswer: { entries: [], total: 0 },
+      toBroker: { entries: [], total: 0 },
+    };
     for (const row of rows) {
       const list = lists[row.section];
       list.total = row.total;
@@ -272,7 +290,11 @@ export class SqlRequestRepository {
    * reads with a fresh snapshot): a one-place school never ends up with two. Null when the request was not
    * waiting for this school any more or the school is full (`full` says which).
    */
-  async acceptWithinCapacity(id: string, m: RequestMove & { whileChosen: number }, sql: Sql): Promise<{ request: SupportRequest | null; full: boolean; capacity: number; taken: number }> {
+  async acceptWithinCapacity(
+    id: string,
+    m: RequestMove & { whileChosen: number },
+    sql: Sql,
+  ): Promise<{ request: SupportRequest | null; full: boolean; capacity: number; taken: number }> {
     const locked = await sql.query<{ capacity: number }>('select capacity from schools where id = $1 for update', [m.whileChosen]);
     const capacity = locked[0]?.capacity ?? 0;
     const taken = (await this.loadBySchool(sql, m.whileChosen)).get(m.whileChosen) ?? 0;
@@ -282,7 +304,10 @@ export class SqlRequestRepository {
 
   /** When each school was asked since `since` (epoch ms), for the fairness part of the ranking. */
   async recentAsks(since: Date, sql: Sql = this.sql): Promise<Map<number, number[]>> {
-    const rows = await sql.query<{ school_id: number; asked_at: Date }>('select school_id, asked_at from support_asks where asked_at >= $1 order by school_id, asked_at', [since]);
+    const rows = await sql.query<{ school_id: number; asked_at: Date }>(
+      'select school_id, asked_at from support_asks where asked_at >= $1 order by school_id, asked_at',
+      [since],
+    );
     const map = new Map<number, number[]>();
     for (const r of rows) {
       const list = map.get(r.school_id) ?? [];
@@ -294,7 +319,12 @@ export class SqlRequestRepository {
 
   /** The headteacher and deputies registered for a school in this tenant. */
   async headsOf(tenantId: string, schoolId: number): Promise<SchoolContact[]> {
-    const rows = await this.sql.query<{ user_id: string; display_name: string | null; locale: Locale | null; personal_conversation: Record<string, unknown> | null }>(
+    const rows = await this.sql.query<{
+      user_id: string;
+      display_name: string | null;
+      locale: Locale | null;
+      personal_conversation: Record<string, unknown> | null;
+    }>(
       `select user_id, display_name, locale, personal_conversation from users
         where tenant_id = $1 and school_id = $2 and school_role in ('headteacher', 'deputy')
         order by case school_role when 'headteacher' then 0 else 1 end, user_id`,

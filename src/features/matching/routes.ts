@@ -29,7 +29,11 @@ export interface MatchingRouteDeps {
 const chosenName = (context: RequestContext): MessageParam => (context.chosen ? schoolNames(context.chosen) : '');
 
 /** A problem with no request to draw it beside: the kit says it in a card of its own. */
-const bare = (outcome: { kind: 'problem'; key: MessageKey; params?: Record<string, MessageParam> }): Refusal => ({ kind: 'problem', key: outcome.key, params: outcome.params });
+const bare = (outcome: { kind: 'problem'; key: MessageKey; params?: Record<string, MessageParam> }): Refusal => ({
+  kind: 'problem',
+  key: outcome.key,
+  params: outcome.params,
+});
 
 /** Finding a partner, asking directly or through an adviser, and every decision on a request. */
 export function registerMatchingRoutes(kit: RouteKit, { service, schools }: MatchingRouteDeps): void {
@@ -68,7 +72,13 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
   });
 
   /** After asking: the request's status card; a problem beside the request, or beside the suggestions when none was made. */
-  async function afterAsking(turn: Turn, planId: string, lookFurther: boolean | undefined, outcome: Outcome<{ context: RequestContext }>, sent: () => string): Promise<Answer> {
+  async function afterAsking(
+    turn: Turn,
+    planId: string,
+    lookFurther: boolean | undefined,
+    outcome: Outcome<{ context: RequestContext }>,
+    sent: () => string,
+  ): Promise<Answer> {
     if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.value.context, [], { notice: sent() });
     if (outcome.kind !== 'problem') return outcome;
     if (outcome.current) return statusCard(turn.locale, outcome.current, [], { problem: problemText(turn, outcome) });
@@ -79,19 +89,25 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
     const input = parse(MatchAskDirectPayload, data);
     if (await kit.overLimit(turn, 'supportRequest')) return kit.notice(turn, 'error.rateLimited', 'default');
     const outcome = await service.askDirect(turn.actor, input.planId, input.schoolId, input.lookFurther);
-    return afterAsking(turn, input.planId, input.lookFurther, outcome, () => (outcome.kind === 'ok' ? t(turn.locale, 'match.sent.direct', { school: chosenName(outcome.value.context) }) : ''));
+    return afterAsking(turn, input.planId, input.lookFurther, outcome, () =>
+      outcome.kind === 'ok' ? t(turn.locale, 'match.sent.direct', { school: chosenName(outcome.value.context) }) : '',
+    );
   });
 
   kit.onCard(Verbs.matchAskBroker, async (turn, data) => {
     const input = parse(MatchAskBrokerPayload, data);
     if (await kit.overLimit(turn, 'supportRequest')) return kit.notice(turn, 'error.rateLimited', 'default');
     const outcome = await service.askBroker(turn.actor, input.planId, input.lookFurther);
-    return afterAsking(turn, input.planId, input.lookFurther, outcome, () => (outcome.kind === 'ok' ? t(turn.locale, 'match.sent.broker', { count: outcome.value.advisers }) : ''));
+    return afterAsking(turn, input.planId, input.lookFurther, outcome, () =>
+      outcome.kind === 'ok' ? t(turn.locale, 'match.sent.broker', { count: outcome.value.advisers }) : '',
+    );
   });
 
   const requesterCard = (turn: Turn, outcome: Outcome<{ context: RequestContext }>, noticeKey?: MessageKey, next: SuggestedSchool[] = []): Answer => {
-    if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.value.context, next, { notice: noticeKey && outcome.value.changed ? t(turn.locale, noticeKey) : '' });
-    if (outcome.kind === 'problem') return outcome.current ? statusCard(turn.locale, outcome.current, [], { problem: problemText(turn, outcome) }) : bare(outcome);
+    if (outcome.kind === 'ok')
+      return statusCard(turn.locale, outcome.value.context, next, { notice: noticeKey && outcome.value.changed ? t(turn.locale, noticeKey) : '' });
+    if (outcome.kind === 'problem')
+      return outcome.current ? statusCard(turn.locale, outcome.current, [], { problem: problemText(turn, outcome) }) : bare(outcome);
     return outcome;
   };
 
@@ -106,13 +122,18 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
     const input = parse(MatchAskInsteadPayload, data);
     if (await kit.overLimit(turn, 'supportRequest')) return kit.notice(turn, 'error.rateLimited', 'default');
     const outcome = await service.askInstead(turn.actor, input.requestId, input.schoolId, input.version);
-    if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.value.context, [], { notice: t(turn.locale, 'match.sent.direct', { school: chosenName(outcome.value.context) }) });
+    if (outcome.kind === 'ok')
+      return statusCard(turn.locale, outcome.value.context, [], { notice: t(turn.locale, 'match.sent.direct', { school: chosenName(outcome.value.context) }) });
     return requesterCard(turn, outcome);
   });
 
   // ---- advisers ----
 
-  async function adviserReply(turn: Turn, outcome: Outcome<{ context: RequestContext; suggestions: SuggestedSchool[] }>, view: SearchView = {}): Promise<Answer> {
+  async function adviserReply(
+    turn: Turn,
+    outcome: Outcome<{ context: RequestContext; suggestions: SuggestedSchool[] }>,
+    view: SearchView = {},
+  ): Promise<Answer> {
     if (outcome.kind === 'ok') return adviserCard(turn.locale, outcome.value.context, outcome.value.suggestions, view);
     if (outcome.kind !== 'problem') return outcome;
     if (!outcome.current) return bare(outcome);
@@ -123,7 +144,9 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
   }
 
   // The card's refresh action: every adviser sees the request as it stands now.
-  kit.onCard(Verbs.matchAdviserView, async (turn, data) => adviserReply(turn, await service.adviserView(turn.actor, parse(MatchRequestPayload, data).requestId)));
+  kit.onCard(Verbs.matchAdviserView, async (turn, data) =>
+    adviserReply(turn, await service.adviserView(turn.actor, parse(MatchRequestPayload, data).requestId)),
+  );
 
   kit.onCard(Verbs.matchAdviserSearch, async (turn, data) => {
     const input = parse(MatchSearchPayload, data);
@@ -155,9 +178,12 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
   const schoolReply = (turn: Turn, outcome: Outcome<{ context: RequestContext }>, view: SearchView = {}): Answer => {
     if (outcome.kind === 'ok') {
       const { context } = outcome.value;
-      return context.request.state === 'accepted' || context.request.state === 'done' ? agreedCard(turn.locale, context) : schoolRequestCard(turn.locale, context, view);
+      return context.request.state === 'accepted' || context.request.state === 'done'
+        ? agreedCard(turn.locale, context)
+        : schoolRequestCard(turn.locale, context, view);
     }
-    if (outcome.kind === 'problem') return outcome.current ? schoolRequestCard(turn.locale, outcome.current, { ...view, problem: problemText(turn, outcome) }) : bare(outcome);
+    if (outcome.kind === 'problem')
+      return outcome.current ? schoolRequestCard(turn.locale, outcome.current, { ...view, problem: problemText(turn, outcome) }) : bare(outcome);
     return outcome;
   };
 
@@ -183,9 +209,14 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
 
   kit.onCard(Verbs.matchRedirect, async (turn, data) => {
     const input = parse(MatchRedirectPayload, data);
-    if (input.otherSchoolId === undefined || input.otherSchoolId === '') return schoolReply(turn, await service.schoolView(turn.actor, input.requestId), { problem: t(turn.locale, 'match.chooseSchool') });
+    if (input.otherSchoolId === undefined || input.otherSchoolId === '')
+      return schoolReply(turn, await service.schoolView(turn.actor, input.requestId), { problem: t(turn.locale, 'match.chooseSchool') });
     const outcome = await service.redirect(turn.actor, input.requestId, input.otherSchoolId, input.version);
-    if (outcome.kind === 'ok') return schoolRequestCard(turn.locale, outcome.value.context, { viewerSchoolId: turn.user.schoolId, notice: t(turn.locale, 'match.done.redirected', { school: chosenName(outcome.value.context) }) });
+    if (outcome.kind === 'ok')
+      return schoolRequestCard(turn.locale, outcome.value.context, {
+        viewerSchoolId: turn.user.schoolId,
+        notice: t(turn.locale, 'match.done.redirected', { school: chosenName(outcome.value.context) }),
+      });
     return schoolReply(turn, outcome);
   });
 

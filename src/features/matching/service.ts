@@ -194,7 +194,11 @@ export class MatchingService {
     return Outcomes.ok({ plan, asking });
   }
 
-  private async rank(plan: Plan, asking: SchoolDetails, options: { offset?: number; limit?: number; lookFurther?: boolean; exclude?: number[] }): Promise<{ ranking: Ranking; schools: SuggestedSchool[] }> {
+  private async rank(
+    plan: Plan,
+    asking: SchoolDetails,
+    options: { offset?: number; limit?: number; lookFurther?: boolean; exclude?: number[] },
+  ): Promise<{ ranking: Ranking; schools: SuggestedSchool[] }> {
     const index = await this.matchingIndex();
     const ranking = rankSchools(
       index,
@@ -366,7 +370,15 @@ export class MatchingService {
       const mri = (advisers[i]?.personalConversation?.user as { id?: unknown } | undefined)?.id;
       return typeof mri === 'string' && mri !== '' ? mri : id;
     });
-    return { request, plan, asking, chosen, requesterName: requester?.displayName ?? '—', decidedByName: decider?.displayName ?? null, refreshUserIds: refreshUserIds.slice(0, 60) };
+    return {
+      request,
+      plan,
+      asking,
+      chosen,
+      requesterName: requester?.displayName ?? '—',
+      decidedByName: decider?.displayName ?? null,
+      refreshUserIds: refreshUserIds.slice(0, 60),
+    };
   }
 
   private async load(actor: Actor, requestId: string): Promise<SupportRequest | null> {
@@ -391,7 +403,8 @@ export class MatchingService {
     if (!request) return Outcomes.notFound('match.notFound');
     if (!(await this.isAdviserFor(actor, request))) return this.refuse(actor, 'adviserView', request);
     const context = await this.context(request);
-    const suggestions = request.state === 'awaitingAdviser' ? (await this.rank(context.plan, context.asking, { lookFurther: request.lookFurther })).schools : [];
+    const suggestions =
+      request.state === 'awaitingAdviser' ? (await this.rank(context.plan, context.asking, { lookFurther: request.lookFurther })).schools : [];
     return Outcomes.ok({ changed: false, context, suggestions });
   }
 
@@ -428,17 +441,30 @@ export class MatchingService {
 
   // ---- advisers ----
 
-  async approve(actor: Actor, requestId: string, schoolId: number, cardVersion: number): Promise<Outcome<{ context: RequestContext; suggestions: SuggestedSchool[] }>> {
+  async approve(
+    actor: Actor,
+    requestId: string,
+    schoolId: number,
+    cardVersion: number,
+  ): Promise<Outcome<{ context: RequestContext; suggestions: SuggestedSchool[] }>> {
     const request = await this.load(actor, requestId);
     if (!request) return Outcomes.notFound('match.notFound');
     if (!(await this.isAdviserFor(actor, request))) return this.refuse(actor, 'approve', request);
-    if (request.state !== 'awaitingAdviser') return this.afterDecision(request, request.state === 'awaitingSchool' && request.chosenSchoolId === schoolId && request.decidedBy === actor.userId);
+    if (request.state !== 'awaitingAdviser')
+      return this.afterDecision(request, request.state === 'awaitingSchool' && request.chosenSchoolId === schoolId && request.decidedBy === actor.userId);
     const school = await this.available(schoolId, request.askingSchoolId);
     if (!school) return this.problemWith(request, 'match.problem.schoolUnavailable');
     const heads = await this.reachableHeads(actor.tenantId, school.id);
     if (heads.length === 0) return this.problemWith(request, 'match.problem.noHead', { school: schoolNames(school) });
 
-    const moved = await this.askSchool(actor, request, school.id, heads[0]!.userId, { from: ['awaitingAdviser'] }, { action: 'request.approve', cardVersion, details: { schoolId: school.id } });
+    const moved = await this.askSchool(
+      actor,
+      request,
+      school.id,
+      heads[0]!.userId,
+      { from: ['awaitingAdviser'] },
+      { action: 'request.approve', cardVersion, details: { schoolId: school.id } },
+    );
     if (!moved) return this.afterDecision((await this.deps.requests.get(request.id))!, false);
     const context = await this.context(moved);
     await this.sendToHeads(heads, (locale) => this.deps.cards.school(locale, context));
@@ -446,7 +472,12 @@ export class MatchingService {
     return Outcomes.ok({ changed: true, context, suggestions: [] });
   }
 
-  async adviserDecline(actor: Actor, requestId: string, reason: string, cardVersion: number): Promise<Outcome<{ context: RequestContext; suggestions: SuggestedSchool[] }>> {
+  async adviserDecline(
+    actor: Actor,
+    requestId: string,
+    reason: string,
+    cardVersion: number,
+  ): Promise<Outcome<{ context: RequestContext; suggestions: SuggestedSchool[] }>> {
     const request = await this.load(actor, requestId);
     if (!request) return Outcomes.notFound('match.notFound');
     if (!(await this.isAdviserFor(actor, request))) return this.refuse(actor, 'adviserDecline', request);
@@ -454,7 +485,13 @@ export class MatchingService {
     const checked = this.checkReason(reason);
     if (checked) return this.problemWith(request, checked);
     const now = this.deps.clock.now();
-    const moved = await this.decide(actor, request, { from: ['awaitingAdviser'], to: 'declined', at: now, by: actor.userId, reason: reason.trim(), declinedBy: 'adviser' }, 'request.adviserDecline', cardVersion);
+    const moved = await this.decide(
+      actor,
+      request,
+      { from: ['awaitingAdviser'], to: 'declined', at: now, by: actor.userId, reason: reason.trim(), declinedBy: 'adviser' },
+      'request.adviserDecline',
+      cardVersion,
+    );
     if (!moved) return this.afterDecision((await this.deps.requests.get(request.id))!, false);
     const context = await this.context(moved);
     await this.tellRequester(context, (await this.rank(context.plan, context.asking, { lookFurther: moved.lookFurther, limit: 3 })).schools);
@@ -480,7 +517,14 @@ export class MatchingService {
   }
 
   /** A conditional move with its audit entry and the end of any reminders, in one transaction. */
-  private async decide(actor: Actor, request: SupportRequest, move: RequestMove, action: string, cardVersion: number, askOutcome?: 'accepted' | 'declined' | 'withdrawn'): Promise<SupportRequest | null> {
+  private async decide(
+    actor: Actor,
+    request: SupportRequest,
+    move: RequestMove,
+    action: string,
+    cardVersion: number,
+    askOutcome?: 'accepted' | 'declined' | 'withdrawn',
+  ): Promise<SupportRequest | null> {
     return this.deps.db.transaction(async (tx) => {
       const next = await this.deps.requests.move(request.id, move, tx);
       if (!next) return null;
@@ -503,7 +547,11 @@ export class MatchingService {
     const now = this.deps.clock.now();
     // A place is taken at acceptance, not when the school is asked: the check and the move are one locked step.
     const held = await this.deps.db.transaction(async (tx) => {
-      const result = await this.deps.requests.acceptWithinCapacity(request.id, { from: ['awaitingSchool'], to: 'accepted', at: now, by: actor.userId, whileChosen: led }, tx);
+      const result = await this.deps.requests.acceptWithinCapacity(
+        request.id,
+        { from: ['awaitingSchool'], to: 'accepted', at: now, by: actor.userId, whileChosen: led },
+        tx,
+      );
       if (!result.request) return result;
       if (request.askSeq > 0) await this.deps.requests.closeAsk(request.id, request.askSeq, 'accepted', tx);
       await this.audit(actor, 'request.accept', result.request, cardVersion, {}, tx);
@@ -520,7 +568,9 @@ export class MatchingService {
     const moved = held.request;
     if (!moved) {
       const again = (await this.deps.requests.get(request.id))!;
-      return again.state === 'accepted' && again.chosenSchoolId === led ? Outcomes.ok({ changed: false, context: await this.context(again) }) : this.problemWith(again, 'match.problem.notOpen');
+      return again.state === 'accepted' && again.chosenSchoolId === led
+        ? Outcomes.ok({ changed: false, context: await this.context(again) })
+        : this.problemWith(again, 'match.problem.notOpen');
     }
     const started = await this.deps.planService.transition({ tenantId: moved.tenantId, userId: moved.requesterId }, moved.planId, 'startSupport');
     if (started.kind !== 'ok') this.deps.log.warn('plan did not move to support under way', { planId: moved.planId, outcome: started.kind });
@@ -536,13 +586,22 @@ export class MatchingService {
    * The school has no free place: the head is told politely and the request keeps waiting (a place may free
    * up, or they decline); the requester is offered the next suggestions meanwhile.
    */
-  private async refuseFull(actor: Actor, request: SupportRequest, taken: number, capacity: number, cardVersion: number): Promise<Outcome<{ context: RequestContext }>> {
+  private async refuseFull(
+    actor: Actor,
+    request: SupportRequest,
+    taken: number,
+    capacity: number,
+    cardVersion: number,
+  ): Promise<Outcome<{ context: RequestContext }>> {
     await this.audit(actor, 'request.acceptFull', request, cardVersion, { taken, capacity }, this.deps.db);
     const context = await this.context(request);
     const requester = await this.deps.users.get(request.tenantId, request.requesterId);
     if (requester?.personalConversation) {
       const locale = this.localeOf(requester);
-      await this.send(requester.personalConversation, this.deps.cards.status(locale, context, await this.nextSuggestions(context, 3), this.deps.cards.fullNotice(locale, context)));
+      await this.send(
+        requester.personalConversation,
+        this.deps.cards.status(locale, context, await this.nextSuggestions(context, 3), this.deps.cards.fullNotice(locale, context)),
+      );
     }
     return Outcomes.problem('match.problem.schoolFull', { taken, capacity, school: context.asking.nameEn }, context);
   }
@@ -636,7 +695,11 @@ export class MatchingService {
     const now = this.deps.clock.now();
     const wait = await this.waitFrom(actor.tenantId, now);
     return this.deps.db.transaction(async (tx) => {
-      const next = await this.deps.requests.move(request.id, { ...move, to: 'awaitingSchool', at: now, by: actor.userId, chosenSchoolId: schoolId, nextAsk: true }, tx);
+      const next = await this.deps.requests.move(
+        request.id,
+        { ...move, to: 'awaitingSchool', at: now, by: actor.userId, chosenSchoolId: schoolId, nextAsk: true },
+        tx,
+      );
       if (!next) return null;
       if (previousAskOutcome && request.askSeq > 0) await this.deps.requests.closeAsk(request.id, request.askSeq, previousAskOutcome, tx);
       await this.deps.requests.recordAsk(next.id, next.askSeq, schoolId, now, actor.userId, tx);
@@ -654,7 +717,14 @@ export class MatchingService {
     if (request.requesterId !== actor.userId) return this.refuse(actor, 'withdraw', request);
     if (request.state === 'withdrawn') return Outcomes.ok({ changed: false, context: await this.context(request) });
     if (request.state !== 'awaitingAdviser' && request.state !== 'awaitingSchool') return this.problemWith(request, 'match.problem.notOpen');
-    const moved = await this.decide(actor, request, { from: ['awaitingAdviser', 'awaitingSchool'], to: 'withdrawn', at: this.deps.clock.now(), by: actor.userId }, 'request.withdraw', cardVersion, 'withdrawn');
+    const moved = await this.decide(
+      actor,
+      request,
+      { from: ['awaitingAdviser', 'awaitingSchool'], to: 'withdrawn', at: this.deps.clock.now(), by: actor.userId },
+      'request.withdraw',
+      cardVersion,
+      'withdrawn',
+    );
     if (!moved) return this.problemWith((await this.deps.requests.get(request.id))!, 'match.problem.alreadyDecided');
     return Outcomes.ok({ changed: true, context: await this.context(moved) });
   }
@@ -667,7 +737,13 @@ export class MatchingService {
     if (request.requesterId !== actor.userId && (led === null || led !== request.chosenSchoolId)) return this.refuse(actor, 'markDone', request);
     if (request.state === 'done') return Outcomes.ok({ changed: false, context: await this.context(request) });
     if (request.state !== 'accepted') return this.problemWith(request, 'match.problem.notOpen');
-    const moved = await this.decide(actor, request, { from: ['accepted'], to: 'done', at: this.deps.clock.now(), by: actor.userId }, 'request.done', cardVersion);
+    const moved = await this.decide(
+      actor,
+      request,
+      { from: ['accepted'], to: 'done', at: this.deps.clock.now(), by: actor.userId },
+      'request.done',
+      cardVersion,
+    );
     if (!moved) return Outcomes.ok({ changed: false, context: await this.context((await this.deps.requests.get(request.id))!) });
     return Outcomes.ok({ changed: true, context: await this.context(moved) });
   }
@@ -692,8 +768,21 @@ export class MatchingService {
 
   private async scheduleWaiting(request: SupportRequest, seq: number, waitingUserId: string, { remindAt, escalateAt }: Waiting, sql: Sql): Promise<void> {
     const subjectId = `${request.id}:${seq}`;
-    await this.deps.notifications.schedule({ kind: REMIND_KIND, dedupeKey: remindKey(request.id, seq), tenantId: request.tenantId, recipientId: waitingUserId, subjectId, dueAt: remindAt }, sql);
-    await this.deps.notifications.schedule({ kind: ESCALATE_KIND, dedupeKey: escalateKey(request.id, seq), tenantId: request.tenantId, recipientId: request.requesterId, subjectId, dueAt: escalateAt }, sql);
+    await this.deps.notifications.schedule(
+      { kind: REMIND_KIND, dedupeKey: remindKey(request.id, seq), tenantId: request.tenantId, recipientId: waitingUserId, subjectId, dueAt: remindAt },
+      sql,
+    );
+    await this.deps.notifications.schedule(
+      {
+        kind: ESCALATE_KIND,
+        dedupeKey: escalateKey(request.id, seq),
+        tenantId: request.tenantId,
+        recipientId: request.requesterId,
+        subjectId,
+        dueAt: escalateAt,
+      },
+      sql,
+    );
   }
 
   private async cancelWaiting(request: SupportRequest, sql: Sql): Promise<void> {
@@ -748,7 +837,10 @@ export class MatchingService {
     if (!requester?.personalConversation) return this.sentOrSkipped(n, 0);
     const context = await this.context(request);
     const locale = this.localeOf(requester);
-    await this.send(requester.personalConversation, this.deps.cards.status(locale, context, await this.nextSuggestions(context, 3), this.deps.cards.escalationNotice(locale, context)));
+    await this.send(
+      requester.personalConversation,
+      this.deps.cards.status(locale, context, await this.nextSuggestions(context, 3), this.deps.cards.escalationNotice(locale, context)),
+    );
     await this.audit({ tenantId: request.tenantId, userId: 'cydweithio' }, 'request.escalated', request, request.version, {}, this.deps.db);
     return 'sent';
   }
@@ -789,7 +881,16 @@ export class MatchingService {
 
   private async audit(actor: Actor, action: string, request: SupportRequest, cardVersion: number, details: Record<string, unknown>, sql: Sql): Promise<void> {
     await this.deps.audit.record(
-      { at: this.deps.clock.now(), tenantId: actor.tenantId, actorId: actor.userId, action, subjectType: 'supportRequest', subjectId: request.id, cardVersion, details: { state: request.state, ...details } },
+      {
+        at: this.deps.clock.now(),
+        tenantId: actor.tenantId,
+        actorId: actor.userId,
+        action,
+        subjectType: 'supportRequest',
+        subjectId: request.id,
+        cardVersion,
+        details: { state: request.state, ...details },
+      },
       sql,
     );
   }

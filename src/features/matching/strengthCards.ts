@@ -12,7 +12,11 @@ const areaTitle = (locale: Locale, area: PriorityArea) => t(locale, `priority.${
 /** Where a strength's evidence stands: the school's own view, verified (when, by whom), or verified too long ago to count. */
 export function evidenceStatus(locale: Locale, s: StrengthRecord, now: Date, maxAgeYears: number): string {
   if (s.statedBy === 'school' || s.verifiedAt === null) return t(locale, 'evidence.status.school');
-  const params = { by: t(locale, `match.source.${s.statedBy}`), date: formatMonth(locale, s.verifiedAt.getUTCMonth() + 1, s.verifiedAt.getUTCFullYear()), years: maxAgeYears };
+  const params = {
+    by: t(locale, `match.source.${s.statedBy}`),
+    date: formatMonth(locale, s.verifiedAt.getUTCMonth() + 1, s.verifiedAt.getUTCFullYear()),
+    years: maxAgeYears,
+  };
   return t(locale, now.getTime() - s.verifiedAt.getTime() > maxAgeYears * YEAR_MS ? 'evidence.status.old' : 'evidence.status.verified', params);
 }
 
@@ -39,10 +43,22 @@ export function strengthReviewCard(
 }
 
 /** What the school's head is told when an adviser verifies or withdraws one of its strengths. */
-export function evidenceToldCard(locale: Locale, what: { action: 'verified' | 'withdrawn'; area: PriorityArea; adviserName: string; school: SchoolDetails; at: Date }): CardJson {
+export function evidenceToldCard(
+  locale: Locale,
+  what: { action: 'verified' | 'withdrawn'; area: PriorityArea; adviserName: string; school: SchoolDetails; at: Date },
+): CardJson {
   const area = areaTitle(locale, what.area);
-  return noticeCard(locale, t(locale, `evidence.told.${what.action}`, { adviser: what.adviserName, area, date: formatDate(locale, what.at), school: schoolNameIn(what.school, locale) }), {
-    heading: t(locale, 'evidence.told.heading'),
-    tone: what.action === 'verified' ? 'good' : 'default',
-  });
+  return noticeCard(
+    locale,
+    t(locale, `evidence.told.${what.action}`, {
+      adviser: what.adviserName,
+      area,
+      date: formatDate(locale, what.at),
+      school: schoolNameIn(what.school, locale),
+    }),
+    {
+      heading: t(locale, 'evidence.told.heading'),
+      tone: what.action === 'verified' ? 'good' : 'default',
+    },
+  );
 }

@@ -39,7 +39,8 @@ export function registerStrengthRoutes(kit: RouteKit, deps: StrengthRouteDeps): 
     const typed = commandArgument(turn, STRENGTHS_COMMAND);
     if (typed === '') return kit.notice(turn, 'evidence.usage', 'default');
     const found = await findOneSchool(schools, typed);
-    if (found.kind === 'none') return kit.refusal(turn, { kind: 'notFound', key: 'admin.roles.schoolNotFound', params: { name: typed.slice(0, 100), list: '' } });
+    if (found.kind === 'none')
+      return kit.refusal(turn, { kind: 'notFound', key: 'admin.roles.schoolNotFound', params: { name: typed.slice(0, 100), list: '' } });
     if (found.kind === 'many') {
       const list = { en: found.names.map((n) => n.en).join('; '), cy: found.names.map((n) => n.cy).join('; ') };
       return kit.refusal(turn, { kind: 'problem', key: 'admin.roles.schoolAmbiguous', params: { name: typed.slice(0, 100), list } });

@@ -2,8 +2,10 @@
 export const matchingEn = {
   'match.findPartner': 'Find a partner',
   'match.heading': 'Suggested partners for: {title}',
-  'match.intro': 'Ranked on {areas}, among {count, plural, one {# school that is open to requests and has room} other {# schools that are open to requests and have room}}.',
-  'match.introNoAreas': 'Your plan names no priority areas, so these are ranked on similar context, distance and capacity among {count, plural, one {# school} other {# schools}}. Add priority areas to your plan for sharper suggestions.',
+  'match.intro':
+    'Ranked on {areas}, among {count, plural, one {# school that is open to requests and has room} other {# schools that are open to requests and have room}}.',
+  'match.introNoAreas':
+    'Your plan names no priority areas, so these are ranked on similar context, distance and capacity among {count, plural, one {# school} other {# schools}}. Add priority areas to your plan for sharper suggestions.',
   'match.noSuggestions': 'No suitable school can take a request just now. Ask your adviser to broker a partner.',
   'match.askDirect': 'Ask this school',
   'match.askSchool': 'Ask {school} instead',
@@ -35,7 +37,8 @@ export const matchingEn = {
   'match.reason.beyondRange': 'beyond the {range} km range',
   'match.reason.pendingAsks': 'other requests waiting for its answer: {count}',
   'match.range.none': 'No school strong in {areas} within {range} km; the nearest is {km} km away.',
-  'match.range.noneAnywhere': 'No school strong in {areas} can take a request just now, near or far. These schools within {range} km are suggested on their context alone.',
+  'match.range.noneAnywhere':
+    'No school strong in {areas} can take a request just now, near or far. These schools within {range} km are suggested on their context alone.',
   'match.range.few': 'Schools strong in {areas} within {range} km: {count}. Schools further away follow them.',
   'match.range.further': 'Looking further: up to {further} km for schools like yours, {range} km for the rest.',
   'match.source.adviser': 'an adviser',
@@ -97,14 +100,17 @@ export const matchingEn = {
   'match.problem.noSchool': 'Your plan is not linked to a school, so I cannot rank partners for it.',
   'match.problem.alreadyOpen': 'This plan already has a request waiting. Withdraw it first to ask someone else.',
   'match.problem.schoolUnavailable': 'That school cannot take a request just now (closed to requests, or full). Please choose another.',
-  'match.problem.noHead': 'Nobody from {school} has used Cydweithio yet, so I cannot send them the request. Choose another school, or ask your adviser to broker.',
-  'match.problem.noAdviser': 'No adviser for your local authority uses Cydweithio yet. Ask a school directly, or ask your local authority to register an adviser.',
+  'match.problem.noHead':
+    'Nobody from {school} has used Cydweithio yet, so I cannot send them the request. Choose another school, or ask your adviser to broker.',
+  'match.problem.noAdviser':
+    'No adviser for your local authority uses Cydweithio yet. Ask a school directly, or ask your local authority to register an adviser.',
   'match.problem.alreadyDecided': 'Someone has already decided this request. This is where it stands now.',
   'match.problem.notOpen': 'This request is no longer waiting for an answer.',
   'match.problem.reasonRequired': 'Please give a short reason, so the school that asked knows what to do next.',
   'match.problem.reasonTooLong': 'Please keep the reason under 1,000 characters.',
   'match.problem.ownSchool': 'Please suggest a school other than your own.',
-  'match.problem.schoolFull': 'Your school has no free place just now (places taken: {taken} of {capacity}), so I have not accepted. Mark support that has finished as done ("my requests"), or raise your capacity ("my school"), then accept; or decline, so {school} can ask another school. {school} has been offered other schools meanwhile.',
+  'match.problem.schoolFull':
+    'Your school has no free place just now (places taken: {taken} of {capacity}), so I have not accepted. Mark support that has finished as done ("my requests"), or raise your capacity ("my school"), then accept; or decline, so {school} can ask another school. {school} has been offered other schools meanwhile.',
   'match.full.requester': '{school} has no free place just now, so it cannot accept yet. You could ask one of these schools instead, or wait for its answer.',
 
   'match.sent.direct': 'Sent to the head of {school}. I will tell you when they answer.',
@@ -167,7 +173,8 @@ export const matchingEn = {
   'admin.role.reviewer': 'Reviewer',
   'admin.role.admin': 'Admin',
   'admin.import.heading': 'Import the school directory',
-  'admin.import.intro': 'Paste a CSV file: the columns are listed in the README (the Welsh Government address list of schools works as it is). I check the whole file first and change nothing unless every row is valid; schools already in the directory are updated in place.',
+  'admin.import.intro':
+    'Paste a CSV file: the columns are listed in the README (the Welsh Government address list of schools works as it is). I check the whole file first and change nothing unless every row is valid; schools already in the directory are updated in place.',
   'admin.import.label': 'CSV',
   'admin.import.button': 'Check and import',
   'admin.import.done': 'Imported: {inserted, plural, one {# school} other {# schools}} added, {updated} updated.',
@@ -194,11 +201,13 @@ export const matchingEn = {
   'import.error.category': '"{value}" is not a support category (green, yellow, amber, red, or blank).',
   'import.error.yesNo': '"{value}" should be yes or no.',
   'import.error.postcode': '"{value}" is not a UK postcode.',
-  'import.error.area': '"{value}" is not a priority area (literacy, numeracy, welsh, science, moreAble, aln, attendance, transition, assessment, curriculum, digital, leadership, wellbeing, fsm, lookedAfter, governors).',
+  'import.error.area':
+    '"{value}" is not a priority area (literacy, numeracy, welsh, science, moreAble, aln, attendance, transition, assessment, curriculum, digital, leadership, wellbeing, fsm, lookedAfter, governors).',
   'import.error.source': '"{value}" is not a source of a strength (school, adviser or inspection).',
   'import.error.date': '"{value}" is not a date of evidence (YYYY-MM or YYYY-MM-DD).',
   'profile.kicker': 'Your school in the directory',
-  'profile.intro': 'What your school can offer other schools: how many support engagements it can take at once, whether it is open to requests now, and its strengths (up to three, in your own words).',
+  'profile.intro':
+    'What your school can offer other schools: how many support engagements it can take at once, whether it is open to requests now, and its strengths (up to three, in your own words).',
   'profile.capacity': 'Support engagements you can take at once',
   'profile.open': 'Open to requests now',
   'profile.verified': 'Strengths verified by an adviser or an inspection',
@@ -217,7 +226,8 @@ export const matchingEn = {
   'menu.cmdAdmin': '**{roles}**, **{importSchools}**: for LA and consortium admins',
   'evidence.kicker': 'Strength evidence',
   'evidence.heading': 'Strengths of {school}',
-  'evidence.intro': 'Verify each strength the evidence bears out, or withdraw one it does not. The head of the school is told either way, and suggestions use the change at once.',
+  'evidence.intro':
+    'Verify each strength the evidence bears out, or withdraw one it does not. The head of the school is told either way, and suggestions use the change at once.',
   'evidence.none': 'This school has stated no strengths yet.',
   'evidence.verify': 'Verify: {area}',
   'evidence.withdraw': 'Withdraw: {area}',
@@ -232,5 +242,6 @@ export const matchingEn = {
   'evidence.usage': 'Type "strengths" and the school’s name or number, for example "strengths Croesyceiliog".',
   'evidence.told.heading': 'Your school’s strengths',
   'evidence.told.verified': '{adviser} (adviser) verified the strength of {school} in {area} on {date}. Suggestions now count it as verified.',
-  'evidence.told.withdrawn': '{adviser} (adviser) withdrew the strength of {school} in {area} on {date}, so suggestions no longer use it. Talk to them if you think the evidence bears it out.',
+  'evidence.told.withdrawn':
+    '{adviser} (adviser) withdrew the strength of {school} in {area} on {date}, so suggestions no longer use it. Talk to them if you think the evidence bears it out.',
 } as const;

@@ -20,22 +20,39 @@ export function askedText(locale: Locale, asked: Asked): string {
 
 /** What a person whose claim is pending is told when they try to act for the school. */
 export function pendingNote(locale: Locale, view: ClaimView): string {
-  return t(locale, 'roles.pending.note', { school: schoolName(view.school, locale), role: t(locale, `role.${view.claim.role}`), who: askedText(locale, view.claim.asked) });
+  return t(locale, 'roles.pending.note', {
+    school: schoolName(view.school, locale),
+    role: t(locale, `role.${view.claim.role}`),
+    who: askedText(locale, view.claim.asked),
+  });
 }
 
-export function claimCard(locale: Locale, view: ClaimView, options: { refreshUserIds?: string[]; notice?: string; problem?: string; reason?: string; canDecide?: boolean } = {}): CardJson {
+export function claimCard(
+  locale: Locale,
+  view: ClaimView,
+  options: { refreshUserIds?: string[]; notice?: string; problem?: string; reason?: string; canDecide?: boolean } = {},
+): CardJson {
   const { claim } = view;
   const school = schoolName(view.school, locale);
   const name = personName(view);
   const role = t(locale, `role.${claim.role}`);
   const status =
-    claim.status === 'confirmed' ? t(locale, 'roles.claim.statusConfirmed') : claim.status === 'rejected' ? t(locale, 'roles.claim.statusRejected', { reason: claim.reason ?? '' }) : claim.status === 'ended' ? t(locale, 'roles.claim.statusEnded') : '';
+    claim.status === 'confirmed'
+      ? t(locale, 'roles.claim.statusConfirmed')
+      : claim.status === 'rejected'
+        ? t(locale, 'roles.claim.statusRejected', { reason: claim.reason ?? '' })
+        : claim.status === 'ended'
+          ? t(locale, 'roles.claim.statusEnded')
+          : '';
   return renderCard('roleClaim', {
     ...base(locale),
     claimId: claim.id,
     refreshUserIds: options.refreshUserIds ?? [],
     ask: t(locale, 'roles.claim.ask', { name, school, role }),
-    warning: claim.status === 'pending' && claim.role === 'headteacher' && (claim.asked.kind === 'headteacher' || claim.asked.kind === 'headteacherAndAdviser') ? t(locale, 'roles.claim.headWarning', { school, name }) : '',
+    warning:
+      claim.status === 'pending' && claim.role === 'headteacher' && (claim.asked.kind === 'headteacher' || claim.asked.kind === 'headteacherAndAdviser')
+        ? t(locale, 'roles.claim.headWarning', { school, name })
+        : '',
     status,
     statusColor: claim.status === 'confirmed' ? 'Good' : 'Attention',
     notice: options.notice ?? '',
@@ -49,13 +66,22 @@ export function claimCard(locale: Locale, view: ClaimView, options: { refreshUse
 export function claimsCard(locale: Locale, views: ClaimView[]): CardJson {
   return renderCard('roleClaims', {
     ...base(locale),
-    claims: views.map((v) => ({ claimId: v.claim.id, line: t(locale, 'roles.claims.line', { name: personName(v), role: t(locale, `role.${v.claim.role}`), school: schoolName(v.school, locale) }) })),
+    claims: views.map((v) => ({
+      claimId: v.claim.id,
+      line: t(locale, 'roles.claims.line', { name: personName(v), role: t(locale, `role.${v.claim.role}`), school: schoolName(v.school, locale) }),
+    })),
   });
 }
 
 export function schoolRolesCard(
   locale: Locale,
-  view: { people: { userId: string; displayName: string | null; schoolName: string | null }[]; csv?: string; errors?: ImportError[]; notice?: string; problem?: string },
+  view: {
+    people: { userId: string; displayName: string | null; schoolName: string | null }[];
+    csv?: string;
+    errors?: ImportError[];
+    notice?: string;
+    problem?: string;
+  },
 ): CardJson {
   const errors = view.errors ?? [];
   const shown = errors.slice(0, MAX_ERRORS_SHOWN).map((e) => ({ line: importErrorText(locale, e) }));
@@ -74,13 +100,15 @@ export function schoolRolesCard(
 /** The proactive cards the service sends through the messenger. */
 export const claimPresenter: ClaimPresenter = {
   decide: (locale, view, forUserId) => claimCard(locale, view, { refreshUserIds: [forUserId] }),
-  decided: (locale, view) =>
-    claimCardForClaimant(locale, view),
+  decided: (locale, view) => claimCardForClaimant(locale, view),
 };
 
 function claimCardForClaimant(locale: Locale, view: ClaimView): CardJson {
   const school = schoolName(view.school, locale);
   const role = t(locale, `role.${view.claim.role}`);
-  const text = view.claim.status === 'confirmed' ? t(locale, 'roles.decided.confirmed', { school, role }) : t(locale, 'roles.decided.rejected', { school, role, reason: view.claim.reason ?? '' });
+  const text =
+    view.claim.status === 'confirmed'
+      ? t(locale, 'roles.decided.confirmed', { school, role })
+      : t(locale, 'roles.decided.rejected', { school, role, reason: view.claim.reason ?? '' });
   return renderCard('notice', { ...base(locale), heading: '', text, color: view.claim.status === 'confirmed' ? 'Good' : 'Attention' });
 }

@@ -61,7 +61,8 @@ const toClaim = (r: Row): SchoolRoleClaim => ({
 /** Postgres' unique_violation: here, a second confirmed headteacher for one school. */
 const isUniqueViolation = (err: unknown) => (err as { code?: unknown } | null)?.code === '23505';
 
-export type DecideResult = { kind: 'decided'; claim: SchoolRoleClaim } | { kind: 'alreadyDecided'; claim: SchoolRoleClaim } | { kind: 'headTaken' } | { kind: 'notFound' };
+export type DecideResult =
+  { kind: 'decided'; claim: SchoolRoleClaim } | { kind: 'alreadyDecided'; claim: SchoolRoleClaim } | { kind: 'headTaken' } | { kind: 'notFound' };
 
 /**
  * Owns school_role_claims: who says they work at which school, and who confirmed it. A confirmed claim is
@@ -81,33 +82,52 @@ export class SqlSchoolRoleClaims {
   }
 
   async pendingOf(tenantId: string, userId: string): Promise<SchoolRoleClaim | null> {
-    const rows = await this.sql.query<Row>(`select ${COLUMNS} from ${FROM} where c.tenant_id = $1 and c.user_id = $2 and c.status = 'pending'`, [tenantId, userId]);
+    const rows = await this.sql.query<Row>(`select ${COLUMNS} from ${FROM} where c.tenant_id = $1 and c.user_id = $2 and c.status = 'pending'`, [
+      tenantId,
+      userId,
+    ]);
     return rows[0] ? toClaim(rows[0]) : null;
   }
 
   async confirmedOf(tenantId: string, userId: string): Promise<SchoolRoleClaim | null> {
-    const rows = await this.sql.query<Row>(`select ${COLUMNS} from ${FROM} where c.tenant_id = $1 and c.user_id = $2 and c.status = 'confirmed'`, [tenantId, userId]);
+    const rows = await this.sql.query<Row>(`select ${COLUMNS} from ${FROM} where c.tenant_id = $1 and c.user_id = $2 and c.status = 'confirmed'`, [
+      tenantId,
+      userId,
+    ]);
     return rows[0] ? toClaim(rows[0]) : null;
   }
 
   async endPending(tenantId: string, userId: string, now: Date, sql: Sql = this.sql): Promise<void> {
-    await sql.query(`update school_role_claims set status = 'ended', ended_at = $3, reason = 'superseded' where tenant_id = $1 and user_id = $2 and status = 'pending'`, [tenantId, userId, now]);
+    await sql.query(
+      `update school_role_claims set status = 'ended', ended_at = $3, reason = 'superseded' where tenant_id = $1 and user_id = $2 and status = 'pending'`,
+      [tenantId, userId, now],
+    );
   }
 
   /** Pending claims in a tenant, oldest first (the service keeps those the reader may decide). */
   async pending(tenantId: string, limit = 200): Promise<SchoolRoleClaim[]> {
-    const rows = await this.sql.query<Row>(`select ${COLUMNS} from ${FROM} where c.tenant_id = $1 and c.status = 'pending' order by c.created_at, c.id limit $2`, [tenantId, limit]);
+    const rows = await this.sql.query<Row>(
+      `select ${COLUMNS} from ${FROM} where c.tenant_id = $1 and c.status = 'pending' order by c.created_at, c.id limit $2`,
+      [tenantId, limit],
+    );
     return rows.map(toClaim);
   }
 
   /** The school's confirmed headteacher in this tenant (a school has at most one). */
   async confirmedHead(tenantId: string, schoolId: number): Promise<SchoolRoleClaim | null> {
-    const rows = await this.sql.query<Row>(`select ${COLUMNS} from ${FROM} where c.tenant_id = $1 and c.school_id = $2 and c.status = 'confirmed' and c.role = 'headteacher'`, [tenantId, schoolId]);
+    const rows = await this.sql.query<Row>(
+      `select ${COLUMNS} from ${FROM} where c.tenant_id = $1 and c.school_id = $2 and c.status = 'confirmed' and c.role = 'headteacher'`,
+      [tenantId, schoolId],
+    );
     return rows[0] ? toClaim(rows[0]) : null;
   }
 
   /** A new claim replaces the person's pending one (which ends); their confirmed role stays until this is confirmed. */
-  async claim(c: { tenantId: string; userId: string; schoolId: number; role: SchoolRole; asked: Asked }, now: Date, sql: Sql = this.sql): Promise<SchoolRoleClaim> {
+  async claim(
+    c: { tenantId: string; userId: string; schoolId: number; role: SchoolRole; asked: Asked },
+    now: Date,
+    sql: Sql = this.sql,
+  ): Promise<SchoolRoleClaim> {
     await this.endPending(c.tenantId, c.userId, now, sql);
     const [row] = await sql.query<{ id: string }>(
       `insert into school_role_claims (tenant_id, user_id, school_id, role, status, asked, created_at) values ($1, $2, $3, $4, 'pending', $5, $6) returning id::text as id`,
@@ -129,7 +149,11 @@ export class SqlSchoolRoleClaims {
     if (!claim || locked.length === 0) return { kind: 'notFound' };
     if (claim.status !== 'pending') return { kind: 'alreadyDecided', claim };
     if (decision === 'confirmed') {
-      await tx.query(`update school_role_claims set status = 'ended', ended_at = $3 where tenant_id = $1 and user_id = $2 and status = 'confirmed'`, [claim.tenantId, claim.userId, now]);
+      await tx.query(`update school_role_claims set status = 'ended', ended_at = $3 where tenant_id = $1 and user_id = $2 and status = 'confirmed'`, [
+        claim.tenantId,
+        claim.userId,
+        now,
+      ]);
       if (claim.role === 'headteacher') await this.endHeadOf(tx, claim.tenantId, claim.schoolId, now);
     }
     const won = await tx.query<{ id: string }>(
@@ -142,7 +166,12 @@ export class SqlSchoolRoleClaims {
   }
 
   /** Confirms a claim straight away (an admin's assignment, or local demo mode); same rules as decide. */
-  async assign(tx: Sql, c: { tenantId: string; userId: string; schoolId: number; role: SchoolRole; asked: Asked }, by: string, now: Date): Promise<DecideResult> {
+  async assign(
+    tx: Sql,
+    c: { tenantId: string; userId: string; schoolId: number; role: SchoolRole; asked: Asked },
+    by: string,
+    now: Date,
+  ): Promise<DecideResult> {
     const claim = await this.claim(c, now, tx);
     return this.decide(tx, claim.id, 'confirmed', by, null, now);
   }

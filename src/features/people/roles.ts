@@ -53,12 +53,16 @@ export class SqlRoleRepository {
 
   /** True when the user holds the role for this school: assigned to it, to its LA, or to every LA. */
   async holds(tenantId: string, userId: string, role: Exclude<Role, 'admin'>, laCode: number, schoolId?: number): Promise<boolean> {
-    return (await this.rolesOf(tenantId, userId)).some((g) => g.role === role && (g.schoolId ? g.schoolId === schoolId : g.laCode === null || g.laCode === laCode));
+    return (await this.rolesOf(tenantId, userId)).some(
+      (g) => g.role === role && (g.schoolId ? g.schoolId === schoolId : g.laCode === null || g.laCode === laCode),
+    );
   }
 
   /** The tenant's admins: those from configuration, then those granted here. */
   async admins(tenantId: string): Promise<string[]> {
-    const rows = await this.sql.query<{ user_id: string }>(`select distinct user_id from user_roles where tenant_id = $1 and role = 'admin' order by user_id`, [tenantId]);
+    const rows = await this.sql.query<{ user_id: string }>(`select distinct user_id from user_roles where tenant_id = $1 and role = 'admin' order by user_id`, [
+      tenantId,
+    ]);
     return [...new Set([...this.configuredAdmins, ...rows.map((r) => r.user_id)])];
   }
 
@@ -99,10 +103,16 @@ export class SqlAuditLog {
   }
 
   async forSubject(subjectType: string, subjectId: string): Promise<AuditEntry[]> {
-    const rows = await this.sql.query<{ at: Date; tenant_id: string; actor_id: string; action: string; subject_type: string; subject_id: string; card_version: number | null; details: Record<string, unknown> }>(
-      'select * from audit_log where subject_type = $1 and subject_id = $2 order by at, id',
-      [subjectType, subjectId],
-    );
+    const rows = await this.sql.query<{
+      at: Date;
+      tenant_id: string;
+      actor_id: string;
+      action: string;
+      subject_type: string;
+      subject_id: string;
+      card_version: number | null;
+      details: Record<string, unknown>;
+    }>('select * from audit_log where subject_type = $1 and subject_id = $2 order by at, id', [subjectType, subjectId]);
     return rows.map((r) => ({
       at: new Date(r.at),
       tenantId: r.tenant_id,

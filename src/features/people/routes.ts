@@ -37,7 +37,8 @@ export function registerPeopleRoutes(kit: RouteKit, service: SchoolRoleService):
       const notice = v.already ? '' : t(turn.locale, decision === 'confirmed' ? 'roles.claim.doneConfirmed' : 'roles.claim.doneRejected', params);
       return claimCard(turn.locale, v, { refreshUserIds, notice });
     }
-    if (outcome.kind === 'problem' && outcome.current) return claimCard(turn.locale, outcome.current, { refreshUserIds, reason, problem: t(turn.locale, outcome.key, outcome.params) });
+    if (outcome.kind === 'problem' && outcome.current)
+      return claimCard(turn.locale, outcome.current, { refreshUserIds, reason, problem: t(turn.locale, outcome.key, outcome.params) });
     return outcome;
   }
 
@@ -61,7 +62,13 @@ export function registerPeopleRoutes(kit: RouteKit, service: SchoolRoleService):
     const outcome = await service.assign(turn.actor, input);
     if (outcome.kind === 'ok') {
       const v = outcome.value;
-      return rolesCard(turn, { notice: t(turn.locale, 'roles.assign.done', { name: v.claim.displayName ?? v.claim.userId, role: t(turn.locale, `role.${v.claim.role}`), school: schoolName(v.school, turn.locale) }) });
+      return rolesCard(turn, {
+        notice: t(turn.locale, 'roles.assign.done', {
+          name: v.claim.displayName ?? v.claim.userId,
+          role: t(turn.locale, `role.${v.claim.role}`),
+          school: schoolName(v.school, turn.locale),
+        }),
+      });
     }
     if (outcome.kind === 'problem') return rolesCard(turn, { problem: t(turn.locale, outcome.key, outcome.params) });
     return outcome;

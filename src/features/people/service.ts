@@ -86,7 +86,13 @@ export class SchoolRoleService {
   }
 
   /** Who is asked to confirm a claim, by kind: the school's head, else its advisers, else the tenant's admins. */
-  private async deciders(tenantId: string, claimantId: string, schoolId: number, laCode: number, role: SchoolRole): Promise<{ asked: Asked; userIds: string[]; headExists: boolean }> {
+  private async deciders(
+    tenantId: string,
+    claimantId: string,
+    schoolId: number,
+    laCode: number,
+    role: SchoolRole,
+  ): Promise<{ asked: Asked; userIds: string[]; headExists: boolean }> {
     const { claims, roles, users } = this.deps;
     const head = await claims.confirmedHead(tenantId, schoolId);
     const headId = head && head.userId !== claimantId ? head.userId : null;
@@ -123,7 +129,12 @@ export class SchoolRoleService {
     const mkView = (claim: SchoolRoleClaim): ClaimView => ({ claim, school: { id: school.id, nameEn: school.nameEn, nameCy: school.nameCy } });
     const pending = await claims.pendingOf(actor.tenantId, actor.userId);
     // The same claim again (a retried card) changes nothing.
-    if (pending && pending.schoolId === schoolId && pending.role === role) return Outcomes.ok({ view: mkView(pending), confirmed: false, headExists: role === 'headteacher' && (pending.asked.kind === 'headteacher' || pending.asked.kind === 'headteacherAndAdviser') });
+    if (pending && pending.schoolId === schoolId && pending.role === role)
+      return Outcomes.ok({
+        view: mkView(pending),
+        confirmed: false,
+        headExists: role === 'headteacher' && (pending.asked.kind === 'headteacher' || pending.asked.kind === 'headteacherAndAdviser'),
+      });
     const who = await this.deciders(actor.tenantId, actor.userId, school.id, school.laCode, role);
     if (me?.schoolId === schoolId && me.schoolRole === role) {
       // They hold this role already: a pending claim elsewhere is dropped, and nothing else changes.
@@ -132,12 +143,27 @@ export class SchoolRoleService {
       if (held) return Outcomes.ok({ view: mkView(held), confirmed: true, headExists: false });
     }
     if (this.deps.autoConfirm) {
-      const auto = await this.confirmAtOnce(actor, { tenantId: actor.tenantId, userId: actor.userId, schoolId, role, asked: { kind: 'auto', names: [] } }, 'local-auto-confirm');
+      const auto = await this.confirmAtOnce(
+        actor,
+        { tenantId: actor.tenantId, userId: actor.userId, schoolId, role, asked: { kind: 'auto', names: [] } },
+        'local-auto-confirm',
+      );
       if (auto.kind === 'decided') return Outcomes.ok({ view: mkView(auto.claim), confirmed: true, headExists: false });
     }
     const claim = await db.transaction(async (tx) => {
       const made = await claims.claim({ tenantId: actor.tenantId, userId: actor.userId, schoolId, role, asked: who.asked }, now, tx);
-      await this.deps.audit.record({ at: now, tenantId: actor.tenantId, actorId: actor.userId, action: 'role.claim', subjectType: 'schoolRoleClaim', subjectId: made.id, details: { schoolId, role, asked: who.asked.kind } }, tx);
+      await this.deps.audit.record(
+        {
+          at: now,
+          tenantId: actor.tenantId,
+          actorId: actor.userId,
+          action: 'role.claim',
+          subjectType: 'schoolRoleClaim',
+          subjectId: made.id,
+          details: { schoolId, role, asked: who.asked.kind },
+        },
+        tx,
+      );
       return made;
     });
     const view = mkView(claim);
@@ -151,7 +177,18 @@ export class SchoolRoleService {
       return await this.deps.db.transaction(async (tx) => {
         const result = await this.deps.claims.assign(tx, c, by, now);
         if (result.kind === 'decided') {
-          await this.deps.audit.record({ at: now, tenantId: actor.tenantId, actorId: actor.userId, action: 'role.assign', subjectType: 'schoolRoleClaim', subjectId: result.claim.id, details: { userId: c.userId, schoolId: c.schoolId, role: c.role, by } }, tx);
+          await this.deps.audit.record(
+            {
+              at: now,
+              tenantId: actor.tenantId,
+              actorId: actor.userId,
+              action: 'role.assign',
+              subjectType: 'schoolRoleClaim',
+              subjectId: result.claim.id,
+              details: { userId: c.userId, schoolId: c.schoolId, role: c.role, by },
+            },
+            tx,
+          );
         }
         return result;
       });
@@ -191,7 +228,12 @@ export class SchoolRoleService {
    * Confirm or reject. Of two deciders at once exactly one wins (the claim is locked and only a pending claim
    * changes); the same decision retried is answered as done; anyone else is shown what was decided.
    */
-  async decide(actor: Actor, claimId: string, decision: 'confirmed' | 'rejected', reasonText: string): Promise<Outcome<ClaimView & { already: boolean }, ClaimView>> {
+  async decide(
+    actor: Actor,
+    claimId: string,
+    decision: 'confirmed' | 'rejected',
+    reasonText: string,
+  ): Promise<Outcome<ClaimView & { already: boolean }, ClaimView>> {
     const { claims, db, clock } = this.deps;
     const claim = await claims.get(claimId);
     if (!claim || claim.tenantId !== actor.tenantId) return Outcomes.notFound('roles.claim.notFound');
@@ -208,7 +250,15 @@ export class SchoolRoleService {
         const r = await claims.decide(tx, claimId, decision, actor.userId, decision === 'rejected' ? reason : null, now);
         if (r.kind === 'decided') {
           await this.deps.audit.record(
-            { at: now, tenantId: actor.tenantId, actorId: actor.userId, action: decision === 'confirmed' ? 'role.confirm' : 'role.reject', subjectType: 'schoolRoleClaim', subjectId: claimId, details: { userId: claim.userId, schoolId: claim.schoolId, role: claim.role } },
+            {
+              at: now,
+              tenantId: actor.tenantId,
+              actorId: actor.userId,
+              action: decision === 'confirmed' ? 'role.confirm' : 'role.reject',
+              subjectType: 'schoolRoleClaim',
+              subjectId: claimId,
+              details: { userId: claim.userId, schoolId: claim.schoolId, role: claim.role },
+            },
             tx,
           );
         }
@@ -223,10 +273,19 @@ export class SchoolRoleService {
     const after = { ...view, claim: result.claim };
     if (result.kind === 'alreadyDecided') {
       if (result.claim.decidedBy === actor.userId && result.claim.status === decision) return Outcomes.ok({ ...after, already: true });
-      return Outcomes.problem(result.claim.status === 'confirmed' ? 'roles.claim.alreadyConfirmed' : result.claim.status === 'rejected' ? 'roles.claim.alreadyRejected' : 'roles.claim.ended', undefined, after);
+      return Outcomes.problem(
+        result.claim.status === 'confirmed'
+          ? 'roles.claim.alreadyConfirmed'
+          : result.claim.status === 'rejected'
+            ? 'roles.claim.alreadyRejected'
+            : 'roles.claim.ended',
+        undefined,
+        after,
+      );
     }
     const claimant = await this.deps.users.get(claim.tenantId, claim.userId);
-    if (claimant?.personalConversation) await this.send(claimant.personalConversation, this.deps.cards.decided(claimant.locale ?? this.deps.defaultLocale, after));
+    if (claimant?.personalConversation)
+      await this.send(claimant.personalConversation, this.deps.cards.decided(claimant.locale ?? this.deps.defaultLocale, after));
     return Outcomes.ok({ ...after, already: false });
   }
 
@@ -265,16 +324,26 @@ export class SchoolRoleService {
     if (!(await this.isAdmin(actor))) return Outcomes.forbidden('admin.only');
     const checked = await this.checkRow(actor.tenantId, input.school, input.userId, input.role);
     if ('key' in checked) return Outcomes.problem(checked.key, checked.params);
-    const result = await this.confirmAtOnce(actor, { tenantId: actor.tenantId, userId: checked.person.userId, schoolId: checked.schoolId, role: checked.role, asked: { kind: 'admin', names: [] } }, actor.userId);
+    const result = await this.confirmAtOnce(
+      actor,
+      { tenantId: actor.tenantId, userId: checked.person.userId, schoolId: checked.schoolId, role: checked.role, asked: { kind: 'admin', names: [] } },
+      actor.userId,
+    );
     if (result.kind === 'headTaken') return Outcomes.problem('roles.claim.headTaken');
     if (result.kind !== 'decided') return Outcomes.problem('roles.claim.ended');
     const view = await this.viewOf(result.claim);
     return view ? Outcomes.ok(view) : Outcomes.problem('roles.claim.notFound');
   }
 
-  private async checkRow(tenantId: string, schoolText: string, personText: string, roleText: string): Promise<{ person: UserRecord; schoolId: number; role: SchoolRole } | { key: MessageKey; params?: Record<string, string>; column: string }> {
+  private async checkRow(
+    tenantId: string,
+    schoolText: string,
+    personText: string,
+    roleText: string,
+  ): Promise<{ person: UserRecord; schoolId: number; role: SchoolRole } | { key: MessageKey; params?: Record<string, string>; column: string }> {
     const schoolId = /^\d{7}$/.test(schoolText.trim()) ? Number(schoolText.trim()) : null;
-    if (schoolId === null || !(await this.schoolOf(schoolId))) return { key: 'roles.import.unknownSchool', params: { value: schoolText.slice(0, 40) }, column: 'school' };
+    if (schoolId === null || !(await this.schoolOf(schoolId)))
+      return { key: 'roles.import.unknownSchool', params: { value: schoolText.slice(0, 40) }, column: 'school' };
     const person = await this.findPerson(tenantId, personText.trim());
     if (!person) return { key: 'roles.import.unknownPerson', params: { value: personText.slice(0, 80) }, column: 'user' };
     const role = ROLE_WORDS.get(roleText.trim().toLowerCase());
@@ -319,10 +388,26 @@ export class SchoolRoleService {
     const now = this.deps.clock.now();
     await this.deps.db.transaction(async (tx) => {
       for (const row of rows) {
-        const r = await this.deps.claims.assign(tx, { tenantId: actor.tenantId, userId: row.person.userId, schoolId: row.schoolId, role: row.role, asked: { kind: 'admin', names: [] } }, actor.userId, now);
+        const r = await this.deps.claims.assign(
+          tx,
+          { tenantId: actor.tenantId, userId: row.person.userId, schoolId: row.schoolId, role: row.role, asked: { kind: 'admin', names: [] } },
+          actor.userId,
+          now,
+        );
         if (r.kind !== 'decided') throw new Error('role import: a row could not be assigned');
       }
-      await this.deps.audit.record({ at: now, tenantId: actor.tenantId, actorId: actor.userId, action: 'role.import', subjectType: 'schoolRoles', subjectId: 'import', details: { assigned: rows.length } }, tx);
+      await this.deps.audit.record(
+        {
+          at: now,
+          tenantId: actor.tenantId,
+          actorId: actor.userId,
+          action: 'role.import',
+          subjectType: 'schoolRoles',
+          subjectId: 'import',
+          details: { assigned: rows.length },
+        },
+        tx,
+      );
     });
     return Outcomes.ok({ assigned: rows.length });
   }

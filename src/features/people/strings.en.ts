@@ -1,14 +1,18 @@
 /** English strings for school roles: claims, their confirmation, admins' assignment; strings.cy.ts has every key. */
 export const peopleEn = {
-  'onboard.claimed': 'Thank you. You have asked to be confirmed as {role} at {school}. We have asked {who} to confirm it. Until then you can plan in private and browse schools and suggestions.',
+  'onboard.claimed':
+    'Thank you. You have asked to be confirmed as {role} at {school}. We have asked {who} to confirm it. Until then you can plan in private and browse schools and suggestions.',
   'onboard.claimedHeadExists': '{school} already has a confirmed headteacher, so your claim has gone to them and to the school’s adviser.',
-  'onboard.autoConfirmed': 'You are registered as {role} at {school}. This is a local demo, so your role was confirmed at once; in a real deployment the school’s head, its adviser or an administrator confirms it.',
+  'onboard.autoConfirmed':
+    'You are registered as {role} at {school}. This is a local demo, so your role was confirmed at once; in a real deployment the school’s head, its adviser or an administrator confirms it.',
   'roles.asked.headteacher': '{names, select, none {the school’s headteacher} other {the school’s headteacher ({names})}}',
-  'roles.asked.headteacherAndAdviser': '{names, select, none {the school’s headteacher and its adviser} other {the school’s headteacher and its adviser ({names})}}',
+  'roles.asked.headteacherAndAdviser':
+    '{names, select, none {the school’s headteacher and its adviser} other {the school’s headteacher and its adviser ({names})}}',
   'roles.asked.adviser': '{names, select, none {the school’s adviser} other {the school’s adviser ({names})}}',
   'roles.asked.admin': '{names, select, none {an administrator} other {an administrator ({names})}}',
   'roles.asked.auto': 'nobody',
-  'roles.pending.note': 'Your role at {school} ({role}) is not confirmed yet: we have asked {who} to confirm it. Until then you can plan in private and browse schools and suggestions, but not act for the school.',
+  'roles.pending.note':
+    'Your role at {school} ({role}) is not confirmed yet: we have asked {who} to confirm it. Until then you can plan in private and browse schools and suggestions, but not act for the school.',
   'roles.claim.heading': 'Confirm a school role',
   'roles.claim.ask': '{name} says they work at {school}. Role: {role}.',
   'roles.claim.headWarning': '{school} already has a confirmed headteacher. Confirming this makes {name} the headteacher instead.',
@@ -41,7 +45,8 @@ export const peopleEn = {
   'roles.assign.role': 'Role',
   'roles.assign.button': 'Assign role',
   'roles.assign.done': '{name} is now {role} at {school}.',
-  'roles.assign.csvIntro': 'Or paste a CSV file with the columns school, user, role: the school number, the Teams user id, and headteacher, deputy, seniorLeader or other. Nothing is assigned unless every row is right.',
+  'roles.assign.csvIntro':
+    'Or paste a CSV file with the columns school, user, role: the school number, the Teams user id, and headteacher, deputy, seniorLeader or other. Nothing is assigned unless every row is right.',
   'roles.assign.csvLabel': 'CSV',
   'roles.assign.import': 'Import roles',
   'roles.assign.imported': '{assigned, plural, one {# role assigned.} other {# roles assigned.}}',

@@ -43,7 +43,13 @@ export function menuCard(locale: Locale, kind: 'welcome' | 'help', notice = ''):
     heading: t(locale, kind === 'welcome' ? 'menu.welcomeHeading' : 'menu.helpHeading'),
     intro: t(locale, kind === 'welcome' ? 'menu.welcomeIntro' : 'menu.helpIntro'),
     notice,
-    commands: HELP_LINES.map(([line, command]) => ({ line: t(locale, line, { command: commandWord(locale, command), roles: commandWord(locale, 'command.roles'), importSchools: commandWord(locale, 'command.importSchools') }) })),
+    commands: HELP_LINES.map(([line, command]) => ({
+      line: t(locale, line, {
+        command: commandWord(locale, command),
+        roles: commandWord(locale, 'command.roles'),
+        importSchools: commandWord(locale, 'command.importSchools'),
+      }),
+    })),
   });
 }
 
@@ -189,7 +195,9 @@ export function planSummaryCard(
     continueField: resume ?? '',
     canStartSupport: plan.status === 'planning' && beforeDone,
     canFinishSupport: (plan.status === 'planning' || plan.status === 'supportUnderWay') && beforeDone,
-    clusterReportText: view.clusterReport ? t(locale, view.clusterReport.included ? 'plan.clusterReport.in' : 'plan.clusterReport.out', { cluster: view.clusterReport.cluster }) : '',
+    clusterReportText: view.clusterReport
+      ? t(locale, view.clusterReport.included ? 'plan.clusterReport.in' : 'plan.clusterReport.out', { cluster: view.clusterReport.cluster })
+      : '',
     clusterReportToggle: view.clusterReport ? t(locale, view.clusterReport.included ? 'plan.clusterReport.leaveOut' : 'plan.clusterReport.include') : '',
     clusterReportInclude: view.clusterReport ? String(!view.clusterReport.included) : 'true',
   });
@@ -220,7 +228,12 @@ export function impactNudgeCard(locale: Locale, plan: Plan): CardJson {
 
 /** The whole plan as Markdown, to paste into a school document. */
 export function planExportText(locale: Locale, plan: Plan, schoolName: string): string {
-  const lines = [`**${t(locale, 'plan.exportHeading')}**`, '', `**${t(locale, 'plan.school')}:** ${schoolName}`, `**${t(locale, 'plan.status')}:** ${t(locale, `status.${plan.status}`)}`];
+  const lines = [
+    `**${t(locale, 'plan.exportHeading')}**`,
+    '',
+    `**${t(locale, 'plan.school')}:** ${schoolName}`,
+    `**${t(locale, 'plan.status')}:** ${t(locale, `status.${plan.status}`)}`,
+  ];
   for (const f of PLAN_FIELDS) {
     const value = answerText(locale, plan, f.id);
     if (value === null) continue;

@@ -25,7 +25,10 @@ export function impactNudgeHandler(deps: ImpactNudgeDeps): NotificationHandler {
     const plan = await plans.get(n.subjectId);
     const user = await users.get(n.tenantId, n.recipientId);
     if (!plan || plan.status === 'complete' || !user?.personalConversation) {
-      await notifications.markFailed(n.id, !plan ? 'plan no longer exists' : plan.status === 'complete' ? 'plan already complete' : 'no personal chat to send to');
+      await notifications.markFailed(
+        n.id,
+        !plan ? 'plan no longer exists' : plan.status === 'complete' ? 'plan already complete' : 'no personal chat to send to',
+      );
       log.info('notification dropped', { id: n.id, kind: n.kind });
       return 'skipped';
     }

@@ -18,7 +18,10 @@ export const OnboardSearchPayload = z.object({ query: z.string().max(500).option
 
 export const OnboardConfirmPayload = z.object({
   query: z.string().max(500).optional().default(''),
-  schoolId: z.string().regex(/^\d{1,9}$/).optional(),
+  schoolId: z
+    .string()
+    .regex(/^\d{1,9}$/)
+    .optional(),
   role: z.enum(SCHOOL_ROLES as [string, ...string[]]).optional(),
 });
 
@@ -34,8 +37,14 @@ export const PlanSaveFieldPayload = z.object({
   then: z.enum(['next', 'back', 'summary']).default('next'),
   text: optionalText,
   priorityAreas: optionalText,
-  staffDays: z.union([z.string().max(50), z.number()]).optional().transform((v) => (v === undefined ? undefined : String(v))),
-  supplyCoverDays: z.union([z.string().max(50), z.number()]).optional().transform((v) => (v === undefined ? undefined : String(v))),
+  staffDays: z
+    .union([z.string().max(50), z.number()])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : String(v))),
+  supplyCoverDays: z
+    .union([z.string().max(50), z.number()])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : String(v))),
 });
 
 export const PlanTransitionPayload = z.object({ planId, version: version.optional() });

@@ -13,17 +13,7 @@ export const PLAN_STATUSES: readonly PlanStatus[] = ['planning', 'supportUnderWa
 export type Stage = 'before' | 'after' | 'later';
 
 export type FieldId =
-  | 'focus'
-  | 'need'
-  | 'objectives'
-  | 'successCriteria'
-  | 'priorityAreas'
-  | 'time'
-  | 'partner'
-  | 'provision'
-  | 'effectiveness'
-  | 'actionPlan'
-  | 'impact';
+  'focus' | 'need' | 'objectives' | 'successCriteria' | 'priorityAreas' | 'time' | 'partner' | 'provision' | 'effectiveness' | 'actionPlan' | 'impact';
 
 export type FieldKind = 'text' | 'priorities' | 'time' | 'shortText';
 
@@ -287,11 +277,7 @@ export function resumeField(plan: Plan): FieldId | null {
 }
 
 export type NextStep =
-  | { kind: 'answer'; field: FieldId }
-  | { kind: 'startOrFinishSupport' }
-  | { kind: 'finishSupport' }
-  | { kind: 'impactLater'; dueAt: Date }
-  | { kind: 'done' };
+  { kind: 'answer'; field: FieldId } | { kind: 'startOrFinishSupport' } | { kind: 'finishSupport' } | { kind: 'impactLater'; dueAt: Date } | { kind: 'done' };
 
 /** What the summary card says should happen next. */
 export function nextStep(plan: Plan, now: Date): NextStep {

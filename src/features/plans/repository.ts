@@ -116,10 +116,11 @@ export class SqlPlanRepository implements PlanRepository {
   }
 
   async listForOwner(tenantId: string, ownerId: string, limit: number): Promise<Plan[]> {
-    const rows = await this.sql.query<PlanRow>(
-      'select * from plans where tenant_id = $1 and owner_id = $2 order by updated_at desc, id limit $3',
-      [tenantId, ownerId, limit],
-    );
+    const rows = await this.sql.query<PlanRow>('select * from plans where tenant_id = $1 and owner_id = $2 order by updated_at desc, id limit $3', [
+      tenantId,
+      ownerId,
+      limit,
+    ]);
     return rows.map(toPlan);
   }
 

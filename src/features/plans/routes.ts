@@ -1,14 +1,5 @@
 import { commandPattern } from '../../platform/i18n/commands';
-import {
-  languageCard,
-  menuCard,
-  myPlansCard,
-  onboardCard,
-  planExportText,
-  planFieldCard,
-  planSummaryCard,
-  type SchoolChoice,
-} from './cards';
+import { languageCard, menuCard, myPlansCard, onboardCard, planExportText, planFieldCard, planSummaryCard, type SchoolChoice } from './cards';
 import type { CardJson } from '../../platform/cards/render';
 import { Verbs } from '../../platform/cards/verbs';
 import type { Clock } from '../../platform/clock';
@@ -108,7 +99,11 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
   }
 
   const draftText = (turn: Turn, raw: RawAnswer): string =>
-    [raw.text, raw.priorityAreas, raw.staffDays !== undefined || raw.supplyCoverDays !== undefined ? `${raw.staffDays ?? ''} / ${raw.supplyCoverDays ?? ''}` : undefined]
+    [
+      raw.text,
+      raw.priorityAreas,
+      raw.staffDays !== undefined || raw.supplyCoverDays !== undefined ? `${raw.staffDays ?? ''} / ${raw.supplyCoverDays ?? ''}` : undefined,
+    ]
       .filter((v) => v !== undefined && v !== '')
       .join('\n');
 
@@ -163,7 +158,12 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
     const { view, confirmed, headExists } = claimed.value;
     const params = { role: t(turn.locale, `role.${role}`), school: schoolName(school, turn.locale) };
     const done = !confirmed
-      ? [t(turn.locale, 'onboard.claimed', { ...params, who: askedText(turn.locale, view.claim.asked) }), headExists ? t(turn.locale, 'onboard.claimedHeadExists', params) : ''].filter(Boolean).join(' ')
+      ? [
+          t(turn.locale, 'onboard.claimed', { ...params, who: askedText(turn.locale, view.claim.asked) }),
+          headExists ? t(turn.locale, 'onboard.claimedHeadExists', params) : '',
+        ]
+          .filter(Boolean)
+          .join(' ')
       : t(turn.locale, view.claim.asked.kind === 'auto' ? 'onboard.autoConfirmed' : 'onboard.done', params);
     return startNewPlan(turn, done, school.id);
   });
@@ -203,7 +203,8 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
   async function onTransition(turn: Turn, data: unknown, action: 'startSupport' | 'supportTookPlace'): Promise<Answer> {
     const { planId } = parse(PlanTransitionPayload, data);
     const outcome = await plans.transition(turn.actor, planId, action);
-    if (outcome.kind === 'problem' && outcome.current) return summary(turn, outcome.current, { problem: t(turn.locale, outcome.key === STALE_CARD ? 'plan.staleNote' : outcome.key) });
+    if (outcome.kind === 'problem' && outcome.current)
+      return summary(turn, outcome.current, { problem: t(turn.locale, outcome.key === STALE_CARD ? 'plan.staleNote' : outcome.key) });
     if (outcome.kind !== 'ok') return outcome;
     if (action === 'supportTookPlace') return fieldCard(turn, outcome.value.plan, 'provision', { notice: t(turn.locale, 'plan.evaluationOpen') });
     return summary(turn, outcome.value.plan, { notice: t(turn.locale, 'plan.startedSupport') });
@@ -226,5 +227,4 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
     await turn.send(planExportText(turn.locale, plan, await schoolLabel(turn, plan)));
     return summary(turn, plan, { notice: t(turn.locale, 'plan.exported') });
   });
-
 }

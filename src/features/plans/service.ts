@@ -112,7 +112,14 @@ export class PlanService {
     return this.deps.db.transaction(async (tx) => {
       if (!(await this.deps.plans.update(next, plan.version, tx))) return false;
       await this.deps.notifications.schedule(
-        { kind: 'impactNudge', dedupeKey: impactNudgeKey(plan.id), tenantId: plan.tenantId, recipientId: plan.ownerId, subjectId: plan.id, dueAt: impactNudgeDueAt },
+        {
+          kind: 'impactNudge',
+          dedupeKey: impactNudgeKey(plan.id),
+          tenantId: plan.tenantId,
+          recipientId: plan.ownerId,
+          subjectId: plan.id,
+          dueAt: impactNudgeDueAt,
+        },
         tx,
       );
       return true;

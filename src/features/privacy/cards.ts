@@ -100,5 +100,7 @@ export function splitForMessages(json: string, limits = EXPORT_LIMITS): string[]
 
 /** Each part as a message: a Markdown code block, numbered when there are several. */
 export function exportMessageTexts(locale: Locale, parts: string[]): string[] {
-  return parts.map((part, i) => `${parts.length > 1 ? `**${t(locale, 'privacy.export.part', { n: i + 1, total: parts.length })}**\n\n` : ''}\`\`\`\n${part}\n\`\`\``);
+  return parts.map(
+    (part, i) => `${parts.length > 1 ? `**${t(locale, 'privacy.export.part', { n: i + 1, total: parts.length })}**\n\n` : ''}\`\`\`\n${part}\n\`\`\``,
+  );
 }

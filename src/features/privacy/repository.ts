@@ -54,7 +54,8 @@ export interface DeletionSummary {
 }
 
 export const deletedRecords = (s: DeletionSummary) => s.personDeleted + s.plansDeleted + s.rolesRemoved + s.turnStateDeleted;
-export const anonymisedRecords = (s: DeletionSummary) => s.plansKept + s.notificationsCancelled + s.requestsAnonymised + s.fadeRecordsAnonymised + s.auditEntriesAnonymised;
+export const anonymisedRecords = (s: DeletionSummary) =>
+  s.plansKept + s.notificationsCancelled + s.requestsAnonymised + s.fadeRecordsAnonymised + s.auditEntriesAnonymised;
 export const touchedRecords = (s: DeletionSummary) => deletedRecords(s) + anonymisedRecords(s);
 
 /** Access to one person's data across every table: finding, exporting, deleting, and retention. */
@@ -143,7 +144,9 @@ export class SqlPersonalDataStore implements PersonalDataStore {
       tenantId,
       userId,
       person: person ?? null,
-      roles: await q('select role, la_code, school_id, granted_by, granted_at from user_roles where tenant_id = $1 and user_id = $2 order by role, la_code, school_id'),
+      roles: await q(
+        'select role, la_code, school_id, granted_by, granted_at from user_roles where tenant_id = $1 and user_id = $2 order by role, la_code, school_id',
+      ),
       plans: await q('select * from plans where tenant_id = $1 and owner_id = $2 order by created_at, id'),
       supportRequests: await q(
         `select id, plan_id, kind, state, asking_school_id, chosen_school_id,
@@ -158,7 +161,9 @@ export class SqlPersonalDataStore implements PersonalDataStore {
         `select a.request_id, a.seq, a.school_id, a.asked_at, a.outcome from support_asks a join support_requests r on r.id = a.request_id
           where r.tenant_id = $1 and a.asked_by = $2 order by a.asked_at, a.request_id, a.seq`,
       ),
-      notifications: await q('select kind, subject_id, due_at, status, sent_at from scheduled_notifications where tenant_id = $1 and recipient_id = $2 order by due_at, id'),
+      notifications: await q(
+        'select kind, subject_id, due_at, status, sent_at from scheduled_notifications where tenant_id = $1 and recipient_id = $2 order by due_at, id',
+      ),
       fade: {
         notes: await q('select id, cluster_id, school_id, author_name, text, at from fade_notes where author_id = $1 order by at, id', [userId]),
         reports: await q(
@@ -171,8 +176,13 @@ export class SqlPersonalDataStore implements PersonalDataStore {
         clusterLeads: await q('select cluster_id, set_by, set_at from fade_cluster_leads where tenant_id = $1 and user_id = $2 order by cluster_id'),
         cyclesCreated: await q('select id, name, created_at from fade_cycles where tenant_id = $1 and created_by = $2 order by created_at', [tenantId, userId]),
         prioritiesUpdated: await q('select cluster_id, updated_at from fade_cluster_priorities where updated_by = $1 order by cluster_id', [userId]),
-        nextStepsCreated: await q('select id, cluster_id, round_id, text, created_at from fade_next_steps where created_by = $1 order by created_at, id', [userId]),
-        channelsLinked: await q('select conversation_id, name, cluster_id, linked_at from fade_conversations where tenant_id = $1 and linked_by = $2 order by linked_at', [tenantId, userId]),
+        nextStepsCreated: await q('select id, cluster_id, round_id, text, created_at from fade_next_steps where created_by = $1 order by created_at, id', [
+          userId,
+        ]),
+        channelsLinked: await q(
+          'select conversation_id, name, cluster_id, linked_at from fade_conversations where tenant_id = $1 and linked_by = $2 order by linked_at',
+          [tenantId, userId],
+        ),
         channelReferences: await q(
           `select conversation_id, name, reference -> 'user' as you_as_last_seen from fade_conversations
             where tenant_id = $1 and reference -> 'user' ->> 'aadObjectId' = $2 order by conversation_id`,
@@ -193,7 +203,10 @@ export class SqlPersonalDataStore implements PersonalDataStore {
     const P = DELETED_PERSON_ID;
     if (U === P) return emptySummary();
 
-    const [person] = await sql.query<{ personal_conversation: unknown }>('select personal_conversation from users where tenant_id = $1 and user_id = $2 for update', [T, U]);
+    const [person] = await sql.query<{ personal_conversation: unknown }>(
+      'select personal_conversation from users where tenant_id = $1 and user_id = $2 for update',
+      [T, U],
+    );
     const suffixes = stateKeySuffixes(chatKeysOf(person?.personal_conversation));
 
     // Plans that never went to another school are theirs alone; the rest stay for the partner, without their name.
@@ -281,7 +294,10 @@ export class SqlPersonalDataStore implements PersonalDataStore {
   }
 
   async forgetPersonalChat(tenantId: string, userId: string, conversationId: string): Promise<number> {
-    const [person] = await this.sql.query<{ personal_conversation: unknown }>('select personal_conversation from users where tenant_id = $1 and user_id = $2', [tenantId, userId]);
+    const [person] = await this.sql.query<{ personal_conversation: unknown }>('select personal_conversation from users where tenant_id = $1 and user_id = $2', [
+      tenantId,
+      userId,
+    ]);
     const stored = chatKeysOf(person?.personal_conversation);
     const suffixes = stateKeySuffixes({ conversationId, userMri: stored.userMri });
     const removed = await this.sql.query(`delete from bot_state where ${STATE_KEY_MATCH} returning key`, [suffixes]);
@@ -298,5 +314,15 @@ export class SqlPersonalDataStore implements PersonalDataStore {
 }
 
 function emptySummary(): DeletionSummary {
-  return { personDeleted: 0, plansDeleted: 0, plansKept: 0, rolesRemoved: 0, turnStateDeleted: 0, notificationsCancelled: 0, requestsAnonymised: 0, fadeRecordsAnonymised: 0, auditEntriesAnonymised: 0 };
+  return {
+    personDeleted: 0,
+    plansDeleted: 0,
+    plansKept: 0,
+    rolesRemoved: 0,
+    turnStateDeleted: 0,
+    notificationsCancelled: 0,
+    requestsAnonymised: 0,
+    fadeRecordsAnonymised: 0,
+    auditEntriesAnonymised: 0,
+  };
 }

@@ -51,7 +51,8 @@ export function registerPrivacyRoutes(kit: RouteKit, service: PersonalDataServic
     const found = await service.find(turn.actor, query);
     if (found.kind === 'forbidden') return found;
     if (query === '') return kit.notice(turn, purpose === 'export' ? 'privacy.usage.export' : 'privacy.usage.delete', 'default');
-    if (found.kind !== 'ok' || found.value.people.length === 0) return noticeCard(turn.locale, t(turn.locale, 'privacy.noMatch', { query: query.slice(0, 100) }), { tone: 'attention' });
+    if (found.kind !== 'ok' || found.value.people.length === 0)
+      return noticeCard(turn.locale, t(turn.locale, 'privacy.noMatch', { query: query.slice(0, 100) }), { tone: 'attention' });
     const { people, more } = found.value;
     if (people.length > 1) return personPickCard(turn.locale, { query: query.slice(0, 100), people, more, purpose });
     const userId = people[0].userId;
@@ -79,7 +80,9 @@ export function registerPrivacyRoutes(kit: RouteKit, service: PersonalDataServic
     const outcome = await service.delete(turn.actor, parse(PrivacyPersonPayload, data).userId);
     if (outcome.kind !== 'ok') return outcome;
     const { summary, name } = outcome.value;
-    return noticeCard(turn.locale, t(turn.locale, 'privacy.delete.done', { name, deleted: deletedRecords(summary), anonymised: anonymisedRecords(summary) }), { tone: 'good' });
+    return noticeCard(turn.locale, t(turn.locale, 'privacy.delete.done', { name, deleted: deletedRecords(summary), anonymised: anonymisedRecords(summary) }), {
+      tone: 'good',
+    });
   });
 
   kit.onCard(Verbs.privacyCancel, async (turn) => kit.notice(turn, 'privacy.delete.cancelled', 'default'));

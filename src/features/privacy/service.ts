@@ -17,7 +17,6 @@ export interface PersonalDataDeps {
   turnStateRetentionDays: number;
 }
 
-
 /** Thrown to roll a deletion back after counting it: the confirmation card shows exact numbers. */
 class PreviewOnly extends Error {
   constructor(readonly summary: DeletionSummary) {
@@ -53,7 +52,14 @@ export class PersonalDataService {
     const person = await this.person(actor, userId);
     if (!person) return Outcomes.notFound('privacy.export.nothing');
     const doc = await this.deps.store.exportPerson(actor.tenantId, userId);
-    await this.deps.audit.record({ at: this.deps.clock.now(), tenantId: actor.tenantId, actorId: actor.userId, action: 'person.export', subjectType: 'user', subjectId: userId });
+    await this.deps.audit.record({
+      at: this.deps.clock.now(),
+      tenantId: actor.tenantId,
+      actorId: actor.userId,
+      action: 'person.export',
+      subjectType: 'user',
+      subjectId: userId,
+    });
     return Outcomes.ok({ person, doc });
   }
 
@@ -83,7 +89,15 @@ export class PersonalDataService {
       const done = await this.deps.store.deletePerson(actor.tenantId, userId, tx);
       if (touchedRecords(done) > 0) {
         await this.deps.audit.record(
-          { at: this.deps.clock.now(), tenantId: actor.tenantId, actorId: actor.userId, action: 'person.delete', subjectType: 'person', subjectId: DELETED_PERSON_ID, details: { ...done } },
+          {
+            at: this.deps.clock.now(),
+            tenantId: actor.tenantId,
+            actorId: actor.userId,
+            action: 'person.delete',
+            subjectType: 'person',
+            subjectId: DELETED_PERSON_ID,
+            details: { ...done },
+          },
           tx,
         );
       }

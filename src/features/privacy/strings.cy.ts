@@ -7,15 +7,18 @@ export const privacyCy: Record<keyof typeof privacyEn, string> = {
   'privacy.usage.delete': 'Teipiwch "dileu unigolyn" ac enw neu ID defnyddiwr Teams, er enghraifft: dileu unigolyn Rhian Jones',
   'privacy.noMatch': 'Does neb sy’n cyfateb i "{query}" wedi defnyddio Cydweithio yma.',
   'privacy.pick.heading': 'Pa unigolyn?',
-  'privacy.pick.intro': '{count, plural, zero {Does neb yn cyfateb} one {Mae un person yn cyfateb} two {Mae 2 berson yn cyfateb} few {Mae 3 pherson yn cyfateb} many {Mae 6 pherson yn cyfateb} other {Mae # o bobl yn cyfateb}} i "{query}". Dewiswch un.',
+  'privacy.pick.intro':
+    '{count, plural, zero {Does neb yn cyfateb} one {Mae un person yn cyfateb} two {Mae 2 berson yn cyfateb} few {Mae 3 pherson yn cyfateb} many {Mae 6 pherson yn cyfateb} other {Mae # o bobl yn cyfateb}} i "{query}". Dewiswch un.',
   'privacy.pick.more': 'Dim ond y {count} cyntaf sy’n cael eu dangos: teipiwch fwy o’r enw, neu’r ID defnyddiwr Teams.',
   'privacy.pick.export': 'Allforio eu data',
   'privacy.pick.delete': 'Dileu eu data…',
   'privacy.person.noSchool': 'dim ysgol wedi’i dewis',
   'privacy.person.id': 'ID defnyddiwr Teams: {id}',
   'privacy.export.heading': 'Data am {name}',
-  'privacy.export.intro': 'Mae popeth y mae Cydweithio yn ei gadw am yr unigolyn hwn yn dilyn fel JSON, mewn {parts, plural, zero {dim negeseuon} one {un neges} two {2 neges} few {3 neges} many {6 neges} other {# neges}}. Copïwch destun pob rhan, yn eu trefn, i un ffeil i’w rhoi iddyn nhw. Mae’r allforio hwn wedi’i gofnodi yn y log archwilio.',
-  'privacy.export.tooLarge': 'Mae data’r unigolyn hwn yn {kb} KB, sy’n ormod i’w anfon mewn negeseuon Teams. Gofynnwch i bwy bynnag sy’n rhedeg Cydweithio redeg: npm run export:person -- {tenant} {id}',
+  'privacy.export.intro':
+    'Mae popeth y mae Cydweithio yn ei gadw am yr unigolyn hwn yn dilyn fel JSON, mewn {parts, plural, zero {dim negeseuon} one {un neges} two {2 neges} few {3 neges} many {6 neges} other {# neges}}. Copïwch destun pob rhan, yn eu trefn, i un ffeil i’w rhoi iddyn nhw. Mae’r allforio hwn wedi’i gofnodi yn y log archwilio.',
+  'privacy.export.tooLarge':
+    'Mae data’r unigolyn hwn yn {kb} KB, sy’n ormod i’w anfon mewn negeseuon Teams. Gofynnwch i bwy bynnag sy’n rhedeg Cydweithio redeg: npm run export:person -- {tenant} {id}',
   'privacy.export.nothing': 'Does dim wedi’i gadw am yr unigolyn hwnnw bellach.',
   'privacy.export.part': 'Rhan {n} o {total}',
   'privacy.count.plans': 'Cynlluniau sy’n eiddo iddyn nhw',
@@ -36,7 +39,8 @@ export const privacyCy: Record<keyof typeof privacyEn, string> = {
   'privacy.delete.turnState': 'Cyflwr sgwrs i’w ddileu',
   'privacy.delete.confirm': 'Dileu’n barhaol',
   'privacy.delete.cancel': 'Canslo',
-  'privacy.delete.done': 'Cafodd pob data am {name} ei ddileu. Cofnodion wedi’u dileu: {deleted}; cofnodion wedi’u gwneud yn ddienw: {anonymised}. Mae’r log archwilio yn cofnodi mai chi wnaeth hyn, heb eu manylion nhw.',
+  'privacy.delete.done':
+    'Cafodd pob data am {name} ei ddileu. Cofnodion wedi’u dileu: {deleted}; cofnodion wedi’u gwneud yn ddienw: {anonymised}. Mae’r log archwilio yn cofnodi mai chi wnaeth hyn, heb eu manylion nhw.',
   'privacy.delete.nothing': 'Does dim wedi’i gadw am yr unigolyn hwnnw bellach, felly doedd dim i’w ddileu.',
   'privacy.delete.cancelled': 'Does dim wedi’i ddileu.',
   'privacy.delete.self': 'Allwch chi ddim dileu eich data eich hun fel hyn. Gofynnwch i weinyddwr arall.',

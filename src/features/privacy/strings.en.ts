@@ -12,8 +12,10 @@ export const privacyEn = {
   'privacy.person.noSchool': 'no school chosen',
   'privacy.person.id': 'Teams user id: {id}',
   'privacy.export.heading': 'Data about {name}',
-  'privacy.export.intro': 'Everything Cydweithio stores about this person follows as JSON, in {parts, plural, one {# message} other {# messages}}. Copy the text of each part, in order, into one file to give to them. This export is recorded in the audit log.',
-  'privacy.export.tooLarge': "This person's data is {kb} KB, too much to send in Teams messages. Ask whoever runs Cydweithio to run: npm run export:person -- {tenant} {id}",
+  'privacy.export.intro':
+    'Everything Cydweithio stores about this person follows as JSON, in {parts, plural, one {# message} other {# messages}}. Copy the text of each part, in order, into one file to give to them. This export is recorded in the audit log.',
+  'privacy.export.tooLarge':
+    "This person's data is {kb} KB, too much to send in Teams messages. Ask whoever runs Cydweithio to run: npm run export:person -- {tenant} {id}",
   'privacy.export.nothing': 'Nothing is stored about that person any more.',
   'privacy.export.part': 'Part {n} of {total}',
   'privacy.count.plans': 'Plans they own',
@@ -34,7 +36,8 @@ export const privacyEn = {
   'privacy.delete.turnState': 'Conversation state to delete',
   'privacy.delete.confirm': 'Delete permanently',
   'privacy.delete.cancel': 'Cancel',
-  'privacy.delete.done': 'All data about {name} was deleted: {deleted, plural, one {# record} other {# records}} deleted and {anonymised} made anonymous. The audit log records that you did this, without their details.',
+  'privacy.delete.done':
+    'All data about {name} was deleted: {deleted, plural, one {# record} other {# records}} deleted and {anonymised} made anonymous. The audit log records that you did this, without their details.',
   'privacy.delete.nothing': 'Nothing is stored about that person any more, so there was nothing to delete.',
   'privacy.delete.cancelled': 'Nothing was deleted.',
   'privacy.delete.self': 'You cannot delete your own data this way. Ask another admin.',

@@ -9,7 +9,11 @@ const LINE_START = /^(\s*)(\d*)([-+.)])(?=\s)/gm;
 
 export function escapeMarkdown(text: string): string {
   // Only ASCII punctuation can be escaped, so a numbered line's dot is, not its number.
-  return text.replace(INLINE, '\\$&').replace(LINE_START, (whole, space: string, digits: string, mark: string) => (digits === '' && (mark === '.' || mark === ')') ? whole : `${space}${digits}\\${mark}`));
+  return text
+    .replace(INLINE, '\\$&')
+    .replace(LINE_START, (whole, space: string, digits: string, mark: string) =>
+      digits === '' && (mark === '.' || mark === ')') ? whole : `${space}${digits}\\${mark}`,
+    );
 }
 
 /**

@@ -28,7 +28,9 @@ export async function migrate(db: Database, migrations = loadMigrations()): Prom
     await tx.query('select pg_advisory_xact_lock(724201)');
     // Inside the lock: two sessions running "create table if not exists" at once can both miss the
     // table and one then fails on PostgreSQL's catalogue unique index.
-    await tx.query('create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())');
+    await tx.query(
+      'create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())',
+    );
     const done = new Set((await tx.query<{ version: number }>('select version from schema_migrations')).map((r) => r.version));
     for (const m of migrations) {
       if (done.has(m.version)) continue;

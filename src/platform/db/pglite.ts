@@ -89,7 +89,9 @@ class PreparedStatements {
       return known;
     }
     const name = `cydweithio_${++this.made}`;
-    const described = await this.pg.execProtocol(joined([serialize.parse({ name, text, types: [] }), serialize.describe({ type: 'S', name }), serialize.sync()]));
+    const described = await this.pg.execProtocol(
+      joined([serialize.parse({ name, text, types: [] }), serialize.describe({ type: 'S', name }), serialize.sync()]),
+    );
     const statement = { name, paramTypes: parse.parseDescribeStatementResults(described.messages) };
     this.known.set(text, statement);
     if (this.known.size > MAX_PREPARED_STATEMENTS) {
@@ -155,7 +157,8 @@ export function wrapPglite(pg: PGlite): Database {
     transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
       return pg.transaction((tx) =>
         fn({
-          query: <R>(text: string, params: readonly unknown[] = []) => (params.length === 0 ? tx.query<R>(text).then((r) => r.rows) : run<R>(text, params, true)),
+          query: <R>(text: string, params: readonly unknown[] = []) =>
+            params.length === 0 ? tx.query<R>(text).then((r) => r.rows) : run<R>(text, params, true),
         }),
       );
     },

@@ -13,7 +13,10 @@ const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 function translate(err: unknown): unknown {
   const code = (err as { code?: string })?.code;
   const message = err instanceof Error ? err.message : '';
-  if ((code && CONNECTION_ERRORS.has(code)) || /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|is not queryable/.test(message)) {
+  if (
+    (code && CONNECTION_ERRORS.has(code)) ||
+    /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|is not queryable/.test(message)
+  ) {
     return new DatabaseUnavailableError(err);
   }
   return err;

@@ -33,7 +33,8 @@ const coreCy = {
   'command.clusterLead': 'arweinydd clwstwr|arweinydd y clwstwr|arwain clwstwr|arwain y clwstwr',
 
   'menu.welcomeHeading': 'Croeso i Gydweithio!',
-  'menu.welcomeIntro': 'Rydw i’n eich helpu i gynllunio cymorth ysgol i ysgol gyda ffurflen gynllunio Estyn, i gadw’r cynllun wrth i chi weithio arno, ac i ddod yn ôl ato ar ôl i’r cymorth ddigwydd. Caiff popeth ei gadw wrth i chi ei deipio.',
+  'menu.welcomeIntro':
+    'Rydw i’n eich helpu i gynllunio cymorth ysgol i ysgol gyda ffurflen gynllunio Estyn, i gadw’r cynllun wrth i chi weithio arno, ac i ddod yn ôl ato ar ôl i’r cymorth ddigwydd. Caiff popeth ei gadw wrth i chi ei deipio.',
   'menu.helpHeading': 'Beth alla i ei wneud',
   'menu.helpIntro': 'Teipiwch un o’r gorchmynion hyn, neu defnyddiwch y botymau.',
   'menu.cmdNewPlan': '**{command}**: dechrau cynllunio darn o gymorth',
@@ -94,18 +95,23 @@ const coreCy = {
 
   'field.focus.label': 'Ffocws',
   'field.focus.prompt': 'Beth yw ffocws y cymorth ysgol i ysgol? Rhowch gymaint o fanylion ag y gallwch: y cwestiynau rydych am i’ch partner eu hateb.',
-  'field.focus.example': 'Mathemateg cyfnod allweddol 4, yn enwedig graddau D i C ond hefyd symud ymlaen i’r graddau uwch. Beth sydd wedi arwain at ganlyniadau TGAU cyson yr ysgol bartner? Yn benodol: sut mae cyfnod allweddol 3 yn paratoi disgyblion ar gyfer cyfnod allweddol 4; sut mae targedau’n cael eu gosod a chynnydd yn cael ei olrhain; pryd mae’r cwrs TGAU yn dechrau; pa fanyleb a pholisi mynediad a ddefnyddir; a sut mae polisïau arsylwi gwersi, craffu ar waith a marcio yn gwneud gwahaniaeth.',
+  'field.focus.example':
+    'Mathemateg cyfnod allweddol 4, yn enwedig graddau D i C ond hefyd symud ymlaen i’r graddau uwch. Beth sydd wedi arwain at ganlyniadau TGAU cyson yr ysgol bartner? Yn benodol: sut mae cyfnod allweddol 3 yn paratoi disgyblion ar gyfer cyfnod allweddol 4; sut mae targedau’n cael eu gosod a chynnydd yn cael ei olrhain; pryd mae’r cwrs TGAU yn dechrau; pa fanyleb a pholisi mynediad a ddefnyddir; a sut mae polisïau arsylwi gwersi, craffu ar waith a marcio yn gwneud gwahaniaeth.',
   'field.need.label': 'Angen',
   'field.need.prompt': 'Pam mae angen cymorth? Rhowch y dystiolaeth.',
-  'field.need.example': 'Mae mathemateg wedi bod yn is na’r cyfartaledd ar gyfer ein teulu o ysgolion tebyg, ac yn hanner isaf ysgolion tebyg o ran cymhwysedd i gael prydau ysgol am ddim, ers tair blynedd, er bod Saesneg a phynciau eraill yn gryf. Nid yw disgyblion sy’n gymwys i gael prydau ysgol am ddim yn gwella, ac maent yn gwneud yn waeth na disgyblion PYDd yn y teulu.',
+  'field.need.example':
+    'Mae mathemateg wedi bod yn is na’r cyfartaledd ar gyfer ein teulu o ysgolion tebyg, ac yn hanner isaf ysgolion tebyg o ran cymhwysedd i gael prydau ysgol am ddim, ers tair blynedd, er bod Saesneg a phynciau eraill yn gryf. Nid yw disgyblion sy’n gymwys i gael prydau ysgol am ddim yn gwella, ac maent yn gwneud yn waeth na disgyblion PYDd yn y teulu.',
   'field.objectives.label': 'Amcanion strategol',
   'field.objectives.prompt': 'Cysylltwch y cymorth â blaenoriaethau’r ysgol, lleol neu genedlaethol.',
-  'field.objectives.example': 'Codi cyrhaeddiad yng nghyfnod allweddol 4, yn enwedig disgyblion sy’n gymwys i gael prydau ysgol am ddim, yn unol â chynllun gwella’r ysgol a blaenoriaethau cenedlaethol.',
+  'field.objectives.example':
+    'Codi cyrhaeddiad yng nghyfnod allweddol 4, yn enwedig disgyblion sy’n gymwys i gael prydau ysgol am ddim, yn unol â chynllun gwella’r ysgol a blaenoriaethau cenedlaethol.',
   'field.successCriteria.label': 'Meini prawf llwyddiant',
   'field.successCriteria.prompt': 'Sut byddwch chi’n gwybod bod y cymorth wedi gweithio? Penderfynwch hyn nawr, cyn i’r cymorth ddechrau.',
-  'field.successCriteria.example': 'Erbyn yr haf nesaf, bydd y bwlch rhwng disgyblion PYDd a disgyblion eraill yn y mesur mathemateg lefel 2 wedi culhau o 5 pwynt; bydd pob athro mathemateg CA4 yn defnyddio’r system olrhain newydd bob hanner tymor.',
+  'field.successCriteria.example':
+    'Erbyn yr haf nesaf, bydd y bwlch rhwng disgyblion PYDd a disgyblion eraill yn y mesur mathemateg lefel 2 wedi culhau o 5 pwynt; bydd pob athro mathemateg CA4 yn defnyddio’r system olrhain newydd bob hanner tymor.',
   'field.priorityAreas.label': 'Meysydd blaenoriaeth',
-  'field.priorityAreas.prompt': 'Pa feysydd blaenoriaeth y mae’r cymorth hwn yn mynd i’r afael â nhw? Dewiswch hyd at chwech. Maen nhw’n helpu i ddod o hyd i ysgol sy’n gryf yn yr union feysydd hyn.',
+  'field.priorityAreas.prompt':
+    'Pa feysydd blaenoriaeth y mae’r cymorth hwn yn mynd i’r afael â nhw? Dewiswch hyd at chwech. Maen nhw’n helpu i ddod o hyd i ysgol sy’n gryf yn yr union feysydd hyn.',
   'field.priorityAreas.example': 'Rhifedd; PYDd / cau’r bwlch.',
   'field.time.label': 'Amser a chyflenwi',
   'field.time.prompt': 'Yn fras, faint o ddiwrnodau staff fydd eu hangen, a faint o ddiwrnodau cyflenwi fydd eu hangen?',
@@ -120,13 +126,16 @@ const coreCy = {
   'field.provision.example': 'Dau ymweliad gan ein pennaeth mathemateg ac athro CA4; diwrnod cynllunio ar y cyd; rhannu ac addasu eu taenlen olrhain.',
   'field.effectiveness.label': 'Effeithiolrwydd (gwerthusiad cychwynnol)',
   'field.effectiveness.prompt': 'Pa mor effeithiol oedd y cymorth ysgol i ysgol? Gwerthuswch y gwaith cymorth.',
-  'field.effectiveness.example': 'Dangosodd yr ymweliad ddull clir a chydlynol o sicrhau canlyniadau disgyblion: gwaith sgiliau cyfnod allweddol 3 wedi’i gefnogi gan brofion diagnostig, amodau wedi’u cynllunio’n dda ar gyfer y pynciau craidd, a chyfarwyddwyr dysgu’n cydweithio ar dargedau ac olrhain.',
+  'field.effectiveness.example':
+    'Dangosodd yr ymweliad ddull clir a chydlynol o sicrhau canlyniadau disgyblion: gwaith sgiliau cyfnod allweddol 3 wedi’i gefnogi gan brofion diagnostig, amodau wedi’u cynllunio’n dda ar gyfer y pynciau craidd, a chyfarwyddwyr dysgu’n cydweithio ar dargedau ac olrhain.',
   'field.actionPlan.label': 'Cynllun gweithredu',
   'field.actionPlan.prompt': 'Crynodeb byr o’r hyn y byddwch yn ei wneud nawr. Mae’r manylion yn perthyn i gynllun datblygu’r ysgol neu’r adran.',
-  'field.actionPlan.example': 'Cyflwyno profion diagnostig ym Mlwyddyn 7 o fis Medi; olrhain bob hanner tymor ym mathemateg CA4; adolygu’r polisi mynediad cynnar gyda’r llywodraethwyr.',
+  'field.actionPlan.example':
+    'Cyflwyno profion diagnostig ym Mlwyddyn 7 o fis Medi; olrhain bob hanner tymor ym mathemateg CA4; adolygu’r polisi mynediad cynnar gyda’r llywodraethwyr.',
   'field.impact.label': 'Asesiad effaith',
   'field.impact.prompt': 'Nawr bod y newidiadau ar waith a bod data ar gael: beth sydd wedi newid, a beth yw’r dystiolaeth?',
-  'field.impact.example': 'Cododd mathemateg lefel 2 o 52% i 61%; culhaodd y bwlch PYDd o 31 i 24 pwynt. Defnyddir y system olrhain ym mhob dosbarth mathemateg CA4.',
+  'field.impact.example':
+    'Cododd mathemateg lefel 2 o 52% i 61%; culhaodd y bwlch PYDd o 31 i 24 pwynt. Defnyddir y system olrhain ym mhob dosbarth mathemateg CA4.',
 
   'plan.addition': 'Ychwanegiad gan Gydweithio, y tu hwnt i ffurflen gynllunio Estyn',
   'plan.required': 'Angenrheidiol',
@@ -163,7 +172,8 @@ const coreCy = {
   'plan.saved': 'Wedi’i gadw.',
   'plan.startedSupport': 'Nodwyd bod y cymorth ar y gweill.',
   'plan.evaluationOpen': 'Mae’r meysydd gwerthuso bellach ar agor.',
-  'plan.clusterReport.in': 'Mae’r cynllun hwn yn rhan o adroddiad FADE {cluster}: tra byddwch chi’n bennaeth wedi’ch cadarnhau yn yr ysgol, mae ei ffocws a’i werthusiad yn mynd i’r drafft y mae arweinydd y clwstwr, penaethiaid yr ysgolion sy’n aelodau a’r ymgynghorwyr yn ei weld.',
+  'plan.clusterReport.in':
+    'Mae’r cynllun hwn yn rhan o adroddiad FADE {cluster}: tra byddwch chi’n bennaeth wedi’ch cadarnhau yn yr ysgol, mae ei ffocws a’i werthusiad yn mynd i’r drafft y mae arweinydd y clwstwr, penaethiaid yr ysgolion sy’n aelodau a’r ymgynghorwyr yn ei weld.',
   'plan.clusterReport.out': 'Mae’r cynllun hwn wedi’i adael allan o adroddiad FADE {cluster}.',
   'plan.clusterReport.leaveOut': 'Gadael allan o adroddiad y clwstwr',
   'plan.clusterReport.include': 'Cynnwys yn adroddiad y clwstwr',
@@ -172,10 +182,12 @@ const coreCy = {
   'plan.noPlans': 'Does gennych chi ddim cynlluniau eto.',
   'plan.open': 'Agor',
   'plan.updated': 'Diweddarwyd {date}',
-  'plan.staleNote': 'Roedd y cerdyn hwn wedi dyddio: roedd y cynllun wedi newid ers iddo gael ei ddangos. Dyma beth sydd wedi’i gadw nawr. Mae eich testun o’r cerdyn hŷn isod, fel na chollir dim; copïwch ef i mewn os ydych chi am ei gadw.',
+  'plan.staleNote':
+    'Roedd y cerdyn hwn wedi dyddio: roedd y cynllun wedi newid ers iddo gael ei ddangos. Dyma beth sydd wedi’i gadw nawr. Mae eich testun o’r cerdyn hŷn isod, fel na chollir dim; copïwch ef i mewn os ydych chi am ei gadw.',
   'plan.yourUnsavedText': 'Eich testun o’r cerdyn hŷn',
   'plan.impactNudgeHeading': 'Mae’n bryd asesu’r effaith',
-  'plan.impactNudgeText': 'Fe orffennoch chi’r cynllun gweithredu ar gyfer "{title}" ar {date}. Nawr bod y newidiadau wedi cael amser i wreiddio, beth sydd wedi newid, a beth yw’r dystiolaeth?',
+  'plan.impactNudgeText':
+    'Fe orffennoch chi’r cynllun gweithredu ar gyfer "{title}" ar {date}. Nawr bod y newidiadau wedi cael amser i wreiddio, beth sydd wedi newid, a beth yw’r dystiolaeth?',
   'plan.assessImpact': 'Asesu’r effaith',
 
   'error.required': 'Mae angen llenwi’r maes hwn. Ysgrifennwch rywbeth cyn cadw.',
@@ -189,7 +201,8 @@ const coreCy = {
   'error.notANumber': 'Rhowch nifer o ddiwrnodau, fel 3 neu 2.5.',
   'error.tooManyDays': 'Mae hynny’n ormod: uchafswm y diwrnodau yw {max}.',
   'error.unknownPriority': 'Dewiswch feysydd blaenoriaeth o’r rhestr.',
-  'error.tooManyPriorities': 'Dewiswch {max, plural, zero {ddim un maes blaenoriaeth} one {un maes blaenoriaeth} two {2 faes blaenoriaeth} few {3 maes blaenoriaeth} many {6 maes blaenoriaeth} other {# maes blaenoriaeth}} ar y mwyaf.',
+  'error.tooManyPriorities':
+    'Dewiswch {max, plural, zero {ddim un maes blaenoriaeth} one {un maes blaenoriaeth} two {2 faes blaenoriaeth} few {3 maes blaenoriaeth} many {6 maes blaenoriaeth} other {# maes blaenoriaeth}} ar y mwyaf.',
   'error.fieldLocked': 'Mae’r rhan honno o’r cynllun yn agor yn nes ymlaen. Yn gyntaf, dywedwch wrtha i pan fydd y cymorth wedi digwydd.',
   'error.completeBeforeFirst': 'Atebwch Ffocws, Angen ac Amcanion strategol yn gyntaf.',
   'error.alreadyDone': 'Mae hynny eisoes wedi’i wneud.',

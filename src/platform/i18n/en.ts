@@ -34,7 +34,8 @@ const coreEn = {
   'command.clusterLead': 'cluster lead',
 
   'menu.welcomeHeading': 'Croeso! Welcome to Cydweithio',
-  'menu.welcomeIntro': 'I help you plan school-to-school support with the Estyn aide-memoire, keep it as you go, and come back to it when the support has happened. Everything is saved as you type it in.',
+  'menu.welcomeIntro':
+    'I help you plan school-to-school support with the Estyn aide-memoire, keep it as you go, and come back to it when the support has happened. Everything is saved as you type it in.',
   'menu.helpHeading': 'What I can do',
   'menu.helpIntro': 'Type one of these commands, or use the buttons.',
   'menu.cmdNewPlan': '**{command}**: start planning a piece of support',
@@ -46,7 +47,7 @@ const coreEn = {
   'menu.myPlans': 'My plans',
   'menu.language': 'Cymraeg / English',
   'menu.help': 'Help',
-  'menu.unknownCommand': "Sorry, I didn't understand \"{text}\". Here is what I can do.",
+  'menu.unknownCommand': 'Sorry, I didn\'t understand "{text}". Here is what I can do.',
   'menu.personalOnly': 'Plans are private, so I keep them to our personal chat. Open a chat with me to plan support.',
 
   'language.heading': 'Language / Iaith',
@@ -95,16 +96,20 @@ const coreEn = {
 
   'field.focus.label': 'Focus',
   'field.focus.prompt': 'What is the focus of the school-to-school support? Make it as detailed as you can: the questions you want your partner to answer.',
-  'field.focus.example': 'Key stage 4 mathematics, particularly grades D to C but also progression to the higher grades. What has led to the partner school’s sustained GCSE results? In particular: how key stage 3 prepares pupils for key stage 4; how targets are set and progress tracked; when the GCSE course starts; which specification and entry policy is used; and how lesson observation, work scrutiny and marking policies make a difference.',
+  'field.focus.example':
+    'Key stage 4 mathematics, particularly grades D to C but also progression to the higher grades. What has led to the partner school’s sustained GCSE results? In particular: how key stage 3 prepares pupils for key stage 4; how targets are set and progress tracked; when the GCSE course starts; which specification and entry policy is used; and how lesson observation, work scrutiny and marking policies make a difference.',
   'field.need.label': 'Need',
   'field.need.prompt': 'Why is support sought? Give the evidence.',
-  'field.need.example': 'Mathematics has been below the average for our family of similar schools, and in the lower half of similar schools by free school meal eligibility, for three years, even though English and other subjects are strong. Pupils eligible for free school meals are not improving and do less well than FSM pupils in the family.',
+  'field.need.example':
+    'Mathematics has been below the average for our family of similar schools, and in the lower half of similar schools by free school meal eligibility, for three years, even though English and other subjects are strong. Pupils eligible for free school meals are not improving and do less well than FSM pupils in the family.',
   'field.objectives.label': 'Strategic objectives',
   'field.objectives.prompt': 'Link the support to school, local or national priorities.',
-  'field.objectives.example': 'To raise attainment at key stage 4, particularly for pupils eligible for free school meals, in line with the school improvement plan and national priorities.',
+  'field.objectives.example':
+    'To raise attainment at key stage 4, particularly for pupils eligible for free school meals, in line with the school improvement plan and national priorities.',
   'field.successCriteria.label': 'Success criteria',
   'field.successCriteria.prompt': 'How will you know the support has worked? Decide this now, before the support starts.',
-  'field.successCriteria.example': 'By next summer, the gap between FSM and non-FSM pupils in the level 2 maths measure narrows by 5 points; all KS4 maths teachers use the new tracking system each half term.',
+  'field.successCriteria.example':
+    'By next summer, the gap between FSM and non-FSM pupils in the level 2 maths measure narrows by 5 points; all KS4 maths teachers use the new tracking system each half term.',
   'field.priorityAreas.label': 'Priority areas',
   'field.priorityAreas.prompt': 'Which priority areas does this support address? Choose up to 6. They help find a school that is strong in exactly this.',
   'field.priorityAreas.example': 'Numeracy; FSM / closing the gap.',
@@ -121,10 +126,12 @@ const coreEn = {
   'field.provision.example': 'Two visits by our head of maths and a KS4 teacher; a joint planning day; their tracking spreadsheet shared and adapted.',
   'field.effectiveness.label': 'Effectiveness (initial evaluation)',
   'field.effectiveness.prompt': 'How effective was the school-to-school support? Evaluate the support work.',
-  'field.effectiveness.example': 'The visit showed a clear, coherent approach to pupil outcomes: key stage 3 skills work backed by diagnostic tests, well-planned conditions for the core subjects, and learning directors working together on targets and tracking.',
+  'field.effectiveness.example':
+    'The visit showed a clear, coherent approach to pupil outcomes: key stage 3 skills work backed by diagnostic tests, well-planned conditions for the core subjects, and learning directors working together on targets and tracking.',
   'field.actionPlan.label': 'Action plan',
   'field.actionPlan.prompt': 'A brief summary of what you will now do. The detail belongs in the school or department development plan.',
-  'field.actionPlan.example': 'Introduce diagnostic testing in Year 7 from September; adopt half-termly tracking in KS4 maths; review early entry policy with governors.',
+  'field.actionPlan.example':
+    'Introduce diagnostic testing in Year 7 from September; adopt half-termly tracking in KS4 maths; review early entry policy with governors.',
   'field.impact.label': 'Impact assessment',
   'field.impact.prompt': 'Now that the changes are in place and there is data: what has changed, and what is the evidence?',
   'field.impact.example': 'Level 2 maths rose from 52% to 61%; the FSM gap narrowed from 31 to 24 points. Tracking is used in every KS4 maths class.',
@@ -164,7 +171,8 @@ const coreEn = {
   'plan.saved': 'Saved.',
   'plan.startedSupport': 'Marked as under way.',
   'plan.evaluationOpen': 'The evaluation fields are now open.',
-  'plan.clusterReport.in': 'This plan feeds the FADE report of {cluster}: while you are the school’s confirmed headteacher, its focus and evaluation go into the draft that the cluster lead, member schools’ heads and advisers see.',
+  'plan.clusterReport.in':
+    'This plan feeds the FADE report of {cluster}: while you are the school’s confirmed headteacher, its focus and evaluation go into the draft that the cluster lead, member schools’ heads and advisers see.',
   'plan.clusterReport.out': 'This plan is left out of the FADE report of {cluster}.',
   'plan.clusterReport.leaveOut': 'Leave out of the cluster report',
   'plan.clusterReport.include': 'Include in the cluster report',
@@ -173,14 +181,17 @@ const coreEn = {
   'plan.noPlans': 'You have no plans yet.',
   'plan.open': 'Open',
   'plan.updated': 'Updated {date}',
-  'plan.staleNote': 'This card was out of date: the plan had changed since it was shown. Here is what is saved now. Your text from the older card is below so nothing is lost; copy it in if you want it.',
+  'plan.staleNote':
+    'This card was out of date: the plan had changed since it was shown. Here is what is saved now. Your text from the older card is below so nothing is lost; copy it in if you want it.',
   'plan.yourUnsavedText': 'Your text from the older card',
   'plan.impactNudgeHeading': 'Time to assess the impact',
-  'plan.impactNudgeText': 'You finished the action plan for "{title}" on {date}. Now that changes have had time to take effect, what has changed, and what is the evidence?',
+  'plan.impactNudgeText':
+    'You finished the action plan for "{title}" on {date}. Now that changes have had time to take effect, what has changed, and what is the evidence?',
   'plan.assessImpact': 'Assess impact',
 
   'error.required': 'This field is required. Please write something before saving.',
-  'error.tooLong': 'That is {length, plural, one {# character} other {# characters}}; the limit is {max, number}. Please shorten it. Your text is still in the box.',
+  'error.tooLong':
+    'That is {length, plural, one {# character} other {# characters}}; the limit is {max, number}. Please shorten it. Your text is still in the box.',
   'error.unstorableText':
     'That text has a character in it that cannot be saved (a broken emoji or an invisible control character), so nothing was saved. Here is your text without it, to copy and send again:',
   'error.rateLimited':

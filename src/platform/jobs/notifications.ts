@@ -108,17 +108,26 @@ export class SqlNotificationRepository {
   }
 
   async markFailed(id: string, error: string): Promise<void> {
-    await this.sql.query(`update scheduled_notifications set status = ${lit(S.failed)}, last_error = $2 where id = $1 and status = ${lit(S.queued)}`, [id, error.slice(0, 2000)]);
+    await this.sql.query(`update scheduled_notifications set status = ${lit(S.failed)}, last_error = $2 where id = $1 and status = ${lit(S.queued)}`, [
+      id,
+      error.slice(0, 2000),
+    ]);
   }
 
   /** A failed attempt: back to pending, to be claimed again. */
   async requeue(id: string, error: string): Promise<void> {
-    await this.sql.query(`update scheduled_notifications set status = ${lit(S.pending)}, last_error = $2 where id = $1 and status = ${lit(S.queued)}`, [id, error.slice(0, 2000)]);
+    await this.sql.query(`update scheduled_notifications set status = ${lit(S.pending)}, last_error = $2 where id = $1 and status = ${lit(S.queued)}`, [
+      id,
+      error.slice(0, 2000),
+    ]);
   }
 
   /** Claimed but no longer worth sending: cancelled with the reason, never sent. */
   async drop(id: string, reason: string): Promise<void> {
-    await this.sql.query(`update scheduled_notifications set status = ${lit(S.cancelled)}, last_error = $2 where id = $1 and status = ${lit(S.queued)}`, [id, reason.slice(0, 2000)]);
+    await this.sql.query(`update scheduled_notifications set status = ${lit(S.cancelled)}, last_error = $2 where id = $1 and status = ${lit(S.queued)}`, [
+      id,
+      reason.slice(0, 2000),
+    ]);
   }
 
   /** Stops one that has not gone yet (by its dedupe key); a later schedule with the same key is refused. */

@@ -138,7 +138,11 @@ export class JobRunner {
     const claimed = await db.transaction(async (tx) => {
       const due = await notifications.claimDue(clock.now(), limit, tx);
       // One multi-row insert for the lot: a fan-out to hundreds of channels starts at once.
-      if (due.length > 0) await this.boss.insert(due.map((n) => ({ name: deliveryQueueFor(n.kind), data: { notificationId: n.id } })), { db: bossDbOver(tx) });
+      if (due.length > 0)
+        await this.boss.insert(
+          due.map((n) => ({ name: deliveryQueueFor(n.kind), data: { notificationId: n.id } })),
+          { db: bossDbOver(tx) },
+        );
       return due.length;
     });
     if (claimed > 0) this.deps.log.info('notifications queued for delivery', { count: claimed });
@@ -155,7 +159,12 @@ export class JobRunner {
     const { notificationId } = job.data;
     const last = job.retryCount >= job.retryLimit;
     try {
-      await measureDelivery(job.name, { 'cydweithio.notification.id': notificationId, 'cydweithio.attempt': job.retryCount + 1 }, () => this.deps.dispatcher.deliver(notificationId), !last);
+      await measureDelivery(
+        job.name,
+        { 'cydweithio.notification.id': notificationId, 'cydweithio.attempt': job.retryCount + 1 },
+        () => this.deps.dispatcher.deliver(notificationId),
+        !last,
+      );
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.deps.log.warn('notification delivery failed', { notificationId, attempt: job.retryCount + 1, last, error: message });

@@ -72,7 +72,13 @@ export function createBotApplication(deps: BotDeps): Application<TurnState> {
     return false;
   });
 
-  const kit = new RouteKit(app, { users: deps.users, defaultLocale: deps.defaultLocale, log, limits: deps.limits, explainRefusal: pendingRoleExplainer(deps.schoolRoles) });
+  const kit = new RouteKit(app, {
+    users: deps.users,
+    defaultLocale: deps.defaultLocale,
+    log,
+    limits: deps.limits,
+    explainRefusal: pendingRoleExplainer(deps.schoolRoles),
+  });
   registerAideMemoireRoutes(kit, deps);
   registerPeopleRoutes(kit, deps.schoolRoles);
   registerPrivacyRoutes(kit, deps.privacy);

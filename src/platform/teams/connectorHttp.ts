@@ -144,7 +144,8 @@ export class ConnectorHttpClient {
         countConnectorRetryable(status, request.method);
         problem = `Bot Connector answered ${status}`;
       } else {
-        problem = result.kind === 'timedOut' ? `no answer from the Bot Connector within ${attemptTimeoutMs} ms` : `Bot Connector connection failed: ${result.error}`;
+        problem =
+          result.kind === 'timedOut' ? `no answer from the Bot Connector within ${attemptTimeoutMs} ms` : `Bot Connector connection failed: ${result.error}`;
         if (!repeatable && !(result.kind === 'failed' && result.nothingSent)) {
           this.log.warn('Bot Connector send unconfirmed; not resent to avoid a duplicate', { ...where, attempts: attempt, problem });
           throw new DeliveryUnconfirmedError(`${problem}; the message may have been posted, so it was not sent again`);
@@ -180,7 +181,8 @@ export class ConnectorHttpClient {
       }
       const secure = url.protocol === 'https:';
       if (!secure && url.protocol !== 'http:') return resolve({ kind: 'failed', error: `unsupported protocol ${url.protocol}`, nothingSent: true });
-      const body = request.body === undefined || request.body === null ? undefined : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+      const body =
+        request.body === undefined || request.body === null ? undefined : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
       const headers: Record<string, string | number> = request.headers.rawHeaders();
       if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
 
@@ -214,7 +216,8 @@ export class ConnectorHttpClient {
       };
       caller?.addEventListener('abort', onAbort, { once: true });
       req.on('socket', (socket) => {
-        if (!socket.connecting) connected = true; // a kept-alive connection
+        if (!socket.connecting)
+          connected = true; // a kept-alive connection
         else socket.once('connect', () => (connected = true));
       });
       req.on('response', (res) => {
@@ -222,7 +225,10 @@ export class ConnectorHttpClient {
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
           const status = res.statusCode ?? 0;
-          settle({ kind: 'answered', response: { request, status, headers: headersFrom(pairsOf(res.rawHeaders)), bodyAsText: Buffer.concat(chunks).toString('utf8') } });
+          settle({
+            kind: 'answered',
+            response: { request, status, headers: headersFrom(pairsOf(res.rawHeaders)), bodyAsText: Buffer.concat(chunks).toString('utf8') },
+          });
         });
         // The answer started but did not finish: the request was surely received.
         res.on('error', () => undefined);

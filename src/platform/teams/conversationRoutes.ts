@@ -42,7 +42,10 @@ export function registerConversationRoutes(kit: RouteKit): void {
       kit.log.warn('card action not understood', { verb: cardVerbOf(context.activity) ?? null, tenantId: turn.actor.tenantId, userId: turn.actor.userId });
       return kit.notice(turn, 'error.badPayload');
     });
-    await context.sendActivity({ type: 'invokeResponse', value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } } });
+    await context.sendActivity({
+      type: 'invokeResponse',
+      value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } },
+    });
   });
 
   // Anything else typed in personal chat gets the help card; elsewhere the bot stays quiet.

@@ -135,7 +135,6 @@ export interface RateLimitCounter {
   take(actor: Actor, action: LimitedAction): Promise<boolean>;
 }
 
-
 /**
  * The shared plumbing every route module uses: who is acting and in which
  * language, turning any failure into a polite card, and registering verbs for
@@ -144,7 +143,11 @@ export interface RateLimitCounter {
 export class RouteKit {
   /** Turns in which a refusal was logged, so the person can be told more (see KitDeps.explainRefusal). */
   private readonly refusedTurns = new WeakSet<Turn>();
-  private readonly listeners: Record<ConversationEventKind, ((event: ConversationEvent) => Promise<void>)[]> = { installed: [], uninstalled: [], channelDeleted: [] };
+  private readonly listeners: Record<ConversationEventKind, ((event: ConversationEvent) => Promise<void>)[]> = {
+    installed: [],
+    uninstalled: [],
+    channelDeleted: [],
+  };
 
   constructor(
     readonly app: Application<TurnState>,
@@ -270,7 +273,7 @@ export class RouteKit {
     this.deps.log.warn('action refused', {
       tenantId: turn.actor.tenantId,
       userId: turn.actor.userId,
-      action: verb ?? (command ?? turn.command ? `command:${command ?? turn.command}` : String(turn.context.activity.type)),
+      action: verb ?? ((command ?? turn.command) ? `command:${command ?? turn.command}` : String(turn.context.activity.type)),
       target: cardTargetOf(turn.context.activity),
       reason,
     });
@@ -292,7 +295,10 @@ export class RouteKit {
     try {
       if (activity.type === 'invoke') {
         if (activity.name !== 'adaptiveCard/action' || context.turnState.get(INVOKE_RESPONSE_KEY)) return;
-        await context.sendActivity({ type: 'invokeResponse', value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } } });
+        await context.sendActivity({
+          type: 'invokeResponse',
+          value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } },
+        });
         return;
       }
       if (activity.type !== 'message' || context.responded || isConnectorFailure(error)) return;

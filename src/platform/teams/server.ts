@@ -45,7 +45,12 @@ export function createServer(deps: ServerDeps): restify.Server {
 
   server.get('/healthz', async (_req, res) => {
     const database = await deps.db.ping();
-    res.send(database ? 200 : 503, { status: database ? 'ok' : 'unavailable', database: database ? 'up' : 'down', kind: deps.db.kind, mode: deps.localMode ? 'local' : 'registered' });
+    res.send(database ? 200 : 503, {
+      status: database ? 'ok' : 'unavailable',
+      database: database ? 'up' : 'down',
+      kind: deps.db.kind,
+      mode: deps.localMode ? 'local' : 'registered',
+    });
   });
 
   if (deps.probes) registerProbes(server, deps.probes);

@@ -1,12 +1,4 @@
-import {
-  impactNudgeCard,
-  languageCard,
-  menuCard,
-  myPlansCard,
-  onboardCard,
-  planFieldCard,
-  planSummaryCard,
-} from '../../../src/features/plans/cards';
+import { impactNudgeCard, languageCard, menuCard, myPlansCard, onboardCard, planFieldCard, planSummaryCard } from '../../../src/features/plans/cards';
 import type { CardJson } from '../../../src/platform/cards/render';
 import { noticeCard } from '../../../src/platform/cards/notice';
 import { PLAN_FIELDS, newPlan, type Plan } from '../../../src/features/plans/plan';
@@ -21,7 +13,15 @@ function samplePlan(status: Plan['status']): Plan {
     ...newPlan(planId, { tenantId: 't', userId: 'u', schoolId: 1 }, now),
     status,
     version: 9,
-    answers: { focus: 'KS4 maths', need: 'Below family', objectives: 'Raise FSM attainment', priorityAreas: ['numeracy', 'fsm'], staffDays: 6, supplyCoverDays: 4, actionPlan: 'Y7 tests' },
+    answers: {
+      focus: 'KS4 maths',
+      need: 'Below family',
+      objectives: 'Raise FSM attainment',
+      priorityAreas: ['numeracy', 'fsm'],
+      staffDays: 6,
+      supplyCoverDays: 4,
+      actionPlan: 'Y7 tests',
+    },
     actionPlanDoneAt: now,
     impactDueAt: new Date('2026-12-06T09:00:00Z'),
   };
@@ -42,11 +42,18 @@ export function coreSamples(locale: Locale): Record<string, CardJson> {
   };
   for (const status of ['planning', 'supportUnderWay', 'evaluating', 'impactDue', 'complete'] as const) {
     cards[`planSummary:${status}`] = planSummaryCard(locale, samplePlan(status), { schoolName: 'Ysgol', now, notice: 'saved' });
-    cards[`planSummary:${status}:inCluster`] = planSummaryCard(locale, samplePlan(status), { schoolName: 'Ysgol', now, clusterReport: { cluster: 'Cwmbran High School cluster', included: status !== 'planning' } });
+    cards[`planSummary:${status}:inCluster`] = planSummaryCard(locale, samplePlan(status), {
+      schoolName: 'Ysgol',
+      now,
+      clusterReport: { cluster: 'Cwmbran High School cluster', included: status !== 'planning' },
+    });
   }
   for (const f of PLAN_FIELDS) {
-    cards[`planField:${f.id}`] = planFieldCard(locale, samplePlan('impactDue'), f.id, { problem: 'problem', staleText: 'older text', draft: { text: 'typed' } });
+    cards[`planField:${f.id}`] = planFieldCard(locale, samplePlan('impactDue'), f.id, {
+      problem: 'problem',
+      staleText: 'older text',
+      draft: { text: 'typed' },
+    });
   }
   return cards;
 }
-

@@ -1,4 +1,14 @@
-import { cycleCard, fadeMessage, fadeNoticeCard, noteCard, reminderCard, reportCard, reviewCard, type ReminderView, type ReportView } from '../../../src/features/fade/cards';
+import {
+  cycleCard,
+  fadeMessage,
+  fadeNoticeCard,
+  noteCard,
+  reminderCard,
+  reportCard,
+  reviewCard,
+  type ReminderView,
+  type ReportView,
+} from '../../../src/features/fade/cards';
 import type { CardJson } from '../../../src/platform/cards/render';
 import { defaultRounds } from '../../../src/features/fade/model';
 import { t, type Locale } from '../../../src/platform/i18n';
@@ -54,18 +64,57 @@ export function fadeSamples(locale: Locale): Record<string, CardJson> {
   const submittedAt = new Date('2026-12-09T15:00:00Z');
   return {
     'fadeNotice:message': fadeMessage([locale], 'fade.link.forbidden'),
-    'fadeNotice:bilingual': fadeNoticeCard(['cy', 'en'], (l) => ({ heading: t(l, 'fade.link.heading'), lines: [t(l, 'fade.link.done', { cluster: 'X' })] }), 'good'),
+    'fadeNotice:bilingual': fadeNoticeCard(
+      ['cy', 'en'],
+      (l) => ({ heading: t(l, 'fade.link.heading'), lines: [t(l, 'fade.link.done', { cluster: 'X' })] }),
+      'good',
+    ),
     'fadeReminder:open': reminderCard(reminder(locale)),
     'fadeReminder:overdue': reminderCard(reminder(locale, { daysLeft: -5, reportStatus: 'notStarted', leadName: null })),
     'fadeReminder:submitted': reminderCard(reminder(locale, { reportStatus: 'submitted', submittedAt })),
     'fadeReminder:reviewed': reminderCard(reminder(locale, { reportStatus: 'reviewed', submittedAt, reviewJudgement: 'veryGood' })),
     'fadeReminder:bilingual': reminderCard(reminder(locale, { language: 'both' })),
     'fadeReport:draft': reportCard(locale, report({ notice: 'saved', problem: 'p', typed: 'typed text' })),
-    'fadeReport:reviewed': reportCard(locale, report({ status: 'reviewed', editable: false, canMakeNextSteps: true, submittedAt, reviewJudgement: 'strong', reviewFeedback: 'Good work' })),
-    'fadeReview:open': reviewCard(locale, { reportId, clusterName: 'C', roundName: 'final', cycleName: '2026/27', deadline: '2027-03-19', sections: report().sections, selfJudgement: 'strong', reviewJudgement: null, reviewFeedback: null, problem: 'p' }),
-    'fadeReview:recorded': reviewCard(locale, { reportId, clusterName: 'C', roundName: 'final', cycleName: '2026/27', deadline: '2027-03-19', sections: report().sections, selfJudgement: 'strong', reviewJudgement: 'satisfactory', reviewFeedback: 'More evidence', notice: 'n' }),
+    'fadeReport:reviewed': reportCard(
+      locale,
+      report({ status: 'reviewed', editable: false, canMakeNextSteps: true, submittedAt, reviewJudgement: 'strong', reviewFeedback: 'Good work' }),
+    ),
+    'fadeReview:open': reviewCard(locale, {
+      reportId,
+      clusterName: 'C',
+      roundName: 'final',
+      cycleName: '2026/27',
+      deadline: '2027-03-19',
+      sections: report().sections,
+      selfJudgement: 'strong',
+      reviewJudgement: null,
+      reviewFeedback: null,
+      problem: 'p',
+    }),
+    'fadeReview:recorded': reviewCard(locale, {
+      reportId,
+      clusterName: 'C',
+      roundName: 'final',
+      cycleName: '2026/27',
+      deadline: '2027-03-19',
+      sections: report().sections,
+      selfJudgement: 'strong',
+      reviewJudgement: 'satisfactory',
+      reviewFeedback: 'More evidence',
+      notice: 'n',
+    }),
     'fadeNote:empty': noteCard(locale, { roundId, clusterId: 12, clusterName: 'Cwmbran High School cluster' }),
     'fadeNote:saved': noteCard(locale, { roundId, clusterId: 12, clusterName: 'C', notice: 'saved', done: true }),
-    'fadeCycle:default': cycleCard(locale, { name: '2026/27', rounds: defaultRounds(2026), offsets: '-14, -3, 0, 5', sendTime: '09:00', clusters: [{ id: 1, name: 'A cluster' }, { id: 2, name: 'B cluster' }], problem: 'p' }),
+    'fadeCycle:default': cycleCard(locale, {
+      name: '2026/27',
+      rounds: defaultRounds(2026),
+      offsets: '-14, -3, 0, 5',
+      sendTime: '09:00',
+      clusters: [
+        { id: 1, name: 'A cluster' },
+        { id: 2, name: 'B cluster' },
+      ],
+      problem: 'p',
+    }),
   };
 }

@@ -14,13 +14,39 @@ const now = new Date('2026-09-07T09:00:00Z');
 
 const plan: Plan = {
   ...newPlan('7d0f9a3e-1111-4222-8333-944444444444', { tenantId: 't', userId: 'u', schoolId: 6784001 }, now),
-  answers: { focus: 'KS4 maths, D to C', need: 'Below family for 3 years', objectives: 'Raise FSM attainment', successCriteria: '60% C or above', priorityAreas: ['numeracy', 'fsm'], staffDays: 6, supplyCoverDays: 4 },
+  answers: {
+    focus: 'KS4 maths, D to C',
+    need: 'Below family for 3 years',
+    objectives: 'Raise FSM attainment',
+    successCriteria: '60% C or above',
+    priorityAreas: ['numeracy', 'fsm'],
+    staffDays: 6,
+    supplyCoverDays: 4,
+  },
 };
 
 function school(id: number, nameEn: string, nameCy: string | null): SchoolDetails {
   return {
-    id, nameEn, nameCy, laNameEn: 'Torfaen', laNameCy: 'Tor-faen', phase: 'secondary', languageMedium: 'welsh', laCode: 678, consortium: 'EAS', pupils: 900, fsmPercent: 18,
-    family: 'Secondary family 4', supportCategory: null, latitude: 51.65, longitude: -3.02, postcode: null, capacity: 3, openToRequests: true, demoAttributes: true, cluster: null,
+    id,
+    nameEn,
+    nameCy,
+    laNameEn: 'Torfaen',
+    laNameCy: 'Tor-faen',
+    phase: 'secondary',
+    languageMedium: 'welsh',
+    laCode: 678,
+    consortium: 'EAS',
+    pupils: 900,
+    fsmPercent: 18,
+    family: 'Secondary family 4',
+    supportCategory: null,
+    latitude: 51.65,
+    longitude: -3.02,
+    postcode: null,
+    capacity: 3,
+    openToRequests: true,
+    demoAttributes: true,
+    cluster: null,
   };
 }
 const asking = school(6784001, 'Cwmbran High School', null);
@@ -52,9 +78,26 @@ const suggested: SuggestedSchool[] = [{ school: partner, suggestion }];
 
 function request(state: SupportRequest['state'], kind: SupportRequest['kind'] = 'brokered'): SupportRequest {
   return {
-    id: '5a0f9a3e-1111-4222-8333-944444444444', tenantId: 't', planId: plan.id, requesterId: 'u', askingSchoolId: asking.id, kind, state,
-    chosenSchoolId: state === 'awaitingAdviser' ? null : partner.id, lookFurther: false, version: 3, askSeq: 1, decidedBy: 'adviser', decisionReason: state === 'declined' ? 'No capacity this term' : null,
-    declinedBy: state === 'declined' ? 'school' : null, adviserIds: ['adviser'], createdAt: now, updatedAt: now, stateChangedAt: now, acceptedAt: null, doneAt: null,
+    id: '5a0f9a3e-1111-4222-8333-944444444444',
+    tenantId: 't',
+    planId: plan.id,
+    requesterId: 'u',
+    askingSchoolId: asking.id,
+    kind,
+    state,
+    chosenSchoolId: state === 'awaitingAdviser' ? null : partner.id,
+    lookFurther: false,
+    version: 3,
+    askSeq: 1,
+    decidedBy: 'adviser',
+    decisionReason: state === 'declined' ? 'No capacity this term' : null,
+    declinedBy: state === 'declined' ? 'school' : null,
+    adviserIds: ['adviser'],
+    createdAt: now,
+    updatedAt: now,
+    stateChangedAt: now,
+    acceptedAt: null,
+    doneAt: null,
   };
 }
 
@@ -96,8 +139,35 @@ const noRequests: MyRequests = {
 export function matchingSamples(locale: Locale): Record<string, CardJson> {
   const results = [{ id: 6785001, title: 'Ysgol Gyfun Gwynllyw (Torfaen)' }];
   return {
-    'matchSuggestions:some': suggestionsCard(locale, { plan, asking, ranking: { suggestions: [suggestion], eligible: 12, areas: ['numeracy', 'fsm'], rangeKm: 40, furtherKm: null, inRange: 12, beyondShown: false, nearestBeyondKm: null }, schools: suggested, offset: 0, lookFurther: false }, { notice: 'n', problem: 'p' }),
-    'matchSuggestions:none': suggestionsCard(locale, { plan, asking, ranking: { suggestions: [], eligible: 0, areas: [], rangeKm: 40, furtherKm: 100, inRange: 0, beyondShown: true, nearestBeyondKm: null }, schools: [], offset: 0, lookFurther: true }),
+    'matchSuggestions:some': suggestionsCard(
+      locale,
+      {
+        plan,
+        asking,
+        ranking: {
+          suggestions: [suggestion],
+          eligible: 12,
+          areas: ['numeracy', 'fsm'],
+          rangeKm: 40,
+          furtherKm: null,
+          inRange: 12,
+          beyondShown: false,
+          nearestBeyondKm: null,
+        },
+        schools: suggested,
+        offset: 0,
+        lookFurther: false,
+      },
+      { notice: 'n', problem: 'p' },
+    ),
+    'matchSuggestions:none': suggestionsCard(locale, {
+      plan,
+      asking,
+      ranking: { suggestions: [], eligible: 0, areas: [], rangeKm: 40, furtherKm: 100, inRange: 0, beyondShown: true, nearestBeyondKm: null },
+      schools: [],
+      offset: 0,
+      lookFurther: true,
+    }),
     'requestAdviser:open': adviserCard(locale, ctx('awaitingAdviser'), suggested, { query: 'Gwyn', results, notice: 'reminder' }),
     'requestAdviser:approved': adviserCard(locale, ctx('awaitingSchool'), [], { problem: 'already' }),
     'requestSchool:open': schoolRequestCard(locale, ctx('awaitingSchool', 'direct'), { query: 'Gwyn', results }),
@@ -108,9 +178,15 @@ export function matchingSamples(locale: Locale): Record<string, CardJson> {
     'myRequests:full': myRequestsCard(locale, fullMyRequests()),
     'myRequests:empty': myRequestsCard(locale, noRequests),
     'matchRoles:people': rolesCard(locale, {
-      people: [{ userId: 'aad-dafydd', displayName: 'Dafydd Adviser', schoolName: null }, { userId: 'aad-alice', displayName: 'Alice Head', schoolName: 'Cwmbran High School' }],
+      people: [
+        { userId: 'aad-dafydd', displayName: 'Dafydd Adviser', schoolName: null },
+        { userId: 'aad-alice', displayName: 'Alice Head', schoolName: 'Cwmbran High School' },
+      ],
       las: [{ code: 678, nameEn: 'Torfaen', nameCy: 'Tor-faen' }],
-      grants: [{ tenantId: 't', userId: 'aad-dafydd', role: 'adviser', laCode: 678, displayName: 'Dafydd Adviser' }, { tenantId: 't', userId: 'aad-admin', role: 'admin', laCode: null, displayName: null }],
+      grants: [
+        { tenantId: 't', userId: 'aad-dafydd', role: 'adviser', laCode: 678, displayName: 'Dafydd Adviser' },
+        { tenantId: 't', userId: 'aad-admin', role: 'admin', laCode: null, displayName: null },
+      ],
       notice: 'granted',
     }),
     'matchImport:empty': importCard(locale),
@@ -146,6 +222,12 @@ export function matchingSamples(locale: Locale): Record<string, CardJson> {
       problem: 'p',
     }),
     'strengthReview:none': strengthReviewCard(locale, { school: partner, strengths: [], now: new Date('2026-09-07T09:00:00Z'), maxAgeYears: 3 }),
-    'notice:evidenceTold': evidenceToldCard(locale, { action: 'verified', area: 'numeracy', adviserName: 'Dafydd Adviser', school: partner, at: new Date('2026-09-07T09:00:00Z') }),
+    'notice:evidenceTold': evidenceToldCard(locale, {
+      action: 'verified',
+      area: 'numeracy',
+      adviserName: 'Dafydd Adviser',
+      school: partner,
+      at: new Date('2026-09-07T09:00:00Z'),
+    }),
   };
 }

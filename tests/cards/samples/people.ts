@@ -7,7 +7,20 @@ const at = new Date('2026-11-02T09:00:00Z');
 const school = { id: 6784001, nameEn: 'Cwmbran High School', nameCy: 'Ysgol Uwchradd Cwmbrân' };
 const pending: ClaimView = {
   school,
-  claim: { id: '7', tenantId: 't', userId: 'aad-rhian', displayName: 'Rhian Jones', schoolId: school.id, role: 'deputy', status: 'pending', asked: { kind: 'headteacher', names: ['Alice Head'] }, decidedBy: null, reason: null, createdAt: at, decidedAt: null },
+  claim: {
+    id: '7',
+    tenantId: 't',
+    userId: 'aad-rhian',
+    displayName: 'Rhian Jones',
+    schoolId: school.id,
+    role: 'deputy',
+    status: 'pending',
+    asked: { kind: 'headteacher', names: ['Alice Head'] },
+    decidedBy: null,
+    reason: null,
+    createdAt: at,
+    decidedAt: null,
+  },
 };
 const secondHead: ClaimView = { ...pending, claim: { ...pending.claim, id: '8', role: 'headteacher' } };
 const rejected: ClaimView = { ...pending, claim: { ...pending.claim, status: 'rejected', decidedBy: 'aad-alice', reason: 'Not on our staff', decidedAt: at } };
@@ -21,6 +34,10 @@ export function peopleSamples(locale: Locale): Record<string, CardJson> {
     'roleClaims:some': claimsCard(locale, [pending, secondHead]),
     'roleClaims:none': claimsCard(locale, []),
     'schoolRoles:form': schoolRolesCard(locale, { people: [{ userId: 'aad-rhian', displayName: 'Rhian Jones', schoolName: null }] }),
-    'schoolRoles:errors': schoolRolesCard(locale, { people: [], csv: 'school,user,role\n1,x,boss', errors: [{ line: 2, column: 'role', key: 'roles.import.unknownRole', params: { value: 'boss' } }] }),
+    'schoolRoles:errors': schoolRolesCard(locale, {
+      people: [],
+      csv: 'school,user,role\n1,x,boss',
+      errors: [{ line: 2, column: 'role', key: 'roles.import.unknownRole', params: { value: 'boss' } }],
+    }),
   };
 }

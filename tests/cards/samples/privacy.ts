@@ -15,20 +15,45 @@ const doc: PersonExport = {
   supportRequests: [{ id: 'r1' }],
   supportAsks: [],
   notifications: [],
-  fade: { notes: [{ id: 1 }], reports: [], parts: [], clusterLeads: [], cyclesCreated: [], prioritiesUpdated: [], nextStepsCreated: [], channelsLinked: [], channelReferences: [] },
+  fade: {
+    notes: [{ id: 1 }],
+    reports: [],
+    parts: [],
+    clusterLeads: [],
+    cyclesCreated: [],
+    prioritiesUpdated: [],
+    nextStepsCreated: [],
+    channelsLinked: [],
+    channelReferences: [],
+  },
   auditLog: [{ action: 'request.askDirect' }],
   turnState: [],
 };
 
 export function privacySamples(locale: Locale): Record<string, CardJson> {
   return {
-    'personPick:export': personPickCard(locale, { query: 'Jones', people: [rhian, { userId: 'aad-rhys', displayName: null, schoolName: null }], more: true, purpose: 'export' }),
+    'personPick:export': personPickCard(locale, {
+      query: 'Jones',
+      people: [rhian, { userId: 'aad-rhys', displayName: null, schoolName: null }],
+      more: true,
+      purpose: 'export',
+    }),
     'personPick:delete': personPickCard(locale, { query: 'Jones', people: [rhian], more: false, purpose: 'delete' }),
     'personExport:parts': personExportCard(locale, { person: rhian, doc, parts: 2, sizeKb: 30 }),
     'personExport:tooLarge': personExportCard(locale, { person: rhian, doc, parts: null, sizeKb: 400 }),
     'personDelete:confirm': personDeleteCard(locale, {
       person: rhian,
-      preview: { personDeleted: 1, plansDeleted: 1, plansKept: 1, rolesRemoved: 0, turnStateDeleted: 1, notificationsCancelled: 1, requestsAnonymised: 2, fadeRecordsAnonymised: 1, auditEntriesAnonymised: 3 },
+      preview: {
+        personDeleted: 1,
+        plansDeleted: 1,
+        plansKept: 1,
+        rolesRemoved: 0,
+        turnStateDeleted: 1,
+        notificationsCancelled: 1,
+        requestsAnonymised: 2,
+        fadeRecordsAnonymised: 1,
+        auditEntriesAnonymised: 3,
+      },
     }),
   };
 }
