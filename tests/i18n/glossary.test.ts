@@ -12,7 +12,8 @@ interface Term {
 /** The glossary's table: the rows between its header and the first blank line after it. */
 function glossary(): Term[] {
   const text = readFileSync(join(__dirname, '..', '..', 'docs', 'glossary.md'), 'utf8');
-  const start = text.indexOf('| English | Cymraeg |');
+  // The header row, however the table's columns are padded.
+  const start = text.search(/^\|\s*English\s*\|\s*Cymraeg\s*\|/m);
   const rows = text.slice(start).split('\n\n')[0].split('\n').slice(2);
   return rows.map((row) => {
     const [english, welsh, forms] = row
