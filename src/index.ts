@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     process.stderr.write(
       `${banner}\n* LOCAL MODE: no BOT_ID is set, so requests are NOT authenticated.\n` +
         `* Listening on ${host} only. Set BOT_ID and BOT_PASSWORD to run in a real Teams tenant.\n` +
-        `* Try it: in another terminal run "npm run playground" and open http://localhost:56150\n${banner}\n`,
+        `* Try it: in another terminal run "${config.PORT === 3978 ? '' : `PORT=${config.PORT} `}npm run playground" and open http://localhost:56150\n${banner}\n`,
     );
   }
   server.listen(config.PORT, host, () => {
