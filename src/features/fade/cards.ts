@@ -138,6 +138,10 @@ export interface ReportView {
 
 const sectionKey = (s: FadeSection | `${FadeSection}Hint`) => `fade.report.${s}` as const;
 
+/** "Interim round, cycle 2026/27, due …": which round a report or review is for. */
+const reportSubheading = (locale: Locale, view: { roundName: string; cycleName: string; deadline: LocalDate }) =>
+  t(locale, 'fade.report.subheading', { round: roundLabel(locale, view.roundName), cycle: view.cycleName, date: formatLocalDate(locale, view.deadline) });
+
 export function reportCard(locale: Locale, view: ReportView): CardJson {
   const reviewLines: { text: string }[] = [];
   if (view.submittedAt) reviewLines.push({ text: t(locale, 'fade.report.submittedOn', { date: formatDate(locale, view.submittedAt) }) });
@@ -148,11 +152,7 @@ export function reportCard(locale: Locale, view: ReportView): CardJson {
   return renderCard('fadeReport', {
     t: catalogue(locale),
     heading: t(locale, 'fade.report.heading', { cluster: view.clusterName }),
-    subheading: t(locale, 'fade.report.subheading', {
-      round: roundLabel(locale, view.roundName),
-      cycle: view.cycleName,
-      date: formatLocalDate(locale, view.deadline),
-    }),
+    subheading: reportSubheading(locale, view),
     notice: view.notice ?? '',
     problem: view.problem ?? '',
     typed: escapeMarkdown(view.typed ?? ''),
@@ -196,11 +196,7 @@ export function reviewCard(locale: Locale, view: ReviewView): CardJson {
   return renderCard('fadeReview', {
     t: catalogue(locale),
     heading: t(locale, 'fade.review.heading', { cluster: view.clusterName }),
-    subheading: t(locale, 'fade.report.subheading', {
-      round: roundLabel(locale, view.roundName),
-      cycle: view.cycleName,
-      date: formatLocalDate(locale, view.deadline),
-    }),
+    subheading: reportSubheading(locale, view),
     notice: view.notice ?? '',
     problem: view.problem ?? '',
     sections: FADE_SECTIONS.map((s) => ({ label: t(locale, sectionKey(s)), value: escapeMarkdown(view.sections[s] ?? '') })),

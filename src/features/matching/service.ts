@@ -244,6 +244,15 @@ export class MatchingService {
     return (await this.deps.requests.headsOf(tenantId, schoolId)).filter((h) => h.personalConversation !== null);
   }
 
+  /** A school a request can be put to now (available, with a head the bot can reach), or the problem beside the request. */
+  private async reachableFor(actor: Actor, request: SupportRequest, schoolId: number): Promise<Outcome<{ school: SchoolDetails; heads: SchoolContact[] }>> {
+    const school = await this.available(schoolId, request.askingSchoolId);
+    if (!school) return this.problemWith(request, 'match.problem.schoolUnavailable');
+    const heads = await this.reachableHeads(actor.tenantId, school.id);
+    if (heads.length === 0) return this.problemWith(request, 'match.problem.noHead', { school: schoolNames(school) });
+    return Outcomes.ok({ changed: false, school, heads });
+  }
+
   // ---- asking ----
 
   async askDirect(actor: Actor, planId: string, schoolId: number, lookFurther = false): Promise<Outcome<{ context: RequestContext }>> {
@@ -452,10 +461,9 @@ export class MatchingService {
     if (!(await this.isAdviserFor(actor, request))) return this.refuse(actor, 'approve', request);
     if (request.state !== 'awaitingAdviser')
       return this.afterDecision(request, request.state === 'awaitingSchool' && request.chosenSchoolId === schoolId && request.decidedBy === actor.userId);
-    const school = await this.available(schoolId, request.askingSchoolId);
-    if (!school) return this.problemWith(request, 'match.problem.schoolUnavailable');
-    const heads = await this.reachableHeads(actor.tenantId, school.id);
-    if (heads.length === 0) return this.problemWith(request, 'match.problem.noHead', { school: schoolNames(school) });
+    const reachable = await this.reachableFor(actor, request, schoolId);
+    if (reachable.kind !== 'ok') return reachable;
+    const { school, heads } = reachable.value;
 
     const moved = await this.askSchool(
       actor,
@@ -659,10 +667,9 @@ export class MatchingService {
     action: string,
     how: { from: RequestMove['from']; whileChosen?: number; askOutcome: 'redirected' | 'moved'; kind?: SupportRequest['kind'] },
   ): Promise<Outcome<{ context: RequestContext }>> {
-    const school = await this.available(toSchoolId, request.askingSchoolId);
-    if (!school) return this.problemWith(request, 'match.problem.schoolUnavailable');
-    const heads = await this.reachableHeads(actor.tenantId, school.id);
-    if (heads.length === 0) return this.problemWith(request, 'match.problem.noHead', { school: schoolNames(school) });
+    const reachable = await this.reachableFor(actor, request, toSchoolId);
+    if (reachable.kind !== 'ok') return reachable;
+    const { school, heads } = reachable.value;
     const moved = await this.askSchool(
       actor,
       request,
