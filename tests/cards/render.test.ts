@@ -24,6 +24,16 @@ describe('cards drawn with values left out', () => {
     expect(JSON.stringify(card)).toContain(JSON.stringify(text).slice(1, -1));
   });
 
+  it('gives an unanswered input no value, so no client draws 0 for a number nobody gave', () => {
+    const card = renderCard('planField', { t: catalogue('en'), kind: 'time', maxDays: 200 });
+    const inputs = JSON.stringify(card).match(/"type":"Input\.Number"[^}]*}/g) ?? [];
+    expect(inputs).toHaveLength(2);
+    for (const input of inputs) expect(input).not.toContain('"value"');
+    const answered = JSON.stringify(renderCard('planField', { t: catalogue('en'), kind: 'time', maxDays: 200, staffDays: 3, supplyCoverDays: 0 }));
+    expect(answered).toMatch(/"id":"staffDays"[^}]*"value":3/);
+    expect(answered).toMatch(/"id":"supplyCoverDays"[^}]*"value":0/);
+  });
+
   it('every template is JSON the library can read', () => {
     for (const name of templates) expect(() => JSON.parse(readFileSync(`${templateDir()}/${name}.json`, 'utf8'))).not.toThrow();
   });

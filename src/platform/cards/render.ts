@@ -77,7 +77,24 @@ function finished(node: unknown): unknown {
   return Object.fromEntries(Object.entries(node as Record<string, unknown>).map(([k, v]) => [k, finished(v)]));
 }
 
+/**
+ * An input whose value binds to nothing gets no `value` at all: an empty number input would otherwise be drawn as 0
+ * by some clients, and saving the step would record 0 for a question nobody answered.
+ */
+function withoutEmptyInputValues(node: unknown): void {
+  if (Array.isArray(node)) {
+    node.forEach(withoutEmptyInputValues);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const obj = node as Record<string, unknown>;
+  if (typeof obj.type === 'string' && obj.type.startsWith('Input.') && obj.value === '') delete obj.value;
+  for (const value of Object.values(obj)) withoutEmptyInputValues(value);
+}
+
 /** Expands a template from adaptiveCards/ with the data; verbs are always bound. */
 export function renderCard(name: CardName, data: Record<string, unknown>): CardJson {
-  return finished(expand(template(name), prepared(data) as Record<string, unknown>)) as CardJson;
+  const card = finished(expand(template(name), prepared(data) as Record<string, unknown>)) as CardJson;
+  withoutEmptyInputValues(card);
+  return card;
 }
