@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cy } from '../../src/platform/i18n/cy';
 import { en, type MessageKey } from '../../src/platform/i18n/en';
+import { manifestStrings, welshManifestStrings } from '../support/appStrings';
 
 interface Term {
   english: string[];
@@ -67,5 +68,19 @@ describe('the glossary', () => {
     const words = (s: string) => s.replace(/\{\w+\}/g, '');
     const missing = (Object.keys(en) as MessageKey[]).filter((key) => english.test(words(en[key])) && !welsh.test(apostrophes(cy[key])));
     expect(missing.map((key) => `${key}: ${cy[key]}`)).toEqual([]);
+  });
+
+  it.each(glossary().map((term) => [term.english[0], term] as const))('"%s" is rendered with its Welsh term in the Teams manifest too', (_, term) => {
+    const english = phrase(term.english);
+    const welsh = phrase([term.welsh, ...term.forms]);
+    const manifest = manifestStrings();
+    const cy = welshManifestStrings();
+    const missing = Object.keys(manifest).filter((key) => english.test(manifest[key]) && !welsh.test(apostrophes(cy[key] ?? '')));
+    expect(missing.map((key) => `${key}: ${cy[key]}`)).toEqual([]);
+  });
+
+  it('keeps out the coinage it rules out: the aide-memoire is never a "cymhorthyn cof"', () => {
+    const welsh = [...Object.values(cy), ...Object.values(welshManifestStrings())];
+    expect(welsh.filter((text) => /cymhorth(yn|ion) cof/i.test(text))).toEqual([]);
   });
 });
