@@ -14,7 +14,12 @@ export function commandWord(locale: Locale, key: CommandKey): string {
   return alternatives(locale, key)[0];
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
+/** The words as a pattern: any run of spaces for a space, and either apostrophe for one (people type the straight one). */
+const escape = (text: string) =>
+  text
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/\s+/g, '\\s+')
+    .replace(/['’]/g, "['’]");
 
 /**
  * The pattern a route listens for: any of the command's words in either language, alone, or
