@@ -83,4 +83,23 @@ describe('the glossary', () => {
     const welsh = [...Object.values(cy), ...Object.values(welshManifestStrings())];
     expect(welsh.filter((text) => /cymhorth(yn|ion) cof/i.test(text))).toEqual([]);
   });
+
+  it('keeps to its one register: no literary form from the "not" column of the register table', () => {
+    // The register table in docs/glossary.md. The aide-memoire's model answers (field.*.example) keep the formal written register.
+    const literary = [
+      /\bni all(af|wn)?\b/i,
+      /\bnid (oes|oedd|yw|ydych)\b/i,
+      /\b(rwyf|byddaf)\b/i,
+      /\bgyda fi\b/i,
+      /\bwrthyf\b/i,
+      /os gwelwch yn dda/i,
+      // "already" is eisoes; "ready" keeps yn barod: a person who is ready (chi’n barod), or ready to (yn barod i’w gopïo).
+      /(?<!\b(chi|ni|nhw|i|hi|e)\s?)(\byn|’n) barod(?! i\b)/i,
+    ];
+    const texts: [string, string][] = [
+      ...(Object.keys(cy) as MessageKey[]).filter((key) => !/^field\.\w+\.example$/.test(key)).map((key): [string, string] => [key, cy[key]]),
+      ...Object.entries(welshManifestStrings()),
+    ];
+    expect(texts.filter(([, text]) => literary.some((form) => form.test(text))).map(([key, text]) => `${key}: ${text}`)).toEqual([]);
+  });
 });

@@ -115,7 +115,7 @@ export const matchingCy: Record<keyof typeof matchingEn, string> = {
   'match.problem.schoolFull':
     'Does gan eich ysgol ddim lle ar hyn o bryd (lleoedd wedi’u llenwi: {taken} o {capacity}), felly dydw i ddim wedi derbyn. Nodwch fod cymorth sydd wedi gorffen wedi’i gwblhau ("fy ngheisiadau"), neu codwch eich capasiti ("fy ysgol"), yna derbyniwch; neu gwrthodwch, er mwyn i {school} ofyn i ysgol arall. Mae {school} wedi cael cynnig ysgolion eraill yn y cyfamser.',
   'match.full.requester':
-    'Does gan {school} ddim lle ar hyn o bryd, felly ni all dderbyn eto. Gallech ofyn i un o’r ysgolion hyn yn lle hynny, neu aros am ei hateb.',
+    'Does gan {school} ddim lle ar hyn o bryd, felly dydy hi ddim yn gallu derbyn eto. Gallech chi ofyn i un o’r ysgolion hyn yn lle hynny, neu aros am ei hateb.',
 
   'match.sent.direct': 'Wedi’i anfon at bennaeth {school}. Bydda i’n rhoi gwybod i chi pan fyddan nhw’n ateb.',
   'match.sent.broker': 'Wedi’i anfon at eich ymgynghorwyr ({count}). Bydda i’n rhoi gwybod i chi pan fydd un ohonyn nhw’n penderfynu.',
@@ -205,11 +205,11 @@ export const matchingCy: Record<keyof typeof matchingEn, string> = {
   'import.error.wholeNumber': 'dylai "{value}" fod yn rhif cyfan o {min} i {max}.',
   'import.error.coordinatePair': 'mae lledred a hydred yn mynd gyda’i gilydd: rhowch y ddau neu ddim un.',
   'import.error.category': 'dydy "{value}" ddim yn gategori cymorth (green, yellow, amber, red, neu wag).',
-  'import.error.yesNo': 'dylai "{value}" fod yn ie neu na (neu yes neu no).',
+  'import.error.yesNo': 'dylai "{value}" fod yn ie neu na (mae yes a no yn iawn hefyd).',
   'import.error.postcode': 'dydy "{value}" ddim yn god post yn y DU.',
   'import.error.area':
     'dydy "{value}" ddim yn faes blaenoriaeth (literacy, numeracy, welsh, science, moreAble, aln, attendance, transition, assessment, curriculum, digital, leadership, wellbeing, fsm, lookedAfter, governors).',
-  'import.error.source': 'dydy "{value}" ddim yn ffynhonnell cryfder (school: yr ysgol; adviser: ymgynghorydd; inspection: arolwg).',
+  'import.error.source': 'dydy "{value}" ddim yn ffynhonnell cryfder (school: yr ysgol; adviser: ymgynghorydd; inspection: arolygiad).',
   'import.error.date': 'dydy "{value}" ddim yn ddyddiad tystiolaeth (BBBB-MM neu BBBB-MM-DD).',
   'profile.kicker': 'Eich ysgol yn y cyfeiriadur',
   'profile.intro':
@@ -240,7 +240,8 @@ export const matchingCy: Record<keyof typeof matchingEn, string> = {
   'evidence.withdraw': 'Tynnu’n ôl: {area}',
   'evidence.status.school': 'Barn yr ysgol ei hun',
   'evidence.status.verified': 'Wedi’i gadarnhau gan {by}, {date}',
-  'evidence.status.old': 'Wedi’i gadarnhau gan {by}, {date}: yn hŷn na {years} blynedd, felly’n cyfrif fel barn yr ysgol ei hun',
+  'evidence.status.old':
+    'Wedi’i gadarnhau gan {by}, {date}: yn hŷn na {years, plural, one {blwyddyn} two {2 flynedd} =5 {5 mlynedd} =7 {7 mlynedd} =8 {8 mlynedd} =9 {9 mlynedd} =10 {10 mlynedd} =11 {11 mlynedd} =12 {12 mlynedd} =15 {15 mlynedd} =16 {16 mlynedd} =17 {17 flynedd} =18 {18 mlynedd} =20 {20 mlynedd} other {# blynedd}}, felly’n cyfrif fel barn yr ysgol ei hun',
   'evidence.done.verified': 'Wedi’i gadarnhau: {area}. Mae pennaeth yr ysgol wedi cael gwybod.',
   'evidence.done.withdrawn': 'Wedi’i dynnu’n ôl: {area}. Mae pennaeth yr ysgol wedi cael gwybod.',
   'evidence.problem.noStrength':

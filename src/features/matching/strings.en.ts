@@ -233,7 +233,7 @@ export const matchingEn = {
   'evidence.withdraw': 'Withdraw: {area}',
   'evidence.status.school': 'The school’s own view',
   'evidence.status.verified': 'Verified by {by}, {date}',
-  'evidence.status.old': 'Verified by {by}, {date}: older than {years} years, so counted as the school’s own view',
+  'evidence.status.old': 'Verified by {by}, {date}: older than {years, plural, one {a year} other {# years}}, so counted as the school’s own view',
   'evidence.done.verified': 'Verified: {area}. The head of the school has been told.',
   'evidence.done.withdrawn': 'Withdrawn: {area}. The head of the school has been told.',
   'evidence.problem.noStrength': 'That strength is no longer listed for this school (it may have changed meanwhile). This is how it stands now.',
