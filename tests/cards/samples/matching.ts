@@ -61,7 +61,8 @@ export const nurture = { area: 'wellbeing' as const, description: 'Nurture group
 const ownWords = { area: 'fsm' as const, description: 'Cau’r bwlch', descriptionCy: null, evidence: null, evidenceCy: null };
 
 const asking = school(6784001, 'Cwmbran High School', null);
-const partner = school(6785001, 'Ysgol Gyfun Gwynllyw', 'Ysgol Gyfun Gwynllyw');
+export const partnerSchool = school(6785001, 'Ysgol Gyfun Gwynllyw', 'Ysgol Gyfun Gwynllyw');
+const partner = partnerSchool;
 
 const suggestion: Suggestion = {
   schoolId: partner.id,
