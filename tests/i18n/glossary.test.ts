@@ -102,4 +102,28 @@ describe('the glossary', () => {
     ];
     expect(texts.filter(([, text]) => literary.some((form) => form.test(text))).map(([key, text]) => `${key}: ${text}`)).toEqual([]);
   });
+
+  it('has none of the calques and slips a Welsh reader pointed out', () => {
+    const slips = [
+      /Rhowch ddim mwy na/i, // "give no more than": Dewiswch … ar y mwyaf
+      /caeodd (y )?bwlch/i, // a gap narrows: culhaodd y bwlch
+      /pa mor bell/i, // how far a cluster has come: i ba raddau
+      /un eitem y llinell/i, // un eitem ar bob llinell
+      /disgyn ar wyliau/i, // a reminder that falls on a holiday: sy’n dod ar ddiwrnod o wyliau
+      /Wedi’i nodi fel wedi’i orffen/i, // Nodwyd bod … wedi’i orffen
+      /Dyma lle mae’r cais/i, // Dyma sefyllfa’r cais
+      /yn sianel \{inactive\}/i, // a count is not a channel
+      /Asesiad effaith yn ddyledus/i, // Mae’n bryd asesu’r effaith
+      /Mae cylch o’r enw \{name\} eisoes\./i, // wants a verb: … yn bodoli eisoes
+      /\bDwy iaith\b/, // the medium is Dwyieithog
+      /hunan-gychwynnol/i,
+      /\byn Gweinyddwr/i, // yn mutates: yn weinyddwr (or a label)
+      /yes neu no/i,
+      /\bHH:MM\b/, // Welsh writes AA:MM
+      /Croeso i Cydweithio/i, // the name mutates: Croeso i Gydweithio
+      /\bWelcome\b/,
+    ];
+    const texts = [...Object.entries(cy), ...Object.entries(welshManifestStrings())];
+    expect(texts.filter(([, text]) => slips.some((slip) => slip.test(text))).map(([key, text]) => `${key}: ${text}`)).toEqual([]);
+  });
 });
