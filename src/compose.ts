@@ -8,7 +8,7 @@ import { createLogger, type Logger } from './platform/log';
 import type { Messenger } from './platform/teams/messenger';
 import { NotificationDispatcher } from './platform/jobs/notificationDispatcher';
 import { PlanService } from './features/plans/service';
-import type { SchoolLookup } from './features/directory/names';
+import { clusterNames, type SchoolLookup } from './features/directory/names';
 import { SqlStateStore } from './platform/teams/botStateRepository';
 import type { Database } from './platform/db/db';
 import { migrate } from './platform/db/migrate';
@@ -244,7 +244,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     schoolRoles,
     clusterNameOf: async (schoolId) => {
       const clusterId = await fadeStore.clusters.clusterOfSchool(schoolId);
-      return clusterId === null ? null : ((await fadeStore.clusters.getCluster(clusterId))?.name ?? null);
+      const cluster = clusterId === null ? null : await fadeStore.clusters.getCluster(clusterId);
+      return cluster ? clusterNames(cluster) : null;
     },
   });
 

@@ -48,7 +48,7 @@ describe('first contact', () => {
 
   it('answers an unknown command politely with the help card', async () => {
     const reply = await h.say(alice, 'make me a sandwich');
-    expect(cardText(reply.cards[0])).toContain('Sorry, I didn\'t understand "make me a sandwich"');
+    expect(cardText(reply.cards[0])).toContain('Sorry, I didn’t understand "make me a sandwich"');
   });
 
   it('asks which school the user leads before the first plan, and records it as a claim to be confirmed', async () => {

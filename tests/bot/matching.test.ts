@@ -87,7 +87,7 @@ describe('finding a partner from a plan', () => {
     expect(text).toMatch(
       /strong in numeracy and mathematics, verified by an adviser, \w+ \d{4}; secondary like you; English-medium like you; [\d.]+ km away; places taken: 0 of 2/,
     );
-    expect(text).toContain("strong in numeracy and mathematics (the school's own view)"); // Llantarnam, second
+    expect(text).toContain('strong in numeracy and mathematics (the school’s own view)'); // Llantarnam, second
     expect(text.indexOf('Croesyceiliog')).toBeLessThan(text.indexOf('Llantarnam'));
     expect(text).not.toContain('Cwmbran High School'); // never the asking school
     expect(text).not.toContain('Fairwater'); // closed to requests
@@ -151,7 +151,7 @@ describe('a brokered request', () => {
 
     // Eleri's card refreshes to the current state.
     const refreshed = (await h.execute(eleri, Verbs.matchAdviserView, { requestId })).invokeCard!;
-    expect(cardText(refreshed)).toContain('Wedi’i gymeradwyo gan Dafydd Adviser'.replace('’', "'"));
+    expect(cardText(refreshed)).toContain('Wedi’i gymeradwyo gan Dafydd Adviser');
 
     const schoolCard = sentTo(bethan)[0]!;
     expect(cardText(schoolCard)).toContain('Mae Cwmbran High School yn gofyn a all eich ysgol chi ei chefnogi');
@@ -187,7 +187,7 @@ describe('a brokered request', () => {
     const request = await latestRequest();
     expect(request.state).toBe('awaitingSchool');
     const winner = request.decidedBy === dafydd.id ? 0 : 1;
-    expect(texts[winner]).toMatch(/Approved\. The head of|Wedi'i gymeradwyo\. Gofynnwyd/);
+    expect(texts[winner]).toMatch(/Approved\. The head of|Wedi’i gymeradwyo\. Gofynnwyd/);
     expect(texts[1 - winner]).toMatch(/already decided|eisoes wedi penderfynu/);
     expect(texts[1 - winner]).toContain(winner === 0 ? 'Dafydd Adviser' : 'Eleri Ymgynghorydd');
     const approvals = (await h.runtime.audit.forSubject('supportRequest', requestId)).filter((a) => a.action === 'request.approve');
@@ -216,7 +216,7 @@ describe('a brokered request', () => {
     const approve = findAction(adviserCard, 'Approve Croesyceiliog School')!.data as Record<string, unknown>;
     for (const user of [mallory, alice, bethan, gwen]) {
       const reply = await h.execute(user, Verbs.matchApprove, approve);
-      expect(cardText(reply.invokeCard)).toMatch(/Only an adviser for this school's local authority|Dim ond ymgynghorydd ar gyfer awdurdod lleol/);
+      expect(cardText(reply.invokeCard)).toMatch(/Only an adviser for this school’s local authority|Dim ond ymgynghorydd ar gyfer awdurdod lleol/);
     }
     expect(cardText((await h.execute(mallory, Verbs.matchAdviserView, { requestId })).invokeCard)).not.toContain('KS4 maths');
     expect(cardText((await h.execute(mallory, Verbs.matchWithdraw, { requestId, version: 1 })).invokeCard)).toContain('not yours to answer');
@@ -320,8 +320,8 @@ describe('asking a school directly', () => {
   it('lets the head suggest a colleague school: the request moves there and the requester is told', async () => {
     const card = await askBethan();
     const searched = (await h.press(bethan, card, 'Chwilio', { query: 'Ysgol Gymraeg Cwmbran' })).invokeCard!;
-    const moved = (await h.press(bethan, searched, "Awgrymu'r ysgol hon", { otherSchoolId: '6782002' })).invokeCard!;
-    expect(cardText(moved)).toContain("Wedi'i drosglwyddo i Ysgol Gymraeg Cwmbran");
+    const moved = (await h.press(bethan, searched, 'Awgrymu’r ysgol hon', { otherSchoolId: '6782002' })).invokeCard!;
+    expect(cardText(moved)).toContain('Wedi’i drosglwyddo i Ysgol Gymraeg Cwmbran');
     expect(findAction(moved, 'Derbyn')).toBeUndefined(); // no longer Bethan's to answer
     expect(sentTo(carys)).toHaveLength(1);
     expect(cardText(sentTo(alice).at(-1))).toContain('Waiting for Ysgol Gymraeg Cwmbran to answer.');
@@ -345,7 +345,7 @@ describe('asking a school directly', () => {
     expect(cardText(card)).toContain('Mae Ysgol Uwchradd Cwmbrân yn gofyn a all eich ysgol chi ei chefnogi');
     // Bethan suggests a colleague school where nobody uses the bot yet: the refusal names it in Welsh.
     const searched = (await h.press(bethan, card, 'Chwilio', { query: 'Llantarnam' })).invokeCard!;
-    const refused = (await h.press(bethan, searched, "Awgrymu'r ysgol hon", { otherSchoolId: '6786003' })).invokeCard!;
+    const refused = (await h.press(bethan, searched, 'Awgrymu’r ysgol hon', { otherSchoolId: '6786003' })).invokeCard!;
     expect(cardText(refused)).toContain('Does neb o Ysgol Llantarnam wedi defnyddio Cydweithio eto');
     for (const welshCard of [card, searched, refused]) {
       for (const english of ['Cwmbran High School', 'Croesyceiliog School', 'Llantarnam School'])
@@ -377,7 +377,7 @@ describe('asking a school directly', () => {
     h.clock.advanceDays(1); // Monday 14 Sept 09:00: 5 working days
     expect((await h.runtime.dispatcher.deliverDue()).sent).toBe(1);
     expect(sentTo(bethan)).toHaveLength(2);
-    expect(cardText(sentTo(bethan)[1])).toContain('Nodyn atgoffa: mae’r cais hwn wedi bod yn aros ers 7 Medi 2026'.replace('’', "'"));
+    expect(cardText(sentTo(bethan)[1])).toContain('Nodyn atgoffa: mae’r cais hwn wedi bod yn aros ers 7 Medi 2026');
     h.clock.advanceDays(7);
     expect((await h.runtime.dispatcher.deliverDue()).sent).toBe(1);
     const told = sentTo(alice).at(-1)!;
@@ -478,10 +478,10 @@ describe('my requests: one card listing a person’s requests', () => {
     const text = cardText(card);
     expect(text).toContain('My requests for support');
     expect(text).toContain('Your requests to other schools');
-    expect(text).toContain("School asked: Croesyceiliog School\nReading ages at KS3\nWaiting for the school's answer · Asked on 7 September 2026");
+    expect(text).toContain('School asked: Croesyceiliog School\nReading ages at KS3\nWaiting for the school’s answer · Asked on 7 September 2026');
     expect(text).toContain('School asked: not chosen yet\nKS4 maths, D to C\nWaiting for an adviser to choose a partner · Asked on 7 September 2026');
     // As head of Cwmbran High School she sees the requests to her school too: none. Not an adviser: no adviser list.
-    expect(text).toContain("Requests to your school\nNo request is waiting for your school's answer just now.");
+    expect(text).toContain('Requests to your school\nNo request is waiting for your school’s answer just now.');
     expect(text).not.toContain('Brokered requests waiting for your decision');
 
     const opened = await h.execute(alice, rowAction(card, 'Reading ages at KS3').verb, rowAction(card, 'Reading ages at KS3').data);
@@ -497,14 +497,14 @@ describe('my requests: one card listing a person’s requests', () => {
     expect(welsh).toContain('Eich ceisiadau i ysgolion eraill');
     expect(welsh).toContain('Ysgol y gofynnwyd iddi: Croesyceiliog School\nReading ages at KS3\nYn aros am ateb yr ysgol · Gofynnwyd ar 7 Medi 2026');
     expect(welsh).toContain('Ysgol y gofynnwyd iddi: heb ei dewis eto\nKS4 maths, D to C\nYn aros i ymgynghorydd ddewis partner');
-    expect(welsh).toContain("Ceisiadau i'ch ysgol\nDoes dim cais yn aros am ateb eich ysgol ar hyn o bryd.");
+    expect(welsh).toContain('Ceisiadau i’ch ysgol\nDoes dim cais yn aros am ateb eich ysgol ar hyn o bryd.');
     expect(welsh).not.toContain('Waiting');
   });
 
   it('shows the supporting head the request to her school, in Welsh and in English; its button opens the card to answer it', async () => {
     const card = await list(bethan, 'fy ngheisiadau');
     const text = cardText(card);
-    expect(text).toContain("Ceisiadau i'ch ysgol\nOddi wrth: Cwmbran High School\nReading ages at KS3\nYn aros am ateb eich ysgol · Gofynnwyd ar 7 Medi 2026");
+    expect(text).toContain('Ceisiadau i’ch ysgol\nOddi wrth: Cwmbran High School\nReading ages at KS3\nYn aros am ateb eich ysgol · Gofynnwyd ar 7 Medi 2026');
     expect(text).not.toContain('KS4 maths'); // brokered, not put to her school
     expect(text).toContain('Dydych chi ddim wedi gofyn i ysgol arall am gymorth eto.');
 
@@ -516,7 +516,7 @@ describe('my requests: one card listing a person’s requests', () => {
     h.clock.set('2026-09-08T23:30:00Z');
     await h.press(bethan, schoolCard, 'Derbyn');
     expect(cardText(await list(bethan, 'fy ngheisiadau'))).toContain(
-      "Oddi wrth: Cwmbran High School\nReading ages at KS3\nWedi'i dderbyn: cymorth ar y gweill · Gofynnwyd ar 7 Medi 2026, newid diwethaf 9 Medi 2026",
+      'Oddi wrth: Cwmbran High School\nReading ages at KS3\nWedi’i dderbyn: cymorth ar y gweill · Gofynnwyd ar 7 Medi 2026, newid diwethaf 9 Medi 2026',
     );
 
     await inEnglish(bethan);
@@ -564,7 +564,7 @@ describe('my requests: one card listing a person’s requests', () => {
   it('tells someone with no requests so, politely, in English and in Welsh', async () => {
     const text = cardText(await list(carys));
     expect(text).toContain('You have not asked another school for support yet. Open a plan and choose "Find a partner" when you are ready.');
-    expect(text).toContain("Requests to your school\nNo request is waiting for your school's answer just now.");
+    expect(text).toContain('Requests to your school\nNo request is waiting for your school’s answer just now.');
     expect(findAction(await list(carys), 'Open')).toBeUndefined();
     // Mallory works at a school but does not lead it: only her own requests are listed.
     const mallorys = cardText(await list(mallory));
@@ -593,7 +593,7 @@ describe('my requests: one card listing a person’s requests', () => {
     const refusals: [TestUser, { verb: string; data: Record<string, unknown> }, string][] = [
       [carys, bethansRow, 'This request is not yours to answer.'],
       [bethan, alicesRow, 'Nid chi sydd i ateb y cais hwn.'],
-      [gwen, dafyddsRow, "Only an adviser for this school's local authority can decide this request."],
+      [gwen, dafyddsRow, 'Only an adviser for this school’s local authority can decide this request.'],
       [ffion, bethansRow, 'I could not find that request.'],
     ];
     for (const [user, row, message] of refusals) {

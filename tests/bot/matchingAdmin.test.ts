@@ -49,7 +49,7 @@ describe('roles, set by admins', () => {
     await h.execute(admin, Verbs.setLanguage, { locale: 'cy' });
     const card = (await h.say(admin, 'penodi ymgynghorydd')).cards[0]!;
     expect(cardText(card)).toContain('Rolau: ymgynghorwyr, adolygwyr a gweinyddwyr');
-    const unknown = (await h.press(admin, card, "Rhoi'r rôl", { userId: 'aad-nobody', role: 'adviser', laCode: '678' })).invokeCard!;
+    const unknown = (await h.press(admin, card, 'Rhoi’r rôl', { userId: 'aad-nobody', role: 'adviser', laCode: '678' })).invokeCard!;
     expect(cardText(unknown)).toContain('Dewiswch berson sydd wedi defnyddio Cydweithio');
   });
 
@@ -116,12 +116,12 @@ describe("a head's own school: strengths and capacity", () => {
         area3: 'none',
       })
     ).invokeCard!;
-    expect(cardText(saved)).toContain("Wedi'i gadw");
+    expect(cardText(saved)).toContain('Wedi’i gadw');
     expect(await h.runtime.db.query('select capacity, open_to_requests from schools where id = 6782002')).toEqual([{ capacity: 3, open_to_requests: true }]);
     expect(await h.runtime.db.query('select area, description, stated_by from school_strengths where school_id = 6782002')).toEqual([
       { area: 'wellbeing', description: 'Grwpiau meithrin', stated_by: 'school' },
     ]);
-    expect(cardText((await h.execute(alice, Verbs.matchFind, { planId: plan.id })).invokeCard)).toContain("strong in wellbeing (the school's own view)");
+    expect(cardText((await h.execute(alice, Verbs.matchFind, { planId: plan.id })).invokeCard)).toContain('strong in wellbeing (the school’s own view)');
     const noWords = (await h.press(bethan, saved, 'Cadw', { capacity: '3', openToRequests: 'true', area1: 'numeracy', description1: ' ' })).invokeCard!;
     expect(cardText(noWords)).toContain('Disgrifiwch bob cryfder');
     expect((await h.runtime.audit.forSubject('school', '6782002')).map((a) => a.action)).toEqual(['school.profile']);

@@ -77,9 +77,9 @@ describe('range is a rule', () => {
 
     await h.execute(alice, Verbs.setLanguage, { locale: 'cy' });
     const welsh = cardText((await h.execute(alice, Verbs.matchFind, { planId })).invokeCard);
-    expect(welsh).toMatch(/Does dim ysgol sy'n gryf mewn gwyddoniaeth o fewn 40 km; mae'r agosaf 6\d km i ffwrdd\./);
+    expect(welsh).toMatch(/Does dim ysgol sy’n gryf mewn gwyddoniaeth o fewn 40 km; mae’r agosaf 6\d km i ffwrdd\./);
     expect(welsh).toContain('wedi’i gadarnhau gan arolygiad, Mehefin 2025');
-    expect(welsh).toContain("y tu hwnt i'r ystod o 40 km");
+    expect(welsh).toContain('y tu hwnt i’r ystod o 40 km');
   });
 
   it('takes its range from the deployment’s settings', async () => {

@@ -69,7 +69,7 @@ describe('an adviser verifies or withdraws a school’s stated strengths', () =>
     const text = cardText(review);
     expect(text).toContain('Strengths of Croesyceiliog School');
     expect(text).toContain('Mastery maths at KS4');
-    expect(text).toContain("The school's own view");
+    expect(text).toContain('The school’s own view');
     const verifyAction = findAction(review, 'Verify: Numeracy and mathematics')!;
     expect(verifyAction).toMatchObject({ type: 'Action.Execute', verb: Verbs.matchStrengthVerify, data: { schoolId: '6785001', area: 'numeracy' } });
 
@@ -112,7 +112,7 @@ describe('an adviser verifies or withdraws a school’s stated strengths', () =>
     const review = (await h.say(dafydd, 'cryfderau Croesyceiliog')).cards[0]!;
     expect(cardText(review)).toContain('Cryfderau Croesyceiliog School');
     expect(cardText(review)).toContain('Barn yr ysgol ei hun');
-    expect(findAction(review, "Tynnu'n ôl: Rhifedd a mathemateg")).toBeDefined();
+    expect(findAction(review, 'Tynnu’n ôl: Rhifedd a mathemateg')).toBeDefined();
   });
 
   it('refuses anyone who does not cover the school, whatever the card sends, and changes nothing', async () => {

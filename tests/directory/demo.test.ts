@@ -15,6 +15,7 @@ const data = readDirectorySeedData();
 const schools: DemoSchoolInput[] = [...data.maintainedSchools, ...data.pupilReferralUnits].map((s) => ({
   id: s.id,
   nameEn: s.nameEn,
+  nameCy: s.nameCy,
   laCode: s.laCode,
   phase: s.phase,
   languageMedium: s.languageMedium,
@@ -100,6 +101,29 @@ describe('generateDemoDirectory', () => {
     expect(demo.strengths.some((s) => /\{|\}/.test(s.description))).toBe(false);
   });
 
+  it('writes every strength in Welsh as well, with no English left in it', () => {
+    expect(demo.strengths.every((s) => s.descriptionCy.length > 20 && s.evidenceCy.startsWith('Data demo.'))).toBe(true);
+    expect(demo.strengths.filter((s) => /[{}]/.test(s.descriptionCy + s.evidenceCy))).toEqual([]);
+    // Words only the English uses (the Welsh never borrows them); charter and programme names are Welsh already.
+    const english = /\b(the|and|with|for|of|that|pupils|school|schools|Demo data|stage|teaching|Welsh Language Charter)\b/i;
+    expect(demo.strengths.filter((s) => english.test(s.descriptionCy) || english.test(s.evidenceCy)).map((s) => s.descriptionCy)).toEqual([]);
+    // Each English description has one Welsh one, whatever the school: the two were drawn together.
+    const welshOf = new Map<string, Set<string>>();
+    for (const s of demo.strengths) welshOf.set(s.description, (welshOf.get(s.description) ?? new Set()).add(s.descriptionCy));
+    expect([...welshOf.values()].filter((forms) => forms.size > 1)).toEqual([]);
+    expect(welshOf.size).toBeGreaterThan(40);
+  });
+
+  it('writes the charter and the key stage in Welsh where the English names them', () => {
+    const sample = (pattern: RegExp) => demo.strengths.find((s) => pattern.test(s.description))!;
+    expect(sample(/^Cymraeg Campus/).descriptionCy).toBe('Gwaith Cymraeg Campus sydd wedi cynyddu defnydd disgyblion o’r Gymraeg y tu allan i wersi');
+    expect(sample(/^Siarter Iaith/).descriptionCy).toBe('Gwaith y Siarter Iaith sydd wedi cynyddu defnydd disgyblion o’r Gymraeg y tu allan i wersi');
+    expect(sample(/^Targeted maths intervention that has closed gaps in key stage 3$/).descriptionCy).toBe(
+      'Ymyrraeth fathemateg wedi’i thargedu sydd wedi cau bylchau yng nghyfnod allweddol 3',
+    );
+    expect(sample(/^Restorative approaches .* in the Foundation Phase$/).descriptionCy).toBe('Dulliau adferol sydd wedi gwella ymddygiad yn y Cyfnod Sylfaen');
+  });
+
   it('verifies strengths of green schools more often than of red ones, and gives red ones fewer', () => {
     const ofCategory = (category: string) => demo.strengths.filter((s) => byId.get(s.schoolId)!.supportCategory === category);
     const verified = (list: typeof demo.strengths) => list.filter((s) => s.statedBy !== 'school').length / list.length;
@@ -119,6 +143,7 @@ describe('clusters', () => {
       const hub = byId.get(c.hubSchoolId)!;
       expect(['secondary', 'middle']).toContain(hub.phase);
       expect(c.name).toBe(`${hub.nameEn} cluster`);
+      expect(c.nameCy).toBe(`Clwstwr ${hub.nameCy ?? hub.nameEn}`);
       expect(c.memberIds).toContain(c.hubSchoolId);
       expect(c.memberIds).toContain(c.leadSchoolId);
       expect(c.memberIds.every((id) => byId.get(id)!.laCode === c.laCode)).toBe(true);
@@ -169,6 +194,7 @@ describe('cluster geography', () => {
   ): DemoSchoolInput => ({
     id,
     nameEn: `School ${id}`,
+    nameCy: null,
     laCode: 999,
     phase,
     languageMedium,

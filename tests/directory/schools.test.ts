@@ -50,7 +50,7 @@ describe.each(databasesUnderTest())('school repository on $name', ({ open }) => 
       phase: 'secondary',
       languageMedium: 'welsh',
       demoAttributes: true,
-      cluster: { id: expect.any(Number), name: 'Ysgol Gyfun Gymraeg Glantaf cluster' },
+      cluster: { id: expect.any(Number), name: 'Ysgol Gyfun Gymraeg Glantaf cluster', nameCy: 'Clwstwr Ysgol Gyfun Gymraeg Glantaf' },
     });
     expect(typeof school!.fsmPercent).toBe('number');
     expect(await schools.get(1)).toBeNull();

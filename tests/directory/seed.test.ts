@@ -1,4 +1,4 @@
-import { applyDemoDirectory, loadDirectorySeed, removeDemoDirectory } from '../../src/features/directory/seed';
+import { addWelshToDemo, applyDemoDirectory, loadDirectorySeed, removeDemoDirectory } from '../../src/features/directory/seed';
 import { PRIORITY_AREAS } from '../../src/features/plans/priorities';
 import type { Database } from '../../src/platform/db/db';
 import { databasesUnderTest } from '../support/databases';
@@ -71,6 +71,45 @@ describe.each(databasesUnderTest())('directory seed on $name', ({ open }) => {
         'select count(*) from clusters c where not exists (select 1 from cluster_members m where m.cluster_id = c.id and m.school_id = c.lead_school_id)',
       ),
     ).toBe(0);
+  });
+
+  it('writes demo clusters and strengths in Welsh as well as English', async () => {
+    await loadDirectorySeed(db, { demo: true, seed: 7 });
+    expect(await count(db, 'select count(*) from clusters where name_cy is null')).toBe(0);
+    expect(await count(db, 'select count(*) from school_strengths where description_cy is null or evidence_cy is null')).toBe(0);
+    const [glantaf] = await db.query<{ name: string; name_cy: string }>(
+      `select c.name, c.name_cy from clusters c join cluster_members m on m.cluster_id = c.id where m.school_id = 6814071`,
+    );
+    expect(glantaf).toEqual({ name: 'Ysgol Gyfun Gymraeg Glantaf cluster', name_cy: 'Clwstwr Ysgol Gyfun Gymraeg Glantaf' });
+    // A school's Welsh name, where the directory has one, names its cluster in Welsh.
+    await db.query(`update schools set name_cy = 'Ysgol Uwchradd Caerdydd' where name_en = 'Cardiff High School'`);
+    await applyDemoDirectory(db, 7);
+    expect(await count(db, `select count(*) from clusters where name = 'Cardiff High School cluster' and name_cy = 'Clwstwr Ysgol Uwchradd Caerdydd'`)).toBe(1);
+  });
+
+  it('gives Welsh to demo rows written before there was any, and to nothing else', async () => {
+    await loadDirectorySeed(db, { demo: true, seed: 7 });
+    const welsh = () =>
+      db.query(`select school_id, area, description_cy, evidence_cy from school_strengths order by school_id, area`).then(async (strengths) => ({
+        strengths,
+        clusters: await db.query('select id, name_cy from clusters order by id'),
+      }));
+    const written = await welsh();
+    // As an older release left them: English only, with straight apostrophes.
+    await db.query(`update school_strengths set description_cy = null, evidence_cy = null, description = replace(description, '’', '''')`);
+    await db.query('update clusters set name_cy = null');
+    await db.query(`insert into clusters (name, la_code, demo) values ('Clwstwr Tywi', 669, false)`);
+    // One strength the school has since stated in its own words: not the demo's to translate.
+    const [own] = await db.query<{ area: string }>(`select min(area) as area from school_strengths where school_id = 6602130`);
+    await db.query(`update school_strengths set demo = false, description = 'Ysgol goedwig' where school_id = 6602130 and area = $1`, [own!.area]);
+
+    expect(await loadDirectorySeed(db, { demo: true, seed: 7 })).toBeNull();
+    const filled = await welsh();
+    const isOwn = (r: Record<string, unknown>) => r.school_id === 6602130 && r.area === own!.area;
+    expect(filled.strengths).toEqual(written.strengths.map((r) => (isOwn(r) ? { ...r, description_cy: null, evidence_cy: null } : r)));
+    expect(filled.clusters.slice(0, -1)).toEqual(written.clusters);
+    expect(filled.clusters.at(-1)).toEqual({ id: expect.any(Number), name_cy: null });
+    expect(await addWelshToDemo(db)).toEqual({ strengths: 0, clusters: 0 });
   });
 
   it('gives the same demo for the same seed', async () => {

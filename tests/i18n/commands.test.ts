@@ -34,6 +34,14 @@ describe('command words from the catalogue', () => {
     expect(commandWord('cy', 'command.help')).toBe('help');
   });
 
+  it('understands a Welsh command typed without its accents, as a keyboard without them types it', () => {
+    expect(commandPattern('command.roles').test('rhoi rol')).toBe(true);
+    expect(commandPattern('command.roles').test('rhoi rôl')).toBe(true);
+    expect(commandPattern('command.claims').test('ceisiadau rol')).toBe(true);
+    expect(commandPattern('command.linkCluster').test('CYSYLLTU Â CHLWSTWR')).toBe(true);
+    expect(commandPattern('command.roles').test('rhoi ral')).toBe(false);
+  });
+
   it('treats the words as text, not as a pattern', () => {
     const help = commandPattern('command.help');
     expect(help.test('?')).toBe(true);

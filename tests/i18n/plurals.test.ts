@@ -49,6 +49,9 @@ const NUMERIC = new Set([
   'first',
   'staff',
   'supply',
+  'years',
+  'further',
+  'range',
 ]);
 /** Words that may follow a bare number: units, "of", and words that are not nouns counted by it. */
 const AFTER_A_NUMBER = new Set(['o', 'of', 'i', 'to', 'km', 'KB', 'cyntaf', 'are', 'updated', 'more', 'made']);
@@ -185,6 +188,34 @@ const BY_HAND: [MessageKey, Record<string, string | number>, 'cy' | 'en', string
 ];
 
 describe('counted messages, compared with text written by hand', () => {
+  it('mutates "blynedd" as the number before it asks, for every age of evidence a deployment may set (1 to 20 years)', () => {
+    const old = (years: number) => t('cy', 'evidence.status.old', { by: 'ymgynghorydd', date: 'Mawrth 2020', years }).split(': ')[1]!.split(',')[0];
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20].map(old)).toEqual([
+      'yn hŷn na blwyddyn',
+      'yn hŷn na 2 flynedd',
+      'yn hŷn na 3 blynedd',
+      'yn hŷn na 4 blynedd',
+      'yn hŷn na 5 mlynedd',
+      'yn hŷn na 6 blynedd',
+      'yn hŷn na 7 mlynedd',
+      'yn hŷn na 8 mlynedd',
+      'yn hŷn na 9 mlynedd',
+      'yn hŷn na 10 mlynedd',
+      'yn hŷn na 11 mlynedd',
+      'yn hŷn na 12 mlynedd',
+      'yn hŷn na 13 blynedd',
+      'yn hŷn na 14 blynedd',
+      'yn hŷn na 15 mlynedd',
+      'yn hŷn na 16 mlynedd',
+      'yn hŷn na 17 flynedd',
+      'yn hŷn na 18 mlynedd',
+      'yn hŷn na 19 blynedd',
+      'yn hŷn na 20 mlynedd',
+    ]);
+    expect(t('en', 'evidence.status.old', { by: 'an adviser', date: 'March 2020', years: 1 })).toContain('older than a year,');
+    expect(t('en', 'evidence.status.old', { by: 'an adviser', date: 'March 2020', years: 3 })).toContain('older than 3 years,');
+  });
+
   it.each(BY_HAND)('%s (%#)', (key, fixed, locale, expected) => {
     const single = messageArguments(locale === 'cy' ? cy[key] : en[key]).filter((name) => !(name in fixed));
     expect(COUNTS.map((n) => t(locale, key, { ...fixed, ...Object.fromEntries(single.map((name) => [name, n])) }))).toEqual(expected);

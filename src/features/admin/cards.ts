@@ -1,5 +1,6 @@
 import { escapeMarkdown } from '../../platform/cards/markdown';
 import type { ImportError } from '../directory/import';
+import { inReaderLanguage } from '../directory/names';
 import { PRIORITY_AREAS, type PriorityArea } from '../plans/priorities';
 import { catalogue, t, type Locale } from '../../platform/i18n';
 import type { RoleGrant } from '../people/roles';
@@ -89,7 +90,11 @@ export function schoolProfileCard(
     capacity: view.capacity,
     open: view.open ? 'true' : 'false',
     verified: verified.map((s) => ({
-      line: t(locale, 'profile.verifiedLine', { area: areaTitle(s.area), by: t(locale, `match.source.${s.statedBy}`), description: s.description }),
+      line: t(locale, 'profile.verifiedLine', {
+        area: areaTitle(s.area),
+        by: t(locale, `match.source.${s.statedBy}`),
+        description: inReaderLanguage({ en: s.description, cy: s.descriptionCy }, locale),
+      }),
     })),
     areas: [{ title: t(locale, 'profile.noArea'), value: 'none' }, ...PRIORITY_AREAS.map((a) => ({ title: areaTitle(a), value: a }))],
     slots: Array.from({ length: PROFILE_SLOTS }, (_, i) => ({
@@ -97,7 +102,7 @@ export function schoolProfileCard(
       descriptionId: `description${i + 1}`,
       label: t(locale, 'profile.strength', { n: i + 1 }),
       area: own[i]?.area ?? 'none',
-      description: own[i]?.description ?? '',
+      description: own[i] ? inReaderLanguage({ en: own[i].description, cy: own[i].descriptionCy }, locale) : '',
     })),
   });
 }

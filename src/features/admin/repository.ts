@@ -11,8 +11,12 @@ export interface KnownPerson {
 
 export interface StrengthRecord {
   area: PriorityArea;
+  /** As the school stated it, or the demo's English. */
   description: string;
+  /** The demo's Welsh; null for a strength a school stated in its own words. */
+  descriptionCy: string | null;
   evidence: string | null;
+  evidenceCy: string | null;
   statedBy: StrengthSource;
   /** When an adviser or an inspection gave the evidence (null for the school's own view). */
   verifiedAt: Date | null;
@@ -44,18 +48,22 @@ export class SqlMatchingAdminRepository {
     const rows = await sql.query<{
       area: PriorityArea;
       description: string;
+      description_cy: string | null;
       evidence: string | null;
+      evidence_cy: string | null;
       stated_by: StrengthSource;
       verified_at: Date | string | null;
     }>(
-      `select area, description, evidence, stated_by, case when stated_by <> 'school' then coalesce(verified_at, updated_at) end as verified_at
+      `select area, description, description_cy, evidence, evidence_cy, stated_by, case when stated_by <> 'school' then coalesce(verified_at, updated_at) end as verified_at
          from school_strengths where school_id = $1 order by area`,
       [schoolId],
     );
     return rows.map((r) => ({
       area: r.area,
       description: r.description,
+      descriptionCy: r.description_cy,
       evidence: r.evidence,
+      evidenceCy: r.evidence_cy,
       statedBy: r.stated_by,
       verifiedAt: r.verified_at === null ? null : new Date(r.verified_at),
     }));
@@ -94,12 +102,18 @@ export class SqlMatchingAdminRepository {
       profile.capacity,
       profile.openToRequests,
     ]);
-    await sql.query(`delete from school_strengths where school_id = $1 and stated_by = 'school'`, [schoolId]);
+    // A strength saved again as it was shown, in either language, keeps both: a Welsh head who only changes the
+    // capacity leaves English readers the English.
+    const before = await sql.query<{ area: string; description: string; description_cy: string | null }>(
+      `delete from school_strengths where school_id = $1 and stated_by = 'school' returning area, description, description_cy`,
+      [schoolId],
+    );
     for (const s of profile.strengths) {
+      const same = before.find((b) => b.area === s.area && (b.description === s.description || b.description_cy === s.description));
       await sql.query(
-        `insert into school_strengths (school_id, area, description, stated_by, demo) values ($1, $2, $3, 'school', false)
+        `insert into school_strengths (school_id, area, description, description_cy, stated_by, demo) values ($1, $2, $3, $4, 'school', false)
          on conflict (school_id, area) do nothing`,
-        [schoolId, s.area, s.description],
+        [schoolId, s.area, same ? same.description : s.description, same ? same.description_cy : null],
       );
     }
   }

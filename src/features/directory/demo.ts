@@ -13,7 +13,7 @@ import type { ClusterLanguage, LanguageMedium, Phase, StrengthSource, SupportCat
 /** What the generator reads of each school in the open data. */
 export type DemoSchoolInput = Pick<
   SchoolSeed,
-  'id' | 'nameEn' | 'laCode' | 'phase' | 'languageMedium' | 'pupils' | 'supportCategory' | 'latitude' | 'longitude'
+  'id' | 'nameEn' | 'nameCy' | 'laCode' | 'phase' | 'languageMedium' | 'pupils' | 'supportCategory' | 'latitude' | 'longitude'
 >;
 
 export interface DemoSchoolAttributes {
@@ -28,12 +28,16 @@ export interface DemoStrength {
   schoolId: number;
   area: PriorityArea;
   description: string;
+  descriptionCy: string;
   evidence: string;
+  evidenceCy: string;
   statedBy: StrengthSource;
 }
 
 export interface DemoCluster {
   name: string;
+  /** "Clwstwr <school>": the hub's Welsh name where the directory has one, else its only name. */
+  nameCy: string;
   laCode: number;
   /** The secondary (or all-age) school the cluster is built around. */
   hubSchoolId: number;
@@ -328,150 +332,300 @@ const SOURCE_WEIGHTS: Record<SupportCategory | 'none', readonly number[]> = {
 };
 const SOURCES: readonly StrengthSource[] = ['school', 'adviser', 'inspection'];
 
+/** Demo text in both languages: a Welsh reader never sees the English. */
+interface Bilingual {
+  en: string;
+  cy: string;
+}
+
 interface AreaText {
-  descriptions: readonly string[];
+  descriptions: readonly Bilingual[];
   /** What the evidence shows, completed by who says so. */
-  evidence: string;
+  evidence: Bilingual;
 }
 
 const AREA_TEXT: Record<DemoArea, AreaText> = {
   literacy: {
     descriptions: [
-      'Whole-school approach to reading, with daily guided reading and termly reading-age checks',
-      'Extended writing across the curriculum, planned with shared success criteria',
-      "Oracy strategies that have raised the quality of pupils' talk {stage}",
+      {
+        en: 'Whole-school approach to reading, with daily guided reading and termly reading-age checks',
+        cy: 'Dull ysgol gyfan o ddarllen, gyda darllen dan arweiniad bob dydd a gwirio oedran darllen bob tymor',
+      },
+      {
+        en: 'Extended writing across the curriculum, planned with shared success criteria',
+        cy: 'Ysgrifennu estynedig ar draws y cwricwlwm, wedi’i gynllunio gyda meini prawf llwyddiant cyffredin',
+      },
+      {
+        en: 'Oracy strategies that have raised the quality of pupils’ talk {stage}',
+        cy: 'Strategaethau llafaredd sydd wedi codi safon siarad disgyblion {stage}',
+      },
     ],
-    evidence: 'reading ages and writing samples tracked each term show most pupils making strong progress',
+    evidence: {
+      en: 'reading ages and writing samples tracked each term show most pupils making strong progress',
+      cy: 'mae oedrannau darllen a samplau ysgrifennu a olrheinir bob tymor yn dangos bod y rhan fwyaf o ddisgyblion yn gwneud cynnydd cryf',
+    },
   },
   numeracy: {
     descriptions: [
-      'Mastery-style maths teaching with short daily fluency practice',
-      'Numeracy across the curriculum, mapped and planned with subject leaders',
-      'Targeted maths intervention that has closed gaps {stage}',
+      { en: 'Mastery-style maths teaching with short daily fluency practice', cy: 'Addysgu mathemateg drwy feistrolaeth, gydag ymarfer rhuglder byr bob dydd' },
+      {
+        en: 'Numeracy across the curriculum, mapped and planned with subject leaders',
+        cy: 'Rhifedd ar draws y cwricwlwm, wedi’i fapio a’i gynllunio gydag arweinwyr pynciau',
+      },
+      { en: 'Targeted maths intervention that has closed gaps {stage}', cy: 'Ymyrraeth fathemateg wedi’i thargedu sydd wedi cau bylchau {stage}' },
     ],
-    evidence: 'numeracy results have been above the family of similar schools for three years',
+    evidence: {
+      en: 'numeracy results have been above the family of similar schools for three years',
+      cy: 'mae canlyniadau rhifedd wedi bod yn uwch na’r teulu o ysgolion tebyg ers tair blynedd',
+    },
   },
   welsh: {
     descriptions: [
-      "{charter} work that has raised pupils' use of Welsh outside lessons",
-      'Welsh immersion that brings pupils new to the language to fluency',
-      "Welsh teaching that builds pupils' confidence in speaking {stage}",
+      {
+        en: '{charter} work that has raised pupils’ use of Welsh outside lessons',
+        cy: 'Gwaith {charter} sydd wedi cynyddu defnydd disgyblion o’r Gymraeg y tu allan i wersi',
+      },
+      { en: 'Welsh immersion that brings pupils new to the language to fluency', cy: 'Trochi iaith sy’n arwain disgyblion sy’n newydd i’r Gymraeg at ruglder' },
+      { en: 'Welsh teaching that builds pupils’ confidence in speaking {stage}', cy: 'Addysgu Cymraeg sy’n magu hyder disgyblion wrth siarad {stage}' },
     ],
-    evidence: 'pupil surveys and lesson observations show pupils using Welsh confidently beyond lessons',
+    evidence: {
+      en: 'pupil surveys and lesson observations show pupils using Welsh confidently beyond lessons',
+      cy: 'mae arolygon disgyblion ac arsylwadau gwersi yn dangos disgyblion yn defnyddio’r Gymraeg yn hyderus y tu hwnt i wersi',
+    },
   },
   science: {
     descriptions: [
-      'Enquiry-led science, with pupils planning and evaluating their own investigations',
-      'Practical science and STEM projects with local employers',
-      'Strong science teaching {stage}',
+      {
+        en: 'Enquiry-led science, with pupils planning and evaluating their own investigations',
+        cy: 'Gwyddoniaeth sy’n seiliedig ar ymholi, gyda disgyblion yn cynllunio ac yn gwerthuso eu hymchwiliadau eu hunain',
+      },
+      { en: 'Practical science and STEM projects with local employers', cy: 'Gwyddoniaeth ymarferol a phrosiectau STEM gyda chyflogwyr lleol' },
+      { en: 'Strong science teaching {stage}', cy: 'Addysgu gwyddoniaeth cryf {stage}' },
     ],
-    evidence: 'work scrutiny and science outcomes compare well with similar schools',
+    evidence: {
+      en: 'work scrutiny and science outcomes compare well with similar schools',
+      cy: 'mae craffu ar waith a chanlyniadau gwyddoniaeth yn cymharu’n dda ag ysgolion tebyg',
+    },
   },
   moreAble: {
-    descriptions: ['Challenge for more able and talented pupils through extension groups and mentoring', 'Tracking and stretching more able pupils {stage}'],
-    evidence: 'a higher share of pupils reach the higher levels than in similar schools',
+    descriptions: [
+      {
+        en: 'Challenge for more able and talented pupils through extension groups and mentoring',
+        cy: 'Her i ddisgyblion mwy abl a thalentog drwy grwpiau estyn a mentora',
+      },
+      { en: 'Tracking and stretching more able pupils {stage}', cy: 'Olrhain ac ymestyn disgyblion mwy abl {stage}' },
+    ],
+    evidence: {
+      en: 'a higher share of pupils reach the higher levels than in similar schools',
+      cy: 'mae cyfran uwch o ddisgyblion yn cyrraedd y lefelau uwch nag mewn ysgolion tebyg',
+    },
   },
   aln: {
     descriptions: [
-      'Person-centred planning for pupils with additional learning needs',
-      'Well-trained teaching assistants leading targeted literacy and social skills interventions',
-      'Early identification of additional learning needs and close work with families',
+      {
+        en: 'Person-centred planning for pupils with additional learning needs',
+        cy: 'Cynllunio sy’n canolbwyntio ar yr unigolyn ar gyfer disgyblion ag anghenion dysgu ychwanegol',
+      },
+      {
+        en: 'Well-trained teaching assistants leading targeted literacy and social skills interventions',
+        cy: 'Cynorthwywyr addysgu wedi’u hyfforddi’n dda yn arwain ymyriadau llythrennedd a sgiliau cymdeithasol wedi’u targedu',
+      },
+      {
+        en: 'Early identification of additional learning needs and close work with families',
+        cy: 'Adnabod anghenion dysgu ychwanegol yn gynnar a chydweithio’n agos â theuluoedd',
+      },
     ],
-    evidence: 'plans are reviewed termly and pupils with ALN make good progress from their starting points',
+    evidence: {
+      en: 'plans are reviewed termly and pupils with ALN make good progress from their starting points',
+      cy: 'caiff cynlluniau eu hadolygu bob tymor ac mae disgyblion ag ADY yn gwneud cynnydd da o’u mannau cychwyn',
+    },
   },
   attendance: {
     descriptions: [
-      'Family engagement work that has raised attendance and cut persistent absence',
-      'First-day response and attendance mentoring for pupils at risk of disengaging',
+      {
+        en: 'Family engagement work that has raised attendance and cut persistent absence',
+        cy: 'Gwaith ymgysylltu â theuluoedd sydd wedi codi presenoldeb a lleihau absenoldeb parhaus',
+      },
+      {
+        en: 'First-day response and attendance mentoring for pupils at risk of disengaging',
+        cy: 'Ymateb ar y diwrnod cyntaf a mentora presenoldeb i ddisgyblion sydd mewn perygl o ymddieithrio',
+      },
     ],
-    evidence: 'attendance has risen for three years running and persistent absence has fallen',
+    evidence: {
+      en: 'attendance has risen for three years running and persistent absence has fallen',
+      cy: 'mae presenoldeb wedi codi dair blynedd yn olynol ac mae absenoldeb parhaus wedi gostwng',
+    },
   },
   transition: {
     descriptions: [
-      'Joint transition units started in year 6 and continued in year 7',
-      'Transition support for vulnerable pupils, with extra visits and a named key worker',
-      'Shared planning with partner schools so learning continues across the move {stage}',
+      {
+        en: 'Joint transition units started in year 6 and continued in year 7',
+        cy: 'Unedau pontio ar y cyd sy’n dechrau ym mlwyddyn 6 ac yn parhau ym mlwyddyn 7',
+      },
+      {
+        en: 'Transition support for vulnerable pupils, with extra visits and a named key worker',
+        cy: 'Cymorth pontio i ddisgyblion agored i niwed, gydag ymweliadau ychwanegol a gweithiwr allweddol penodol',
+      },
+      {
+        en: 'Shared planning with partner schools so learning continues across the move {stage}',
+        cy: 'Cynllunio ar y cyd ag ysgolion partner fel bod y dysgu’n parhau ar draws y newid {stage}',
+      },
     ],
-    evidence: "pupils' progress and attitudes hold up after transfer, and partner schools report well on it",
+    evidence: {
+      en: 'pupils’ progress and attitudes hold up after transfer, and partner schools report well on it',
+      cy: 'mae cynnydd ac agweddau disgyblion yn dal yn gadarn ar ôl trosglwyddo, ac mae ysgolion partner yn adrodd yn dda arnyn nhw',
+    },
   },
   assessment: {
     descriptions: [
-      'Rigorous cluster moderation of teacher assessment',
-      'Assessment for learning, with peer and self-assessment part of everyday lessons',
-      'A feedback policy that has made marking lighter and more useful',
+      { en: 'Rigorous cluster moderation of teacher assessment', cy: 'Cymedroli trylwyr gan y clwstwr ar asesiadau athrawon' },
+      {
+        en: 'Assessment for learning, with peer and self-assessment part of everyday lessons',
+        cy: 'Asesu ar gyfer dysgu, gydag asesu gan gyfoedion a hunanasesu yn rhan o wersi bob dydd',
+      },
+      { en: 'A feedback policy that has made marking lighter and more useful', cy: 'Polisi adborth sydd wedi gwneud marcio’n ysgafnach ac yn fwy defnyddiol' },
     ],
-    evidence: 'moderation samples agree closely with external judgements',
+    evidence: { en: 'moderation samples agree closely with external judgements', cy: 'mae samplau cymedroli’n cyd-fynd yn agos â barnau allanol' },
   },
   curriculum: {
     descriptions: [
-      'Early work on the new curriculum, planning through Areas of Learning and Experience',
-      'Curriculum design built around the four purposes, with pupils helping to plan topics',
-      'Cross-curricular projects that link subjects around real-world problems',
+      {
+        en: 'Early work on the new curriculum, planning through Areas of Learning and Experience',
+        cy: 'Gwaith cynnar ar y cwricwlwm newydd, gan gynllunio drwy’r Meysydd Dysgu a Phrofiad',
+      },
+      {
+        en: 'Curriculum design built around the four purposes, with pupils helping to plan topics',
+        cy: 'Cwricwlwm wedi’i gynllunio o amgylch y pedwar diben, gyda disgyblion yn helpu i gynllunio themâu',
+      },
+      {
+        en: 'Cross-curricular projects that link subjects around real-world problems',
+        cy: 'Prosiectau trawsgwricwlaidd sy’n cysylltu pynciau o amgylch problemau go iawn',
+      },
     ],
-    evidence: 'planning and pupil work show the four purposes in practice across the school',
+    evidence: {
+      en: 'planning and pupil work show the four purposes in practice across the school',
+      cy: 'mae’r cynllunio a gwaith disgyblion yn dangos y pedwar diben ar waith ar draws yr ysgol',
+    },
   },
   digital: {
     descriptions: [
-      'Digital Competence Framework mapped across the curriculum',
-      'Pupil digital leaders who support staff and other pupils',
-      'Effective use of Hwb tools for learning in school and at home',
+      { en: 'Digital Competence Framework mapped across the curriculum', cy: 'Y Fframwaith Cymhwysedd Digidol wedi’i fapio ar draws y cwricwlwm' },
+      { en: 'Pupil digital leaders who support staff and other pupils', cy: 'Disgyblion sy’n arweinwyr digidol ac yn cefnogi staff a disgyblion eraill' },
+      { en: 'Effective use of Hwb tools for learning in school and at home', cy: 'Defnydd effeithiol o offer Hwb ar gyfer dysgu yn yr ysgol a gartref' },
     ],
-    evidence: "pupils' digital skills are applied well across subjects",
+    evidence: { en: 'pupils’ digital skills are applied well across subjects', cy: 'mae disgyblion yn defnyddio’u sgiliau digidol yn dda ar draws pynciau' },
   },
   leadership: {
     descriptions: [
-      'Developing middle leaders through a coaching programme',
-      'Distributed leadership, with staff leading school improvement priorities',
-      'Self-evaluation that feeds directly into the school development plan',
+      { en: 'Developing middle leaders through a coaching programme', cy: 'Datblygu arweinwyr canol drwy raglen goetsio' },
+      {
+        en: 'Distributed leadership, with staff leading school improvement priorities',
+        cy: 'Arweinyddiaeth wasgaredig, gyda staff yn arwain blaenoriaethau gwella’r ysgol',
+      },
+      { en: 'Self-evaluation that feeds directly into the school development plan', cy: 'Hunanwerthuso sy’n bwydo’n uniongyrchol i gynllun datblygu’r ysgol' },
     ],
-    evidence: 'improvement priorities are met on time and middle leaders lead change confidently',
+    evidence: {
+      en: 'improvement priorities are met on time and middle leaders lead change confidently',
+      cy: 'caiff blaenoriaethau gwella eu cyflawni mewn pryd ac mae arweinwyr canol yn arwain newid yn hyderus',
+    },
   },
   wellbeing: {
     descriptions: [
-      'Nurture provision and emotional literacy support for pupils who need it',
-      'A whole-school approach to wellbeing, with pupil voice at its centre',
-      'Restorative approaches that have improved behaviour {stage}',
+      {
+        en: 'Nurture provision and emotional literacy support for pupils who need it',
+        cy: 'Darpariaeth anogaeth a chymorth llythrennedd emosiynol i ddisgyblion sydd ei angen',
+      },
+      {
+        en: 'A whole-school approach to wellbeing, with pupil voice at its centre',
+        cy: 'Dull ysgol gyfan o ymdrin â lles, gyda llais y disgybl wrth ei wraidd',
+      },
+      { en: 'Restorative approaches that have improved behaviour {stage}', cy: 'Dulliau adferol sydd wedi gwella ymddygiad {stage}' },
     ],
-    evidence: 'wellbeing surveys are positive and exclusions have fallen',
+    evidence: {
+      en: 'wellbeing surveys are positive and exclusions have fallen',
+      cy: 'mae arolygon lles yn gadarnhaol ac mae gwaharddiadau wedi gostwng',
+    },
   },
   fsm: {
     descriptions: [
-      'Use of the Pupil Development Grant to raise the attainment of pupils eligible for free school meals',
-      'Closing the gap between pupils eligible for free school meals and their peers {stage}',
-      'Family and community engagement that reaches disadvantaged families',
+      {
+        en: 'Use of the Pupil Development Grant to raise the attainment of pupils eligible for free school meals',
+        cy: 'Defnyddio’r Grant Datblygu Disgyblion i godi cyrhaeddiad disgyblion sy’n gymwys i gael prydau ysgol am ddim',
+      },
+      {
+        en: 'Closing the gap between pupils eligible for free school meals and their peers {stage}',
+        cy: 'Cau’r bwlch rhwng disgyblion sy’n gymwys i gael prydau ysgol am ddim a’u cyfoedion {stage}',
+      },
+      {
+        en: 'Family and community engagement that reaches disadvantaged families',
+        cy: 'Ymgysylltu â theuluoedd a’r gymuned mewn ffordd sy’n cyrraedd teuluoedd difreintiedig',
+      },
     ],
-    evidence: 'the gap between pupils eligible for free school meals and their peers has narrowed for three years',
+    evidence: {
+      en: 'the gap between pupils eligible for free school meals and their peers has narrowed for three years',
+      cy: 'mae’r bwlch rhwng disgyblion sy’n gymwys i gael prydau ysgol am ddim a’u cyfoedion wedi culhau ers tair blynedd',
+    },
   },
   lookedAfter: {
     descriptions: [
-      'Support for looked-after children, with a designated teacher and personal education plans',
-      'Close work with social services that keeps looked-after pupils in education',
+      {
+        en: 'Support for looked-after children, with a designated teacher and personal education plans',
+        cy: 'Cymorth i blant sy’n derbyn gofal, gydag athro dynodedig a chynlluniau addysg personol',
+      },
+      {
+        en: 'Close work with social services that keeps looked-after pupils in education',
+        cy: 'Cydweithio agos â’r gwasanaethau cymdeithasol sy’n cadw disgyblion sy’n derbyn gofal mewn addysg',
+      },
     ],
-    evidence: 'looked-after pupils attend well and make good progress',
+    evidence: { en: 'looked-after pupils attend well and make good progress', cy: 'mae disgyblion sy’n derbyn gofal yn mynychu’n dda ac yn gwneud cynnydd da' },
   },
   governors: {
     descriptions: [
-      'Governors who challenge well, with a link governor for each priority',
-      'Governor training and a committee structure that holds leaders to account',
+      {
+        en: 'Governors who challenge well, with a link governor for each priority',
+        cy: 'Llywodraethwyr sy’n herio’n dda, gyda llywodraethwr cyswllt ar gyfer pob blaenoriaeth',
+      },
+      {
+        en: 'Governor training and a committee structure that holds leaders to account',
+        cy: 'Hyfforddiant i lywodraethwyr a strwythur pwyllgorau sy’n dwyn arweinwyr i gyfrif',
+      },
     ],
-    evidence: 'governing body minutes show well-informed challenge and follow-up',
+    evidence: {
+      en: 'governing body minutes show well-informed challenge and follow-up',
+      cy: 'mae cofnodion y corff llywodraethu yn dangos her wybodus a gwaith dilynol',
+    },
   },
 };
 
-const STAGE_TEXT: Record<Phase, readonly string[]> = {
-  nursery: ['in the nursery'],
-  primary: ['in the Foundation Phase', 'in key stage 2'],
-  middle: ['across the all-age school'],
-  secondary: ['in key stage 3', 'at key stage 4'],
-  special: ['for pupils with complex needs'],
-  pru: ['for pupils returning to education'],
+const STAGE_TEXT: Record<Phase, readonly Bilingual[]> = {
+  nursery: [{ en: 'in the nursery', cy: 'yn yr ysgol feithrin' }],
+  primary: [
+    { en: 'in the Foundation Phase', cy: 'yn y Cyfnod Sylfaen' },
+    { en: 'in key stage 2', cy: 'yng nghyfnod allweddol 2' },
+  ],
+  middle: [{ en: 'across the all-age school', cy: 'ar draws yr ysgol pob oed' }],
+  secondary: [
+    { en: 'in key stage 3', cy: 'yng nghyfnod allweddol 3' },
+    { en: 'at key stage 4', cy: 'yng nghyfnod allweddol 4' },
+  ],
+  special: [{ en: 'for pupils with complex needs', cy: 'i ddisgyblion ag anghenion cymhleth' }],
+  pru: [{ en: 'for pupils returning to education', cy: 'i ddisgyblion sy’n dychwelyd i addysg' }],
+};
+
+/** The Welsh Language Charter by the school's medium: Cymraeg Campus is its form for English-medium schools. */
+const CHARTER_TEXT: Record<'englishMedium' | 'other', Bilingual> = {
+  englishMedium: { en: 'Cymraeg Campus (Welsh Language Charter)', cy: 'Cymraeg Campus' },
+  other: { en: 'Siarter Iaith (Welsh Language Charter)', cy: 'y Siarter Iaith' },
 };
 
 /** Evidence is plainly labelled demo: these are real schools and none of this was said about them. */
-const SOURCE_TEXT: Record<StrengthSource, (evidence: string) => string> = {
-  school: (evidence) => `Demo data. School self-evaluation: ${evidence}.`,
-  adviser: (evidence) => `Demo data. Challenge Adviser visit: ${evidence}; seen in lessons and work scrutiny.`,
-  inspection: (evidence) => `Demo data. Inspection-style finding: ${evidence}.`,
+const SOURCE_TEXT: Record<StrengthSource, { en: (evidence: string) => string; cy: (evidence: string) => string }> = {
+  school: { en: (e) => `Demo data. School self-evaluation: ${e}.`, cy: (e) => `Data demo. Hunanwerthuso’r ysgol: ${e}.` },
+  adviser: {
+    en: (e) => `Demo data. Challenge Adviser visit: ${e}; seen in lessons and work scrutiny.`,
+    cy: (e) => `Data demo. Ymweliad gan yr ymgynghorydd her: ${e}; gwelwyd hyn mewn gwersi ac wrth graffu ar waith.`,
+  },
+  inspection: { en: (e) => `Demo data. Inspection-style finding: ${e}.`, cy: (e) => `Data demo. Canfyddiad tebyg i arolygiad: ${e}.` },
 };
 
 function areaWeight(school: DemoSchoolInput, fsmPercent: number, area: DemoArea): number {
@@ -481,12 +635,18 @@ function areaWeight(school: DemoSchoolInput, fsmPercent: number, area: DemoArea)
   return weight;
 }
 
+/** A description with its stage and charter filled in, in one language. */
+function fillDescription(template: string, stage: string, charter: string): string {
+  return template.replace('{stage}', stage).replace('{charter}', charter);
+}
+
 function demoStrengthsFor(school: DemoSchoolInput, fsmPercent: number, seed: number): DemoStrength[] {
   const random = streamFor(seed, school.id, 'strengths');
   const category = school.supportCategory ?? 'none';
   const count = weightedIndex(random, STRENGTH_COUNT_WEIGHTS[category]) + 1;
   const remaining = [...DEMO_AREAS];
   const strengths: DemoStrength[] = [];
+  const charter = CHARTER_TEXT[school.languageMedium === 'english' ? 'englishMedium' : 'other'];
   for (let i = 0; i < count && remaining.length > 0; i++) {
     const index = weightedIndex(
       random,
@@ -495,12 +655,37 @@ function demoStrengthsFor(school: DemoSchoolInput, fsmPercent: number, seed: num
     const area = remaining.splice(index, 1)[0]!;
     const text = AREA_TEXT[area];
     const statedBy = SOURCES[weightedIndex(random, SOURCE_WEIGHTS[category])]!;
-    const description = pick(random, text.descriptions)
-      .replace('{stage}', pick(random, STAGE_TEXT[school.phase]))
-      .replace('{charter}', school.languageMedium === 'english' ? 'Cymraeg Campus (Welsh Language Charter)' : 'Siarter Iaith (Welsh Language Charter)');
-    strengths.push({ schoolId: school.id, area, description, evidence: SOURCE_TEXT[statedBy](text.evidence), statedBy });
+    // One draw each for the description and the stage, shared by both languages.
+    const template = pick(random, text.descriptions);
+    const stage = pick(random, STAGE_TEXT[school.phase]);
+    strengths.push({
+      schoolId: school.id,
+      area,
+      description: fillDescription(template.en, stage.en, charter.en),
+      descriptionCy: fillDescription(template.cy, stage.cy, charter.cy),
+      evidence: SOURCE_TEXT[statedBy].en(text.evidence.en),
+      evidenceCy: SOURCE_TEXT[statedBy].cy(text.evidence.cy),
+      statedBy,
+    });
   }
   return strengths;
+}
+
+/**
+ * The Welsh of every demo description and evidence line the generator can write, keyed by its English:
+ * for demo rows written before the Welsh existed, which are given their Welsh in place.
+ */
+export function demoWelshByEnglish(): Map<string, string> {
+  const welsh = new Map<string, string>();
+  const stages = Object.values(STAGE_TEXT).flat();
+  for (const text of Object.values(AREA_TEXT)) {
+    for (const template of text.descriptions)
+      for (const stage of stages)
+        for (const charter of Object.values(CHARTER_TEXT))
+          welsh.set(fillDescription(template.en, stage.en, charter.en), fillDescription(template.cy, stage.cy, charter.cy));
+    for (const source of Object.values(SOURCE_TEXT)) welsh.set(source.en(text.evidence.en), source.cy(text.evidence.cy));
+  }
+  return welsh;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -615,6 +800,7 @@ function clustersInLa(schools: readonly DemoSchoolInput[], seed: number): DemoCl
     const lead = primaries.length > 0 && random() < PRIMARY_LEAD_SHARE ? pick(random, primaries) : hub;
     return {
       name: `${hub.nameEn} cluster`,
+      nameCy: `Clwstwr ${hub.nameCy ?? hub.nameEn}`,
       laCode: hub.laCode,
       hubSchoolId: hub.id,
       leadSchoolId: lead.id,

@@ -38,7 +38,8 @@ export interface SchoolDetails extends SchoolListing {
   openToRequests: boolean;
   /** FSM, family, capacity and openness came from the demo generator, not from the school. */
   demoAttributes: boolean;
-  cluster: { id: number; name: string } | null;
+  /** The school's cluster: its name, and its Welsh name where it has one. */
+  cluster: { id: number; name: string; nameCy: string | null } | null;
 }
 
 export interface SchoolRepository {
@@ -109,6 +110,7 @@ interface DetailsRow extends ListingRow {
   demo_attributes: boolean;
   cluster_id: number | null;
   cluster_name: string | null;
+  cluster_name_cy: string | null;
 }
 
 const toListing = (r: ListingRow): SchoolListing => ({
@@ -135,7 +137,7 @@ const toDetails = (r: DetailsRow): SchoolDetails => ({
   capacity: r.capacity,
   openToRequests: r.open_to_requests,
   demoAttributes: r.demo_attributes,
-  cluster: r.cluster_id === null || r.cluster_name === null ? null : { id: r.cluster_id, name: r.cluster_name },
+  cluster: r.cluster_id === null || r.cluster_name === null ? null : { id: r.cluster_id, name: r.cluster_name, nameCy: r.cluster_name_cy },
 });
 
 const LISTING_COLUMNS = `s.id, s.name_en, s.name_cy, la.name_en as la_name_en, la.name_cy as la_name_cy, s.phase, s.language_medium`;
@@ -148,7 +150,7 @@ export class SqlSchoolRepository implements SchoolRepository {
     const rows = await this.sql.query<DetailsRow>(
       `select ${LISTING_COLUMNS}, s.la_code, la.consortium, s.pupils, s.fsm_percent, s.family, s.support_category,
               s.latitude, s.longitude, s.postcode, s.capacity, s.open_to_requests, s.demo_attributes,
-              c.id as cluster_id, c.name as cluster_name
+              c.id as cluster_id, c.name as cluster_name, c.name_cy as cluster_name_cy
          from schools s
          join local_authorities la on la.code = s.la_code
          left join cluster_members cm on cm.school_id = s.id

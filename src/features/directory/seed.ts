@@ -1,6 +1,6 @@
 import type { Database, Sql } from '../../platform/db/db';
 import { readDirectorySeedData, type LocalAuthoritySeed, type SchoolSeed } from './csv';
-import { generateDemoDirectory, type DemoDirectory, type DemoSchoolInput } from './demo';
+import { demoWelshByEnglish, generateDemoDirectory, type DemoDirectory, type DemoSchoolInput } from './demo';
 import type { LanguageMedium, Phase, SupportCategory } from './repository';
 
 export interface DirectorySeedOptions {
@@ -31,10 +31,14 @@ const SEED_LOCK = 724202;
 
 /**
  * First start only: loads the 22 LAs, the maintained schools and the PRUs from the shipped
- * open data, then the demo attributes if asked. Returns null, doing nothing, once schools has rows.
+ * open data, then the demo attributes if asked. Returns null once schools has rows, having only
+ * given Welsh to any demo rows written before the generator wrote Welsh.
  */
 export async function loadDirectorySeed(db: Database, options: DirectorySeedOptions): Promise<DirectorySeedCounts | null> {
-  if (await hasSchools(db)) return null;
+  if (await hasSchools(db)) {
+    await addWelshToDemo(db);
+    return null;
+  }
   const data = readDirectorySeedData();
   return db.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock($1)', [SEED_LOCK]);
@@ -99,6 +103,7 @@ export async function insertSchools(sql: Sql, schools: readonly SchoolSeed[]): P
 interface DemoInputRow {
   id: number;
   name_en: string;
+  name_cy: string | null;
   la_code: number;
   phase: Phase;
   language_medium: LanguageMedium;
@@ -117,11 +122,12 @@ interface DemoInputRow {
 export async function applyDemoDirectory(sql: Sql, seed: number): Promise<DemoCounts> {
   await removeDemoDirectory(sql);
   const rows = await sql.query<DemoInputRow>(
-    `select id, name_en, la_code, phase, language_medium, pupils, support_category, latitude, longitude from schools order by id`,
+    `select id, name_en, name_cy, la_code, phase, language_medium, pupils, support_category, latitude, longitude from schools order by id`,
   );
   const inputs: DemoSchoolInput[] = rows.map((r) => ({
     id: r.id,
     nameEn: r.name_en,
+    nameCy: r.name_cy,
     laCode: r.la_code,
     phase: r.phase,
     languageMedium: r.language_medium,
@@ -151,25 +157,28 @@ async function writeDemoDirectory(sql: Sql, demo: DemoDirectory): Promise<DemoCo
   );
 
   const strengths = await sql.query(
-    `insert into school_strengths (school_id, area, description, evidence, stated_by, demo)
-     select d.school_id, d.area, d.description, d.evidence, d.stated_by, true
-       from unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[]) as d (school_id, area, description, evidence, stated_by)
+    `insert into school_strengths (school_id, area, description, description_cy, evidence, evidence_cy, stated_by, demo)
+     select d.school_id, d.area, d.description, d.description_cy, d.evidence, d.evidence_cy, d.stated_by, true
+       from unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+            as d (school_id, area, description, description_cy, evidence, evidence_cy, stated_by)
      on conflict (school_id, area) do nothing
      returning school_id`,
     [
       demo.strengths.map((s) => s.schoolId),
       demo.strengths.map((s) => s.area),
       demo.strengths.map((s) => s.description),
+      demo.strengths.map((s) => s.descriptionCy),
       demo.strengths.map((s) => s.evidence),
+      demo.strengths.map((s) => s.evidenceCy),
       demo.strengths.map((s) => s.statedBy),
     ],
   );
 
   // A school already in a real cluster stays there, so hubs are filtered out first.
   const clusters = await sql.query(
-    `insert into clusters (name, la_code, lead_school_id, language, demo)
-     select d.name, d.la_code, d.lead_school_id, d.language, true
-       from unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::int[]) as d (name, la_code, lead_school_id, language, hub)
+    `insert into clusters (name, name_cy, la_code, lead_school_id, language, demo)
+     select d.name, d.name_cy, d.la_code, d.lead_school_id, d.language, true
+       from unnest($1::text[], $6::text[], $2::int[], $3::int[], $4::text[], $5::int[]) as d (name, name_cy, la_code, lead_school_id, language, hub)
       where not exists (select 1 from cluster_members cm where cm.school_id = d.hub)
      returning id`,
     [
@@ -178,6 +187,7 @@ async function writeDemoDirectory(sql: Sql, demo: DemoDirectory): Promise<DemoCo
       demo.clusters.map((c) => c.leadSchoolId),
       demo.clusters.map((c) => c.language),
       demo.clusters.map((c) => c.hubSchoolId),
+      demo.clusters.map((c) => c.nameCy),
     ],
   );
   // Members join their cluster through its lead, which is unique among demo clusters.
@@ -193,6 +203,42 @@ async function writeDemoDirectory(sql: Sql, demo: DemoDirectory): Promise<DemoCo
   );
 
   return { schools: updated.length, strengths: strengths.length, clusters: clusters.length, clusterMembers: joined.length };
+}
+
+/**
+ * Demo rows written before the generator wrote Welsh get it now: each English description and evidence line
+ * has one Welsh form (the generator's own), and a demo cluster named after its hub school becomes
+ * "Clwstwr <school>". Rows with Welsh already, and anything not from the demo, are left alone.
+ * Returns how many strengths and clusters were given Welsh.
+ */
+export async function addWelshToDemo(sql: Sql): Promise<{ strengths: number; clusters: number }> {
+  const missing = await sql.query<{ school_id: number; area: string; description: string; evidence: string | null }>(
+    'select school_id, area, description, evidence from school_strengths where demo and (description_cy is null or evidence_cy is null)',
+  );
+  let strengths = 0;
+  if (missing.length > 0) {
+    const welsh = demoWelshByEnglish();
+    // Rows from before the demo's English took typographic apostrophes are found all the same.
+    const find = (english: string | null) => (english === null ? null : (welsh.get(english.replace(/'/g, '’')) ?? null));
+    const found = missing.map((r) => ({ ...r, descriptionCy: find(r.description), evidenceCy: find(r.evidence) }));
+    const updated = await sql.query(
+      `update school_strengths t
+          set description_cy = coalesce(t.description_cy, d.description_cy), evidence_cy = coalesce(t.evidence_cy, d.evidence_cy)
+         from unnest($1::int[], $2::text[], $3::text[], $4::text[]) as d (school_id, area, description_cy, evidence_cy)
+        where t.school_id = d.school_id and t.area = d.area and t.demo and (d.description_cy is not null or d.evidence_cy is not null)
+        returning t.school_id`,
+      [found.map((r) => r.school_id), found.map((r) => r.area), found.map((r) => r.descriptionCy), found.map((r) => r.evidenceCy)],
+    );
+    strengths = updated.length;
+  }
+  const clusters = await sql.query(
+    `update clusters c
+        set name_cy = 'Clwstwr ' || coalesce(hub.name_cy, hub.name_en)
+       from cluster_members m join schools hub on hub.id = m.school_id
+      where c.demo and c.name_cy is null and m.cluster_id = c.id and c.name = hub.name_en || ' cluster'
+      returning c.id`,
+  );
+  return { strengths, clusters: clusters.length };
 }
 
 /** Takes the demo out again, for a deployment that started with demo data and now goes live. */

@@ -1,5 +1,6 @@
 import { escapeMarkdown } from '../../platform/cards/markdown';
 import type { ClusterLanguage } from '../directory/repository';
+import { clusterNames, nameIn } from '../directory/names';
 import {
   FADE_SECTIONS,
   JUDGEMENTS,
@@ -11,7 +12,7 @@ import {
   type RoundDefinition,
 } from './model';
 import { zonedTimeToUtc, type LocalDate } from '../../platform/workingDays';
-import { catalogue, formatDate, formatTime, t, type Locale, type MessageKey, type MessageParam } from '../../platform/i18n';
+import { catalogue, formatDate, formatTime, t, type InEachLanguage, type Locale, type MessageKey, type MessageParam } from '../../platform/i18n';
 import { localDateOf } from '../../platform/workingDays';
 import { renderCard, type CardJson } from '../../platform/cards/render';
 import type { FadePresenter } from './presenter';
@@ -118,7 +119,7 @@ export function reminderCard(view: ReminderView): CardJson {
 export interface ReportView {
   reportId: string;
   version: number;
-  clusterName: string;
+  clusterName: string | InEachLanguage;
   roundName: string;
   cycleName: string;
   deadline: LocalDate;
@@ -178,7 +179,7 @@ export function reportCard(locale: Locale, view: ReportView): CardJson {
 
 export interface ReviewView {
   reportId: string;
-  clusterName: string;
+  clusterName: string | InEachLanguage;
   roundName: string;
   cycleName: string;
   deadline: LocalDate;
@@ -216,13 +217,13 @@ export function reviewCard(locale: Locale, view: ReviewView): CardJson {
 
 export function noteCard(
   locale: Locale,
-  view: { roundId: string; clusterId: number; clusterName: string; notice?: string; problem?: string; text?: string; done?: boolean },
+  view: { roundId: string; clusterId: number; clusterName: string | InEachLanguage; notice?: string; problem?: string; text?: string; done?: boolean },
 ): CardJson {
   return renderCard('fadeNote', {
     t: catalogue(locale),
     roundId: view.roundId,
     clusterId: String(view.clusterId),
-    clusterName: view.clusterName,
+    clusterName: nameIn(view.clusterName, locale),
     notice: view.notice ?? '',
     problem: view.problem ?? '',
     text: view.text ?? '',
@@ -237,7 +238,7 @@ export interface CycleFormView {
   rounds: RoundDefinition[];
   offsets: string;
   sendTime: string;
-  clusters: { id: number; name: string }[];
+  clusters: { id: number; name: string | InEachLanguage }[];
   clusterIds?: string;
   problem?: string;
 }
@@ -257,7 +258,7 @@ export function cycleCard(locale: Locale, view: CycleFormView): CardJson {
     offsets: view.offsets,
     sendTime: view.sendTime,
     clusterIds: view.clusterIds ?? '',
-    clusters: view.clusters.map((c) => ({ title: c.name, value: String(c.id) })),
+    clusters: view.clusters.map((c) => ({ title: nameIn(c.name, locale), value: String(c.id) })),
   });
 }
 
@@ -270,7 +271,7 @@ export function linkedCard({ cluster, members, lead }: LinkedCluster): CardJson 
     (l) => ({
       heading: t(l, 'fade.link.heading'),
       lines: [
-        t(l, 'fade.link.done', { cluster: cluster.name }),
+        t(l, 'fade.link.done', { cluster: clusterNames(cluster) }),
         t(l, 'fade.link.members', { list: members.map((m) => (l === 'cy' && m.nameCy ? m.nameCy : m.nameEn)).join(', ') }),
         t(l, 'fade.link.language', { language: t(l, `fade.language.${cluster.language}`) }),
         lead?.displayName ? t(l, 'fade.link.lead', { lead: lead.displayName }) : '',
@@ -336,7 +337,7 @@ export function reportFormCard(locale: Locale, shown: ReportShown, problem?: str
   return reportCard(locale, {
     reportId: report.id,
     version: report.version,
-    clusterName: cluster.name,
+    clusterName: clusterNames(cluster),
     roundName: round.name,
     cycleName: round.cycleName,
     deadline: round.deadline,
@@ -356,7 +357,7 @@ export function reportFormCard(locale: Locale, shown: ReportShown, problem?: str
 
 const reviewViewOf = (report: FadeReport, round: Round, cluster: ClusterInfo): ReviewView => ({
   reportId: report.id,
-  clusterName: cluster.name,
+  clusterName: clusterNames(cluster),
   roundName: round.name,
   cycleName: round.cycleName,
   deadline: round.deadline,
@@ -394,7 +395,10 @@ export const fadePresenter: FadePresenter = {
   channelGone: (locale: Locale, cluster: ClusterInfo, reason: RemovalReason) =>
     fadeNoticeCard(
       [locale],
-      (l) => ({ heading: t(l, 'fade.notice.heading'), lines: [t(l, 'fade.removed.admin', { cluster: cluster.name, reason: t(l, `fade.removed.${reason}`) })] }),
+      (l) => ({
+        heading: t(l, 'fade.notice.heading'),
+        lines: [t(l, 'fade.removed.admin', { cluster: clusterNames(cluster), reason: t(l, `fade.removed.${reason}`) })],
+      }),
       'attention',
     ),
 };

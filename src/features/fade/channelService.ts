@@ -1,8 +1,15 @@
 import type { Actor } from '../../platform/actor';
 import { Outcomes, type Outcome } from '../../platform/outcome';
 import type { UserRecord } from '../people/users';
+import { clusterNames } from '../directory/names';
 import { errorText, type FadeDeps } from './deps';
 import type { ClusterInfo, ConversationSeen, FadeConversation, LeadPerson, MemberSchool, RemovalReason } from './types';
+
+/** Clusters' names, listed in each language for t() to show the reader's. */
+const listOfNames = (clusters: readonly ClusterInfo[]) => ({
+  en: clusters.map((c) => c.name).join(', '),
+  cy: clusters.map((c) => c.nameCy ?? c.name).join(', '),
+});
 
 /** A cluster just linked to a channel, with what the channel is told about it. */
 export interface LinkedCluster {
@@ -28,10 +35,11 @@ export class FadeChannelService {
     if (conversation.kind !== 'channel' && conversation.kind !== 'groupChat') return Outcomes.problem('fade.link.notChannel');
     if (name.trim() === '') return Outcomes.problem('fade.link.usage');
     const found = await store.clusters.findClusters(name);
-    const exact = found.filter((c) => c.name.toLowerCase() === name.trim().toLowerCase() || c.name.toLowerCase() === `${name.trim().toLowerCase()} cluster`);
+    const typed = name.trim().toLowerCase();
+    const exact = found.filter((c) => [c.name, c.nameCy].some((n) => n && [typed, `${typed} cluster`, `clwstwr ${typed}`].includes(n.toLowerCase())));
     const candidates = exact.length > 0 ? exact : found;
     if (candidates.length === 0) return Outcomes.notFound('fade.link.notFound', { name });
-    if (candidates.length > 1) return Outcomes.problem('fade.link.ambiguous', { name, list: candidates.map((c) => c.name).join(', ') });
+    if (candidates.length > 1) return Outcomes.problem('fade.link.ambiguous', { name, list: listOfNames(candidates) });
     const cluster = candidates[0];
     if (!(await access.isAdmin(actor)) && !(await access.isLead(actor, cluster))) return Outcomes.forbidden('fade.link.forbidden');
     await store.channels.upsertConversation(conversation);
@@ -77,14 +85,14 @@ export class FadeChannelService {
     const wanted = name.trim();
     let chosen: LeadPerson;
     if (wanted === '') {
-      if (!(await access.isMemberHead(actor, cluster, user))) return Outcomes.forbidden('fade.lead.notMember', { cluster: cluster.name });
+      if (!(await access.isMemberHead(actor, cluster, user))) return Outcomes.forbidden('fade.lead.notMember', { cluster: clusterNames(cluster) });
       chosen = { userId: actor.userId, displayName: user?.displayName ?? null };
     } else {
       if (!(await access.canEdit(actor, cluster))) return Outcomes.forbidden('fade.lead.forbidden');
       const found = await store.clusters.peopleAtMemberSchools(actor.tenantId, cluster.id, wanted);
       const exact = found.filter((p) => p.displayName?.toLowerCase() === wanted.toLowerCase());
       const candidates = exact.length > 0 ? exact : found;
-      if (candidates.length === 0) return Outcomes.notFound('fade.lead.notFound', { name: wanted, cluster: cluster.name });
+      if (candidates.length === 0) return Outcomes.notFound('fade.lead.notFound', { name: wanted, cluster: clusterNames(cluster) });
       if (candidates.length > 1) return Outcomes.problem('fade.lead.ambiguous', { name: wanted, list: candidates.map((p) => p.displayName).join(', ') });
       chosen = candidates[0];
     }

@@ -8,6 +8,7 @@ type Row = Record<string, unknown>;
 const toCluster = (r: Row): ClusterInfo => ({
   id: r.id as number,
   name: r.name as string,
+  nameCy: (r.name_cy as string | null) ?? null,
   laCode: r.la_code as number,
   leadSchoolId: (r.lead_school_id as number | null) ?? null,
   language: r.language as ClusterLanguage,
@@ -22,8 +23,11 @@ export class SqlFadeClusterRepository {
 
   async findClusters(name: string, limit = 5): Promise<ClusterInfo[]> {
     const rows = await this.sql.query<Row>(
-      `select * from clusters where lower(name) = lower($1) or lower(name) = lower($1 || ' cluster') or lower(name) like '%' || lower($1) || '%'
-       order by (lower(name) = lower($1)) desc, (lower(name) = lower($1 || ' cluster')) desc, name limit $2`,
+      `select * from clusters
+        where lower(name) = lower($1) or lower(name) = lower($1 || ' cluster') or lower(name) like '%' || lower($1) || '%'
+           or lower(name_cy) = lower($1) or lower(name_cy) = lower('clwstwr ' || $1) or lower(name_cy) like '%' || lower($1) || '%'
+        order by (lower(name) = lower($1) or lower(name_cy) = lower($1)) desc,
+                 (lower(name) = lower($1 || ' cluster') or lower(name_cy) = lower('clwstwr ' || $1)) desc, name limit $2`,
       [name.trim(), limit],
     );
     return rows.map(toCluster);

@@ -1,4 +1,5 @@
 import type { Sql } from '../../platform/db/db';
+import { clusterNames } from '../directory/names';
 import type { DeliveryFailure, NewDeliveryFailure } from './types';
 
 type Row = Record<string, unknown>;
@@ -65,13 +66,13 @@ export class SqlFadeReminderRepository {
 
   async failures(tenantId: string, limit = 10): Promise<DeliveryFailure[]> {
     const rows = await this.sql.query<Row>(
-      `select f.*, c.name as cluster_name from fade_delivery_failures f left join clusters c on c.id = f.cluster_id where f.tenant_id = $1 order by f.at desc, f.id desc limit $2`,
+      `select f.*, c.name as cluster_name, c.name_cy as cluster_name_cy from fade_delivery_failures f left join clusters c on c.id = f.cluster_id where f.tenant_id = $1 order by f.at desc, f.id desc limit $2`,
       [tenantId, limit],
     );
     return rows.map((r) => ({
       at: new Date(r.at as string),
       clusterId: (r.cluster_id as number | null) ?? null,
-      clusterName: (r.cluster_name as string | null) ?? null,
+      clusterName: r.cluster_name ? clusterNames({ name: r.cluster_name as string, nameCy: (r.cluster_name_cy as string | null) ?? null }) : null,
       conversationId: (r.conversation_id as string | null) ?? null,
       what: r.what as string,
       status: (r.status as number | null) ?? null,

@@ -3,6 +3,7 @@ import type { SendOutcome } from '../../platform/teams/channelSender';
 import type { FadeCycleService } from './cycleService';
 import { FADE_REMINDER_KIND } from './cycleService';
 import type { FadeDeps } from './deps';
+import { clusterNames } from '../directory/names';
 import { memberStatuses, needsReminder, reminderRelevance, workingDaysLeft } from './model';
 import type { ReminderOutcome } from './reminderRepository';
 import { NO_CHANNEL, type ClusterInfo, type FadeConversation, type FadeReport, type ReminderView, type RemovalReason, type Round } from './types';
@@ -100,7 +101,7 @@ export class FadeReminderService {
     const view: ReminderView = {
       roundId: round.id,
       clusterId: cluster.id,
-      clusterName: cluster.name,
+      clusterName: clusterNames(cluster),
       language: cluster.language,
       roundName: round.name,
       cycleName: round.cycleName,

@@ -9,6 +9,7 @@ import type { Outcome, Refusal } from '../../platform/outcome';
 import type { Messenger } from '../../platform/teams/messenger';
 import type { FadeServices } from './services';
 import type { ClusterInfo } from './types';
+import { clusterNames } from '../directory/names';
 import { commandArgument, parse, type Answer, type RouteKit, type Turn } from '../../platform/teams/kit';
 import { FadeOpenPayload, FadeReportIdPayload, FadeReviewPayload, FadeSaveNotePayload, FadeSaveReportPayload, FadeSetCyclePayload } from './payloads';
 
@@ -109,7 +110,7 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
       rounds: withBlankRows(defaultRounds(start, choices.value.holidays)),
       offsets: DEFAULT_REMINDER_OFFSETS.join(', '),
       sendTime: DEFAULT_SEND_TIME,
-      clusters: choices.value.clusters.map((c) => ({ id: c.id, name: c.name })),
+      clusters: choices.value.clusters.map((c) => ({ id: c.id, name: clusterNames(c) })),
     });
   });
 
@@ -135,7 +136,7 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
     const cluster = await clusterForTurn(turn);
     if (!cluster) return fadeMessage(languages, 'fade.report.noCluster');
     const round = await cycles.currentRound(turn.actor.tenantId, cluster.id);
-    if (text === '') return noteCard(turn.locale, { roundId: round?.id ?? '', clusterId: cluster.id, clusterName: cluster.name });
+    if (text === '') return noteCard(turn.locale, { roundId: round?.id ?? '', clusterId: cluster.id, clusterName: clusterNames(cluster) });
     const outcome = await reports.addNote(turn.actor, turn.user, { clusterId: cluster.id, roundId: round?.id ?? null, text, done: false });
     if (outcome.kind !== 'ok') return refusal(turn, outcome, languages);
     return fadeMessage(languages, 'fade.note.saved', {}, 'good');
@@ -181,7 +182,7 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
     if (!cluster) return fadeMessage(languages, 'fade.report.noCluster');
     const outcome = await channels.setLead(turn.actor, cluster, turn.user, name);
     if (outcome.kind !== 'ok') return refusal(turn, outcome, languages);
-    return fadeMessage(languages, 'fade.lead.set', { lead: outcome.value, cluster: cluster.name }, 'good');
+    return fadeMessage(languages, 'fade.lead.set', { lead: outcome.value, cluster: clusterNames(cluster) }, 'good');
   });
 
   // ---- cards ----
@@ -194,7 +195,7 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
     if (outcome.kind === 'forbidden') {
       const form = await reports.noteForm(turn.actor, turn.user, clusterId);
       if (form.kind === 'ok') {
-        const card = noteCard(turn.locale, { roundId, clusterId, clusterName: form.value.name, problem: t(turn.locale, outcome.key) });
+        const card = noteCard(turn.locale, { roundId, clusterId, clusterName: clusterNames(form.value), problem: t(turn.locale, outcome.key) });
         return deliverPersonally(turn, card, () => sharedReminder(roundId, clusterId));
       }
     }
@@ -225,13 +226,16 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
     const { roundId, clusterId } = parse(FadeOpenPayload, data);
     const form = await reports.noteForm(turn.actor, turn.user, clusterId);
     if (form.kind !== 'ok') return refusal(turn, form);
-    return deliverPersonally(turn, noteCard(turn.locale, { roundId, clusterId, clusterName: form.value.name }), () => sharedReminder(roundId, clusterId));
+    return deliverPersonally(turn, noteCard(turn.locale, { roundId, clusterId, clusterName: clusterNames(form.value) }), () =>
+      sharedReminder(roundId, clusterId),
+    );
   });
 
   kit.onCard(Verbs.fadeSaveNote, async (turn, data) => {
     const input = parse(FadeSaveNotePayload, data);
     const outcome = await reports.addNote(turn.actor, turn.user, { clusterId: input.clusterId, roundId: input.roundId, text: input.text, done: input.done });
-    const form = { roundId: input.roundId, clusterId: input.clusterId, clusterName: (await channels.cluster(input.clusterId))?.name ?? '', done: input.done };
+    const cluster = await channels.cluster(input.clusterId);
+    const form = { roundId: input.roundId, clusterId: input.clusterId, clusterName: cluster ? clusterNames(cluster) : '', done: input.done };
     if (outcome.kind === 'ok') return noteCard(turn.locale, { ...form, notice: t(turn.locale, 'fade.note.saved') });
     // Drawn again with what was typed, and the reason beside it.
     return kit.refusal(turn, outcome, () => noteCard(turn.locale, { ...form, problem: t(turn.locale, outcome.key, outcome.params), text: input.text }));
@@ -279,7 +283,7 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
       rounds: typed, // as typed, row for row
       offsets: input.offsets,
       sendTime: input.sendTime,
-      clusters: outcome.current.clusters.map((c) => ({ id: c.id, name: c.name })),
+      clusters: outcome.current.clusters.map((c) => ({ id: c.id, name: clusterNames(c) })),
       clusterIds: input.clusterIds,
       problem: t(turn.locale, outcome.key, outcome.params),
     });

@@ -1,6 +1,6 @@
 import type { ClusterLanguage } from '../directory/repository';
 import type { LocalDate } from '../../platform/workingDays';
-import type { MessageKey } from '../../platform/i18n';
+import type { InEachLanguage, MessageKey } from '../../platform/i18n';
 import type { MessageParams } from '../../platform/outcome';
 import type { FadeSections, Judgement, PartStatus, ReportStatus } from './model';
 import type { PlanAnswers } from '../plans/plan';
@@ -29,6 +29,8 @@ export type RemovalReason = 'channelDeleted' | 'botRemoved' | 'sendRefused';
 export interface ClusterInfo {
   id: number;
   name: string;
+  /** Its Welsh name, where it has one (every demo cluster does). */
+  nameCy: string | null;
   laCode: number;
   leadSchoolId: number | null;
   language: ClusterLanguage;
@@ -91,7 +93,7 @@ export const NO_CHANNEL = 'no channel linked';
 export interface DeliveryFailure {
   at: Date;
   clusterId: number | null;
-  clusterName: string | null;
+  clusterName: InEachLanguage | null;
   conversationId: string | null;
   what: string;
   status: number | null;
@@ -132,7 +134,7 @@ export interface RoundProgress {
 export interface ReminderView {
   roundId: string;
   clusterId: number;
-  clusterName: string;
+  clusterName: string | InEachLanguage;
   language: ClusterLanguage;
   roundName: string;
   cycleName: string;

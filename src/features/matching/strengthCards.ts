@@ -3,6 +3,7 @@ import { renderCard, type CardJson } from '../../platform/cards/render';
 import { catalogue, formatDate, formatMonth, t, type Locale } from '../../platform/i18n';
 import type { StrengthRecord } from '../admin/repository';
 import type { SchoolDetails } from '../directory/repository';
+import { inReaderLanguage } from '../directory/names';
 import type { PriorityArea } from '../plans/priorities';
 import { schoolNameIn } from './cards';
 
@@ -34,7 +35,7 @@ export function strengthReviewCard(
     strengths: view.strengths.map((s) => ({
       area: s.area,
       title: areaTitle(locale, s.area),
-      description: s.description,
+      description: inReaderLanguage({ en: s.description, cy: s.descriptionCy }, locale),
       status: evidenceStatus(locale, s, view.now, view.maxAgeYears),
       verifyTitle: t(locale, 'evidence.verify', { area: areaTitle(locale, s.area) }),
       withdrawTitle: t(locale, 'evidence.withdraw', { area: areaTitle(locale, s.area) }),

@@ -5,7 +5,7 @@ export const peopleCy: Record<keyof typeof peopleEn, string> = {
   'onboard.claimed':
     'Diolch. Rydych chi wedi gofyn i rywun gadarnhau eich rôl. Ysgol: {school}. Rôl: {role}. Rydyn ni wedi gofyn i {who} ei chadarnhau. Tan hynny, gallwch chi baratoi cynllun yn breifat a phori’r ysgolion a’r awgrymiadau.',
   'onboard.claimedHeadExists':
-    'Mae gan {school} bennaeth wedi’i gadarnhau’n barod, felly mae eich cais wedi mynd ato ef neu ati hi ac at ymgynghorydd yr ysgol.',
+    'Mae gan {school} bennaeth wedi’i gadarnhau eisoes, felly mae eich cais wedi mynd ato ef neu ati hi ac at ymgynghorydd yr ysgol.',
   'onboard.autoConfirmed':
     'Rydych chi wedi’ch cofrestru. Ysgol: {school}. Rôl: {role}. Demo lleol yw hwn, felly cafodd eich rôl ei chadarnhau ar unwaith; mewn gwasanaeth go iawn, pennaeth yr ysgol, ei hymgynghorydd neu weinyddwr sy’n ei chadarnhau.',
   'roles.asked.headteacher': '{names, select, none {bennaeth yr ysgol} other {bennaeth yr ysgol ({names})}}',
@@ -17,7 +17,7 @@ export const peopleCy: Record<keyof typeof peopleEn, string> = {
     'Dydy eich rôl yn {school} ({role}) ddim wedi’i chadarnhau eto: rydyn ni wedi gofyn i {who} ei chadarnhau. Tan hynny, gallwch chi baratoi cynllun yn breifat a phori’r ysgolion a’r awgrymiadau, ond allwch chi ddim gweithredu ar ran yr ysgol.',
   'roles.claim.heading': 'Cadarnhau rôl mewn ysgol',
   'roles.claim.ask': 'Mae {name} yn dweud ei fod neu ei bod yn gweithio yn {school}. Rôl: {role}.',
-  'roles.claim.headWarning': 'Mae gan {school} bennaeth wedi’i gadarnhau’n barod. Os byddwch chi’n cadarnhau hyn, {name} fydd y pennaeth yn lle hynny.',
+  'roles.claim.headWarning': 'Mae gan {school} bennaeth wedi’i gadarnhau eisoes. Os byddwch chi’n cadarnhau hyn, {name} fydd y pennaeth yn lle hynny.',
   'roles.claim.reasonLabel': 'Rheswm (mae ei angen i wrthod; bydd {name} yn ei weld)',
   'roles.claim.confirm': 'Cadarnhau',
   'roles.claim.reject': 'Gwrthod',
@@ -28,12 +28,11 @@ export const peopleCy: Record<keyof typeof peopleEn, string> = {
   'roles.claim.doneRejected': 'Wedi’i wrthod. Mae {name} wedi cael gwybod eich rheswm.',
   'roles.claim.notFound': 'Dydy’r cais hwnnw am rôl mewn ysgol ddim yn bodoli mwyach.',
   'roles.claim.notDecider': 'Dim ond pennaeth yr ysgol, ei hymgynghorydd neu weinyddwr sy’n gallu cadarnhau’r rôl hon.',
-  'roles.claim.reasonNeeded': 'Rhowch reswm dros wrthod, os gwelwch yn dda: bydd yr unigolyn yn ei weld.',
-  'roles.claim.reasonTooLong':
-    'Cadwch y rheswm o dan {max, plural, zero {0 nod} one {un nod} two {2 nod} few {3 nod} many {6 nod} other {# nod}}, os gwelwch yn dda.',
-  'roles.claim.headTaken': 'Mae gan yr ysgol honno bennaeth wedi’i gadarnhau’n barod. Does dim wedi newid.',
-  'roles.claim.alreadyConfirmed': 'Mae rhywun arall wedi cadarnhau’r rôl hon yn barod.',
-  'roles.claim.alreadyRejected': 'Mae rhywun arall wedi gwrthod y cais hwn yn barod.',
+  'roles.claim.reasonNeeded': 'Rhowch reswm dros wrthod: bydd yr unigolyn yn ei weld.',
+  'roles.claim.reasonTooLong': 'Cadwch y rheswm o dan {max, plural, zero {0 nod} one {un nod} two {2 nod} few {3 nod} many {6 nod} other {# nod}}.',
+  'roles.claim.headTaken': 'Mae gan yr ysgol honno bennaeth wedi’i gadarnhau eisoes. Does dim wedi newid.',
+  'roles.claim.alreadyConfirmed': 'Mae rhywun arall wedi cadarnhau’r rôl hon eisoes.',
+  'roles.claim.alreadyRejected': 'Mae rhywun arall wedi gwrthod y cais hwn eisoes.',
   'roles.claim.ended': 'Mae’r cais hwn wedi dod i ben: mae’r unigolyn wedi gofyn am rôl arall ers hynny.',
   'roles.decided.confirmed': 'Mae eich rôl yn {school} ({role}) wedi’i chadarnhau.',
   'roles.decided.rejected': 'Chafodd eich cais i weithio yn {school} ({role}) mo’i gadarnhau. Rheswm: {reason}',
@@ -58,6 +57,6 @@ export const peopleCy: Record<keyof typeof peopleEn, string> = {
   'roles.import.unknownPerson': 'dydy "{value}" ddim wedi defnyddio Cydweithio yma eto (rhowch ei ID defnyddiwr Teams).',
   'roles.import.unknownRole':
     'dydy "{value}" ddim yn rôl: defnyddiwch headteacher (pennaeth), deputy (dirprwy bennaeth), seniorLeader (uwch arweinydd) neu other (arall).',
-  'roles.import.twoHeads': 'mae pennaeth i’r ysgol hon yn barod ar linell {other}.',
+  'roles.import.twoHeads': 'mae pennaeth i’r ysgol hon eisoes ar linell {other}.',
   'roles.import.badFile': 'doedd dim modd darllen y ffeil fel CSV gyda’r colofnau school, user, role.',
 };

@@ -16,7 +16,7 @@ import {
   type Stage,
 } from './plan';
 import { PRIORITY_AREAS } from './priorities';
-import { catalogue, formatDate, t, type Locale, type MessageKey } from '../../platform/i18n';
+import { catalogue, formatDate, t, type InEachLanguage, type Locale, type MessageKey } from '../../platform/i18n';
 import { renderCard, type CardJson } from '../../platform/cards/render';
 
 const label = (locale: Locale, field: FieldId) => t(locale, `field.${field}.label`);
@@ -161,7 +161,7 @@ function nextText(locale: Locale, plan: Plan, now: Date): string {
 export function planSummaryCard(
   locale: Locale,
   plan: Plan,
-  view: { schoolName: string; now: Date; notice?: string; problem?: string; clusterReport?: { cluster: string; included: boolean } },
+  view: { schoolName: string; now: Date; notice?: string; problem?: string; clusterReport?: { cluster: string | InEachLanguage; included: boolean } },
 ): CardJson {
   const stages: Stage[] = ['before', 'after', 'later'];
   const sections = stages.map((stage) => ({

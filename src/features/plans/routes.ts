@@ -4,7 +4,7 @@ import type { CardJson } from '../../platform/cards/render';
 import { Verbs } from '../../platform/cards/verbs';
 import type { Clock } from '../../platform/clock';
 import { isFieldOpen, nextField, previousField, resumeField, type FieldId, type Plan, type RawAnswer } from './plan';
-import { t, type MessageKey } from '../../platform/i18n';
+import { t, type InEachLanguage, type MessageKey } from '../../platform/i18n';
 import type { Logger } from '../../platform/log';
 import { STALE_CARD, type PlanService } from './service';
 import { schoolName, schoolWithPlace, type SchoolLookup } from '../directory/names';
@@ -24,8 +24,8 @@ import {
 } from './payloads';
 
 export interface AideMemoireDeps {
-  /** The name of the FADE cluster a school belongs to, if any (the plan summary says the plan feeds its report). */
-  clusterNameOf: (schoolId: number) => Promise<string | null>;
+  /** The name, in each language, of the FADE cluster a school belongs to, if any (the plan summary says the plan feeds its report). */
+  clusterNameOf: (schoolId: number) => Promise<InEachLanguage | null>;
   users: UserRepository;
   schoolRoles: SchoolRoleService;
   schools: SchoolLookup;

@@ -15,7 +15,7 @@ export const privacyEn = {
   'privacy.export.intro':
     'Everything Cydweithio stores about this person follows as JSON, in {parts, plural, one {# message} other {# messages}}. Copy the text of each part, in order, into one file to give to them. This export is recorded in the audit log.',
   'privacy.export.tooLarge':
-    "This person's data is {kb} KB, too much to send in Teams messages. Ask whoever runs Cydweithio to run: npm run export:person -- {tenant} {id}",
+    'This person’s data is {kb} KB, too much to send in Teams messages. Ask whoever runs Cydweithio to run: npm run export:person -- {tenant} {id}',
   'privacy.export.nothing': 'Nothing is stored about that person any more.',
   'privacy.export.part': 'Part {n} of {total}',
   'privacy.count.plans': 'Plans they own',

@@ -14,7 +14,22 @@ export function commandWord(locale: Locale, key: CommandKey): string {
   return alternatives(locale, key)[0];
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
+/** Welsh accented letters, each with the plain letter a keyboard without them types instead. */
+const PLAIN: Record<string, string> = { â: 'a', ê: 'e', î: 'i', ô: 'o', û: 'u', ŵ: 'w', ŷ: 'y', á: 'a', é: 'e', í: 'i', ó: 'o', ú: 'u', ẃ: 'w', ý: 'y' };
+
+/**
+ * The words as a pattern: any run of spaces for a space, either apostrophe for one and an accented letter with or
+ * without its accent (people type "rhoi rol" and "cysylltu'r clwstwr" as often as "rhoi rôl" and "cysylltu’r clwstwr").
+ */
+const escape = (text: string) =>
+  text
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/\s+/g, '\\s+')
+    .replace(/['’]/g, "['’]")
+    .replace(/[âêîôûŵŷáéíóúẃý]/gi, (letter) => {
+      const plain = PLAIN[letter.toLowerCase()]!;
+      return `[${letter}${plain}]`;
+    });
 
 /**
  * The pattern a route listens for: any of the command's words in either language, alone, or

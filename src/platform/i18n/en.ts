@@ -47,7 +47,7 @@ const coreEn = {
   'menu.myPlans': 'My plans',
   'menu.language': 'Cymraeg / English',
   'menu.help': 'Help',
-  'menu.unknownCommand': 'Sorry, I didn\'t understand "{text}". Here is what I can do.',
+  'menu.unknownCommand': 'Sorry, I didn’t understand "{text}". Here is what I can do.',
   'menu.personalOnly': 'Plans are private, so I keep them to our personal chat. Open a chat with me to plan support.',
 
   'language.heading': 'Language / Iaith',

@@ -1,6 +1,6 @@
 import { Application, TurnState, type TeamsAdapter } from '@microsoft/teams-ai';
 import type { Clock } from '../clock';
-import type { Locale } from '../i18n';
+import type { InEachLanguage, Locale } from '../i18n';
 import type { Logger } from '../log';
 import type { PlanService } from '../../features/plans/service';
 import type { SchoolLookup } from '../../features/directory/names';
@@ -44,7 +44,7 @@ export interface BotDeps {
   privacy: PersonalDataService;
   limits?: RateLimitCounter;
   schoolRoles: SchoolRoleService;
-  clusterNameOf: (schoolId: number) => Promise<string | null>;
+  clusterNameOf: (schoolId: number) => Promise<InEachLanguage | null>;
 }
 
 /** Builds the Teams AI application: the tenant gate, then each feature's routes, then the catch-alls. */

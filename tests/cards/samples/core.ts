@@ -45,7 +45,7 @@ export function coreSamples(locale: Locale): Record<string, CardJson> {
     cards[`planSummary:${status}:inCluster`] = planSummaryCard(locale, samplePlan(status), {
       schoolName: 'Ysgol',
       now,
-      clusterReport: { cluster: 'Cwmbran High School cluster', included: status !== 'planning' },
+      clusterReport: { cluster: { en: 'Cwmbran High School cluster', cy: 'Clwstwr Ysgol Uwchradd Cwmbrân' }, included: status !== 'planning' },
     });
   }
   for (const f of PLAN_FIELDS) {

@@ -15,12 +15,13 @@ import { t, type Locale } from '../../../src/platform/i18n';
 
 const roundId = '3f1d2c4b-1111-4222-8333-944444444444';
 const reportId = '9a8b7c6d-1111-4222-8333-944444444444';
+const cwmbran = { en: 'Cwmbran High School cluster', cy: 'Clwstwr Ysgol Uwchradd Cwmbrân' };
 
 function reminder(locale: Locale, over: Partial<ReminderView> = {}): ReminderView {
   return {
     roundId,
     clusterId: 12,
-    clusterName: 'Cwmbran High School cluster',
+    clusterName: cwmbran,
     language: locale,
     roundName: 'interim',
     cycleName: '2026/27',
@@ -43,7 +44,7 @@ function report(over: Partial<ReportView> = {}): ReportView {
   return {
     reportId,
     version: 3,
-    clusterName: 'Cwmbran High School cluster',
+    clusterName: cwmbran,
     roundName: 'interim',
     cycleName: '2026/27',
     deadline: '2026-12-11',
@@ -103,7 +104,7 @@ export function fadeSamples(locale: Locale): Record<string, CardJson> {
       reviewFeedback: 'More evidence',
       notice: 'n',
     }),
-    'fadeNote:empty': noteCard(locale, { roundId, clusterId: 12, clusterName: 'Cwmbran High School cluster' }),
+    'fadeNote:empty': noteCard(locale, { roundId, clusterId: 12, clusterName: cwmbran }),
     'fadeNote:saved': noteCard(locale, { roundId, clusterId: 12, clusterName: 'C', notice: 'saved', done: true }),
     'fadeCycle:default': cycleCard(locale, {
       name: '2026/27',
@@ -111,7 +112,7 @@ export function fadeSamples(locale: Locale): Record<string, CardJson> {
       offsets: '-14, -3, 0, 5',
       sendTime: '09:00',
       clusters: [
-        { id: 1, name: 'A cluster' },
+        { id: 1, name: cwmbran },
         { id: 2, name: 'B cluster' },
       ],
       problem: 'p',

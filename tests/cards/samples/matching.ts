@@ -49,8 +49,20 @@ function school(id: number, nameEn: string, nameCy: string | null): SchoolDetail
     cluster: null,
   };
 }
+/** Strengths as the demo writes them (both languages) and as a school states one (its own words only). */
+export const mastery = {
+  area: 'numeracy' as const,
+  description: 'Mastery maths',
+  descriptionCy: 'Mathemateg drwy feistrolaeth',
+  evidence: null,
+  evidenceCy: null,
+};
+export const nurture = { area: 'wellbeing' as const, description: 'Nurture groups', descriptionCy: 'Grwpiau anogaeth', evidence: null, evidenceCy: null };
+const ownWords = { area: 'fsm' as const, description: 'Cau’r bwlch', descriptionCy: null, evidence: null, evidenceCy: null };
+
 const asking = school(6784001, 'Cwmbran High School', null);
-const partner = school(6785001, 'Ysgol Gyfun Gwynllyw', 'Ysgol Gyfun Gwynllyw');
+export const partnerSchool = school(6785001, 'Ysgol Gyfun Gwynllyw', 'Ysgol Gyfun Gwynllyw');
+const partner = partnerSchool;
 
 const suggestion: Suggestion = {
   schoolId: partner.id,
@@ -204,17 +216,17 @@ export function matchingSamples(locale: Locale): Record<string, CardJson> {
       capacity: 2,
       open: true,
       strengths: [
-        { area: 'numeracy', description: 'Mastery maths', evidence: null, statedBy: 'adviser', verifiedAt: new Date('2026-03-10T10:00:00Z') },
-        { area: 'wellbeing', description: 'Nurture groups', evidence: null, statedBy: 'school', verifiedAt: null },
+        { ...mastery, statedBy: 'adviser', verifiedAt: new Date('2026-03-10T10:00:00Z') },
+        { ...nurture, statedBy: 'school', verifiedAt: null },
       ],
       problem: 'p',
     }),
     'strengthReview:some': strengthReviewCard(locale, {
       school: partner,
       strengths: [
-        { area: 'numeracy', description: 'Mastery maths', evidence: null, statedBy: 'adviser', verifiedAt: new Date('2026-03-10T10:00:00Z') },
-        { area: 'fsm', description: 'Closing the gap', evidence: null, statedBy: 'inspection', verifiedAt: new Date('2019-06-01T10:00:00Z') },
-        { area: 'wellbeing', description: 'Nurture groups', evidence: null, statedBy: 'school', verifiedAt: null },
+        { ...mastery, statedBy: 'adviser', verifiedAt: new Date('2026-03-10T10:00:00Z') },
+        { ...ownWords, statedBy: 'inspection', verifiedAt: new Date('2019-06-01T10:00:00Z') },
+        { ...nurture, statedBy: 'school', verifiedAt: null },
       ],
       now: new Date('2026-09-07T09:00:00Z'),
       maxAgeYears: 3,
