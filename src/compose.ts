@@ -191,6 +191,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     directoryChanged: () => {
       matchingService.invalidate();
     },
+    // A new reviewer or adviser is sent the FADE reports nobody could be asked to judge.
+    roleGranted: (grant) => fade.reports.roleGranted(grant),
   });
 
   // ---- FADE cycles (clusters, channels, reminders, reports) ----

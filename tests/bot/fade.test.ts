@@ -4,6 +4,7 @@ import type { Database } from '../../src/platform/db/db';
 import { FADE_REMINDER_KIND } from '../../src/features/fade/cycleService';
 import { cardText, createHarness, findAction, seedSmallDirectory, TENANT, type Harness, type TestUser } from '../support/harness';
 import { confirmSchoolRole } from '../support/roles';
+import { Verbs } from '../../src/platform/cards/verbs';
 
 const admin: TestUser = { id: 'aad-admin', name: 'Ann Admin', tenantId: TENANT, locale: 'en-GB' };
 const lead: TestUser = { id: 'aad-lead', name: 'Alice Head', tenantId: TENANT, locale: 'en-GB' };
@@ -499,5 +500,64 @@ describe('holidays and status', () => {
     expect(status).toContain('2026/27, Interim round (deadline 11 December 2026): 0 of 3 clusters submitted; reminders sent 1, still to go 9.');
     expect(status).toContain('Clusters with no channel linked: 2.');
     expect(status).toContain('23 November 2026 at 09:00 · Clwstwr Rhydaman · no channel linked');
+  });
+});
+
+describe('a report submitted when the cluster has no reviewer', () => {
+  const rhian: TestUser = { id: 'aad-cy-reviewer', name: 'Rhian Adolygydd', tenantId: TENANT, locale: 'cy-GB' };
+  const personal = (user: TestUser) => h.messenger.sent.filter((s) => (s.conversation.conversation as { id: string }).id === `a:personal-${user.id}`);
+  const sections = { focus: 'Rhifedd', analysis: 'Gwersi ar y cyd', develop: '- Cymedroli', evaluation: 'Cynnydd da', judgement: 'strong' };
+
+  it('says so to the lead (in Welsh) and the admins, and goes to the first reviewer granted later, whose "View the report" judges it', async () => {
+    await h.activity(admin, teamInstall(CY_CHANNEL, '19:team-cy@thread.tacv2'));
+    await h.say(welshLead, 'cysylltu clwstwr Rhydaman', CY_CHANNEL);
+    await setCycle({ clusterIds: '2' });
+    h.clock.set('2026-11-23T09:00:00Z');
+    await h.runtime.dispatcher.deliverDue(500);
+    await h.say(rhian, 'help');
+    await h.runtime.users.setLocale(TENANT, rhian.id, 'cy'); // she chose Welsh
+    h.messenger.sent.splice(0);
+
+    // Nobody reviews for Carmarthenshire (669): the lead is told so, not that the reviewer was asked.
+    const form = (await h.say(welshLead, 'adroddiad fade')).cards[0];
+    const submitted = cardText((await h.press(welshLead, form, 'Cyflwyno i’r adolygydd', sections)).invokeCard);
+    expect(submitted).toContain('does neb wedi cael cais am farn');
+    expect(submitted).toContain('Does neb wedi cael cais am farn eto');
+    expect(submitted).not.toContain('Gofynnwyd i’r adolygydd');
+    expect(submitted).not.toContain('Yn aros am farn yr adolygydd');
+    const toAdmin = personal(admin);
+    expect(toAdmin).toHaveLength(1);
+    expect(cardText(toAdmin[0].message.card)).toContain(
+      '**Clwstwr Rhydaman** has submitted its FADE report (Interim round, 2026/27), but there is no reviewer',
+    );
+    expect(personal(reviewer)).toHaveLength(0); // reviews for 678 only
+
+    // The admin makes Rhian a reviewer for 669 on the roles card: the waiting report goes to her, once.
+    await h.execute(admin, Verbs.matchGrantRole, { userId: rhian.id, role: 'reviewer', laCode: '669', school: '' });
+    await h.execute(admin, Verbs.matchGrantRole, { userId: rhian.id, role: 'adviser', laCode: '669', school: '' });
+    expect(personal(rhian)).toHaveLength(1);
+    expect(cardText(personal(rhian)[0].message.card)).toContain('Adroddiad FADE i’w adolygu: Clwstwr Rhydaman');
+    expect(cardText((await h.say(welshLead, 'adroddiad fade')).cards[0])).toContain('Yn aros am farn yr adolygydd');
+
+    // "View the report" on the channel card gives her the judgement form, which records it.
+    const channelCard = h.messenger.updates.filter((u) => (u.conversation.conversation as { id: string }).id === CY_CHANNEL.id).at(-1)!.message.card!;
+    const view = (await h.press(rhian, channelCard, 'Gweld yr adroddiad')).invokeCard!;
+    expect(findAction(view, 'Cofnodi’r farn')).toBeDefined();
+    const recorded = await h.press(rhian, view, 'Cofnodi’r farn', { judgement: 'strong', feedback: 'Gwaith da.' });
+    expect(cardText(recorded.invokeCard)).toContain('Barn wedi’i chofnodi: Cryf');
+  });
+
+  it('tells an English lead too, and a reviewer already there is asked as before', async () => {
+    await h.runtime.roles.revoke({ tenantId: TENANT, userId: reviewer.id, role: 'reviewer', laCode: 678 });
+    await linkChannel(lead, 'Cwmbran');
+    await setCycle({ clusterIds: '1' });
+    h.clock.set('2026-11-23T09:00:00Z');
+    const form = (await h.say(lead, 'fade report')).cards[0];
+    const submitted = cardText((await h.press(lead, form, 'Submit to the reviewer', { ...sections, judgement: 'satisfactory' })).invokeCard);
+    expect(submitted).toContain('Submitted, but nobody has been asked for a judgement');
+    expect(submitted).not.toContain('The reviewer has been asked');
+    expect(submitted).not.toContain('Waiting for the reviewer’s judgement');
+    await h.execute(admin, Verbs.matchGrantRole, { userId: reviewer.id, role: 'reviewer', laCode: 'all', school: '' });
+    expect(cardText(personal(reviewer).at(-1)!.message.card)).toContain('FADE report to review: Cwmbran High School cluster');
   });
 });

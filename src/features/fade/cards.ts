@@ -128,6 +128,8 @@ export interface ReportView {
   submittedAt: Date | null;
   reviewJudgement: Judgement | null;
   reviewFeedback: string | null;
+  /** Submitted and sent to a reviewer (false: nobody could be asked yet). */
+  reviewAsked?: boolean;
   editable: boolean;
   canMakeNextSteps: boolean;
   notice?: string;
@@ -148,7 +150,8 @@ export function reportCard(locale: Locale, view: ReportView): CardJson {
   if (view.reviewJudgement) {
     reviewLines.push({ text: t(locale, 'fade.report.review', { judgement: judgementLabel(locale, view.reviewJudgement) }) });
     if (view.reviewFeedback) reviewLines.push({ text: t(locale, 'fade.report.feedback', { feedback: view.reviewFeedback }) });
-  } else if (view.status === 'submitted') reviewLines.push({ text: t(locale, 'fade.report.awaitingReview') });
+  } else if (view.status === 'submitted')
+    reviewLines.push({ text: t(locale, view.reviewAsked === false ? 'fade.report.noReviewerYet' : 'fade.report.awaitingReview') });
   return renderCard('fadeReport', {
     t: catalogue(locale),
     heading: t(locale, 'fade.report.heading', { cluster: view.clusterName }),
@@ -346,6 +349,7 @@ export function reportFormCard(locale: Locale, shown: ReportShown, problem?: str
     submittedAt: report.submittedAt,
     reviewJudgement: report.reviewJudgement,
     reviewFeedback: report.reviewFeedback,
+    reviewAsked: report.reviewAskedAt !== null,
     editable: editor && open,
     canMakeNextSteps: editor && !open && (report.sections.develop ?? '').trim() !== '',
     notice: shown.notice ? t(locale, shown.notice.key, shown.notice.params) : '',
@@ -378,6 +382,15 @@ export function reviewFormCard(locale: Locale, shown: ReviewShown, problem?: str
 export const fadePresenter: FadePresenter = {
   reminder: reminderCard,
   review: (locale, report, round, cluster) => reviewCard(locale, reviewViewOf(report, round, cluster)),
+  noReviewer: (locale, report, round, cluster) =>
+    fadeNoticeCard(
+      [locale],
+      (l) => ({
+        heading: t(l, 'fade.notice.heading'),
+        lines: [t(l, 'fade.noReviewer.admin', { cluster: cluster.name, round: `${roundLabel(l, round.name)}, ${round.cycleName}` })],
+      }),
+      'attention',
+    ),
   feedback: (report, round, cluster) =>
     fadeNoticeCard(
       languagesOf(cluster.language),

@@ -17,6 +17,8 @@ export interface ReportShown {
   report: FadeReport;
   /** The person may edit it (the lead or an admin). */
   editor: boolean;
+  /** Submitted, and the person judges it (a reviewer, adviser or admin who is not the lead): shown as the review form. */
+  review?: boolean;
   notice?: Message;
   /** What a stale or refused form had typed, shown so nothing is lost. */
   typed?: Partial<FadeSections>;
@@ -103,7 +105,9 @@ export class FadeReportService {
         by: actor.userId,
         at: clock.now(),
       });
-    return Outcomes.ok({ round, cluster, report, editor });
+    const review =
+      (report.status === 'submitted' || report.status === 'reviewed') && (await access.canReview(actor, cluster)) && !(await access.isLead(actor, cluster));
+    return Outcomes.ok({ round, cluster, report, editor, review });
   }
 
   /** The report with its round and cluster, if it is in the actor's tenant. */
@@ -139,7 +143,8 @@ export class FadeReportService {
     const unchanged = FADE_SECTIONS.every((s) => sections[s] === (report.sections[s] ?? '')) && judgement === report.selfJudgement;
     if (report.status === 'submitted' || report.status === 'reviewed') {
       // A retried submit changes nothing; an edit after submission is refused, and kept.
-      return Outcomes.ok(shown(report, unchanged ? { notice: input.submit ? { key: 'fade.report.submitted' } : undefined } : { typed }));
+      const again = report.reviewAskedAt || report.status === 'reviewed' ? 'fade.report.submitted' : 'fade.report.submittedNoReviewer';
+      return Outcomes.ok(shown(report, unchanged ? { notice: input.submit ? { key: again } : undefined } : { typed }));
     }
     if (report.version !== input.version) {
       if (unchanged && !input.submit) return Outcomes.ok(shown(report, { notice: { key: 'fade.report.saved' } }));
@@ -172,38 +177,86 @@ export class FadeReportService {
     });
     if (!saved) return Outcomes.problem('fade.report.stale', {}, shown((await store.reports.reportById(report.id))!, { typed }));
     await this.reminders.refreshReminderCard(report.roundId, report.clusterId);
-    if (input.submit) await this.askReviewers(saved, round, cluster);
-    return Outcomes.ok(shown(saved, { notice: { key: input.submit ? 'fade.report.submitted' : 'fade.report.saved' } }));
+    if (!input.submit) return Outcomes.ok(shown(saved, { notice: { key: 'fade.report.saved' } }));
+    const asked = await this.askReviewers(saved, round, cluster);
+    const stored = (await store.reports.reportById(saved.id)) ?? saved;
+    return Outcomes.ok(shown(stored, { notice: { key: asked > 0 ? 'fade.report.submitted' : 'fade.report.submittedNoReviewer' } }));
   }
 
+  /**
+   * Sends the submitted report to the reviewers and advisers for the cluster's LA. With nobody to ask, the
+   * admins are told instead, and the report waits for the first reviewer granted (see `roleGranted`).
+   */
   private async askReviewers(report: FadeReport, round: Round, cluster: ClusterInfo): Promise<number> {
-    const { roles, users, messenger, cards, store, clock, log } = this.deps;
+    const { roles, log } = this.deps;
     const ids = [
       ...new Set([...(await roles.holders(report.tenantId, 'reviewer', cluster.laCode)), ...(await roles.holders(report.tenantId, 'adviser', cluster.laCode))]),
     ];
     let asked = 0;
-    for (const userId of ids) {
+    for (const userId of ids) if (await this.sendForReview(userId, report, round, cluster)) asked++;
+    if (asked === 0) {
+      log.warn('no reviewer to ask for a FADE judgement', { clusterId: cluster.id, laCode: cluster.laCode });
+      await this.tellAdminsNoReviewer(report, round, cluster);
+    }
+    return asked;
+  }
+
+  /** The review card to one person's personal chat; recorded on the report once it went. */
+  private async sendForReview(userId: string, report: FadeReport, round: Round, cluster: ClusterInfo): Promise<boolean> {
+    const { users, messenger, cards, store, clock, log } = this.deps;
+    const user = await users.get(report.tenantId, userId);
+    if (!user?.personalConversation) return false;
+    try {
+      await messenger.send(user.personalConversation, { card: cards.review(user.locale ?? this.deps.defaultLocale, report, round, cluster) });
+    } catch (err) {
+      log.warn('could not send the review card', { userId, error: errorText(err) });
+      await store.reminders.recordFailure({
+        at: clock.now(),
+        tenantId: report.tenantId,
+        clusterId: cluster.id,
+        conversationId: null,
+        what: 'review card',
+        status: null,
+        error: errorText(err),
+        attempts: 1,
+      });
+      return false;
+    }
+    await store.reports.markReviewAsked(report.id, clock.now());
+    return true;
+  }
+
+  private async tellAdminsNoReviewer(report: FadeReport, round: Round, cluster: ClusterInfo): Promise<void> {
+    const { roles, users, messenger, cards, log } = this.deps;
+    for (const userId of await roles.admins(report.tenantId)) {
       const user = await users.get(report.tenantId, userId);
       if (!user?.personalConversation) continue;
       try {
-        await messenger.send(user.personalConversation, { card: cards.review(user.locale ?? this.deps.defaultLocale, report, round, cluster) });
-        asked++;
+        await messenger.send(user.personalConversation, { card: cards.noReviewer(user.locale ?? this.deps.defaultLocale, report, round, cluster) });
       } catch (err) {
-        log.warn('could not send the review card', { userId, error: errorText(err) });
-        await store.reminders.recordFailure({
-          at: clock.now(),
-          tenantId: report.tenantId,
-          clusterId: cluster.id,
-          conversationId: null,
-          what: 'review card',
-          status: null,
-          error: errorText(err),
-          attempts: 1,
-        });
+        log.warn('could not tell an admin', { userId, error: errorText(err) });
       }
     }
-    if (asked === 0) log.warn('no reviewer to ask for a FADE judgement', { clusterId: cluster.id, laCode: cluster.laCode });
-    return asked;
+  }
+
+  /**
+   * Someone was just made a reviewer or adviser: submitted reports in what they cover that nobody could be
+   * asked to review go to them now. Returns how many went.
+   */
+  async roleGranted(grant: { tenantId: string; userId: string; role: string; laCode: number | null; schoolId?: number | null }): Promise<number> {
+    if (grant.role !== 'reviewer' && grant.role !== 'adviser') return 0;
+    const { store } = this.deps;
+    let sent = 0;
+    for (const report of await store.reports.awaitingReviewer(grant.tenantId)) {
+      const round = await store.cycles.getRound(report.roundId);
+      const cluster = await store.clusters.getCluster(report.clusterId);
+      if (!round || !cluster) continue;
+      const covers = grant.schoolId
+        ? (await store.clusters.members(cluster.id)).some((m) => m.schoolId === grant.schoolId)
+        : grant.laCode === null || grant.laCode === cluster.laCode;
+      if (covers && (await this.sendForReview(grant.userId, report, round, cluster))) sent++;
+    }
+    return sent;
   }
 
   /** A reviewer's judgement and feedback; the cluster sees them in its channel. */

@@ -8,6 +8,7 @@ import { t, type Locale } from '../../platform/i18n';
 import type { Outcome, Refusal } from '../../platform/outcome';
 import type { Messenger } from '../../platform/teams/messenger';
 import type { FadeServices } from './services';
+import type { ReportShown } from './reportService';
 import type { ClusterInfo } from './types';
 import { commandArgument, parse, type Answer, type RouteKit, type Turn } from '../../platform/teams/kit';
 import { FadeOpenPayload, FadeReportIdPayload, FadeReviewPayload, FadeSaveNotePayload, FadeSaveReportPayload, FadeSetCyclePayload } from './payloads';
@@ -126,7 +127,7 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
     if (!round) return fadeMessage(languages, 'fade.report.noRound');
     const outcome = await reports.openReport(turn.actor, turn.locale, round.id, cluster.id);
     if (outcome.kind !== 'ok') return refusal(turn, outcome, languages);
-    return deliverPersonally(turn, reportFormCard(turn.locale, outcome.value), async () => fadeMessage(languages, 'fade.report.sentToChat', {}, 'good'));
+    return deliverPersonally(turn, openedCard(turn.locale, outcome.value), async () => fadeMessage(languages, 'fade.report.sentToChat', {}, 'good'));
   });
 
   onCommand('note', async (turn) => {
@@ -189,7 +190,7 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
   kit.onCard(Verbs.fadeOpenReport, async (turn, data) => {
     const { roundId, clusterId } = parse(FadeOpenPayload, data);
     const outcome = await reports.openReport(turn.actor, turn.locale, roundId, clusterId);
-    if (outcome.kind === 'ok') return deliverPersonally(turn, reportFormCard(turn.locale, outcome.value), () => sharedReminder(roundId, clusterId));
+    if (outcome.kind === 'ok') return deliverPersonally(turn, openedCard(turn.locale, outcome.value), () => sharedReminder(roundId, clusterId));
     // A member school pressing "start the report" is offered the notes form instead.
     if (outcome.kind === 'forbidden') {
       const form = await reports.noteForm(turn.actor, turn.user, clusterId);
@@ -293,6 +294,10 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
     return refusal(turn, refusalOf(outcome));
   });
 }
+
+/** An opened report: the judgement form for a reviewer of a submitted one, else the report form. */
+const openedCard = (locale: Locale, shown: ReportShown): CardJson =>
+  shown.review ? reviewFormCard(locale, { round: shown.round, cluster: shown.cluster, report: shown.report }) : reportFormCard(locale, shown);
 
 /** The cycle form has this many round rows: the template's two, and room for a cluster that reports more often. */
 const CYCLE_FORM_ROUNDS = 4;

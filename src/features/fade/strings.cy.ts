@@ -104,6 +104,12 @@ export const fadeCy: Record<keyof typeof fadeEn, string> = {
   'fade.report.submit': 'Cyflwyno i’r adolygydd',
   'fade.report.saved': 'Drafft wedi’i gadw.',
   'fade.report.submitted': 'Wedi’i gyflwyno. Gofynnwyd i’r adolygydd am ei farn.',
+  'fade.report.submittedNoReviewer':
+    'Wedi’i gyflwyno, ond does neb wedi cael cais am farn: does dim adolygydd nac ymgynghorydd ar gyfer awdurdod lleol y clwstwr eto. Rydw i wedi dweud wrth y gweinyddwyr, a bydd yr adolygydd neu’r ymgynghorydd cyntaf y byddan nhw’n ei ychwanegu yn cael yr adroddiad.',
+  'fade.report.noReviewerYet':
+    'Does neb wedi cael cais am farn eto: does dim adolygydd nac ymgynghorydd ar gyfer awdurdod lleol y clwstwr. Bydd y cyntaf a gaiff ei ychwanegu yn cael yr adroddiad.',
+  'fade.noReviewer.admin':
+    'Mae **{cluster}** wedi cyflwyno ei adroddiad FADE ({round}), ond does dim adolygydd nac ymgynghorydd ar gyfer ei awdurdod lleol, felly does neb wedi cael cais am farn. Gwnewch rywun yn adolygydd neu’n ymgynghorydd ar gyfer yr awdurdod lleol hwnnw ("rolau") a bydd yr adroddiad yn cael ei anfon ato.',
   'fade.report.stale':
     'Cadwodd rhywun yr adroddiad hwn ar ôl i chi ei agor, felly dyma’r fersiwn ddiweddaraf. Mae’r hyn a deipiwyd gennych isod, felly does dim byd wedi’i golli.',
   'fade.report.yourText': 'Yr hyn a deipiwyd gennych',

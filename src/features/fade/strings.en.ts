@@ -97,6 +97,12 @@ export const fadeEn = {
   'fade.report.submit': 'Submit to the reviewer',
   'fade.report.saved': 'Draft saved.',
   'fade.report.submitted': 'Submitted. The reviewer has been asked for their judgement.',
+  'fade.report.submittedNoReviewer':
+    'Submitted, but nobody has been asked for a judgement: there is no reviewer or adviser for the cluster’s local authority yet. I have told the admins, and the first reviewer or adviser they add will be sent the report.',
+  'fade.report.noReviewerYet':
+    'Nobody has been asked for a judgement yet: there is no reviewer or adviser for the cluster’s local authority. The first one added will be sent the report.',
+  'fade.noReviewer.admin':
+    '**{cluster}** has submitted its FADE report ({round}), but there is no reviewer or adviser for its local authority, so nobody has been asked for a judgement. Make someone a reviewer or adviser for that local authority ("roles") and the report will be sent to them.',
   'fade.report.stale': 'Someone saved this report after you opened it, so here is the latest version. What you typed is below, so nothing is lost.',
   'fade.report.yourText': 'What you typed',
   'fade.report.submittedOn': 'Submitted on {date}.',

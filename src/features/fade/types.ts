@@ -83,6 +83,8 @@ export interface FadeReport {
   reviewFeedback: string | null;
   reviewedBy: string | null;
   reviewedAt: Date | null;
+  /** When the submitted report went to a reviewer or adviser; null while nobody could be asked. */
+  reviewAskedAt: Date | null;
 }
 
 /** The error a reminder is recorded with when its cluster has no channel to post to. */
