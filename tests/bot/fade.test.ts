@@ -561,3 +561,79 @@ describe('a report submitted when the cluster has no reviewer', () => {
     expect(cardText(personal(reviewer).at(-1)!.message.card)).toContain('FADE report to review: Cwmbran High School cluster');
   });
 });
+
+describe('the channel card follows the round', () => {
+  const updatesOf = (activityId: string) => h.messenger.updates.filter((u) => u.activityId === activityId);
+  const occurrences = (text: string, part: string) => text.split(part).length - 1;
+  const pressInChannel = (user: TestUser, card: CardJson, title: string, activityId: string, conversation = CHANNEL) => {
+    const action = findAction(card, title)!;
+    return h.activity(user, {
+      type: 'invoke',
+      name: 'adaptiveCard/action',
+      conversation: conversation as Activity['conversation'],
+      replyToId: activityId,
+      value: { action: { type: 'Action.Execute', verb: action.verb, data: action.data }, trigger: 'manual' },
+    });
+  };
+
+  it('is redrawn in place as a school adds notes, the lead opens the draft in personal chat, submits, and the reviewer judges', async () => {
+    await linkChannel(lead, 'Cwmbran');
+    await setCycle({ clusterIds: '1' });
+    h.clock.set('2026-12-04T09:00:00Z');
+    await h.runtime.dispatcher.deliverDue(500); // down since the d-14 reminder: it goes late, 5 working days before
+    const posted = channelPosts()[0];
+    const first = cardText(posted.message.card);
+    expect(occurrences(first, '5 working days left')).toBe(1);
+    expect(first).toContain('The lead has not started the report yet.');
+
+    await h.say(member, 'fade note Joint moderation day held', CHANNEL);
+    expect(cardText(updatesOf(posted.activityId!).at(-1)!.message.card)).toMatch(/Greenmeadow Primary School\nDrafted/);
+
+    // "Start the report" in the channel: the form goes to the lead's chat, and the channel is told where it is.
+    const pressed = await pressInChannel(lead, posted.message.card!, 'Start the report', posted.activityId!);
+    expect(cardText(pressed.invokeCard)).toContain('Alice Head has the draft in their personal chat with Cydweithio');
+    const opened = cardText(updatesOf(posted.activityId!).at(-1)!.message.card);
+    expect(opened).toContain('Alice Head has the draft in their personal chat with Cydweithio');
+    expect(findAction(updatesOf(posted.activityId!).at(-1)!.message.card!, 'Continue the report')).toBeDefined();
+    const form = h.messenger.sent.filter((s) => (s.conversation.conversation as { id: string }).id === `a:personal-${lead.id}`).at(-1)!.message.card!;
+
+    await h.press(lead, form, 'Submit to the reviewer', { focus: 'F', analysis: 'A', develop: '- D', evaluation: 'E', judgement: 'strong' });
+    const submitted = updatesOf(posted.activityId!).at(-1)!.message.card!;
+    const submittedText = cardText(submitted);
+    expect(submittedText).toContain('Submitted on 4 December 2026');
+    expect(submittedText).toMatch(/Cwmbran High School\nSubmitted/);
+    expect(submittedText).toMatch(/Greenmeadow Primary School\nDrafted/);
+    expect(submittedText).not.toContain('Not started');
+    expect(submittedText).not.toContain('working days left');
+    expect(findAction(submitted, 'View the report')).toBeDefined();
+    expect(findAction(submitted, 'Start the report')).toBeUndefined();
+
+    const review = h.messenger.sent.filter((s) => (s.conversation.conversation as { id: string }).id === `a:personal-${reviewer.id}`).at(-1)!.message.card!;
+    await h.press(reviewer, review, 'Record judgement', { judgement: 'veryGood', feedback: 'Well done.' });
+    expect(cardText(updatesOf(posted.activityId!).at(-1)!.message.card)).toContain('Reviewed: Very Good');
+  });
+
+  it('keeps the id of a card it posted without learning it, once someone presses it, and updates that card from then on', async () => {
+    await linkChannel(lead, 'Cwmbran');
+    await setCycle({ clusterIds: '1' });
+    h.clock.set('2026-11-23T09:00:00Z');
+    await h.runtime.dispatcher.deliverDue(500);
+    const posted = channelPosts()[0];
+    await h.runtime.db.query('delete from fade_posts'); // as when Teams never confirmed the post
+    await pressInChannel(lead, posted.message.card!, 'Start the report', posted.activityId!);
+    expect(updatesOf(posted.activityId!).length).toBeGreaterThan(0);
+  });
+
+  it('says in Welsh that the draft is in the lead’s personal chat, once per language', async () => {
+    await h.activity(admin, teamInstall(CY_CHANNEL, '19:team-cy@thread.tacv2'));
+    await h.say(welshLead, 'cysylltu clwstwr Rhydaman', CY_CHANNEL);
+    await setCycle({ clusterIds: '2' });
+    h.clock.set('2026-12-04T09:00:00Z');
+    await h.runtime.dispatcher.deliverDue(500);
+    const posted = channelPosts(CY_CHANNEL.id)[0];
+    expect(occurrences(cardText(posted.message.card), '5 diwrnod gwaith ar ôl')).toBe(1);
+    const pressed = await pressInChannel(welshLead, posted.message.card!, 'Dechrau’r adroddiad', posted.activityId!, CY_CHANNEL);
+    expect(cardText(pressed.invokeCard)).toContain('Mae’r drafft gan Bethan Pennaeth yn ei sgwrs bersonol â Chydweithio');
+    expect(findAction(updatesOf(posted.activityId!).at(-1)!.message.card!, 'Parhau â’r adroddiad')).toBeDefined();
+  });
+});

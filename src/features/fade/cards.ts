@@ -82,7 +82,11 @@ export function reminderCard(view: ReminderView): CardJson {
         ? t(l, 'fade.reminder.reviewed', { judgement: judgementLabel(l, view.reviewJudgement) })
         : !open && view.submittedAt
           ? t(l, 'fade.reminder.submitted', { date: formatDate(l, view.submittedAt) })
-          : daysText(l, view.daysLeft);
+          : view.draftOpened
+            ? view.leadName
+              ? t(l, 'fade.reminder.drafting', { lead: view.leadName })
+              : t(l, 'fade.reminder.draftingNoLead')
+            : t(l, 'fade.reminder.notStartedYet');
     return {
       heading: t(l, 'fade.reminder.heading', { round: roundLabel(l, view.roundName), cycle: view.cycleName }),
       cluster: t(l, 'fade.reminder.cluster', { cluster: view.clusterName }),
@@ -97,9 +101,11 @@ export function reminderCard(view: ReminderView): CardJson {
       intro: open ? t(l, 'fade.reminder.intro') : '',
     };
   });
-  const both = (s: PartStatus) => inLanguages(languages, `fade.part.${s}`);
+  // Once the report is in, a school that added nothing is shown as such, not as "not started".
+  const both = (s: PartStatus) => inLanguages(languages, !open && s === 'notStarted' ? 'fade.part.noNotes' : `fade.part.${s}`);
   const schoolName = (m: ReminderView['members'][number]) => (languages[0] === 'cy' && m.nameCy ? m.nameCy : m.nameEn);
-  const reportKey: MessageKey = view.reportStatus === 'notStarted' ? 'fade.action.startReport' : open ? 'fade.action.continueReport' : 'fade.action.viewReport';
+  const reportKey: MessageKey =
+    view.reportStatus === 'notStarted' && !view.draftOpened ? 'fade.action.startReport' : open ? 'fade.action.continueReport' : 'fade.action.viewReport';
   return renderCard('fadeReminder', {
     blocks,
     fallback: blocks.map((b) => b.heading).join(' / '),

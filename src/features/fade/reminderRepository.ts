@@ -28,6 +28,18 @@ export class SqlFadeReminderRepository {
       : null;
   }
 
+  /**
+   * A channel card someone pressed, when no post of the round is known (its send was never confirmed):
+   * kept so the card is updated in place from now on.
+   */
+  async rememberPost(roundId: string, clusterId: number, conversationId: string, activityId: string, at: Date): Promise<void> {
+    await this.sql.query(
+      `insert into fade_posts (round_id, cluster_id, conversation_id, activity_id, reminder_key, posted_at) values ($1, $2, $3, $4, 'pressed', $5)
+       on conflict (round_id, cluster_id) do nothing`,
+      [roundId, clusterId, conversationId, activityId, at],
+    );
+  }
+
   async logReminder(roundId: string, clusterId: number, key: string, outcome: ReminderOutcome, reason: string | null, at: Date): Promise<void> {
     await this.sql.query(
       `insert into fade_reminder_log (round_id, cluster_id, reminder_key, outcome, reason, at) values ($1, $2, $3, $4, $5, $6)

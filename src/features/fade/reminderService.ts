@@ -109,6 +109,7 @@ export class FadeReminderService {
       leadName: lead?.displayName ?? null,
       members: members.map((m, i) => ({ nameEn: m.nameEn, nameCy: m.nameCy, status: parts[i].status })),
       reportStatus: report?.status ?? 'notStarted',
+      draftOpened: report !== null,
       submittedAt: report?.submittedAt ?? null,
       reviewJudgement: report?.reviewJudgement ?? null,
     };
@@ -122,6 +123,17 @@ export class FadeReminderService {
     const cluster = await store.clusters.getCluster(clusterId);
     if (!round || !cluster) return null;
     return (await this.reminderView(round, cluster, await store.reports.report(roundId, clusterId))).view;
+  }
+
+  /**
+   * Someone pressed a round's card in the cluster's channel: if the bot never learnt that card's id (its post
+   * was not confirmed), it is kept now, so the card is redrawn in place as the round goes on.
+   */
+  async cardPressed(roundId: string, clusterId: number, conversationId: string, activityId: string): Promise<void> {
+    const { store, clock } = this.deps;
+    const channel = await store.channels.channelForCluster(clusterId);
+    if (channel?.conversationId !== conversationId || (await store.reminders.post(roundId, clusterId))) return;
+    await store.reminders.rememberPost(roundId, clusterId, conversationId, activityId, clock.now());
   }
 
   /** Redraws the reminder card already in the channel (statuses changed), in place. */

@@ -96,7 +96,7 @@ export class FadeReportService {
     let report = await store.reports.report(roundId, clusterId);
     if (!report && !editor) return Outcomes.forbidden('fade.report.forbidden');
     if (!editor && !(await access.canViewReport(actor, cluster))) return Outcomes.forbidden('fade.report.forbidden');
-    if (!report)
+    if (!report) {
       report = await store.reports.ensureReport({
         roundId,
         clusterId,
@@ -105,6 +105,9 @@ export class FadeReportService {
         by: actor.userId,
         at: clock.now(),
       });
+      // The channel's card says the draft is now in the lead's personal chat.
+      await this.reminders.refreshReminderCard(roundId, clusterId);
+    }
     const review =
       (report.status === 'submitted' || report.status === 'reviewed') && (await access.canReview(actor, cluster)) && !(await access.isLead(actor, cluster));
     return Outcomes.ok({ round, cluster, report, editor, review });
@@ -176,6 +179,11 @@ export class FadeReportService {
       return s;
     });
     if (!saved) return Outcomes.problem('fade.report.stale', {}, shown((await store.reports.reportById(report.id))!, { typed }));
+    if (input.submit) {
+      // The lead's own school has done its part by submitting.
+      const me = await this.deps.users.get(actor.tenantId, actor.userId);
+      if (me?.schoolId && (await access.isMember(me, cluster))) await store.reports.setPart(round.id, cluster.id, me.schoolId, 'submitted', actor.userId, now);
+    }
     await this.reminders.refreshReminderCard(report.roundId, report.clusterId);
     if (!input.submit) return Outcomes.ok(shown(saved, { notice: { key: 'fade.report.saved' } }));
     const asked = await this.askReviewers(saved, round, cluster);

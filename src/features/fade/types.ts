@@ -143,6 +143,8 @@ export interface ReminderView {
   leadName: string | null;
   members: { nameEn: string; nameCy: string | null; status: PartStatus }[];
   reportStatus: ReportStatus;
+  /** The lead has opened the draft (it is in their personal chat), though maybe not saved it yet. */
+  draftOpened: boolean;
   submittedAt: Date | null;
   reviewJudgement: Judgement | null;
 }

@@ -33,6 +33,7 @@ function reminder(locale: Locale, over: Partial<ReminderView> = {}): ReminderVie
       { nameEn: 'Greenmeadow Primary', nameCy: null, status: 'submitted' },
     ],
     reportStatus: 'drafted',
+    draftOpened: true,
     submittedAt: null,
     reviewJudgement: null,
     ...over,
