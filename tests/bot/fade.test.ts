@@ -161,8 +161,9 @@ describe('cluster channels', () => {
     await h.runtime.dispatcher.deliverDue(500);
     expect(channelPosts()).toHaveLength(0);
     const status = cardText((await h.say(admin, 'fade status')).cards[0]);
-    expect(status).toContain('23 November 2026 at 09:00 · Cwmbran High School cluster · the channel was deleted');
-    expect(status).toContain('Clusters whose channel I can no longer post in: 1.');
+    expect(status).toContain('Channels I can no longer post in');
+    expect(status).toContain('Cwmbran High School cluster: the channel was deleted, since');
+    expect(status).not.toContain('channel inactive');
   });
 
   it('marks every channel of a team inactive when the bot is removed from it', async () => {
@@ -498,8 +499,48 @@ describe('holidays and status', () => {
     await h.runtime.dispatcher.deliverDue(500);
     const status = cardText((await h.say(admin, 'fade status')).cards[0]);
     expect(status).toContain('2026/27, Interim round (deadline 11 December 2026): 0 of 3 clusters submitted; reminders sent 1, still to go 9.');
-    expect(status).toContain('Clusters with no channel linked: 2.');
-    expect(status).toContain('23 November 2026 at 09:00 · Clwstwr Rhydaman · no channel linked');
+    expect(status).toContain('Clusters with no channel linked yet: 2.');
+    expect(status).toContain('No delivery failures.');
+  });
+
+  it('sends the status asked for in a channel to the asker’s personal chat, keeps clusters without a channel apart from lost channels, and quotes no Teams error text', async () => {
+    await linkChannel(lead, 'Cwmbran');
+    await setCycle();
+    h.messenger.sent.splice(0);
+    h.messenger.errors.push(Object.assign(new Error('Forbidden: bot not in conversation'), { statusCode: 403 }));
+    h.clock.set('2026-11-23T09:00:00Z');
+    await h.runtime.dispatcher.deliverDue(500); // Cwmbran's channel refuses; the other two clusters have none
+    h.clock.set('2026-12-08T09:00:00Z');
+    await h.runtime.dispatcher.deliverDue(500); // again nobody to post to: nothing new worth listing
+    // The reviewer's card cannot be delivered: a failure that matters.
+    const form = (await h.say(lead, 'fade report')).cards[0];
+    h.messenger.failNext = 1;
+    await h.press(lead, form, 'Submit to the reviewer', { focus: 'F', analysis: 'A', develop: '- D', evaluation: 'E', judgement: 'strong' });
+    h.messenger.sent.splice(0);
+
+    const inChannel = await h.say(admin, 'fade status', CHANNEL);
+    expect(cardText(inChannel.cards[0])).toBe('I have sent the FADE status to your personal chat with me.');
+    const toAdmin = h.messenger.sent.filter((s) => (s.conversation.conversation as { id: string }).id === `a:personal-${admin.id}`);
+    expect(toAdmin).toHaveLength(1);
+    const status = cardText(toAdmin[0].message.card);
+    expect(status).toContain('Clusters with no channel linked yet: 2.');
+    expect(status).toContain('Channels I can no longer post in');
+    expect(status).toContain('Cwmbran High School cluster: Teams refused the message, since 23 November 2026');
+    expect(status).toContain('Cwmbran High School cluster · the card to the reviewer: Teams did not answer');
+    expect(status).not.toContain('· no channel linked');
+    expect(status).not.toContain('Clwstwr Rhydaman');
+    expect(status).not.toContain('of 0');
+    expect(status).not.toMatch(/connector unavailable|Forbidden|channel inactive/);
+
+    // In Welsh for a Welsh-speaking admin, with no English from Teams or the log on it.
+    const cyAdmin: TestUser = { id: 'aad-cy-admin', name: 'Gweinyddwr', tenantId: TENANT, locale: 'cy-GB' };
+    await h.say(cyAdmin, 'help');
+    await h.runtime.roles.grant({ tenantId: TENANT, userId: cyAdmin.id, role: 'admin', laCode: null }, admin.id);
+    const welsh = cardText((await h.say(cyAdmin, 'statws fade')).cards[0]);
+    expect(welsh).toContain('Clystyrau heb sianel wedi’i chysylltu eto: 2.');
+    expect(welsh).toContain('Cwmbran High School cluster: gwrthododd Teams y neges, ers 23 Tachwedd 2026');
+    expect(welsh).toContain('y cerdyn i’r adolygydd: ddaeth dim ateb gan Teams');
+    expect(welsh).not.toMatch(/connector unavailable|Forbidden|review card|reminder d|not delivered|channel inactive/);
   });
 });
 

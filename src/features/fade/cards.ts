@@ -18,7 +18,7 @@ import type { FadePresenter } from './presenter';
 import type { LinkedCluster } from './channelService';
 import type { FadeStatus } from './cycleService';
 import type { ReportShown, ReviewShown } from './reportService';
-import { NO_CHANNEL, type ClusterInfo, type DeliveryFailure, type FadeReport, type ReminderView, type RemovalReason, type Round } from './types';
+import { type ClusterInfo, type DeliveryFailure, type FadeReport, type ReminderView, type RemovalReason, type Round } from './types';
 
 export type { ReminderView };
 
@@ -291,16 +291,24 @@ export function linkedCard({ cluster, members, lead }: LinkedCluster): CardJson 
 
 const REMOVAL_REASONS = ['channelDeleted', 'botRemoved', 'sendRefused'] as const;
 
-/** Why a post failed, in the reader's language; what Teams said stays as a technical detail. */
-function failureReason(locale: Locale, f: DeliveryFailure): string {
-  const known = REMOVAL_REASONS.find((r) => f.error === r || f.error.includes(`(${r})`));
-  if (known) return t(locale, `fade.removed.${known}`);
-  if (f.error === NO_CHANNEL) return t(locale, 'fade.status.noChannel');
-  if (f.status === 403 || f.status === 404) return t(locale, 'fade.removed.sendRefused');
-  return t(locale, 'fade.status.failureOther', { detail: `${f.what}: ${f.status ?? ''} ${f.error}`.replace(/\s+/g, ' ').slice(0, 200) });
+/** What failed to go, in the reader's language (the stored label is for the log). */
+function whatFailed(locale: Locale, what: string): string {
+  if (what.startsWith('reminder')) return t(locale, 'fade.status.what.reminder');
+  if (what === 'feedback') return t(locale, 'fade.status.what.feedback');
+  if (what === 'card update') return t(locale, 'fade.status.what.cardUpdate');
+  if (what === 'review card') return t(locale, 'fade.status.what.review');
+  return t(locale, 'fade.status.what.other');
 }
 
-export function statusCard(locale: Locale, { rounds, failures }: FadeStatus): CardJson {
+/** Why a post failed, in the reader's language; what Teams said stays in the log, never on the card. */
+function failureReason(locale: Locale, f: Pick<DeliveryFailure, 'error' | 'status'>): string {
+  const known = REMOVAL_REASONS.find((r) => f.error === r || f.error.includes(`(${r})`));
+  if (known) return t(locale, `fade.removed.${known}`);
+  if (f.status === 403 || f.status === 404) return t(locale, 'fade.removed.sendRefused');
+  return f.status ? t(locale, 'fade.status.teamsAnswered', { status: String(f.status) }) : t(locale, 'fade.status.noAnswer');
+}
+
+export function statusCard(locale: Locale, { rounds, lostChannels, failures }: FadeStatus): CardJson {
   const lines: string[] = [];
   if (rounds.length === 0) lines.push(t(locale, 'fade.status.none'));
   for (const o of rounds) {
@@ -316,7 +324,18 @@ export function statusCard(locale: Locale, { rounds, failures }: FadeStatus): Ca
       }),
     );
   }
-  if (rounds.length > 0) lines.push(t(locale, 'fade.status.channels', { unlinked: rounds[0].unlinked, inactive: rounds[0].inactiveChannels }));
+  if (rounds.length > 0) lines.push(t(locale, 'fade.status.channels', { unlinked: rounds[0].unlinked }));
+  if (lostChannels.length > 0) {
+    lines.push(`**${t(locale, 'fade.status.lostHeading')}**`);
+    for (const c of lostChannels)
+      lines.push(
+        t(locale, 'fade.status.lost', {
+          cluster: c.clusterName,
+          reason: failureReason(locale, { error: c.reason ?? '', status: null }),
+          date: formatLocalDate(locale, localDateOf(c.since)),
+        }),
+      );
+  }
   lines.push(`**${t(locale, 'fade.status.failures')}**`);
   if (failures.length === 0) lines.push(t(locale, 'fade.status.noFailures'));
   for (const f of failures) {
@@ -325,6 +344,7 @@ export function statusCard(locale: Locale, { rounds, failures }: FadeStatus): Ca
         date: formatLocalDate(locale, localDateOf(f.at)),
         time: formatTime(f.at),
         cluster: f.clusterName ?? '—',
+        what: whatFailed(locale, f.what),
         reason: failureReason(locale, f),
       }),
     );

@@ -1,5 +1,5 @@
 import type { Sql } from '../../platform/db/db';
-import type { DeliveryFailure, NewDeliveryFailure } from './types';
+import { NO_CHANNEL, type DeliveryFailure, type NewDeliveryFailure } from './types';
 
 type Row = Record<string, unknown>;
 
@@ -75,10 +75,16 @@ export class SqlFadeReminderRepository {
     );
   }
 
+  /**
+   * The latest failures worth an admin's attention: not reminders skipped because a cluster has no channel
+   * (counted elsewhere), nor those skipped because its channel was already lost (listed once per channel).
+   */
   async failures(tenantId: string, limit = 10): Promise<DeliveryFailure[]> {
     const rows = await this.sql.query<Row>(
-      `select f.*, c.name as cluster_name from fade_delivery_failures f left join clusters c on c.id = f.cluster_id where f.tenant_id = $1 order by f.at desc, f.id desc limit $2`,
-      [tenantId, limit],
+      `select f.*, c.name as cluster_name from fade_delivery_failures f left join clusters c on c.id = f.cluster_id
+        where f.tenant_id = $1 and f.error <> $3 and f.error not like 'channel inactive (%' and f.what <> 'channel'
+        order by f.at desc, f.id desc limit $2`,
+      [tenantId, limit, NO_CHANNEL],
     );
     return rows.map((r) => ({
       at: new Date(r.at as string),

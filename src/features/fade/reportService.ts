@@ -188,25 +188,28 @@ export class FadeReportService {
     if (!input.submit) return Outcomes.ok(shown(saved, { notice: { key: 'fade.report.saved' } }));
     const asked = await this.askReviewers(saved, round, cluster);
     const stored = (await store.reports.reportById(saved.id)) ?? saved;
-    return Outcomes.ok(shown(stored, { notice: { key: asked > 0 ? 'fade.report.submitted' : 'fade.report.submittedNoReviewer' } }));
+    return Outcomes.ok(shown(stored, { notice: { key: asked ? 'fade.report.submitted' : 'fade.report.submittedNoReviewer' } }));
   }
 
   /**
    * Sends the submitted report to the reviewers and advisers for the cluster's LA. With nobody to ask, the
    * admins are told instead, and the report waits for the first reviewer granted (see `roleGranted`).
+   * False when there was nobody.
    */
-  private async askReviewers(report: FadeReport, round: Round, cluster: ClusterInfo): Promise<number> {
-    const { roles, log } = this.deps;
+  private async askReviewers(report: FadeReport, round: Round, cluster: ClusterInfo): Promise<boolean> {
+    const { roles, log, store, clock } = this.deps;
     const ids = [
       ...new Set([...(await roles.holders(report.tenantId, 'reviewer', cluster.laCode)), ...(await roles.holders(report.tenantId, 'adviser', cluster.laCode))]),
     ];
-    let asked = 0;
-    for (const userId of ids) if (await this.sendForReview(userId, report, round, cluster)) asked++;
-    if (asked === 0) {
+    if (ids.length === 0) {
       log.warn('no reviewer to ask for a FADE judgement', { clusterId: cluster.id, laCode: cluster.laCode });
       await this.tellAdminsNoReviewer(report, round, cluster);
+      return false;
     }
-    return asked;
+    // A reviewer the card could not reach still has the report (their "View the report"); the failure is in "fade status".
+    for (const userId of ids) await this.sendForReview(userId, report, round, cluster);
+    await store.reports.markReviewAsked(report.id, clock.now());
+    return true;
   }
 
   /** The review card to one person's personal chat; recorded on the report once it went. */

@@ -114,9 +114,20 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
     });
   });
 
+  // The status names every cluster's troubles: it goes to the person who asked, in personal chat, in their language.
   onCommand('status', async (turn) => {
+    const languages = await languagesHere(turn);
     const outcome = await cycles.status(turn.actor);
-    return outcome.kind === 'ok' ? statusCard(turn.locale, outcome.value) : refusal(turn, outcome);
+    if (outcome.kind !== 'ok') return refusal(turn, outcome, languages);
+    const card = statusCard(turn.locale, outcome.value);
+    if (turn.personal) return card;
+    if (!turn.user.personalConversation) return fadeMessage(languages, 'fade.status.askPersonally');
+    try {
+      await messenger.send(turn.user.personalConversation, { card });
+    } catch {
+      return fadeMessage(languages, 'fade.status.askPersonally');
+    }
+    return fadeMessage(languages, 'fade.status.sentToChat', {}, 'good');
   });
 
   onCommand('report', async (turn) => {
