@@ -81,6 +81,19 @@ async function setCycle(over: Record<string, unknown> = {}): Promise<CardJson> {
   return done.invokeCard!;
 }
 
+/** Presses a button on a card in a channel, as Teams sends it (the card's message id as replyToId), with the card's inputs. */
+const pressInChannel = (user: TestUser, card: CardJson, title: string, activityId: string, conversation = CHANNEL, inputs: Record<string, unknown> = {}) => {
+  const action = findAction(card, title);
+  if (!action) throw new Error(`no action titled "${title}" on the card:\n${cardText(card)}`);
+  return h.activity(user, {
+    type: 'invoke',
+    name: 'adaptiveCard/action',
+    conversation: conversation as Activity['conversation'],
+    replyToId: activityId,
+    value: { action: { type: 'Action.Execute', verb: action.verb as string, data: { ...(action.data as object), ...inputs } }, trigger: 'manual' },
+  });
+};
+
 const channelPosts = (conversationId = CHANNEL.id) => h.messenger.sent.filter((s) => (s.conversation.conversation as { id: string }).id === conversationId);
 
 describe('cluster channels', () => {
@@ -92,6 +105,46 @@ describe('cluster channels', () => {
     const stored = await h.runtime.fadeStore.channels.channelForCluster(1);
     expect(stored).toMatchObject({ conversationId: CHANNEL.id, active: true, teamId: '19:team@thread.tacv2' });
     expect((stored!.reference.conversation as { id: string }).id).toBe(CHANNEL.id);
+  });
+
+  it('links in one step: "link cluster" alone offers the clusters the person leads as buttons, and a search', async () => {
+    await h.activity(admin, teamInstall(CHANNEL));
+    const offer = (await h.say(lead, 'link cluster', CHANNEL)).cards[0];
+    expect(cardText(offer)).toContain('Which cluster is this channel for?');
+    const linked = await pressInChannel(lead, offer, 'Cwmbran High School cluster', 'link-card');
+    expect(cardText(linked.invokeCard)).toContain('This channel is now linked to **Cwmbran High School cluster**');
+    expect(await h.runtime.fadeStore.channels.channelForCluster(1)).toMatchObject({ conversationId: CHANNEL.id, active: true });
+
+    // An admin leads no cluster: the search finds it, and a name that fits several offers each as a button.
+    await h.activity(admin, teamInstall(BOTH_CHANNEL, '19:team-dual@thread.tacv2'));
+    const search = (await h.say(admin, 'link cluster', BOTH_CHANNEL)).cards[0];
+    expect(findAction(search, 'Cwmbran High School cluster')).toBeUndefined();
+    const several = await pressInChannel(admin, search, 'Find and link', 'link-card', BOTH_CHANNEL, { name: 'cluster' });
+    expect(cardText(several.invokeCard)).toContain('More than one cluster matched "cluster". Choose one:');
+    const done = await pressInChannel(admin, several.invokeCard!, 'Llantarnam dual cluster', 'link-card', BOTH_CHANNEL);
+    expect(cardText(done.invokeCard)).toContain('now linked to **Llantarnam dual cluster**');
+    // Someone who leads nothing cannot link by pressing a button for a cluster they do not lead.
+    const refused = await pressInChannel(outsider, offer, 'Cwmbran High School cluster', 'link-card');
+    expect(cardText(refused.invokeCard)).toContain('Only the cluster lead or an admin');
+  });
+
+  it('shows the usage hint whole, with an example name, where a typed name matches nothing', async () => {
+    await h.activity(admin, teamInstall(CHANNEL));
+    const nothing = (await h.say(lead, 'link cluster Hogwarts', CHANNEL)).cards[0];
+    expect(cardText(nothing)).toContain('No cluster matched "Hogwarts"');
+    expect(findAction(nothing, 'Cwmbran High School cluster')).toBeDefined();
+    const empty = await pressInChannel(lead, nothing, 'Find and link', 'link-card', CHANNEL, { name: '' });
+    expect(cardText(empty.invokeCard)).toContain('Type "link cluster" and the cluster’s name, for example: link cluster Cwmbran.');
+    expect(JSON.stringify(empty.invokeCard)).not.toMatch(/<name>|link cluster \./);
+  });
+
+  it('offers the cluster in Welsh to a Welsh lead typing "cysylltu clwstwr" alone', async () => {
+    await h.activity(admin, teamInstall(CY_CHANNEL, '19:team-cy@thread.tacv2'));
+    const offer = (await h.say(welshLead, 'cysylltu clwstwr', CY_CHANNEL)).cards[0];
+    expect(cardText(offer)).toContain('I ba glwstwr mae’r sianel hon?');
+    expect(JSON.stringify(offer)).not.toContain('<enw>');
+    const linked = await pressInChannel(welshLead, offer, 'Clwstwr Rhydaman', 'link-card', CY_CHANNEL);
+    expect(cardText(linked.invokeCard)).toContain('Mae’r sianel hon bellach wedi’i chysylltu â **Clwstwr Rhydaman**');
   });
 
   it('refuses anyone but the lead or an admin, and says why', async () => {
@@ -606,16 +659,6 @@ describe('a report submitted when the cluster has no reviewer', () => {
 describe('the channel card follows the round', () => {
   const updatesOf = (activityId: string) => h.messenger.updates.filter((u) => u.activityId === activityId);
   const occurrences = (text: string, part: string) => text.split(part).length - 1;
-  const pressInChannel = (user: TestUser, card: CardJson, title: string, activityId: string, conversation = CHANNEL) => {
-    const action = findAction(card, title)!;
-    return h.activity(user, {
-      type: 'invoke',
-      name: 'adaptiveCard/action',
-      conversation: conversation as Activity['conversation'],
-      replyToId: activityId,
-      value: { action: { type: 'Action.Execute', verb: action.verb, data: action.data }, trigger: 'manual' },
-    });
-  };
 
   it('is redrawn in place as a school adds notes, the lead opens the draft in personal chat, submits, and the reviewer judges', async () => {
     await linkChannel(lead, 'Cwmbran');

@@ -272,6 +272,16 @@ export function cycleCard(locale: Locale, view: CycleFormView): CardJson {
 
 // ---- what the services' records look like as cards ----
 
+/** Which cluster a channel is for: buttons for the clusters offered, and a search box. */
+export function linkCard(locale: Locale, view: { choices: ClusterInfo[]; name?: string; problem?: string }): CardJson {
+  return renderCard('fadeLink', {
+    t: catalogue(locale),
+    problem: view.problem ?? '',
+    name: view.name ?? '',
+    choices: view.choices.map((c) => ({ id: String(c.id), name: c.name })),
+  });
+}
+
 /** The channel is told which cluster it now belongs to. */
 export function linkedCard({ cluster, members, lead }: LinkedCluster): CardJson {
   return fadeNoticeCard(

@@ -29,6 +29,18 @@ export class SqlFadeClusterRepository {
     return rows.map(toCluster);
   }
 
+  /** Clusters a person may lead: those chosen for them, and those whose lead school is theirs. */
+  async clustersLedBy(tenantId: string, userId: string, schoolId: number | null): Promise<ClusterInfo[]> {
+    const rows = await this.sql.query<Row>(
+      `select * from clusters c
+        where c.id in (select cluster_id from fade_cluster_leads where tenant_id = $1 and user_id = $2)
+           or ($3::int is not null and c.lead_school_id = $3)
+        order by c.name limit 10`,
+      [tenantId, userId, schoolId],
+    );
+    return rows.map(toCluster);
+  }
+
   async getCluster(id: number): Promise<ClusterInfo | null> {
     const rows = await this.sql.query<Row>('select * from clusters where id = $1', [id]);
     return rows[0] ? toCluster(rows[0]) : null;

@@ -1,5 +1,17 @@
 import { commandPattern } from '../../platform/i18n/commands';
-import { cycleCard, fadeMessage, languagesOf, linkedCard, noteCard, reminderCard, reportFormCard, reviewFormCard, roundLabel, statusCard } from './cards';
+import {
+  cycleCard,
+  fadeMessage,
+  languagesOf,
+  linkCard,
+  linkedCard,
+  noteCard,
+  reminderCard,
+  reportFormCard,
+  reviewFormCard,
+  roundLabel,
+  statusCard,
+} from './cards';
 import type { CardJson } from '../../platform/cards/render';
 import { Verbs } from '../../platform/cards/verbs';
 import { DEFAULT_REMINDER_OFFSETS, DEFAULT_SEND_TIME, cycleStartYear, defaultRounds, type RoundDefinition } from './model';
@@ -11,7 +23,15 @@ import type { FadeServices } from './services';
 import type { ReportShown } from './reportService';
 import type { ClusterInfo } from './types';
 import { commandArgument, parse, type Answer, type RouteKit, type Turn } from '../../platform/teams/kit';
-import { FadeOpenPayload, FadeReportIdPayload, FadeReviewPayload, FadeSaveNotePayload, FadeSaveReportPayload, FadeSetCyclePayload } from './payloads';
+import {
+  FadeLinkPayload,
+  FadeOpenPayload,
+  FadeReportIdPayload,
+  FadeReviewPayload,
+  FadeSaveNotePayload,
+  FadeSaveReportPayload,
+  FadeSetCyclePayload,
+} from './payloads';
 
 /** What the fade routes need from the composition root. */
 export interface FadeRouteDeps {
@@ -91,12 +111,30 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
 
   // ---- commands ----
 
-  onCommand('link', async (turn) => {
-    const name = commandArgument(turn, FADE_COMMANDS.link);
+  /** Links the channel; a name that matches several clusters or none comes back as the link card, with buttons. */
+  async function link(turn: Turn, target: { clusterId?: number; name?: string }): Promise<Answer> {
     const seen = turn.conversation;
     if (!turn.personal) await channels.conversationSeen(seen);
-    const outcome = await channels.linkCluster(turn.actor, seen, name);
-    return outcome.kind === 'ok' ? linkedCard(outcome.value) : refusal(turn, outcome);
+    const outcome = await channels.linkCluster(turn.actor, seen, target);
+    if (outcome.kind === 'ok') return linkedCard(outcome.value);
+    if (outcome.kind === 'problem' && outcome.current && outcome.key !== 'fade.link.notChannel') {
+      const choices = outcome.current.length > 0 ? outcome.current : await channels.linkChoices(turn.actor, turn.user);
+      return linkCard(turn.locale, { choices, name: target.name, problem: t(turn.locale, outcome.key, outcome.params) });
+    }
+    return refusal(turn, refusalOf(outcome));
+  }
+
+  onCommand('link', async (turn) => {
+    const name = commandArgument(turn, FADE_COMMANDS.link);
+    if (name !== '') return link(turn, { name });
+    if (turn.personal) return fadeMessage([turn.locale], 'fade.link.notChannel');
+    // No name: the clusters this person leads as buttons, and a search box.
+    return linkCard(turn.locale, { choices: await channels.linkChoices(turn.actor, turn.user) });
+  });
+
+  kit.onCard(Verbs.fadeLinkCluster, async (turn, data) => {
+    const input = parse(FadeLinkPayload, data);
+    return link(turn, input.clusterId !== undefined ? { clusterId: input.clusterId } : { name: input.name });
   });
 
   onCommand('cycle', async (turn) => {

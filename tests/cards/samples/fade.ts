@@ -2,6 +2,7 @@ import {
   cycleCard,
   fadeMessage,
   fadeNoticeCard,
+  linkCard,
   noteCard,
   reminderCard,
   reportCard,
@@ -104,6 +105,15 @@ export function fadeSamples(locale: Locale): Record<string, CardJson> {
       reviewFeedback: 'More evidence',
       notice: 'n',
     }),
+    'fadeLink:choices': linkCard(locale, {
+      choices: [
+        { id: 1, name: 'Cwmbran High School cluster', laCode: 678, leadSchoolId: null, language: 'en' },
+        { id: 2, name: 'Clwstwr Rhydaman', laCode: 669, leadSchoolId: null, language: 'cy' },
+      ],
+      name: 'cluster',
+      problem: 'p',
+    }),
+    'fadeLink:search': linkCard(locale, { choices: [] }),
     'fadeNote:empty': noteCard(locale, { roundId, clusterId: 12, clusterName: 'Cwmbran High School cluster' }),
     'fadeNote:saved': noteCard(locale, { roundId, clusterId: 12, clusterName: 'C', notice: 'saved', done: true }),
     'fadeCycle:default': cycleCard(locale, {
