@@ -94,6 +94,22 @@ const pressInChannel = (user: TestUser, card: CardJson, title: string, activityI
   });
 };
 
+/** The value an input of a card starts with. */
+function inputValue(card: CardJson, id: string): string {
+  let found: string | undefined;
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      if (o.id === id && typeof o.type === 'string' && o.type.startsWith('Input.')) found = String(o.value ?? '');
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(card);
+  if (found === undefined) throw new Error(`no input "${id}" on the card`);
+  return found;
+}
+
 const channelPosts = (conversationId = CHANNEL.id) => h.messenger.sent.filter((s) => (s.conversation.conversation as { id: string }).id === conversationId);
 
 describe('cluster channels', () => {
@@ -422,9 +438,8 @@ describe('the FADE report', () => {
     const form = (await h.press(lead, reminder, 'Start the report')).invokeCard!;
     const formText = cardText(form);
     expect(formText).toContain('Cluster plan priorities:\n- Numeracy in KS2\n- Transition to Year 7');
-    expect(formText).toContain(
-      'Greenmeadow Primary School: Y6 reasoning; Provision: Three joint lessons with Cwmbran High; Effectiveness: Teachers more confident; Impact: Y6 reasoning scores up',
-    );
+    expect(formText).toContain('Greenmeadow Primary School: Provision: Three joint lessons with Cwmbran High; Effectiveness: Teachers more confident');
+    expect(formText).toContain('Impact so far, from member schools’ impact assessments:\n- Greenmeadow Primary School: Y6 reasoning scores up');
     expect(formText).toContain('Greenmeadow Primary School (Gwen Green): Our Year 6 visited the high school for a maths day');
 
     const incomplete = await h.press(lead, form, 'Submit to the reviewer', { evaluation: '', judgement: '' });
@@ -466,6 +481,71 @@ describe('the FADE report', () => {
     const steps = await h.press(lead, view, 'Make Develop/Do next steps');
     expect(cardText(steps.invokeCard)).toContain('2 next steps added to the cluster plan.');
     expect(await h.runtime.fadeStore.reports.nextSteps(1)).toEqual(['Moderate Y6 maths together', 'Transition day in June']);
+  });
+
+  async function supportDone(user: TestUser, partnerSchoolId: number) {
+    const [plan] = await h.runtime.db.query<{ id: string; school_id: number }>(
+      'select id, school_id from plans where owner_id = $1 order by updated_at desc limit 1',
+      [user.id],
+    );
+    const at = h.clock.now();
+    await h.runtime.db.query(
+      `insert into support_requests (id, tenant_id, plan_id, requester_id, asking_school_id, kind, state, chosen_school_id, created_at, updated_at, state_changed_at, accepted_at, done_at)
+       values (gen_random_uuid(), $1, $2, $3, $4, 'direct', 'done', $5, $6, $6, $6, $6, $6)`,
+      [TENANT, plan.id, user.id, plan.school_id, partnerSchoolId, at],
+    );
+  }
+
+  it('drafts every section from what happened, one line per school, cut at whole words, so the lead edits rather than writes', async () => {
+    await linkChannel(lead, 'Cwmbran');
+    await setCycle({ clusterIds: '1' });
+    h.clock.set('2026-11-02T09:00:00Z');
+    await planAt(member, {
+      focus: 'Y6 reasoning through teacher assessment and moderation across the cluster',
+      provision: 'Three joint lessons with Cwmbran High',
+      effectiveness: 'Teachers more confident',
+      actionPlan: 'Moderate Y6 writing together each half term',
+    });
+    await supportDone(member, 6782002);
+    // the head's Welsh copy of the same plan, saying less: one line for the school, not two
+    await planAt(member, { focus: 'Rhesymu Bl6', provision: 'Tair gwers ar y cyd' });
+    const long = `${'We ran paired observations in every class and shared the findings at staff meetings. '.repeat(4)}Then teacher assessment followed`;
+    h.clock.set('2026-11-03T09:00:00Z');
+    await planAt(lead, { provision: long, impact: 'Y6 reasoning scores up 8%' });
+    // a plan its owner left out of cluster reports stays out
+    await planAt(lead, { provision: 'Should never show', effectiveness: 'Left out', actionPlan: 'x', impact: 'y' });
+    await h.runtime.db.query(`update plans set in_cluster_report = false where owner_id = $1 and answers->>'provision' = 'Should never show'`, [lead.id]);
+
+    const form = (await h.say(lead, 'fade report')).cards[0];
+    const [analysis, develop, evaluation] = ['analysis', 'develop', 'evaluation'].map((id) => inputValue(form, id));
+    expect(analysis).toContain(
+      '- Greenmeadow Primary School: support from Ysgol Gymraeg Cwmbran completed; Provision: Three joint lessons with Cwmbran High; Effectiveness: Teachers more confident',
+    );
+    expect(analysis.match(/Greenmeadow Primary School/g)).toHaveLength(1);
+    expect(analysis).not.toMatch(/Tair gwers|Y6 reasoning through|Should never show/);
+    expect(analysis).toMatch(/- Cwmbran High School: Provision: We ran paired[^\n]*\w…\n?/);
+    expect(analysis).not.toMatch(/\bteacher ass…|assessm…/);
+    expect(develop).toContain('Next steps from member schools’ action plans:\n- Greenmeadow Primary School: Moderate Y6 writing together each half term');
+    expect(evaluation).toBe(
+      'Impact so far, from member schools’ impact assessments:\n- Cwmbran High School: Y6 reasoning scores up 8%\n\nImpact not yet assessed: Greenmeadow Primary School.',
+    );
+  });
+
+  it('drafts in Welsh for a Welsh reader', async () => {
+    await h.activity(admin, teamInstall(CY_CHANNEL, '19:team-cy@thread.tacv2'));
+    await h.say(welshLead, 'cysylltu clwstwr Rhydaman', CY_CHANNEL);
+    await setCycle({ clusterIds: '2' });
+    h.clock.set('2026-11-02T09:00:00Z');
+    await planAt(welshLead, {
+      provision: 'Gwersi ar y cyd',
+      effectiveness: 'Athrawon yn fwy hyderus',
+      actionPlan: 'Cymedroli bob hanner tymor',
+      impact: 'Gwell rhesymu',
+    });
+    const form = (await h.say(welshLead, 'adroddiad fade')).cards[0];
+    expect(inputValue(form, 'analysis')).toContain('- Ysgol Gymraeg Rhydaman: Darpariaeth: Gwersi ar y cyd; Effeithiolrwydd: Athrawon yn fwy hyderus');
+    expect(inputValue(form, 'develop')).toContain('Camau nesaf o gynlluniau gweithredu’r ysgolion:\n- Ysgol Gymraeg Rhydaman: Cymedroli bob hanner tymor');
+    expect(inputValue(form, 'evaluation')).toContain('Yr effaith hyd yma, o asesiad effaith pob ysgol:\n- Ysgol Gymraeg Rhydaman: Gwell rhesymu');
   });
 
   it('carries the last round’s Develop/Do into the next round’s draft', async () => {

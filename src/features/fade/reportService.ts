@@ -51,17 +51,22 @@ export class FadeReportService {
     const since = previous ? new Date(`${previous.deadline}T23:59:59Z`) : null;
     const priorities = await clusters.priorities(cluster.id);
     const plans = await clusters.memberPlans(round.tenantId, cluster.id);
+    const support = await clusters.memberSupport(round.tenantId, cluster.id);
     const planPriorities = [...new Set(plans.flatMap((p) => p.answers.priorityAreas ?? []))].map((p) => t(locale, `priority.${p}`));
+    const named = (n: { nameEn: string; nameCy: string | null }) => (locale === 'cy' && n.nameCy ? n.nameCy : n.nameEn);
     return draftReport(
       {
         priorities: priorities.length > 0 ? priorities : planPriorities,
         previousDevelop: previousReport?.sections.develop ?? null,
         plans: plans.map((p) => ({
+          schoolId: p.schoolId,
           schoolName: nameOf.get(p.schoolId) ?? String(p.schoolId),
-          focus: p.answers.focus,
           provision: p.answers.provision,
           effectiveness: p.answers.effectiveness,
+          actionPlan: p.answers.actionPlan,
           impact: p.answers.impact,
+          // Support is the school's, not one plan's: every plan of the school carries it, and the draft keeps each partner once.
+          support: support.filter((s) => s.schoolId === p.schoolId).map((s) => ({ partnerName: named(s.partner), done: s.done, at: s.at })),
           updatedAt: p.updatedAt,
         })),
         notes: (await reports.notes(cluster.id)).map((n) => ({
@@ -78,9 +83,13 @@ export class FadeReportService {
         digestHeading: t(locale, 'fade.draft.digest'),
         provision: t(locale, 'fade.draft.provision'),
         effectiveness: t(locale, 'fade.draft.effectiveness'),
-        impact: t(locale, 'fade.draft.impact'),
         notesHeading: t(locale, 'fade.draft.notes'),
         nothingYet: '',
+        supportAgreed: (partner) => t(locale, 'fade.draft.supportAgreed', { partner }),
+        supportDone: (partner) => t(locale, 'fade.draft.supportDone', { partner }),
+        actionPlansHeading: t(locale, 'fade.draft.actionPlans'),
+        impactHeading: t(locale, 'fade.draft.impactHeading'),
+        impactPending: (schools) => t(locale, 'fade.draft.impactPending', { schools }),
       },
     );
   }

@@ -139,11 +139,15 @@ export const fadeCy: Record<keyof typeof fadeEn, string> = {
 
   'fade.draft.priorities': 'Blaenoriaethau cynllun y clwstwr:',
   'fade.draft.carriedOver': 'Wedi’i gario drosodd o adran Datblygu/Gwneud y rownd ddiwethaf:',
-  'fade.draft.digest': 'Beth wnaeth yr ysgolion ers y rownd ddiwethaf (o’u cynlluniau):',
+  'fade.draft.digest': 'Beth ddigwyddodd yn yr ysgolion ers y rownd ddiwethaf (o’u cynlluniau a’r cymorth a gytunwyd drwy Gydweithio):',
   'fade.draft.provision': 'Darpariaeth:',
   'fade.draft.effectiveness': 'Effeithiolrwydd:',
-  'fade.draft.impact': 'Effaith:',
   'fade.draft.notes': 'Nodiadau gan yr ysgolion:',
+  'fade.draft.supportAgreed': 'cytunwyd ar gymorth gan {partner}',
+  'fade.draft.supportDone': 'cwblhawyd y cymorth gan {partner}',
+  'fade.draft.actionPlans': 'Camau nesaf o gynlluniau gweithredu’r ysgolion:',
+  'fade.draft.impactHeading': 'Yr effaith hyd yma, o asesiad effaith pob ysgol:',
+  'fade.draft.impactPending': 'Heb asesu’r effaith eto: {schools}.',
 
   'fade.review.heading': 'Adroddiad FADE i’w adolygu: {cluster}',
   'fade.review.intro': 'Cofnodwch eich barn ar yr un raddfa, gydag adborth i’r clwstwr. Byddan nhw’n ei weld yn eu sianel.',

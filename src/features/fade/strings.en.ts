@@ -129,11 +129,15 @@ export const fadeEn = {
 
   'fade.draft.priorities': 'Cluster plan priorities:',
   'fade.draft.carriedOver': 'Carried over from the last round’s Develop/Do:',
-  'fade.draft.digest': 'What member schools did since the last round (from their plans):',
+  'fade.draft.digest': 'What happened in member schools since the last round (from their plans and the support agreed through Cydweithio):',
   'fade.draft.provision': 'Provision:',
   'fade.draft.effectiveness': 'Effectiveness:',
-  'fade.draft.impact': 'Impact:',
   'fade.draft.notes': 'Notes from member schools:',
+  'fade.draft.supportAgreed': 'support from {partner} agreed',
+  'fade.draft.supportDone': 'support from {partner} completed',
+  'fade.draft.actionPlans': 'Next steps from member schools’ action plans:',
+  'fade.draft.impactHeading': 'Impact so far, from member schools’ impact assessments:',
+  'fade.draft.impactPending': 'Impact not yet assessed: {schools}.',
 
   'fade.review.heading': 'FADE report to review: {cluster}',
   'fade.review.intro': 'Record your judgement on the same scale, with feedback for the cluster. They will see it in their channel.',

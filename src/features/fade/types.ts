@@ -109,6 +109,14 @@ export interface MemberPlanRow {
   updatedAt: Date;
 }
 
+/** Support a member school agreed with a partner through the bot. */
+export interface MemberSupportRow {
+  schoolId: number;
+  done: boolean;
+  at: Date;
+  partner: { nameEn: string; nameCy: string | null };
+}
+
 export interface MemberNote {
   schoolId: number | null;
   authorName: string | null;
