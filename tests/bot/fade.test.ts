@@ -719,6 +719,10 @@ describe('a report submitted when the cluster has no reviewer', () => {
     expect(findAction(view, 'Cofnodi’r farn')).toBeDefined();
     const recorded = await h.press(rhian, view, 'Cofnodi’r farn', { judgement: 'strong', feedback: 'Gwaith da.' });
     expect(cardText(recorded.invokeCard)).toContain('Barn wedi’i chofnodi: Cryf');
+    // Once judged, "View the report" shows the report with the judgement, and no form to judge it again.
+    const after = (await h.press(rhian, channelCard, 'Gweld yr adroddiad')).invokeCard!;
+    expect(cardText(after)).toContain('Barn yr adolygydd: Cryf');
+    expect(findAction(after, 'Cofnodi’r farn')).toBeUndefined();
   });
 
   it('tells an English lead too, and a reviewer already there is asked as before', async () => {

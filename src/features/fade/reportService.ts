@@ -17,7 +17,7 @@ export interface ReportShown {
   report: FadeReport;
   /** The person may edit it (the lead or an admin). */
   editor: boolean;
-  /** Submitted, and the person judges it (a reviewer, adviser or admin who is not the lead): shown as the review form. */
+  /** Awaiting judgement, and the person judges it (a reviewer, adviser or admin who is not the lead): shown as the review form. */
   review?: boolean;
   notice?: Message;
   /** What a stale or refused form had typed, shown so nothing is lost. */
@@ -117,8 +117,8 @@ export class FadeReportService {
       // The channel's card says the draft is now in the lead's personal chat.
       await this.reminders.refreshReminderCard(roundId, clusterId);
     }
-    const review =
-      (report.status === 'submitted' || report.status === 'reviewed') && (await access.canReview(actor, cluster)) && !(await access.isLead(actor, cluster));
+    // Once judged, everyone sees the report with its judgement and feedback (and the lead or an admin its next steps).
+    const review = report.status === 'submitted' && (await access.canReview(actor, cluster)) && !(await access.isLead(actor, cluster));
     return Outcomes.ok({ round, cluster, report, editor, review });
   }
 
