@@ -28,7 +28,7 @@ export const fadeCy: Record<keyof typeof fadeEn, string> = {
   'fade.reminder.lead': 'Arweinydd y clwstwr: {lead}',
   'fade.reminder.noLead': 'Arweinydd y clwstwr: heb ei nodi eto',
   'fade.reminder.intro':
-    'Rydw i wedi drafftio’r adroddiad o gynllun y clwstwr ac o gynlluniau a nodiadau’r ysgolion. Mae’r arweinydd yn ei wirio ac yn ei olygu; gall yr ysgolion ychwanegu nodiadau.',
+    'Mae’r adroddiad yn cael ei ddrafftio i’r arweinydd o gynllun y clwstwr, yr hyn mae cynlluniau’r ysgolion yn dweud a ddigwyddodd, y cymorth a gytunwyd a nodiadau’r ysgolion: mae’r arweinydd yn ei wirio ac yn ei olygu, a gall yr ysgolion ychwanegu nodiadau.',
   'fade.reminder.members': 'Ysgolion y clwstwr',
   'fade.reminder.submitted': 'Cyflwynwyd ar {date}. Diolch: fydd dim rhagor o nodiadau atgoffa ar gyfer y rownd hon.',
   'fade.reminder.reviewed': 'Adolygwyd: {judgement}. Mae’r adborth ar yr adroddiad.',

@@ -24,7 +24,7 @@ export const fadeEn = {
   'fade.reminder.lead': 'Cluster lead: {lead}',
   'fade.reminder.noLead': 'Cluster lead: not known yet',
   'fade.reminder.intro':
-    'I have drafted the report from the cluster plan, member schools’ plans and notes. The lead checks and edits it; member schools can add notes.',
+    'The report is drafted for the lead from the cluster plan, what member schools’ plans say happened, the support agreed and members’ notes: the lead checks and edits it, and member schools can add notes.',
   'fade.reminder.members': 'Member schools',
   'fade.reminder.submitted': 'Submitted on {date}. Thank you: there will be no more reminders for this round.',
   'fade.reminder.reviewed': 'Reviewed: {judgement}. The feedback is on the report.',
