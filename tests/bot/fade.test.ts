@@ -788,8 +788,25 @@ describe('the channel card follows the round', () => {
     await h.runtime.dispatcher.deliverDue(500);
     const posted = channelPosts()[0];
     await h.runtime.db.query('delete from fade_posts'); // as when Teams never confirmed the post
+    // Someone outside the cluster pressing a card in the channel changes nothing.
+    await pressInChannel(outsider, posted.message.card!, 'Start the report', 'not-the-card');
+    expect(await h.runtime.fadeStore.reminders.post((await h.runtime.fade.cycles.currentRound(TENANT, 1))!.id, 1)).toBeNull();
     await pressInChannel(lead, posted.message.card!, 'Start the report', posted.activityId!);
     expect(updatesOf(posted.activityId!).length).toBeGreaterThan(0);
+  });
+
+  it('stops updating a card Teams no longer has (404), and keeps posting in the channel', async () => {
+    await linkChannel(lead, 'Cwmbran');
+    await setCycle({ clusterIds: '1' });
+    h.clock.set('2026-11-23T09:00:00Z');
+    await h.runtime.dispatcher.deliverDue(500);
+    h.messenger.errors.push(Object.assign(new Error('Not Found: activity'), { statusCode: 404 }));
+    await h.say(member, 'fade note Someone deleted the reminder', CHANNEL);
+    expect(await h.runtime.fadeStore.channels.channelForCluster(1)).toMatchObject({ active: true });
+    expect(await h.runtime.fadeStore.reminders.postedRounds(1)).toEqual([]);
+    h.clock.set('2026-12-08T09:00:00Z');
+    await h.runtime.dispatcher.deliverDue(500);
+    expect(channelPosts()).toHaveLength(2);
   });
 
   it('says in Welsh that the draft is in the lead’s personal chat, once per language', async () => {

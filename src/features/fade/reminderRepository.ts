@@ -40,6 +40,11 @@ export class SqlFadeReminderRepository {
     );
   }
 
+  /** Stops updating a card Teams no longer knows (the next reminder posts a new one). */
+  async forgetPost(roundId: string, clusterId: number, activityId: string): Promise<void> {
+    await this.sql.query('delete from fade_posts where round_id = $1 and cluster_id = $2 and activity_id = $3', [roundId, clusterId, activityId]);
+  }
+
   async logReminder(roundId: string, clusterId: number, key: string, outcome: ReminderOutcome, reason: string | null, at: Date): Promise<void> {
     await this.sql.query(
       `insert into fade_reminder_log (round_id, cluster_id, reminder_key, outcome, reason, at) values ($1, $2, $3, $4, $5, $6)

@@ -150,8 +150,24 @@ export class FadeReminderService {
       card: this.deps.cards.reminder(view),
       ...mention(view.leadName, leadId),
     });
-    if (!outcome.ok) await this.failed(round.tenantId, clusterId, channel, 'card update', outcome);
-    return outcome.ok;
+    if (outcome.ok) return true;
+    if (outcome.status === 404) {
+      // The card is gone (deleted, or never the card we took it for), not the channel: stop updating it.
+      await store.reminders.forgetPost(roundId, clusterId, post.activityId);
+      await store.reminders.recordFailure({
+        at: this.deps.clock.now(),
+        tenantId: round.tenantId,
+        clusterId,
+        conversationId: channel.conversationId,
+        what: 'card update',
+        status: 404,
+        error: outcome.error,
+        attempts: outcome.attempts,
+      });
+      return false;
+    }
+    await this.failed(round.tenantId, clusterId, channel, 'card update', outcome);
+    return false;
   }
 }
 

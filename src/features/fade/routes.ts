@@ -236,14 +236,15 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
 
   // ---- cards ----
 
-  /** A round's card pressed in a channel: its message id is kept if the bot did not know it. */
+  /** A round's card pressed in a channel by someone of the cluster: its message id is kept if the bot did not know it. */
   async function cardPressed(turn: Turn, roundId: string, clusterId: number): Promise<void> {
     if (!turn.personal && turn.cardMessageId) await reminders.cardPressed(roundId, clusterId, turn.conversation.conversationId, turn.cardMessageId);
   }
 
   kit.onCard(Verbs.fadeOpenReport, async (turn, data) => {
     const { roundId, clusterId } = parse(FadeOpenPayload, data);
-    await cardPressed(turn, roundId, clusterId);
+    // Someone of the cluster pressed its card: its id is kept before the report's first opening redraws it.
+    if ((await reports.noteForm(turn.actor, turn.user, clusterId)).kind === 'ok') await cardPressed(turn, roundId, clusterId);
     const outcome = await reports.openReport(turn.actor, turn.locale, roundId, clusterId);
     if (outcome.kind === 'ok') return deliverPersonally(turn, openedCard(turn.locale, outcome.value), () => sharedReminder(roundId, clusterId));
     // A member school pressing "start the report" is offered the notes form instead.
@@ -279,9 +280,9 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
 
   kit.onCard(Verbs.fadeOpenNote, async (turn, data) => {
     const { roundId, clusterId } = parse(FadeOpenPayload, data);
-    await cardPressed(turn, roundId, clusterId);
     const form = await reports.noteForm(turn.actor, turn.user, clusterId);
     if (form.kind !== 'ok') return refusal(turn, form);
+    await cardPressed(turn, roundId, clusterId);
     return deliverPersonally(turn, noteCard(turn.locale, { roundId, clusterId, clusterName: form.value.name }), () => sharedReminder(roundId, clusterId));
   });
 
