@@ -191,6 +191,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     directoryChanged: () => {
       matchingService.invalidate();
     },
+    // A new reviewer or adviser is sent the FADE reports nobody could be asked to judge; the grant stands even if that fails.
+    roleGranted: (grant) =>
+      fade.reports.roleGranted(grant).catch((err: unknown) => log.warn('could not send waiting FADE reports to a new reviewer', { error: String(err) })),
   });
 
   // ---- FADE cycles (clusters, channels, reminders, reports) ----

@@ -4,6 +4,7 @@ import type { Database } from '../../src/platform/db/db';
 import { FADE_REMINDER_KIND } from '../../src/features/fade/cycleService';
 import { cardText, createHarness, findAction, seedSmallDirectory, TENANT, type Harness, type TestUser } from '../support/harness';
 import { confirmSchoolRole } from '../support/roles';
+import { Verbs } from '../../src/platform/cards/verbs';
 
 const admin: TestUser = { id: 'aad-admin', name: 'Ann Admin', tenantId: TENANT, locale: 'en-GB' };
 const lead: TestUser = { id: 'aad-lead', name: 'Alice Head', tenantId: TENANT, locale: 'en-GB' };
@@ -80,6 +81,35 @@ async function setCycle(over: Record<string, unknown> = {}): Promise<CardJson> {
   return done.invokeCard!;
 }
 
+/** Presses a button on a card in a channel, as Teams sends it (the card's message id as replyToId), with the card's inputs. */
+const pressInChannel = (user: TestUser, card: CardJson, title: string, activityId: string, conversation = CHANNEL, inputs: Record<string, unknown> = {}) => {
+  const action = findAction(card, title);
+  if (!action) throw new Error(`no action titled "${title}" on the card:\n${cardText(card)}`);
+  return h.activity(user, {
+    type: 'invoke',
+    name: 'adaptiveCard/action',
+    conversation: conversation as Activity['conversation'],
+    replyToId: activityId,
+    value: { action: { type: 'Action.Execute', verb: action.verb as string, data: { ...(action.data as object), ...inputs } }, trigger: 'manual' },
+  });
+};
+
+/** The value an input of a card starts with. */
+function inputValue(card: CardJson, id: string): string {
+  let found: string | undefined;
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      if (o.id === id && typeof o.type === 'string' && o.type.startsWith('Input.')) found = String(o.value ?? '');
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(card);
+  if (found === undefined) throw new Error(`no input "${id}" on the card`);
+  return found;
+}
+
 const channelPosts = (conversationId = CHANNEL.id) => h.messenger.sent.filter((s) => (s.conversation.conversation as { id: string }).id === conversationId);
 
 describe('cluster channels', () => {
@@ -91,6 +121,46 @@ describe('cluster channels', () => {
     const stored = await h.runtime.fadeStore.channels.channelForCluster(1);
     expect(stored).toMatchObject({ conversationId: CHANNEL.id, active: true, teamId: '19:team@thread.tacv2' });
     expect((stored!.reference.conversation as { id: string }).id).toBe(CHANNEL.id);
+  });
+
+  it('links in one step: "link cluster" alone offers the clusters the person leads as buttons, and a search', async () => {
+    await h.activity(admin, teamInstall(CHANNEL));
+    const offer = (await h.say(lead, 'link cluster', CHANNEL)).cards[0];
+    expect(cardText(offer)).toContain('Which cluster is this channel for?');
+    const linked = await pressInChannel(lead, offer, 'Cwmbran High School cluster', 'link-card');
+    expect(cardText(linked.invokeCard)).toContain('This channel is now linked to **Cwmbran High School cluster**');
+    expect(await h.runtime.fadeStore.channels.channelForCluster(1)).toMatchObject({ conversationId: CHANNEL.id, active: true });
+
+    // An admin leads no cluster: the search finds it, and a name that fits several offers each as a button.
+    await h.activity(admin, teamInstall(BOTH_CHANNEL, '19:team-dual@thread.tacv2'));
+    const search = (await h.say(admin, 'link cluster', BOTH_CHANNEL)).cards[0];
+    expect(findAction(search, 'Cwmbran High School cluster')).toBeUndefined();
+    const several = await pressInChannel(admin, search, 'Find and link', 'link-card', BOTH_CHANNEL, { name: 'cluster' });
+    expect(cardText(several.invokeCard)).toContain('More than one cluster matched "cluster". Choose one:');
+    const done = await pressInChannel(admin, several.invokeCard!, 'Llantarnam dual cluster', 'link-card', BOTH_CHANNEL);
+    expect(cardText(done.invokeCard)).toContain('now linked to **Llantarnam dual cluster**');
+    // Someone who leads nothing cannot link by pressing a button for a cluster they do not lead.
+    const refused = await pressInChannel(outsider, offer, 'Cwmbran High School cluster', 'link-card');
+    expect(cardText(refused.invokeCard)).toContain('Only the cluster lead or an admin');
+  });
+
+  it('shows the usage hint whole, with an example name, where a typed name matches nothing', async () => {
+    await h.activity(admin, teamInstall(CHANNEL));
+    const nothing = (await h.say(lead, 'link cluster Hogwarts', CHANNEL)).cards[0];
+    expect(cardText(nothing)).toContain('No cluster matched "Hogwarts"');
+    expect(findAction(nothing, 'Cwmbran High School cluster')).toBeDefined();
+    const empty = await pressInChannel(lead, nothing, 'Find and link', 'link-card', CHANNEL, { name: '' });
+    expect(cardText(empty.invokeCard)).toContain('Type "link cluster" and the cluster’s name, for example: link cluster Cwmbran.');
+    expect(JSON.stringify(empty.invokeCard)).not.toMatch(/<name>|link cluster \./);
+  });
+
+  it('offers the cluster in Welsh to a Welsh lead typing "cysylltu clwstwr" alone', async () => {
+    await h.activity(admin, teamInstall(CY_CHANNEL, '19:team-cy@thread.tacv2'));
+    const offer = (await h.say(welshLead, 'cysylltu clwstwr', CY_CHANNEL)).cards[0];
+    expect(cardText(offer)).toContain('I ba glwstwr mae’r sianel hon?');
+    expect(JSON.stringify(offer)).not.toContain('<enw>');
+    const linked = await pressInChannel(welshLead, offer, 'Clwstwr Rhydaman', 'link-card', CY_CHANNEL);
+    expect(cardText(linked.invokeCard)).toContain('Mae’r sianel hon bellach wedi’i chysylltu â **Clwstwr Rhydaman**');
   });
 
   it('refuses anyone but the lead or an admin, and says why', async () => {
@@ -160,8 +230,9 @@ describe('cluster channels', () => {
     await h.runtime.dispatcher.deliverDue(500);
     expect(channelPosts()).toHaveLength(0);
     const status = cardText((await h.say(admin, 'fade status')).cards[0]);
-    expect(status).toContain('23 November 2026 at 09:00 · Cwmbran High School cluster · the channel was deleted');
-    expect(status).toContain('Clusters whose channel I can no longer post in: 1.');
+    expect(status).toContain('Channels I can no longer post in');
+    expect(status).toContain('Cwmbran High School cluster: the channel was deleted, since');
+    expect(status).not.toContain('channel inactive');
   });
 
   it('marks every channel of a team inactive when the bot is removed from it', async () => {
@@ -367,9 +438,8 @@ describe('the FADE report', () => {
     const form = (await h.press(lead, reminder, 'Start the report')).invokeCard!;
     const formText = cardText(form);
     expect(formText).toContain('Cluster plan priorities:\n- Numeracy in KS2\n- Transition to Year 7');
-    expect(formText).toContain(
-      'Greenmeadow Primary School: Y6 reasoning; Provision: Three joint lessons with Cwmbran High; Effectiveness: Teachers more confident; Impact: Y6 reasoning scores up',
-    );
+    expect(formText).toContain('Greenmeadow Primary School: Provision: Three joint lessons with Cwmbran High; Effectiveness: Teachers more confident');
+    expect(formText).toContain('Impact so far, from member schools’ impact assessments:\n- Greenmeadow Primary School: Y6 reasoning scores up');
     expect(formText).toContain('Greenmeadow Primary School (Gwen Green): Our Year 6 visited the high school for a maths day');
 
     const incomplete = await h.press(lead, form, 'Submit to the reviewer', { evaluation: '', judgement: '' });
@@ -411,6 +481,71 @@ describe('the FADE report', () => {
     const steps = await h.press(lead, view, 'Make Develop/Do next steps');
     expect(cardText(steps.invokeCard)).toContain('2 next steps added to the cluster plan.');
     expect(await h.runtime.fadeStore.reports.nextSteps(1)).toEqual(['Moderate Y6 maths together', 'Transition day in June']);
+  });
+
+  async function supportDone(user: TestUser, partnerSchoolId: number) {
+    const [plan] = await h.runtime.db.query<{ id: string; school_id: number }>(
+      'select id, school_id from plans where owner_id = $1 order by updated_at desc limit 1',
+      [user.id],
+    );
+    const at = h.clock.now();
+    await h.runtime.db.query(
+      `insert into support_requests (id, tenant_id, plan_id, requester_id, asking_school_id, kind, state, chosen_school_id, created_at, updated_at, state_changed_at, accepted_at, done_at)
+       values (gen_random_uuid(), $1, $2, $3, $4, 'direct', 'done', $5, $6, $6, $6, $6, $6)`,
+      [TENANT, plan.id, user.id, plan.school_id, partnerSchoolId, at],
+    );
+  }
+
+  it('drafts every section from what happened, one line per school, cut at whole words, so the lead edits rather than writes', async () => {
+    await linkChannel(lead, 'Cwmbran');
+    await setCycle({ clusterIds: '1' });
+    h.clock.set('2026-11-02T09:00:00Z');
+    await planAt(member, {
+      focus: 'Y6 reasoning through teacher assessment and moderation across the cluster',
+      provision: 'Three joint lessons with Cwmbran High',
+      effectiveness: 'Teachers more confident',
+      actionPlan: 'Moderate Y6 writing together each half term',
+    });
+    await supportDone(member, 6782002);
+    // the head's Welsh copy of the same plan, saying less: one line for the school, not two
+    await planAt(member, { focus: 'Rhesymu Bl6', provision: 'Tair gwers ar y cyd' });
+    const long = `${'We ran paired observations in every class and shared the findings at staff meetings. '.repeat(4)}Then teacher assessment followed`;
+    h.clock.set('2026-11-03T09:00:00Z');
+    await planAt(lead, { provision: long, impact: 'Y6 reasoning scores up 8%' });
+    // a plan its owner left out of cluster reports stays out
+    await planAt(lead, { provision: 'Should never show', effectiveness: 'Left out', actionPlan: 'x', impact: 'y' });
+    await h.runtime.db.query(`update plans set in_cluster_report = false where owner_id = $1 and answers->>'provision' = 'Should never show'`, [lead.id]);
+
+    const form = (await h.say(lead, 'fade report')).cards[0];
+    const [analysis, develop, evaluation] = ['analysis', 'develop', 'evaluation'].map((id) => inputValue(form, id));
+    expect(analysis).toContain(
+      '- Greenmeadow Primary School: support from Ysgol Gymraeg Cwmbran completed; Provision: Three joint lessons with Cwmbran High; Effectiveness: Teachers more confident',
+    );
+    expect(analysis.match(/Greenmeadow Primary School/g)).toHaveLength(1);
+    expect(analysis).not.toMatch(/Tair gwers|Y6 reasoning through|Should never show/);
+    expect(analysis).toMatch(/- Cwmbran High School: Provision: We ran paired[^\n]*\w…\n?/);
+    expect(analysis).not.toMatch(/\bteacher ass…|assessm…/);
+    expect(develop).toContain('Next steps from member schools’ action plans:\n- Greenmeadow Primary School: Moderate Y6 writing together each half term');
+    expect(evaluation).toBe(
+      'Impact so far, from member schools’ impact assessments:\n- Cwmbran High School: Y6 reasoning scores up 8%\n\nImpact not yet assessed: Greenmeadow Primary School.',
+    );
+  });
+
+  it('drafts in Welsh for a Welsh reader', async () => {
+    await h.activity(admin, teamInstall(CY_CHANNEL, '19:team-cy@thread.tacv2'));
+    await h.say(welshLead, 'cysylltu clwstwr Rhydaman', CY_CHANNEL);
+    await setCycle({ clusterIds: '2' });
+    h.clock.set('2026-11-02T09:00:00Z');
+    await planAt(welshLead, {
+      provision: 'Gwersi ar y cyd',
+      effectiveness: 'Athrawon yn fwy hyderus',
+      actionPlan: 'Cymedroli bob hanner tymor',
+      impact: 'Gwell rhesymu',
+    });
+    const form = (await h.say(welshLead, 'adroddiad fade')).cards[0];
+    expect(inputValue(form, 'analysis')).toContain('- Ysgol Gymraeg Rhydaman: Darpariaeth: Gwersi ar y cyd; Effeithiolrwydd: Athrawon yn fwy hyderus');
+    expect(inputValue(form, 'develop')).toContain('Camau nesaf o gynlluniau gweithredu’r ysgolion:\n- Ysgol Gymraeg Rhydaman: Cymedroli bob hanner tymor');
+    expect(inputValue(form, 'evaluation')).toContain('Yr effaith hyd yma, o asesiad effaith pob ysgol:\n- Ysgol Gymraeg Rhydaman: Gwell rhesymu');
   });
 
   it('carries the last round’s Develop/Do into the next round’s draft', async () => {
@@ -497,7 +632,193 @@ describe('holidays and status', () => {
     await h.runtime.dispatcher.deliverDue(500);
     const status = cardText((await h.say(admin, 'fade status')).cards[0]);
     expect(status).toContain('2026/27, Interim round (deadline 11 December 2026): 0 of 3 clusters submitted; reminders sent 1, still to go 9.');
-    expect(status).toContain('Clusters with no channel linked: 2.');
-    expect(status).toContain('23 November 2026 at 09:00 · Clwstwr Rhydaman · no channel linked');
+    expect(status).toContain('Clusters with no channel linked yet: 2.');
+    expect(status).toContain('No delivery failures.');
+  });
+
+  it('sends the status asked for in a channel to the asker’s personal chat, keeps clusters without a channel apart from lost channels, and quotes no Teams error text', async () => {
+    await linkChannel(lead, 'Cwmbran');
+    await setCycle();
+    h.messenger.sent.splice(0);
+    h.messenger.errors.push(Object.assign(new Error('Forbidden: bot not in conversation'), { statusCode: 403 }));
+    h.clock.set('2026-11-23T09:00:00Z');
+    await h.runtime.dispatcher.deliverDue(500); // Cwmbran's channel refuses; the other two clusters have none
+    h.clock.set('2026-12-08T09:00:00Z');
+    await h.runtime.dispatcher.deliverDue(500); // again nobody to post to: nothing new worth listing
+    // The reviewer's card cannot be delivered: a failure that matters.
+    const form = (await h.say(lead, 'fade report')).cards[0];
+    h.messenger.failNext = 1;
+    await h.press(lead, form, 'Submit to the reviewer', { focus: 'F', analysis: 'A', develop: '- D', evaluation: 'E', judgement: 'strong' });
+    h.messenger.sent.splice(0);
+
+    const inChannel = await h.say(admin, 'fade status', CHANNEL);
+    expect(cardText(inChannel.cards[0])).toBe('I have sent the FADE status to your personal chat with me.');
+    const toAdmin = h.messenger.sent.filter((s) => (s.conversation.conversation as { id: string }).id === `a:personal-${admin.id}`);
+    expect(toAdmin).toHaveLength(1);
+    const status = cardText(toAdmin[0].message.card);
+    expect(status).toContain('Clusters with no channel linked yet: 2.');
+    expect(status).toContain('Channels I can no longer post in');
+    expect(status).toContain('Cwmbran High School cluster: Teams refused the message, since 23 November 2026');
+    expect(status).toContain('Cwmbran High School cluster · the card to the reviewer: Teams did not answer');
+    expect(status).not.toContain('· no channel linked');
+    expect(status).not.toContain('Clwstwr Rhydaman');
+    expect(status).not.toContain('of 0');
+    expect(status).not.toMatch(/connector unavailable|Forbidden|channel inactive/);
+
+    // In Welsh for a Welsh-speaking admin, with no English from Teams or the log on it.
+    const cyAdmin: TestUser = { id: 'aad-cy-admin', name: 'Gweinyddwr', tenantId: TENANT, locale: 'cy-GB' };
+    await h.say(cyAdmin, 'help');
+    await h.runtime.roles.grant({ tenantId: TENANT, userId: cyAdmin.id, role: 'admin', laCode: null }, admin.id);
+    const welsh = cardText((await h.say(cyAdmin, 'statws fade')).cards[0]);
+    expect(welsh).toContain('Clystyrau heb sianel wedi’i chysylltu eto: 2.');
+    expect(welsh).toContain('Cwmbran High School cluster: gwrthododd Teams y neges, ers 23 Tachwedd 2026');
+    expect(welsh).toContain('y cerdyn i’r adolygydd: ddaeth dim ateb gan Teams');
+    expect(welsh).not.toMatch(/connector unavailable|Forbidden|review card|reminder d|not delivered|channel inactive/);
+  });
+});
+
+describe('a report submitted when the cluster has no reviewer', () => {
+  const rhian: TestUser = { id: 'aad-cy-reviewer', name: 'Rhian Adolygydd', tenantId: TENANT, locale: 'cy-GB' };
+  const personal = (user: TestUser) => h.messenger.sent.filter((s) => (s.conversation.conversation as { id: string }).id === `a:personal-${user.id}`);
+  const sections = { focus: 'Rhifedd', analysis: 'Gwersi ar y cyd', develop: '- Cymedroli', evaluation: 'Cynnydd da', judgement: 'strong' };
+
+  it('says so to the lead (in Welsh) and the admins, and goes to the first reviewer granted later, whose "View the report" judges it', async () => {
+    await h.activity(admin, teamInstall(CY_CHANNEL, '19:team-cy@thread.tacv2'));
+    await h.say(welshLead, 'cysylltu clwstwr Rhydaman', CY_CHANNEL);
+    await setCycle({ clusterIds: '2' });
+    h.clock.set('2026-11-23T09:00:00Z');
+    await h.runtime.dispatcher.deliverDue(500);
+    await h.say(rhian, 'help');
+    await h.runtime.users.setLocale(TENANT, rhian.id, 'cy'); // she chose Welsh
+    h.messenger.sent.splice(0);
+
+    // Nobody reviews for Carmarthenshire (669): the lead is told so, not that the reviewer was asked.
+    const form = (await h.say(welshLead, 'adroddiad fade')).cards[0];
+    const submitted = cardText((await h.press(welshLead, form, 'Cyflwyno i’r adolygydd', sections)).invokeCard);
+    expect(submitted).toContain('does neb wedi cael cais am farn');
+    expect(submitted).toContain('Does neb wedi cael cais am farn eto');
+    expect(submitted).not.toContain('Gofynnwyd i’r adolygydd');
+    expect(submitted).not.toContain('Yn aros am farn yr adolygydd');
+    const toAdmin = personal(admin);
+    expect(toAdmin).toHaveLength(1);
+    expect(cardText(toAdmin[0].message.card)).toContain(
+      '**Clwstwr Rhydaman** has submitted its FADE report (Interim round, 2026/27), but there is no reviewer',
+    );
+    expect(personal(reviewer)).toHaveLength(0); // reviews for 678 only
+
+    // The admin makes Rhian a reviewer for 669 on the roles card: the waiting report goes to her, once.
+    await h.execute(admin, Verbs.matchGrantRole, { userId: rhian.id, role: 'reviewer', laCode: '669', school: '' });
+    await h.execute(admin, Verbs.matchGrantRole, { userId: rhian.id, role: 'adviser', laCode: '669', school: '' });
+    expect(personal(rhian)).toHaveLength(1);
+    expect(cardText(personal(rhian)[0].message.card)).toContain('Adroddiad FADE i’w adolygu: Clwstwr Rhydaman');
+    expect(cardText((await h.say(welshLead, 'adroddiad fade')).cards[0])).toContain('Yn aros am farn yr adolygydd');
+
+    // "View the report" on the channel card gives her the judgement form, which records it.
+    const channelCard = h.messenger.updates.filter((u) => (u.conversation.conversation as { id: string }).id === CY_CHANNEL.id).at(-1)!.message.card!;
+    const view = (await h.press(rhian, channelCard, 'Gweld yr adroddiad')).invokeCard!;
+    expect(findAction(view, 'Cofnodi’r farn')).toBeDefined();
+    const recorded = await h.press(rhian, view, 'Cofnodi’r farn', { judgement: 'strong', feedback: 'Gwaith da.' });
+    expect(cardText(recorded.invokeCard)).toContain('Barn wedi’i chofnodi: Cryf');
+    // Once judged, "View the report" shows the report with the judgement, and no form to judge it again.
+    const after = (await h.press(rhian, channelCard, 'Gweld yr adroddiad')).invokeCard!;
+    expect(cardText(after)).toContain('Barn yr adolygydd: Cryf');
+    expect(findAction(after, 'Cofnodi’r farn')).toBeUndefined();
+  });
+
+  it('tells an English lead too, and a reviewer already there is asked as before', async () => {
+    await h.runtime.roles.revoke({ tenantId: TENANT, userId: reviewer.id, role: 'reviewer', laCode: 678 });
+    await linkChannel(lead, 'Cwmbran');
+    await setCycle({ clusterIds: '1' });
+    h.clock.set('2026-11-23T09:00:00Z');
+    const form = (await h.say(lead, 'fade report')).cards[0];
+    const submitted = cardText((await h.press(lead, form, 'Submit to the reviewer', { ...sections, judgement: 'satisfactory' })).invokeCard);
+    expect(submitted).toContain('Submitted, but nobody has been asked for a judgement');
+    expect(submitted).not.toContain('The reviewer has been asked');
+    expect(submitted).not.toContain('Waiting for the reviewer’s judgement');
+    await h.execute(admin, Verbs.matchGrantRole, { userId: reviewer.id, role: 'reviewer', laCode: 'all', school: '' });
+    expect(cardText(personal(reviewer).at(-1)!.message.card)).toContain('FADE report to review: Cwmbran High School cluster');
+  });
+});
+
+describe('the channel card follows the round', () => {
+  const updatesOf = (activityId: string) => h.messenger.updates.filter((u) => u.activityId === activityId);
+  const occurrences = (text: string, part: string) => text.split(part).length - 1;
+
+  it('is redrawn in place as a school adds notes, the lead opens the draft in personal chat, submits, and the reviewer judges', async () => {
+    await linkChannel(lead, 'Cwmbran');
+    await setCycle({ clusterIds: '1' });
+    h.clock.set('2026-12-04T09:00:00Z');
+    await h.runtime.dispatcher.deliverDue(500); // down since the d-14 reminder: it goes late, 5 working days before
+    const posted = channelPosts()[0];
+    const first = cardText(posted.message.card);
+    expect(occurrences(first, '5 working days left')).toBe(1);
+    expect(first).toContain('The lead has not started the report yet.');
+
+    await h.say(member, 'fade note Joint moderation day held', CHANNEL);
+    expect(cardText(updatesOf(posted.activityId!).at(-1)!.message.card)).toMatch(/Greenmeadow Primary School\nDrafted/);
+
+    // "Start the report" in the channel: the form goes to the lead's chat, and the channel is told where it is.
+    const pressed = await pressInChannel(lead, posted.message.card!, 'Start the report', posted.activityId!);
+    expect(cardText(pressed.invokeCard)).toContain('Alice Head has the draft in their personal chat with Cydweithio');
+    const opened = cardText(updatesOf(posted.activityId!).at(-1)!.message.card);
+    expect(opened).toContain('Alice Head has the draft in their personal chat with Cydweithio');
+    expect(findAction(updatesOf(posted.activityId!).at(-1)!.message.card!, 'Continue the report')).toBeDefined();
+    const form = h.messenger.sent.filter((s) => (s.conversation.conversation as { id: string }).id === `a:personal-${lead.id}`).at(-1)!.message.card!;
+
+    await h.press(lead, form, 'Submit to the reviewer', { focus: 'F', analysis: 'A', develop: '- D', evaluation: 'E', judgement: 'strong' });
+    const submitted = updatesOf(posted.activityId!).at(-1)!.message.card!;
+    const submittedText = cardText(submitted);
+    expect(submittedText).toContain('Submitted on 4 December 2026');
+    expect(submittedText).toMatch(/Cwmbran High School\nSubmitted/);
+    expect(submittedText).toMatch(/Greenmeadow Primary School\nDrafted/);
+    expect(submittedText).not.toContain('Not started');
+    expect(submittedText).not.toContain('working days left');
+    expect(findAction(submitted, 'View the report')).toBeDefined();
+    expect(findAction(submitted, 'Start the report')).toBeUndefined();
+
+    const review = h.messenger.sent.filter((s) => (s.conversation.conversation as { id: string }).id === `a:personal-${reviewer.id}`).at(-1)!.message.card!;
+    await h.press(reviewer, review, 'Record judgement', { judgement: 'veryGood', feedback: 'Well done.' });
+    expect(cardText(updatesOf(posted.activityId!).at(-1)!.message.card)).toContain('Reviewed: Very Good');
+  });
+
+  it('keeps the id of a card it posted without learning it, once someone presses it, and updates that card from then on', async () => {
+    await linkChannel(lead, 'Cwmbran');
+    await setCycle({ clusterIds: '1' });
+    h.clock.set('2026-11-23T09:00:00Z');
+    await h.runtime.dispatcher.deliverDue(500);
+    const posted = channelPosts()[0];
+    await h.runtime.db.query('delete from fade_posts'); // as when Teams never confirmed the post
+    // Someone outside the cluster pressing a card in the channel changes nothing.
+    await pressInChannel(outsider, posted.message.card!, 'Start the report', 'not-the-card');
+    expect(await h.runtime.fadeStore.reminders.post((await h.runtime.fade.cycles.currentRound(TENANT, 1))!.id, 1)).toBeNull();
+    await pressInChannel(lead, posted.message.card!, 'Start the report', posted.activityId!);
+    expect(updatesOf(posted.activityId!).length).toBeGreaterThan(0);
+  });
+
+  it('stops updating a card Teams no longer has (404), and keeps posting in the channel', async () => {
+    await linkChannel(lead, 'Cwmbran');
+    await setCycle({ clusterIds: '1' });
+    h.clock.set('2026-11-23T09:00:00Z');
+    await h.runtime.dispatcher.deliverDue(500);
+    h.messenger.errors.push(Object.assign(new Error('Not Found: activity'), { statusCode: 404 }));
+    await h.say(member, 'fade note Someone deleted the reminder', CHANNEL);
+    expect(await h.runtime.fadeStore.channels.channelForCluster(1)).toMatchObject({ active: true });
+    expect(await h.runtime.fadeStore.reminders.postedRounds(1)).toEqual([]);
+    h.clock.set('2026-12-08T09:00:00Z');
+    await h.runtime.dispatcher.deliverDue(500);
+    expect(channelPosts()).toHaveLength(2);
+  });
+
+  it('says in Welsh that the draft is in the lead’s personal chat, once per language', async () => {
+    await h.activity(admin, teamInstall(CY_CHANNEL, '19:team-cy@thread.tacv2'));
+    await h.say(welshLead, 'cysylltu clwstwr Rhydaman', CY_CHANNEL);
+    await setCycle({ clusterIds: '2' });
+    h.clock.set('2026-12-04T09:00:00Z');
+    await h.runtime.dispatcher.deliverDue(500);
+    const posted = channelPosts(CY_CHANNEL.id)[0];
+    expect(occurrences(cardText(posted.message.card), '5 diwrnod gwaith ar ôl')).toBe(1);
+    const pressed = await pressInChannel(welshLead, posted.message.card!, 'Dechrau’r adroddiad', posted.activityId!, CY_CHANNEL);
+    expect(cardText(pressed.invokeCard)).toContain('Mae’r drafft gan Bethan Pennaeth yn ei sgwrs bersonol â Chydweithio');
+    expect(findAction(updatesOf(posted.activityId!).at(-1)!.message.card!, 'Parhau â’r adroddiad')).toBeDefined();
   });
 });

@@ -37,7 +37,7 @@ describe('names on cards, in the reader’s language', () => {
 
   it.each(LOCALES)('the status card names a failed post’s cluster in %s', (locale) => {
     const failure = { at: new Date('2026-12-01T09:00:00Z'), clusterId: 1, conversationId: null, what: 'reminder', status: 404, error: 'x', attempts: 1 };
-    const text = shown(statusCard(locale, { rounds: [], failures: [{ ...failure, clusterName: CLUSTER }] }));
+    const text = shown(statusCard(locale, { rounds: [], lostChannels: [], failures: [{ ...failure, clusterName: CLUSTER }] }));
     expect(text).toContain(`09:00 · ${CLUSTER[locale]} ·`);
     expect(text).not.toContain(CLUSTER[other(locale)]);
   });

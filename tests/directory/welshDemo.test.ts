@@ -61,6 +61,7 @@ describe.each(databasesUnderTest())('the demo directory read in Welsh on $name',
         reportStatus: 'notStarted',
         submittedAt: null,
         reviewJudgement: null,
+        draftOpened: false,
       }),
     ];
   };

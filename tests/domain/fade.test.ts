@@ -3,6 +3,7 @@ import {
   checkSubmission,
   cycleStartYear,
   defaultRounds,
+  clipWords,
   developItems,
   draftReport,
   memberStatuses,
@@ -163,26 +164,35 @@ describe('drafting the report', () => {
     digestHeading: 'What member schools did:',
     provision: 'Provision:',
     effectiveness: 'Effectiveness:',
-    impact: 'Impact:',
     notesHeading: 'Notes from member schools:',
     nothingYet: '',
+    supportAgreed: (partner) => `support from ${partner} agreed`,
+    supportDone: (partner) => `support from ${partner} completed`,
+    actionPlansHeading: 'Next steps from action plans:',
+    impactHeading: 'Impact so far:',
+    impactPending: (schools) => `Impact not yet assessed: ${schools}.`,
   };
   const since = new Date('2026-03-19T17:00:00Z');
 
-  it('prefills focus, analysis and develop/do from what the bot knows, since the last round only', () => {
+  it('prefills every section from what happened, since the last round only, one line per school', () => {
     const draft = draftReport(
       {
         priorities: ['Numeracy', 'Transition KS2–KS3'],
         previousDevelop: '- Shared moderation of Y6 maths\n- Visit Ysgol Gymraeg',
         plans: [
           {
+            schoolId: 2,
             schoolName: 'Ysgol B',
-            focus: 'Y6 reasoning',
             provision: 'Three joint lessons',
             effectiveness: 'Teachers more confident',
+            actionPlan: 'Moderate together each term',
+            support: [{ partnerName: 'Ysgol D', done: true, at: new Date('2026-09-20') }],
             updatedAt: new Date('2026-10-01'),
           },
-          { schoolName: 'Ysgol A', provision: 'Old work', updatedAt: new Date('2026-01-01') },
+          // the same plan again (its Welsh copy), saying less: left out
+          { schoolId: 2, schoolName: 'Ysgol B', provision: 'Tair gwers ar y cyd', updatedAt: new Date('2026-10-02') },
+          { schoolId: 1, schoolName: 'Ysgol A', provision: 'Old work', updatedAt: new Date('2026-01-01') },
+          { schoolId: 3, schoolName: 'Ysgol E', provision: 'Peer observation', impact: 'Better questioning seen in books', updatedAt: new Date('2026-10-05') },
         ],
         notes: [{ schoolName: 'Ysgol C', authorName: 'Rhian', text: 'Transition day\nwent well', at: new Date('2026-11-01') }],
         since,
@@ -190,11 +200,32 @@ describe('drafting the report', () => {
       labels,
     );
     expect(draft.focus).toBe('Cluster plan priorities:\n- Numeracy\n- Transition KS2–KS3');
-    expect(draft.analysis).toContain('Ysgol B: Y6 reasoning; Provision: Three joint lessons; Effectiveness: Teachers more confident');
+    expect(draft.analysis).toContain('- Ysgol B: support from Ysgol D completed; Provision: Three joint lessons; Effectiveness: Teachers more confident');
+    expect(draft.analysis.match(/Ysgol B/g)).toHaveLength(1);
+    expect(draft.analysis).not.toContain('Tair gwers');
     expect(draft.analysis).not.toContain('Old work');
     expect(draft.analysis).toContain('Ysgol C (Rhian): Transition day went well');
-    expect(draft.develop).toBe('From the last round:\n- Shared moderation of Y6 maths\n- Visit Ysgol Gymraeg');
-    expect(draft.evaluation).toBe('');
+    expect(draft.develop).toBe(
+      'From the last round:\n- Shared moderation of Y6 maths\n- Visit Ysgol Gymraeg\n\nNext steps from action plans:\n- Ysgol B: Moderate together each term',
+    );
+    expect(draft.evaluation).toBe('Impact so far:\n- Ysgol E: Better questioning seen in books\n\nImpact not yet assessed: Ysgol B.');
+  });
+
+  it('cuts long text at a whole word', () => {
+    expect(clipWords('teacher assessment of writing', 16)).toBe('teacher…');
+    expect(clipWords('teacher assessment', 9)).toBe('teacher…');
+    expect(clipWords('short', 16)).toBe('short');
+    const draft = draftReport(
+      {
+        priorities: [],
+        previousDevelop: null,
+        plans: [{ schoolId: 1, schoolName: 'A', provision: `${'word '.repeat(70)}teacher assessment`, updatedAt: new Date() }],
+        notes: [],
+        since: null,
+      },
+      labels,
+    );
+    expect(draft.analysis).toMatch(/word…$/);
   });
 
   it('leaves sections empty when there is nothing to draw on', () => {

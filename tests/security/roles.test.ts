@@ -279,7 +279,7 @@ describe('the FADE draft', () => {
   async function draftedByLead(): Promise<void> {
     await linkChannel();
     await setCycle();
-    await plannedAt(gwen, MEMBER_SCHOOL, { focus: 'Y6 reasoning', provision: 'Three joint lessons' });
+    await plannedAt(gwen, MEMBER_SCHOOL, { focus: 'Reasoning', provision: 'Y6 reasoning lessons' });
     await h.say(alice, 'fade report', CHANNEL);
   }
 
@@ -304,10 +304,10 @@ describe('the FADE draft', () => {
   it('quotes a plan only while its owner is the confirmed head of a member school, and never one left out', async () => {
     await linkChannel();
     await setCycle();
-    await plannedAt(gwen, MEMBER_SCHOOL, { focus: 'Kept in' });
-    const leftOut = await plannedAt(gwen, MEMBER_SCHOOL, { focus: 'Private matter' });
+    await plannedAt(gwen, MEMBER_SCHOOL, { provision: 'Kept in' });
+    const leftOut = await plannedAt(gwen, MEMBER_SCHOOL, { provision: 'Private matter', effectiveness: 'More said' });
     await claim(mallory, OTHER_MEMBER, 'headteacher');
-    await plannedAt(mallory, OTHER_MEMBER, { focus: 'Claimed, not confirmed' });
+    await plannedAt(mallory, OTHER_MEMBER, { provision: 'Claimed, not confirmed' });
     // The owner sees on the summary that the plan feeds the cluster report, and leaves this one out.
     const summary = (await h.execute(gwen, Verbs.planOpen, { planId: leftOut })).invokeCard!;
     expect(cardText(summary)).toContain('This plan feeds the FADE report of Cwmbran High School cluster');

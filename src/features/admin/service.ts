@@ -20,6 +20,8 @@ export interface AdminServiceDeps {
   clock: Clock;
   /** Called after the directory, a school's strengths or its capacity change (the matching index is rebuilt). */
   directoryChanged: () => void;
+  /** Called once a role is granted (FADE sends a waiting report to a new reviewer). */
+  roleGranted?: (grant: RoleGrant) => Promise<unknown>;
 }
 
 export interface LocalAuthority {
@@ -151,6 +153,7 @@ export class AdminService {
         tx,
       );
     });
+    await this.deps.roleGranted?.(grant);
   }
 
   /** May this person import the directory? (The import card is shown only to them.) */

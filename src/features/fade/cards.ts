@@ -19,7 +19,7 @@ import type { FadePresenter } from './presenter';
 import type { LinkedCluster } from './channelService';
 import type { FadeStatus } from './cycleService';
 import type { ReportShown, ReviewShown } from './reportService';
-import { NO_CHANNEL, type ClusterInfo, type DeliveryFailure, type FadeReport, type ReminderView, type RemovalReason, type Round } from './types';
+import { type ClusterInfo, type DeliveryFailure, type FadeReport, type ReminderView, type RemovalReason, type Round } from './types';
 
 export type { ReminderView };
 
@@ -83,7 +83,11 @@ export function reminderCard(view: ReminderView): CardJson {
         ? t(l, 'fade.reminder.reviewed', { judgement: judgementLabel(l, view.reviewJudgement) })
         : !open && view.submittedAt
           ? t(l, 'fade.reminder.submitted', { date: formatDate(l, view.submittedAt) })
-          : daysText(l, view.daysLeft);
+          : view.draftOpened
+            ? view.leadName
+              ? t(l, 'fade.reminder.drafting', { lead: view.leadName })
+              : t(l, 'fade.reminder.draftingNoLead')
+            : t(l, 'fade.reminder.notStartedYet');
     return {
       heading: t(l, 'fade.reminder.heading', { round: roundLabel(l, view.roundName), cycle: view.cycleName }),
       cluster: t(l, 'fade.reminder.cluster', { cluster: view.clusterName }),
@@ -98,9 +102,11 @@ export function reminderCard(view: ReminderView): CardJson {
       intro: open ? t(l, 'fade.reminder.intro') : '',
     };
   });
-  const both = (s: PartStatus) => inLanguages(languages, `fade.part.${s}`);
+  // Once the report is in, a school that added nothing is shown as such, not as "not started".
+  const both = (s: PartStatus) => inLanguages(languages, !open && s === 'notStarted' ? 'fade.part.noNotes' : `fade.part.${s}`);
   const schoolName = (m: ReminderView['members'][number]) => (languages[0] === 'cy' && m.nameCy ? m.nameCy : m.nameEn);
-  const reportKey: MessageKey = view.reportStatus === 'notStarted' ? 'fade.action.startReport' : open ? 'fade.action.continueReport' : 'fade.action.viewReport';
+  const reportKey: MessageKey =
+    view.reportStatus === 'notStarted' && !view.draftOpened ? 'fade.action.startReport' : open ? 'fade.action.continueReport' : 'fade.action.viewReport';
   return renderCard('fadeReminder', {
     blocks,
     fallback: blocks.map((b) => b.heading).join(' / '),
@@ -129,6 +135,8 @@ export interface ReportView {
   submittedAt: Date | null;
   reviewJudgement: Judgement | null;
   reviewFeedback: string | null;
+  /** Submitted and sent to a reviewer (false: nobody could be asked yet). */
+  reviewAsked?: boolean;
   editable: boolean;
   canMakeNextSteps: boolean;
   notice?: string;
@@ -149,7 +157,8 @@ export function reportCard(locale: Locale, view: ReportView): CardJson {
   if (view.reviewJudgement) {
     reviewLines.push({ text: t(locale, 'fade.report.review', { judgement: judgementLabel(locale, view.reviewJudgement) }) });
     if (view.reviewFeedback) reviewLines.push({ text: t(locale, 'fade.report.feedback', { feedback: view.reviewFeedback }) });
-  } else if (view.status === 'submitted') reviewLines.push({ text: t(locale, 'fade.report.awaitingReview') });
+  } else if (view.status === 'submitted')
+    reviewLines.push({ text: t(locale, view.reviewAsked === false ? 'fade.report.noReviewerYet' : 'fade.report.awaitingReview') });
   return renderCard('fadeReport', {
     t: catalogue(locale),
     heading: t(locale, 'fade.report.heading', { cluster: view.clusterName }),
@@ -264,6 +273,16 @@ export function cycleCard(locale: Locale, view: CycleFormView): CardJson {
 
 // ---- what the services' records look like as cards ----
 
+/** Which cluster a channel is for: buttons for the clusters offered, and a search box. */
+export function linkCard(locale: Locale, view: { choices: ClusterInfo[]; name?: string; problem?: string }): CardJson {
+  return renderCard('fadeLink', {
+    t: catalogue(locale),
+    problem: view.problem ?? '',
+    name: view.name ?? '',
+    choices: view.choices.map((c) => ({ id: String(c.id), name: clusterNames(c)[locale] })),
+  });
+}
+
 /** The channel is told which cluster it now belongs to. */
 export function linkedCard({ cluster, members, lead }: LinkedCluster): CardJson {
   return fadeNoticeCard(
@@ -283,16 +302,24 @@ export function linkedCard({ cluster, members, lead }: LinkedCluster): CardJson 
 
 const REMOVAL_REASONS = ['channelDeleted', 'botRemoved', 'sendRefused'] as const;
 
-/** Why a post failed, in the reader's language; what Teams said stays as a technical detail. */
-function failureReason(locale: Locale, f: DeliveryFailure): string {
-  const known = REMOVAL_REASONS.find((r) => f.error === r || f.error.includes(`(${r})`));
-  if (known) return t(locale, `fade.removed.${known}`);
-  if (f.error === NO_CHANNEL) return t(locale, 'fade.status.noChannel');
-  if (f.status === 403 || f.status === 404) return t(locale, 'fade.removed.sendRefused');
-  return t(locale, 'fade.status.failureOther', { detail: `${f.what}: ${f.status ?? ''} ${f.error}`.replace(/\s+/g, ' ').slice(0, 200) });
+/** What failed to go, in the reader's language (the stored label is for the log). */
+function whatFailed(locale: Locale, what: string): string {
+  if (what.startsWith('reminder')) return t(locale, 'fade.status.what.reminder');
+  if (what === 'feedback') return t(locale, 'fade.status.what.feedback');
+  if (what === 'card update') return t(locale, 'fade.status.what.cardUpdate');
+  if (what === 'review card') return t(locale, 'fade.status.what.review');
+  return t(locale, 'fade.status.what.other');
 }
 
-export function statusCard(locale: Locale, { rounds, failures }: FadeStatus): CardJson {
+/** Why a post failed, in the reader's language; what Teams said stays in the log, never on the card. */
+function failureReason(locale: Locale, f: Pick<DeliveryFailure, 'error' | 'status'>): string {
+  const known = REMOVAL_REASONS.find((r) => f.error === r || f.error.includes(`(${r})`));
+  if (known) return t(locale, `fade.removed.${known}`);
+  if (f.status === 403 || f.status === 404) return t(locale, 'fade.removed.sendRefused');
+  return f.status ? t(locale, 'fade.status.teamsAnswered', { status: String(f.status) }) : t(locale, 'fade.status.noAnswer');
+}
+
+export function statusCard(locale: Locale, { rounds, lostChannels, failures }: FadeStatus): CardJson {
   const lines: string[] = [];
   if (rounds.length === 0) lines.push(t(locale, 'fade.status.none'));
   for (const o of rounds) {
@@ -308,7 +335,18 @@ export function statusCard(locale: Locale, { rounds, failures }: FadeStatus): Ca
       }),
     );
   }
-  if (rounds.length > 0) lines.push(t(locale, 'fade.status.channels', { unlinked: rounds[0].unlinked, inactive: rounds[0].inactiveChannels }));
+  if (rounds.length > 0) lines.push(t(locale, 'fade.status.channels', { unlinked: rounds[0].unlinked }));
+  if (lostChannels.length > 0) {
+    lines.push(`**${t(locale, 'fade.status.lostHeading')}**`);
+    for (const c of lostChannels)
+      lines.push(
+        t(locale, 'fade.status.lost', {
+          cluster: c.clusterName,
+          reason: failureReason(locale, { error: c.reason ?? '', status: null }),
+          date: formatLocalDate(locale, localDateOf(c.since)),
+        }),
+      );
+  }
   lines.push(`**${t(locale, 'fade.status.failures')}**`);
   if (failures.length === 0) lines.push(t(locale, 'fade.status.noFailures'));
   for (const f of failures) {
@@ -317,6 +355,7 @@ export function statusCard(locale: Locale, { rounds, failures }: FadeStatus): Ca
         date: formatLocalDate(locale, localDateOf(f.at)),
         time: formatTime(f.at),
         cluster: f.clusterName ?? '—',
+        what: whatFailed(locale, f.what),
         reason: failureReason(locale, f),
       }),
     );
@@ -347,6 +386,7 @@ export function reportFormCard(locale: Locale, shown: ReportShown, problem?: str
     submittedAt: report.submittedAt,
     reviewJudgement: report.reviewJudgement,
     reviewFeedback: report.reviewFeedback,
+    reviewAsked: report.reviewAskedAt !== null,
     editable: editor && open,
     canMakeNextSteps: editor && !open && (report.sections.develop ?? '').trim() !== '',
     notice: shown.notice ? t(locale, shown.notice.key, shown.notice.params) : '',
@@ -379,6 +419,15 @@ export function reviewFormCard(locale: Locale, shown: ReviewShown, problem?: str
 export const fadePresenter: FadePresenter = {
   reminder: reminderCard,
   review: (locale, report, round, cluster) => reviewCard(locale, reviewViewOf(report, round, cluster)),
+  noReviewer: (locale, report, round, cluster) =>
+    fadeNoticeCard(
+      [locale],
+      (l) => ({
+        heading: t(l, 'fade.notice.heading'),
+        lines: [t(l, 'fade.noReviewer.admin', { cluster: cluster.name, round: `${roundLabel(l, round.name)}, ${round.cycleName}` })],
+      }),
+      'attention',
+    ),
   feedback: (report, round, cluster) =>
     fadeNoticeCard(
       languagesOf(cluster.language),

@@ -55,6 +55,23 @@ export class SqlFadeChannelRepository {
     return rows[0] ? toConversation(rows[0]) : null;
   }
 
+  /** Channels linked to a cluster of the tenant that the bot can no longer post in, with why and since when (as recorded when it was lost). */
+  async lostChannels(tenantId: string): Promise<{ clusterId: number; clusterName: string; reason: string | null; since: Date }[]> {
+    const rows = await this.sql.query<Row>(
+      `select f.cluster_id, c.name, f.inactive_reason,
+              coalesce((select max(d.at) from fade_delivery_failures d where d.conversation_id = f.conversation_id and d.what = 'channel'), f.updated_at) as since
+         from fade_conversations f join clusters c on c.id = f.cluster_id
+        where f.tenant_id = $1 and not f.active order by c.name`,
+      [tenantId],
+    );
+    return rows.map((r) => ({
+      clusterId: r.cluster_id as number,
+      clusterName: r.name as string,
+      reason: (r.inactive_reason as string | null) ?? null,
+      since: new Date(r.since as string),
+    }));
+  }
+
   /** Marks conversations inactive (channel deleted, bot removed); returns those that were active. */
   async deactivate(where: { conversationId?: string; teamId?: string }, reason: string): Promise<FadeConversation[]> {
     const rows = await this.sql.query<Row>(

@@ -30,17 +30,41 @@ export class FadeChannelService {
     return this.deps.store.channels.upsertConversation(c);
   }
 
-  async linkCluster(actor: Actor, conversation: ConversationSeen, name: string): Promise<Outcome<LinkedCluster>> {
+  /** The clusters the person may link a channel to without typing a name: those they lead. */
+  async linkChoices(actor: Actor, user: UserRecord | null): Promise<ClusterInfo[]> {
+    const { store, access } = this.deps;
+    const led = await store.clusters.clustersLedBy(actor.tenantId, actor.userId, user?.schoolId ?? null);
+    const mine: ClusterInfo[] = [];
+    for (const c of led) if (await access.isLead(actor, c, user)) mine.push(c);
+    return mine;
+  }
+
+  /**
+   * Links the channel to a cluster, picked on the card (its id) or typed (its name). A name that matches
+   * several clusters, or none, is a problem carrying the candidates, for the card to offer as buttons.
+   */
+  async linkCluster(
+    actor: Actor,
+    conversation: ConversationSeen,
+    target: { clusterId?: number; name?: string },
+  ): Promise<Outcome<LinkedCluster, ClusterInfo[]>> {
     const { store, access, clock, audit } = this.deps;
     if (conversation.kind !== 'channel' && conversation.kind !== 'groupChat') return Outcomes.problem('fade.link.notChannel');
-    if (name.trim() === '') return Outcomes.problem('fade.link.usage');
-    const found = await store.clusters.findClusters(name);
-    const typed = name.trim().toLowerCase();
-    const exact = found.filter((c) => [c.name, c.nameCy].some((n) => n && [typed, `${typed} cluster`, `clwstwr ${typed}`].includes(n.toLowerCase())));
-    const candidates = exact.length > 0 ? exact : found;
-    if (candidates.length === 0) return Outcomes.notFound('fade.link.notFound', { name });
-    if (candidates.length > 1) return Outcomes.problem('fade.link.ambiguous', { name, list: listOfNames(candidates) });
-    const cluster = candidates[0];
+    let cluster: ClusterInfo | null;
+    if (target.clusterId !== undefined) {
+      cluster = await store.clusters.getCluster(target.clusterId);
+      if (!cluster) return Outcomes.notFound('fade.report.notFound');
+    } else {
+      const name = (target.name ?? '').trim();
+      if (name === '') return Outcomes.problem('fade.link.usage', {}, []);
+      const found = await store.clusters.findClusters(name);
+      const typed = name.toLowerCase();
+      const exact = found.filter((c) => [c.name, c.nameCy].some((n) => n && [typed, `${typed} cluster`, `clwstwr ${typed}`].includes(n.toLowerCase())));
+      const candidates = exact.length > 0 ? exact : found;
+      if (candidates.length === 0) return Outcomes.problem('fade.link.notFound', { name }, []);
+      if (candidates.length > 1) return Outcomes.problem('fade.link.ambiguous', { name }, candidates);
+      cluster = candidates[0];
+    }
     if (!(await access.isAdmin(actor)) && !(await access.isLead(actor, cluster))) return Outcomes.forbidden('fade.link.forbidden');
     await store.channels.upsertConversation(conversation);
     await store.channels.linkCluster(conversation.conversationId, cluster.id, actor.userId, clock.now());

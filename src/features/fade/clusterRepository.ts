@@ -1,7 +1,7 @@
 import type { ClusterLanguage } from '../directory/repository';
 import type { PlanAnswers } from '../plans/plan';
 import type { Sql } from '../../platform/db/db';
-import type { ClusterInfo, LeadPerson, MemberPlanRow, MemberSchool } from './types';
+import type { ClusterInfo, LeadPerson, MemberPlanRow, MemberSchool, MemberSupportRow } from './types';
 
 type Row = Record<string, unknown>;
 
@@ -29,6 +29,18 @@ export class SqlFadeClusterRepository {
         order by (lower(name) = lower($1) or lower(name_cy) = lower($1)) desc,
                  (lower(name) = lower($1 || ' cluster') or lower(name_cy) = lower('clwstwr ' || $1)) desc, name limit $2`,
       [name.trim(), limit],
+    );
+    return rows.map(toCluster);
+  }
+
+  /** Clusters a person may lead: those chosen for them, and those whose lead school is theirs. */
+  async clustersLedBy(tenantId: string, userId: string, schoolId: number | null): Promise<ClusterInfo[]> {
+    const rows = await this.sql.query<Row>(
+      `select * from clusters c
+        where c.id in (select cluster_id from fade_cluster_leads where tenant_id = $1 and user_id = $2)
+           or ($3::int is not null and c.lead_school_id = $3)
+        order by c.name limit 10`,
+      [tenantId, userId, schoolId],
     );
     return rows.map(toCluster);
   }
@@ -125,5 +137,29 @@ export class SqlFadeClusterRepository {
       [tenantId, clusterId],
     );
     return rows.map((r) => ({ schoolId: r.school_id as number, answers: (r.answers as PlanAnswers) ?? {}, updatedAt: new Date(r.updated_at as string) }));
+  }
+
+  /**
+   * Support member schools agreed with partner schools through the bot (requests accepted or done), for the
+   * draft, under the same rule as `memberPlans`: only plans whose owner is the confirmed head and left them in.
+   */
+  async memberSupport(tenantId: string, clusterId: number): Promise<MemberSupportRow[]> {
+    const rows = await this.sql.query<Row>(
+      `select p.school_id, r.state, coalesce(r.done_at, r.accepted_at, r.state_changed_at) as at, s.name_en, s.name_cy
+         from support_requests r
+         join plans p on p.id = r.plan_id
+         join cluster_members m on m.school_id = p.school_id
+         join users u on u.tenant_id = p.tenant_id and u.user_id = p.owner_id and u.school_id = p.school_id and u.school_role = 'headteacher'
+         join schools s on s.id = r.chosen_school_id
+        where m.cluster_id = $2 and p.tenant_id = $1 and r.tenant_id = $1 and p.in_cluster_report and r.state in ('accepted', 'done')
+        order by at`,
+      [tenantId, clusterId],
+    );
+    return rows.map((r) => ({
+      schoolId: r.school_id as number,
+      done: r.state === 'done',
+      at: new Date(r.at as string),
+      partner: { nameEn: r.name_en as string, nameCy: (r.name_cy as string | null) ?? null },
+    }));
   }
 }

@@ -16,6 +16,9 @@ export interface CycleChoices {
 
 export interface FadeStatus {
   rounds: RoundProgress[];
+  /** Linked channels the bot can no longer post in: these need someone to act. */
+  lostChannels: { clusterName: string; reason: string | null; since: Date }[];
+  /** Other sends that failed (not reminders skipped for want of a channel). */
   failures: DeliveryFailure[];
 }
 
@@ -130,6 +133,10 @@ export class FadeCycleService {
       rounds.map((r) => r.roundId),
     );
     for (const r of rounds) Object.assign(r, reminders.get(r.roundId) ?? {});
-    return Outcomes.ok({ rounds, failures: await store.reminders.failures(actor.tenantId, 10) });
+    return Outcomes.ok({
+      rounds,
+      lostChannels: await store.channels.lostChannels(actor.tenantId),
+      failures: await store.reminders.failures(actor.tenantId, 10),
+    });
   }
 }

@@ -163,12 +163,22 @@ export const needsReminder = (status: ReportStatus): boolean => status === 'notS
 
 // ---------------------------------------------------------------- the report, drafted
 
+/** Support a member school agreed with a partner school through the bot (a request accepted, or done). */
+export interface SupportDigest {
+  partnerName: string;
+  done: boolean;
+  at: Date;
+}
+
+/** One member school's plan as the draft reads it: what took place, how well, what next, and the impact. */
 export interface PlanDigestInput {
+  schoolId: number;
   schoolName: string;
-  focus?: string;
   provision?: string;
   effectiveness?: string;
+  actionPlan?: string;
   impact?: string;
+  support?: readonly SupportDigest[];
   updatedAt: Date;
 }
 
@@ -185,9 +195,13 @@ export interface DraftLabels {
   digestHeading: string;
   provision: string;
   effectiveness: string;
-  impact: string;
   notesHeading: string;
   nothingYet: string;
+  supportAgreed: (partner: string) => string;
+  supportDone: (partner: string) => string;
+  actionPlansHeading: string;
+  impactHeading: string;
+  impactPending: (schools: string) => string;
 }
 
 export interface DraftInput {
@@ -195,53 +209,94 @@ export interface DraftInput {
   previousDevelop: string | null;
   plans: readonly PlanDigestInput[];
   notes: readonly NoteInput[];
-  /** Only plans and notes after this (the last round's deadline) go into the digest. */
+  /** Only plans, support and notes after this (the last round's deadline) go into the digest. */
   since: Date | null;
 }
 
-const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text);
+/** Cuts text to at most `max` characters at a whole word, marked with an ellipsis. */
+export function clipWords(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  // Where the last whole word ends: the cut itself when the next character starts a new word.
+  const space = /\s/.test(text.charAt(max - 1)) ? cut.length : cut.search(/\s\S*$/);
+  const whole = space > 0 ? cut.slice(0, space) : cut;
+  return `${whole.replace(/[\s,;:.\-–—]+$/, '')}…`;
+}
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+const brief = (text: string, max: number) => clipWords(oneLine(text), max);
+const WHAT_HAPPENED = ['provision', 'effectiveness', 'actionPlan', 'impact'] as const;
 
 /**
- * The first draft of a round's report, so the lead edits rather than writes:
- * Focus from the cluster plan's priorities; Analysis from what member schools'
- * plans say took place, how well and with what impact, and members' notes;
- * Develop/Do starts from the last round's; Evaluation is left to the cluster.
+ * One plan per school (a head with the same plan in English and Welsh has two): the one that says most about
+ * what happened, the latest of equals; the support of all of them, each partner once.
+ */
+function onePerSchool(plans: readonly PlanDigestInput[], since: number): PlanDigestInput[] {
+  const bySchool = new Map<number, PlanDigestInput[]>();
+  for (const p of plans) bySchool.set(p.schoolId, [...(bySchool.get(p.schoolId) ?? []), p]);
+  const chosen: PlanDigestInput[] = [];
+  for (const group of bySchool.values()) {
+    const support = new Map<string, SupportDigest>();
+    for (const p of group) for (const s of p.support ?? []) if (s.at.getTime() > since && !support.get(s.partnerName)?.done) support.set(s.partnerName, s);
+    const filled = (p: PlanDigestInput) => WHAT_HAPPENED.filter((f) => (p[f] ?? '').trim() !== '').length;
+    const recent = group.filter((p) => p.updatedAt.getTime() > since && filled(p) > 0);
+    const best = [...recent].sort((a, b) => filled(b) - filled(a) || b.updatedAt.getTime() - a.updatedAt.getTime())[0];
+    const supportList = [...support.values()];
+    if (best) chosen.push({ ...best, support: supportList });
+    else if (supportList.length > 0)
+      chosen.push({ schoolId: group[0].schoolId, schoolName: group[0].schoolName, updatedAt: group[0].updatedAt, support: supportList });
+  }
+  return chosen.sort((a, b) => a.schoolName.localeCompare(b.schoolName));
+}
+
+/**
+ * The first draft of a round's report, so the lead edits rather than writes. Focus: the cluster plan's
+ * priorities. Analysis: what happened in each member school (support agreed and done, provision, how
+ * effective it was) and members' notes. Develop/Do: the last round's, and each school's action plan.
+ * Evaluation: each school's impact assessment, and who has yet to assess it. One line per school.
  */
 export function draftReport(input: DraftInput, labels: DraftLabels): FadeSections {
   const since = input.since?.getTime() ?? -Infinity;
-  const plans = input.plans.filter((p) => p.updatedAt.getTime() > since && (p.provision || p.effectiveness || p.impact || p.focus));
+  const schools = onePerSchool(input.plans, since);
   const notes = input.notes.filter((n) => n.at.getTime() > since && n.text.trim() !== '');
 
   const focus = input.priorities.length > 0 ? `${labels.priorities}\n${input.priorities.map((p) => `- ${p}`).join('\n')}` : '';
 
   const analysisLines: string[] = [];
-  if (plans.length > 0) {
-    analysisLines.push(labels.digestHeading);
-    for (const p of [...plans].sort((a, b) => a.schoolName.localeCompare(b.schoolName) || a.updatedAt.getTime() - b.updatedAt.getTime())) {
+  const happened = schools
+    .map((p) => {
       const bits = [
-        p.focus ? oneLine(clip(p.focus, 200)) : null,
-        p.provision ? `${labels.provision} ${oneLine(clip(p.provision, 300))}` : null,
-        p.effectiveness ? `${labels.effectiveness} ${oneLine(clip(p.effectiveness, 300))}` : null,
-        p.impact ? `${labels.impact} ${oneLine(clip(p.impact, 300))}` : null,
+        ...(p.support ?? []).map((s) => (s.done ? labels.supportDone(s.partnerName) : labels.supportAgreed(s.partnerName))),
+        p.provision?.trim() ? `${labels.provision} ${brief(p.provision, 300)}` : null,
+        p.effectiveness?.trim() ? `${labels.effectiveness} ${brief(p.effectiveness, 300)}` : null,
       ].filter((b): b is string => b !== null);
-      analysisLines.push(`- ${p.schoolName}: ${bits.join('; ')}`);
-    }
-  }
+      return bits.length > 0 ? `- ${p.schoolName}: ${bits.join('; ')}` : null;
+    })
+    .filter((l): l is string => l !== null);
+  if (happened.length > 0) analysisLines.push(labels.digestHeading, ...happened);
   if (notes.length > 0) {
     if (analysisLines.length > 0) analysisLines.push('');
     analysisLines.push(labels.notesHeading);
     for (const n of [...notes].sort((a, b) => a.at.getTime() - b.at.getTime()))
-      analysisLines.push(`- ${n.schoolName} (${n.authorName}): ${oneLine(clip(n.text, 500))}`);
+      analysisLines.push(`- ${n.schoolName} (${n.authorName}): ${brief(n.text, 500)}`);
   }
   const analysis = analysisLines.length > 0 ? analysisLines.join('\n') : labels.nothingYet;
-  const develop = input.previousDevelop?.trim() ? `${labels.carriedOver}\n${input.previousDevelop.trim()}` : '';
+
+  const developParts: string[] = [];
+  if (input.previousDevelop?.trim()) developParts.push(`${labels.carriedOver}\n${input.previousDevelop.trim()}`);
+  const actions = schools.filter((p) => p.actionPlan?.trim()).map((p) => `- ${p.schoolName}: ${brief(p.actionPlan!, 300)}`);
+  if (actions.length > 0) developParts.push(`${labels.actionPlansHeading}\n${actions.join('\n')}`);
+
+  const evaluationParts: string[] = [];
+  const impacts = schools.filter((p) => p.impact?.trim()).map((p) => `- ${p.schoolName}: ${brief(p.impact!, 400)}`);
+  if (impacts.length > 0) evaluationParts.push(`${labels.impactHeading}\n${impacts.join('\n')}`);
+  const pending = schools.filter((p) => !p.impact?.trim() && (p.provision?.trim() || p.effectiveness?.trim() || (p.support ?? []).length > 0));
+  if (pending.length > 0) evaluationParts.push(labels.impactPending(pending.map((p) => p.schoolName).join(', ')));
 
   return {
-    focus: clip(focus, SECTION_MAX),
-    analysis: clip(analysis, SECTION_MAX),
-    develop: clip(develop, SECTION_MAX),
-    evaluation: '',
+    focus: clipWords(focus, SECTION_MAX),
+    analysis: clipWords(analysis, SECTION_MAX),
+    develop: clipWords(developParts.join('\n\n'), SECTION_MAX),
+    evaluation: clipWords(evaluationParts.join('\n\n'), SECTION_MAX),
   };
 }
 

@@ -9,6 +9,9 @@ const yesNo = z
   .optional()
   .transform((v) => v === 'yes' || v === 'true');
 
+/** The link card: a cluster picked by its button, or a name typed in the search box. */
+export const FadeLinkPayload = z.object({ clusterId: clusterId.optional(), name: z.string().max(120).optional().default('') });
+
 export const FadeOpenPayload = z.object({ roundId: uuid, clusterId });
 
 export const FadeSaveReportPayload = z.object({

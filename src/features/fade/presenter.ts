@@ -11,6 +11,8 @@ export interface FadePresenter {
   reminder(view: ReminderView): CardJson;
   /** A submitted report, to a reviewer's personal chat. */
   review(locale: Locale, report: FadeReport, round: Round, cluster: ClusterInfo): CardJson;
+  /** To an admin: a report was submitted and there is no reviewer or adviser to ask. */
+  noReviewer(locale: Locale, report: FadeReport, round: Round, cluster: ClusterInfo): CardJson;
   /** The reviewer's judgement and feedback, in the cluster's channel. */
   feedback(report: FadeReport, round: Round, cluster: ClusterInfo): CardJson;
   /** To an admin: the bot can no longer post in a cluster's channel. */

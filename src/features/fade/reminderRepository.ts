@@ -1,6 +1,6 @@
 import type { Sql } from '../../platform/db/db';
 import { clusterNames } from '../directory/names';
-import type { DeliveryFailure, NewDeliveryFailure } from './types';
+import { NO_CHANNEL, type DeliveryFailure, type NewDeliveryFailure } from './types';
 
 type Row = Record<string, unknown>;
 
@@ -27,6 +27,23 @@ export class SqlFadeReminderRepository {
     return rows[0]
       ? { conversationId: rows[0].conversation_id as string, activityId: rows[0].activity_id as string, reminderKey: rows[0].reminder_key as string }
       : null;
+  }
+
+  /**
+   * A channel card someone pressed, when no post of the round is known (its send was never confirmed):
+   * kept so the card is updated in place from now on.
+   */
+  async rememberPost(roundId: string, clusterId: number, conversationId: string, activityId: string, at: Date): Promise<void> {
+    await this.sql.query(
+      `insert into fade_posts (round_id, cluster_id, conversation_id, activity_id, reminder_key, posted_at) values ($1, $2, $3, $4, 'pressed', $5)
+       on conflict (round_id, cluster_id) do nothing`,
+      [roundId, clusterId, conversationId, activityId, at],
+    );
+  }
+
+  /** Stops updating a card Teams no longer knows (the next reminder posts a new one). */
+  async forgetPost(roundId: string, clusterId: number, activityId: string): Promise<void> {
+    await this.sql.query('delete from fade_posts where round_id = $1 and cluster_id = $2 and activity_id = $3', [roundId, clusterId, activityId]);
   }
 
   async logReminder(roundId: string, clusterId: number, key: string, outcome: ReminderOutcome, reason: string | null, at: Date): Promise<void> {
@@ -64,10 +81,16 @@ export class SqlFadeReminderRepository {
     );
   }
 
+  /**
+   * The latest failures worth an admin's attention: not reminders skipped because a cluster has no channel
+   * (counted elsewhere), nor those skipped because its channel was already lost (listed once per channel).
+   */
   async failures(tenantId: string, limit = 10): Promise<DeliveryFailure[]> {
     const rows = await this.sql.query<Row>(
-      `select f.*, c.name as cluster_name, c.name_cy as cluster_name_cy from fade_delivery_failures f left join clusters c on c.id = f.cluster_id where f.tenant_id = $1 order by f.at desc, f.id desc limit $2`,
-      [tenantId, limit],
+      `select f.*, c.name as cluster_name, c.name_cy as cluster_name_cy from fade_delivery_failures f left join clusters c on c.id = f.cluster_id
+        where f.tenant_id = $1 and f.error <> $3 and f.error not like 'channel inactive (%' and f.what <> 'channel'
+        order by f.at desc, f.id desc limit $2`,
+      [tenantId, limit, NO_CHANNEL],
     );
     return rows.map((r) => ({
       at: new Date(r.at as string),

@@ -110,6 +110,7 @@ export class FadeReminderService {
       leadName: lead?.displayName ?? null,
       members: members.map((m, i) => ({ nameEn: m.nameEn, nameCy: m.nameCy, status: parts[i].status })),
       reportStatus: report?.status ?? 'notStarted',
+      draftOpened: report !== null,
       submittedAt: report?.submittedAt ?? null,
       reviewJudgement: report?.reviewJudgement ?? null,
     };
@@ -123,6 +124,17 @@ export class FadeReminderService {
     const cluster = await store.clusters.getCluster(clusterId);
     if (!round || !cluster) return null;
     return (await this.reminderView(round, cluster, await store.reports.report(roundId, clusterId))).view;
+  }
+
+  /**
+   * Someone pressed a round's card in the cluster's channel: if the bot never learnt that card's id (its post
+   * was not confirmed), it is kept now, so the card is redrawn in place as the round goes on.
+   */
+  async cardPressed(roundId: string, clusterId: number, conversationId: string, activityId: string): Promise<void> {
+    const { store, clock } = this.deps;
+    const channel = await store.channels.channelForCluster(clusterId);
+    if (channel?.conversationId !== conversationId || (await store.reminders.post(roundId, clusterId))) return;
+    await store.reminders.rememberPost(roundId, clusterId, conversationId, activityId, clock.now());
   }
 
   /** Redraws the reminder card already in the channel (statuses changed), in place. */
@@ -139,8 +151,24 @@ export class FadeReminderService {
       card: this.deps.cards.reminder(view),
       ...mention(view.leadName, leadId),
     });
-    if (!outcome.ok) await this.failed(round.tenantId, clusterId, channel, 'card update', outcome);
-    return outcome.ok;
+    if (outcome.ok) return true;
+    if (outcome.status === 404) {
+      // The card is gone (deleted, or never the card we took it for), not the channel: stop updating it.
+      await store.reminders.forgetPost(roundId, clusterId, post.activityId);
+      await store.reminders.recordFailure({
+        at: this.deps.clock.now(),
+        tenantId: round.tenantId,
+        clusterId,
+        conversationId: channel.conversationId,
+        what: 'card update',
+        status: 404,
+        error: outcome.error,
+        attempts: outcome.attempts,
+      });
+      return false;
+    }
+    await this.failed(round.tenantId, clusterId, channel, 'card update', outcome);
+    return false;
   }
 }
 

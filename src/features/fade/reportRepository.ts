@@ -21,6 +21,7 @@ const toReport = (r: Row): FadeReport => ({
   reviewFeedback: (r.review_feedback as string | null) ?? null,
   reviewedBy: (r.reviewed_by as string | null) ?? null,
   reviewedAt: d(r.reviewed_at),
+  reviewAskedAt: d(r.review_asked_at),
 });
 
 /**
@@ -80,6 +81,20 @@ export class SqlFadeReportRepository {
       [id, judgement, feedback, by, at],
     );
     return rows[0] ? toReport(rows[0]) : null;
+  }
+
+  /** Records that the submitted report went to a reviewer or adviser (the first time only). */
+  async markReviewAsked(id: string, at: Date): Promise<void> {
+    await this.sql.query('update fade_reports set review_asked_at = coalesce(review_asked_at, $2) where id = $1', [id, at]);
+  }
+
+  /** Submitted reports of the tenant nobody has been asked to review yet, oldest first. */
+  async awaitingReviewer(tenantId: string): Promise<FadeReport[]> {
+    const rows = await this.sql.query<Row>(
+      `select * from fade_reports where tenant_id = $1 and status = 'submitted' and review_asked_at is null order by submitted_at, id`,
+      [tenantId],
+    );
+    return rows.map(toReport);
   }
 
   // ---- members' parts and notes ----

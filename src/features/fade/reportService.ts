@@ -17,6 +17,8 @@ export interface ReportShown {
   report: FadeReport;
   /** The person may edit it (the lead or an admin). */
   editor: boolean;
+  /** Awaiting judgement, and the person judges it (a reviewer, adviser or admin who is not the lead): shown as the review form. */
+  review?: boolean;
   notice?: Message;
   /** What a stale or refused form had typed, shown so nothing is lost. */
   typed?: Partial<FadeSections>;
@@ -49,17 +51,22 @@ export class FadeReportService {
     const since = previous ? new Date(`${previous.deadline}T23:59:59Z`) : null;
     const priorities = await clusters.priorities(cluster.id);
     const plans = await clusters.memberPlans(round.tenantId, cluster.id);
+    const support = await clusters.memberSupport(round.tenantId, cluster.id);
     const planPriorities = [...new Set(plans.flatMap((p) => p.answers.priorityAreas ?? []))].map((p) => t(locale, `priority.${p}`));
+    const named = (n: { nameEn: string; nameCy: string | null }) => (locale === 'cy' && n.nameCy ? n.nameCy : n.nameEn);
     return draftReport(
       {
         priorities: priorities.length > 0 ? priorities : planPriorities,
         previousDevelop: previousReport?.sections.develop ?? null,
         plans: plans.map((p) => ({
+          schoolId: p.schoolId,
           schoolName: nameOf.get(p.schoolId) ?? String(p.schoolId),
-          focus: p.answers.focus,
           provision: p.answers.provision,
           effectiveness: p.answers.effectiveness,
+          actionPlan: p.answers.actionPlan,
           impact: p.answers.impact,
+          // Support is the school's, not one plan's: every plan of the school carries it, and the draft keeps each partner once.
+          support: support.filter((s) => s.schoolId === p.schoolId).map((s) => ({ partnerName: named(s.partner), done: s.done, at: s.at })),
           updatedAt: p.updatedAt,
         })),
         notes: (await reports.notes(cluster.id)).map((n) => ({
@@ -76,9 +83,13 @@ export class FadeReportService {
         digestHeading: t(locale, 'fade.draft.digest'),
         provision: t(locale, 'fade.draft.provision'),
         effectiveness: t(locale, 'fade.draft.effectiveness'),
-        impact: t(locale, 'fade.draft.impact'),
         notesHeading: t(locale, 'fade.draft.notes'),
         nothingYet: '',
+        supportAgreed: (partner) => t(locale, 'fade.draft.supportAgreed', { partner }),
+        supportDone: (partner) => t(locale, 'fade.draft.supportDone', { partner }),
+        actionPlansHeading: t(locale, 'fade.draft.actionPlans'),
+        impactHeading: t(locale, 'fade.draft.impactHeading'),
+        impactPending: (schools) => t(locale, 'fade.draft.impactPending', { schools }),
       },
     );
   }
@@ -94,7 +105,7 @@ export class FadeReportService {
     let report = await store.reports.report(roundId, clusterId);
     if (!report && !editor) return Outcomes.forbidden('fade.report.forbidden');
     if (!editor && !(await access.canViewReport(actor, cluster))) return Outcomes.forbidden('fade.report.forbidden');
-    if (!report)
+    if (!report) {
       report = await store.reports.ensureReport({
         roundId,
         clusterId,
@@ -103,7 +114,12 @@ export class FadeReportService {
         by: actor.userId,
         at: clock.now(),
       });
-    return Outcomes.ok({ round, cluster, report, editor });
+      // The channel's card says the draft is now in the lead's personal chat.
+      await this.reminders.refreshReminderCard(roundId, clusterId);
+    }
+    // Once judged, everyone sees the report with its judgement and feedback (and the lead or an admin its next steps).
+    const review = report.status === 'submitted' && (await access.canReview(actor, cluster)) && !(await access.isLead(actor, cluster));
+    return Outcomes.ok({ round, cluster, report, editor, review });
   }
 
   /** The report with its round and cluster, if it is in the actor's tenant. */
@@ -139,7 +155,8 @@ export class FadeReportService {
     const unchanged = FADE_SECTIONS.every((s) => sections[s] === (report.sections[s] ?? '')) && judgement === report.selfJudgement;
     if (report.status === 'submitted' || report.status === 'reviewed') {
       // A retried submit changes nothing; an edit after submission is refused, and kept.
-      return Outcomes.ok(shown(report, unchanged ? { notice: input.submit ? { key: 'fade.report.submitted' } : undefined } : { typed }));
+      const again = report.reviewAskedAt || report.status === 'reviewed' ? 'fade.report.submitted' : 'fade.report.submittedNoReviewer';
+      return Outcomes.ok(shown(report, unchanged ? { notice: input.submit ? { key: again } : undefined } : { typed }));
     }
     if (report.version !== input.version) {
       if (unchanged && !input.submit) return Outcomes.ok(shown(report, { notice: { key: 'fade.report.saved' } }));
@@ -171,39 +188,95 @@ export class FadeReportService {
       return s;
     });
     if (!saved) return Outcomes.problem('fade.report.stale', {}, shown((await store.reports.reportById(report.id))!, { typed }));
+    if (input.submit) {
+      // The lead's own school has done its part by submitting.
+      const me = await this.deps.users.get(actor.tenantId, actor.userId);
+      if (me?.schoolId && (await access.isMember(me, cluster))) await store.reports.setPart(round.id, cluster.id, me.schoolId, 'submitted', actor.userId, now);
+    }
     await this.reminders.refreshReminderCard(report.roundId, report.clusterId);
-    if (input.submit) await this.askReviewers(saved, round, cluster);
-    return Outcomes.ok(shown(saved, { notice: { key: input.submit ? 'fade.report.submitted' : 'fade.report.saved' } }));
+    if (!input.submit) return Outcomes.ok(shown(saved, { notice: { key: 'fade.report.saved' } }));
+    const asked = await this.askReviewers(saved, round, cluster);
+    const stored = (await store.reports.reportById(saved.id)) ?? saved;
+    return Outcomes.ok(shown(stored, { notice: { key: asked ? 'fade.report.submitted' : 'fade.report.submittedNoReviewer' } }));
   }
 
-  private async askReviewers(report: FadeReport, round: Round, cluster: ClusterInfo): Promise<number> {
-    const { roles, users, messenger, cards, store, clock, log } = this.deps;
+  /**
+   * Sends the submitted report to the reviewers and advisers for the cluster's LA. With nobody to ask, the
+   * admins are told instead, and the report waits for the first reviewer granted (see `roleGranted`).
+   * False when there was nobody.
+   */
+  private async askReviewers(report: FadeReport, round: Round, cluster: ClusterInfo): Promise<boolean> {
+    const { roles, log, store, clock } = this.deps;
     const ids = [
       ...new Set([...(await roles.holders(report.tenantId, 'reviewer', cluster.laCode)), ...(await roles.holders(report.tenantId, 'adviser', cluster.laCode))]),
     ];
-    let asked = 0;
-    for (const userId of ids) {
+    if (ids.length === 0) {
+      log.warn('no reviewer to ask for a FADE judgement', { clusterId: cluster.id, laCode: cluster.laCode });
+      await this.tellAdminsNoReviewer(report, round, cluster);
+      return false;
+    }
+    // A reviewer the card could not reach still has the report (their "View the report"); the failure is in "fade status".
+    for (const userId of ids) await this.sendForReview(userId, report, round, cluster);
+    await store.reports.markReviewAsked(report.id, clock.now());
+    return true;
+  }
+
+  /** The review card to one person's personal chat; recorded on the report once it went. */
+  private async sendForReview(userId: string, report: FadeReport, round: Round, cluster: ClusterInfo): Promise<boolean> {
+    const { users, messenger, cards, store, clock, log } = this.deps;
+    const user = await users.get(report.tenantId, userId);
+    if (!user?.personalConversation) return false;
+    try {
+      await messenger.send(user.personalConversation, { card: cards.review(user.locale ?? this.deps.defaultLocale, report, round, cluster) });
+    } catch (err) {
+      log.warn('could not send the review card', { userId, error: errorText(err) });
+      await store.reminders.recordFailure({
+        at: clock.now(),
+        tenantId: report.tenantId,
+        clusterId: cluster.id,
+        conversationId: null,
+        what: 'review card',
+        status: null,
+        error: errorText(err),
+        attempts: 1,
+      });
+      return false;
+    }
+    await store.reports.markReviewAsked(report.id, clock.now());
+    return true;
+  }
+
+  private async tellAdminsNoReviewer(report: FadeReport, round: Round, cluster: ClusterInfo): Promise<void> {
+    const { roles, users, messenger, cards, log } = this.deps;
+    for (const userId of await roles.admins(report.tenantId)) {
       const user = await users.get(report.tenantId, userId);
       if (!user?.personalConversation) continue;
       try {
-        await messenger.send(user.personalConversation, { card: cards.review(user.locale ?? this.deps.defaultLocale, report, round, cluster) });
-        asked++;
+        await messenger.send(user.personalConversation, { card: cards.noReviewer(user.locale ?? this.deps.defaultLocale, report, round, cluster) });
       } catch (err) {
-        log.warn('could not send the review card', { userId, error: errorText(err) });
-        await store.reminders.recordFailure({
-          at: clock.now(),
-          tenantId: report.tenantId,
-          clusterId: cluster.id,
-          conversationId: null,
-          what: 'review card',
-          status: null,
-          error: errorText(err),
-          attempts: 1,
-        });
+        log.warn('could not tell an admin', { userId, error: errorText(err) });
       }
     }
-    if (asked === 0) log.warn('no reviewer to ask for a FADE judgement', { clusterId: cluster.id, laCode: cluster.laCode });
-    return asked;
+  }
+
+  /**
+   * Someone was just made a reviewer or adviser: submitted reports in what they cover that nobody could be
+   * asked to review go to them now. Returns how many went.
+   */
+  async roleGranted(grant: { tenantId: string; userId: string; role: string; laCode: number | null; schoolId?: number | null }): Promise<number> {
+    if (grant.role !== 'reviewer' && grant.role !== 'adviser') return 0;
+    const { store } = this.deps;
+    let sent = 0;
+    for (const report of await store.reports.awaitingReviewer(grant.tenantId)) {
+      const round = await store.cycles.getRound(report.roundId);
+      const cluster = await store.clusters.getCluster(report.clusterId);
+      if (!round || !cluster) continue;
+      const covers = grant.schoolId
+        ? (await store.clusters.members(cluster.id)).some((m) => m.schoolId === grant.schoolId)
+        : grant.laCode === null || grant.laCode === cluster.laCode;
+      if (covers && (await this.sendForReview(grant.userId, report, round, cluster))) sent++;
+    }
+    return sent;
   }
 
   /** A reviewer's judgement and feedback; the cluster sees them in its channel. */

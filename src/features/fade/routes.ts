@@ -1,5 +1,17 @@
 import { commandPattern } from '../../platform/i18n/commands';
-import { cycleCard, fadeMessage, languagesOf, linkedCard, noteCard, reminderCard, reportFormCard, reviewFormCard, roundLabel, statusCard } from './cards';
+import {
+  cycleCard,
+  fadeMessage,
+  languagesOf,
+  linkCard,
+  linkedCard,
+  noteCard,
+  reminderCard,
+  reportFormCard,
+  reviewFormCard,
+  roundLabel,
+  statusCard,
+} from './cards';
 import type { CardJson } from '../../platform/cards/render';
 import { Verbs } from '../../platform/cards/verbs';
 import { DEFAULT_REMINDER_OFFSETS, DEFAULT_SEND_TIME, cycleStartYear, defaultRounds, type RoundDefinition } from './model';
@@ -8,10 +20,19 @@ import { t, type Locale } from '../../platform/i18n';
 import type { Outcome, Refusal } from '../../platform/outcome';
 import type { Messenger } from '../../platform/teams/messenger';
 import type { FadeServices } from './services';
+import type { ReportShown } from './reportService';
 import type { ClusterInfo } from './types';
 import { clusterNames } from '../directory/names';
 import { commandArgument, parse, type Answer, type RouteKit, type Turn } from '../../platform/teams/kit';
-import { FadeOpenPayload, FadeReportIdPayload, FadeReviewPayload, FadeSaveNotePayload, FadeSaveReportPayload, FadeSetCyclePayload } from './payloads';
+import {
+  FadeLinkPayload,
+  FadeOpenPayload,
+  FadeReportIdPayload,
+  FadeReviewPayload,
+  FadeSaveNotePayload,
+  FadeSaveReportPayload,
+  FadeSetCyclePayload,
+} from './payloads';
 
 /** What the fade routes need from the composition root. */
 export interface FadeRouteDeps {
@@ -91,12 +112,30 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
 
   // ---- commands ----
 
-  onCommand('link', async (turn) => {
-    const name = commandArgument(turn, FADE_COMMANDS.link);
+  /** Links the channel; a name that matches several clusters or none comes back as the link card, with buttons. */
+  async function link(turn: Turn, target: { clusterId?: number; name?: string }): Promise<Answer> {
     const seen = turn.conversation;
     if (!turn.personal) await channels.conversationSeen(seen);
-    const outcome = await channels.linkCluster(turn.actor, seen, name);
-    return outcome.kind === 'ok' ? linkedCard(outcome.value) : refusal(turn, outcome);
+    const outcome = await channels.linkCluster(turn.actor, seen, target);
+    if (outcome.kind === 'ok') return linkedCard(outcome.value);
+    if (outcome.kind === 'problem' && outcome.current && outcome.key !== 'fade.link.notChannel') {
+      const choices = outcome.current.length > 0 ? outcome.current : await channels.linkChoices(turn.actor, turn.user);
+      return linkCard(turn.locale, { choices, name: target.name, problem: t(turn.locale, outcome.key, outcome.params) });
+    }
+    return refusal(turn, refusalOf(outcome));
+  }
+
+  onCommand('link', async (turn) => {
+    const name = commandArgument(turn, FADE_COMMANDS.link);
+    if (name !== '') return link(turn, { name });
+    if (turn.personal) return fadeMessage([turn.locale], 'fade.link.notChannel');
+    // No name: the clusters this person leads as buttons, and a search box.
+    return linkCard(turn.locale, { choices: await channels.linkChoices(turn.actor, turn.user) });
+  });
+
+  kit.onCard(Verbs.fadeLinkCluster, async (turn, data) => {
+    const input = parse(FadeLinkPayload, data);
+    return link(turn, input.clusterId !== undefined ? { clusterId: input.clusterId } : { name: input.name });
   });
 
   onCommand('cycle', async (turn) => {
@@ -114,9 +153,20 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
     });
   });
 
+  // The status names every cluster's troubles: it goes to the person who asked, in personal chat, in their language.
   onCommand('status', async (turn) => {
+    const languages = await languagesHere(turn);
     const outcome = await cycles.status(turn.actor);
-    return outcome.kind === 'ok' ? statusCard(turn.locale, outcome.value) : refusal(turn, outcome);
+    if (outcome.kind !== 'ok') return refusal(turn, outcome, languages);
+    const card = statusCard(turn.locale, outcome.value);
+    if (turn.personal) return card;
+    if (!turn.user.personalConversation) return fadeMessage(languages, 'fade.status.askPersonally');
+    try {
+      await messenger.send(turn.user.personalConversation, { card });
+    } catch {
+      return fadeMessage(languages, 'fade.status.askPersonally');
+    }
+    return fadeMessage(languages, 'fade.status.sentToChat', {}, 'good');
   });
 
   onCommand('report', async (turn) => {
@@ -127,7 +177,7 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
     if (!round) return fadeMessage(languages, 'fade.report.noRound');
     const outcome = await reports.openReport(turn.actor, turn.locale, round.id, cluster.id);
     if (outcome.kind !== 'ok') return refusal(turn, outcome, languages);
-    return deliverPersonally(turn, reportFormCard(turn.locale, outcome.value), async () => fadeMessage(languages, 'fade.report.sentToChat', {}, 'good'));
+    return deliverPersonally(turn, openedCard(turn.locale, outcome.value), async () => fadeMessage(languages, 'fade.report.sentToChat', {}, 'good'));
   });
 
   onCommand('note', async (turn) => {
@@ -187,10 +237,17 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
 
   // ---- cards ----
 
+  /** A round's card pressed in a channel by someone of the cluster: its message id is kept if the bot did not know it. */
+  async function cardPressed(turn: Turn, roundId: string, clusterId: number): Promise<void> {
+    if (!turn.personal && turn.cardMessageId) await reminders.cardPressed(roundId, clusterId, turn.conversation.conversationId, turn.cardMessageId);
+  }
+
   kit.onCard(Verbs.fadeOpenReport, async (turn, data) => {
     const { roundId, clusterId } = parse(FadeOpenPayload, data);
+    // Someone of the cluster pressed its card: its id is kept before the report's first opening redraws it.
+    if ((await reports.noteForm(turn.actor, turn.user, clusterId)).kind === 'ok') await cardPressed(turn, roundId, clusterId);
     const outcome = await reports.openReport(turn.actor, turn.locale, roundId, clusterId);
-    if (outcome.kind === 'ok') return deliverPersonally(turn, reportFormCard(turn.locale, outcome.value), () => sharedReminder(roundId, clusterId));
+    if (outcome.kind === 'ok') return deliverPersonally(turn, openedCard(turn.locale, outcome.value), () => sharedReminder(roundId, clusterId));
     // A member school pressing "start the report" is offered the notes form instead.
     if (outcome.kind === 'forbidden') {
       const form = await reports.noteForm(turn.actor, turn.user, clusterId);
@@ -226,6 +283,7 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
     const { roundId, clusterId } = parse(FadeOpenPayload, data);
     const form = await reports.noteForm(turn.actor, turn.user, clusterId);
     if (form.kind !== 'ok') return refusal(turn, form);
+    await cardPressed(turn, roundId, clusterId);
     return deliverPersonally(turn, noteCard(turn.locale, { roundId, clusterId, clusterName: clusterNames(form.value) }), () =>
       sharedReminder(roundId, clusterId),
     );
@@ -297,6 +355,10 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
     return refusal(turn, refusalOf(outcome));
   });
 }
+
+/** An opened report: the judgement form for a reviewer of a submitted one, else the report form. */
+const openedCard = (locale: Locale, shown: ReportShown): CardJson =>
+  shown.review ? reviewFormCard(locale, { round: shown.round, cluster: shown.cluster, report: shown.report }) : reportFormCard(locale, shown);
 
 /** The cycle form has this many round rows: the template's two, and room for a cluster that reports more often. */
 const CYCLE_FORM_ROUNDS = 4;

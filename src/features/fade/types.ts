@@ -85,6 +85,8 @@ export interface FadeReport {
   reviewFeedback: string | null;
   reviewedBy: string | null;
   reviewedAt: Date | null;
+  /** When the submitted report went to a reviewer or adviser; null while nobody could be asked. */
+  reviewAskedAt: Date | null;
 }
 
 /** The error a reminder is recorded with when its cluster has no channel to post to. */
@@ -107,6 +109,14 @@ export interface MemberPlanRow {
   schoolId: number;
   answers: PlanAnswers;
   updatedAt: Date;
+}
+
+/** Support a member school agreed with a partner through the bot. */
+export interface MemberSupportRow {
+  schoolId: number;
+  done: boolean;
+  at: Date;
+  partner: { nameEn: string; nameCy: string | null };
 }
 
 export interface MemberNote {
@@ -143,6 +153,8 @@ export interface ReminderView {
   leadName: string | null;
   members: { nameEn: string; nameCy: string | null; status: PartStatus }[];
   reportStatus: ReportStatus;
+  /** The lead has opened the draft (it is in their personal chat), though maybe not saved it yet. */
+  draftOpened: boolean;
   submittedAt: Date | null;
   reviewJudgement: Judgement | null;
 }

@@ -7,4 +7,5 @@ export const FadeVerbs = {
   fadeSetCycle: 'fade.setCycle',
   fadeReview: 'fade.review',
   fadeNextSteps: 'fade.nextSteps',
+  fadeLinkCluster: 'fade.linkCluster',
 } as const;

@@ -35,6 +35,8 @@ export interface Turn {
   conversationState: Record<string, unknown>;
   /** Sends a further message in this conversation (beside the card the handler answers with). */
   send(message: CardJson | string): Promise<void>;
+  /** For a card action: the id of the message whose card was pressed (to update that message later). */
+  cardMessageId?: string;
   /** The command typed, by its English words (never its argument, which may hold someone's words). */
   command?: string;
   /** The botbuilder context, for this folder's own use. */
@@ -192,6 +194,7 @@ export class RouteKit {
       personal,
       text,
       context,
+      cardMessageId: context.activity.type === 'invoke' ? (context.activity.replyToId ?? undefined) : undefined,
       get conversation() {
         return conversationSeenOf(context.activity);
       },

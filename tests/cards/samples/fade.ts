@@ -2,6 +2,7 @@ import {
   cycleCard,
   fadeMessage,
   fadeNoticeCard,
+  linkCard,
   noteCard,
   reminderCard,
   reportCard,
@@ -34,6 +35,7 @@ function reminder(locale: Locale, over: Partial<ReminderView> = {}): ReminderVie
       { nameEn: 'Greenmeadow Primary', nameCy: null, status: 'submitted' },
     ],
     reportStatus: 'drafted',
+    draftOpened: true,
     submittedAt: null,
     reviewJudgement: null,
     ...over,
@@ -104,6 +106,15 @@ export function fadeSamples(locale: Locale): Record<string, CardJson> {
       reviewFeedback: 'More evidence',
       notice: 'n',
     }),
+    'fadeLink:choices': linkCard(locale, {
+      choices: [
+        { id: 1, name: 'Cwmbran High School cluster', nameCy: 'Clwstwr Ysgol Uwchradd Cwmbrân', laCode: 678, leadSchoolId: null, language: 'en' },
+        { id: 2, name: 'Ammanford cluster', nameCy: 'Clwstwr Rhydaman', laCode: 669, leadSchoolId: null, language: 'cy' },
+      ],
+      name: 'cluster',
+      problem: 'p',
+    }),
+    'fadeLink:search': linkCard(locale, { choices: [] }),
     'fadeNote:empty': noteCard(locale, { roundId, clusterId: 12, clusterName: cwmbran }),
     'fadeNote:saved': noteCard(locale, { roundId, clusterId: 12, clusterName: 'C', notice: 'saved', done: true }),
     'fadeCycle:default': cycleCard(locale, {
