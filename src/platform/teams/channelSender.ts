@@ -1,3 +1,4 @@
+import { retriedByCaller } from './callerRetries';
 import { DeliveryUnconfirmedError, statusOfSendError, type OutgoingMessage } from './messenger';
 import { recordConnectorWait } from '../telemetry/instruments';
 
@@ -23,6 +24,13 @@ export const TEAMS_LIMITS = {
  * of it going first, which would delay the very first post.
  */
 export const FANOUT_CONCURRENCY = 24;
+
+/**
+ * Statuses worth another try: timed out, throttled, a precondition Teams asks to retry (412), or the service
+ * unavailable. 403 and 404 (the bot removed, the conversation gone) and other 4xx are final.
+ */
+export const isRetryableStatus = (status: number): boolean =>
+  status === 408 || status === 412 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
 
 /** How often to look again when a whole window's worth of requests is still in flight. */
 const PENDING_POLL_MS = 5;
@@ -177,7 +185,8 @@ export class ChannelSender {
       attempts++;
       this.requests++;
       try {
-        const { activityId } = await call();
+        // One attempt of the connector client, so that every request reaching Teams is one counted here.
+        const { activityId } = await retriedByCaller(call);
         this.answered(stamps);
         return { ok: true, activityId, attempts, throttled };
       } catch (err) {
