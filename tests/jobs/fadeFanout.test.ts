@@ -125,6 +125,36 @@ describe('FADE fan-out through durable jobs', () => {
     expect(statuses).toEqual([{ status: 'sent', n: CLUSTERS }]);
   });
 
+  it('does not post again a reminder that was posted and recorded by a process that died before marking it sent', async () => {
+    h.clock.set('2026-11-23T09:00:00Z');
+    await runner.sweep();
+    const jobs = await fetchFade(100);
+    expect(jobs).toHaveLength(CLUSTERS);
+    // The first process posts three reminders and records them (the record comes with the post), then dies
+    // before the dispatcher marks their notifications sent.
+    for (const job of jobs.slice(0, 3)) {
+      const n = (await h.runtime.notifications.get(job.data.notificationId))!;
+      expect(await h.runtime.fade.reminders.deliverReminder(n)).toBe('sent');
+    }
+    expect(h.messenger.sent).toHaveLength(3);
+    const queued = await h.runtime.db.query<{ n: number }>(`select count(*)::int as n from scheduled_notifications where status = 'queued'`);
+    expect(queued[0].n).toBe(CLUSTERS);
+
+    await runner.stop();
+    await h.restart();
+    runner = await startRunner();
+    expect(await runner.deliverBatch(QUEUES.fadeDeliver, jobs)).toEqual({ completed: CLUSTERS, failed: 0 });
+
+    const posts = h.messenger.sent.map((s) => (s.conversation.conversation as { id: string }).id);
+    expect(posts).toHaveLength(CLUSTERS);
+    expect(new Set(posts).size).toBe(CLUSTERS);
+    const statuses = await h.runtime.db.query<{ status: string; n: number }>(
+      `select status, count(*)::int as n from scheduled_notifications where kind = 'fadeReminder' and due_at <= $1 group by status`,
+      [h.clock.now()],
+    );
+    expect(statuses).toEqual([{ status: 'sent', n: CLUSTERS }]);
+  });
+
   it('retries a reminder Teams could not take (5xx beyond the sender’s retries) through the queue, and sends it once', async () => {
     h.clock.set('2026-11-23T09:00:00Z');
     await runner.sweep();
