@@ -50,6 +50,10 @@ export class LimitingConnector {
   refusedForLimits = 0;
   injected429 = 0;
   injected503 = 0;
+  /** Every post taken, in order: when (ms since the epoch) and to which conversation. */
+  readonly posts: { at: number; conversationId: string }[] = [];
+  /** Called just after a post is taken and answered (a test kills the bot here). */
+  onPosted?: (taken: number) => void;
   private readonly arrivals: number[] = [];
   private readonly tenant = new ArrivalWindow(50, 1000);
   private readonly conversations = new Map<string, ArrivalWindow[]>();
@@ -94,8 +98,12 @@ export class LimitingConnector {
         res.writeHead(503).end();
         return;
       }
-      if (req.method === 'POST') this.accepted.set(conversationId, (this.accepted.get(conversationId) ?? 0) + 1);
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ id: `activity-${++this.counter}` }));
+      if (req.method === 'POST') {
+        this.accepted.set(conversationId, (this.accepted.get(conversationId) ?? 0) + 1);
+        this.posts.push({ at: Date.now(), conversationId });
+        this.onPosted?.(this.posts.length);
+      }
     });
   }
 
