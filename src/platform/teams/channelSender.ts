@@ -318,8 +318,8 @@ export class ChannelSender {
 
   /**
    * Waits for a slot in the conversation, then (with `place`) for one of the unrecorded places, then for a slot
-   * in the tenant; both gates are FIFO. The place is taken only once the conversation has room, so a busy
-   * conversation's queue holds one place at most and never starves the others. Returns the window entries taken.
+   * in the tenant; both gates are FIFO. The place is taken only once the conversation has room, so posts queued
+   * behind a busy conversation's own limit hold no place and never starve the others. Returns the window entries taken.
    */
   private async acquire(conversationKey: string, tenantKey: string, place: boolean): Promise<Stamp[]> {
     const convWindows = this.windows(this.conversationWindows, conversationKey, this.limits.perConversation);
