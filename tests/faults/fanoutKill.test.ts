@@ -1,36 +1,34 @@
 /**
- * Fault: the built bot is killed (SIGKILL) in the middle of a FADE reminder fan-out to many
- * cluster channels, and started again on the same PostgreSQL with the same clock. Every
- * reminder reaches its channel exactly once.
+ * Fault: the built bot is killed (SIGKILL) inside the send window of a FADE reminder fan-out to 208 cluster
+ * channels, just after the Bot Connector took a post, and started again at once on the same PostgreSQL. The
+ * stand-in connector enforces Teams' limits on arrival (50 a second for the app, 7 a second per channel) and
+ * answers one request in twenty 503.
  *
- * The recording connector (the Bot Connector) takes the first posts at once and holds the
- * rest without an answer; the bot is killed once the database shows those first posts marked
- * sent, while the held ones are still waiting. The held requests are then closed unanswered:
- * the service never took them, so they must be sent after the restart. (A post Teams took
- * just before the process died, with no time to mark it sent, is the one documented case that
- * can go twice; waiting for the marks before the kill keeps this test out of it.) The dead
- * process's delivery jobs come back through pg-boss's own expiry of active jobs, whose
- * 15 minutes of database time the test shortens.
+ * Teams has no idempotency key: a post it took that the bot had not yet recorded is posted again after the
+ * restart. The sender lets at most MAX_UNRECORDED posts be out and unrecorded, so that is all a crash can
+ * duplicate, and only posts taken before the kill and not recorded by then can be among them. The rest go out
+ * within two minutes of the restart (once the dead process's delivery leases run out, a live instance hands its
+ * jobs back to the queue), at the limits' pace, and every reminder is recorded sent once.
+ *
+ * The bot's clock reads a file; the test moves it with real time from the moment the reminders fall due.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import PgBoss from 'pg-boss';
 import { QUEUES } from '../../src/platform/jobs/queue';
-import { FANOUT_CONCURRENCY } from '../../src/platform/teams/channelSender';
+import { MAX_UNRECORDED } from '../../src/platform/teams/channelSender';
 import { FADE_REMINDER_KIND } from '../../src/features/fade/cycleService';
-import { CONNECTOR_RETRY } from '../../src/platform/teams/connectorHttp';
 import { BotProcess, executeActivity, personalActivity } from '../support/botProcess';
-import { RecordingConnector } from '../support/recordingConnector';
+import { LimitingConnector } from '../support/limitingConnector';
 import { ScratchDatabase, freePort } from '../support/throwawayPostgres';
 
-jest.setTimeout(90_000);
+jest.setTimeout(240_000);
 
-const CLUSTERS = 50;
-/** Posts the connector takes before it starts holding: fewer than there are delivery lanes, so the kill finds some sent, some held, some not started. */
-const TAKEN_BEFORE_KILL = 20;
-const HELD_AT_KILL = Math.min(FANOUT_CONCURRENCY, CLUSTERS - TAKEN_BEFORE_KILL);
+const CLUSTERS = 208;
+/** Posts the connector takes before the bot is killed: past the first burst, inside the paced part of the fan-out. */
+const KILL_AFTER = 70;
 const TENANT = 'fault-tenant';
 const ADMIN = 'fanout-admin';
 /** Before the cycle's first reminders. */
@@ -40,15 +38,20 @@ const REMINDER_TIME = Date.parse('2026-11-23T09:00:00Z');
 
 const work = mkdtempSync(join(tmpdir(), 'cydweithio-fanout-'));
 const clockFile = join(work, 'clock');
-const setClock = (ms: number) => writeFileSync(clockFile, new Date(ms).toISOString());
+/** Written whole and renamed into place: the bot reads the file on every look at the clock, and must never see it half-written. */
+function setClock(ms: number): void {
+  writeFileSync(`${clockFile}.next`, new Date(ms).toISOString());
+  renameSync(`${clockFile}.next`, clockFile);
+}
 
-const connector = new RecordingConnector();
+const connector = new LimitingConnector({ every503: 20 });
 const scratchDb = new ScratchDatabase('cydweithio_fanout');
 let scratchUrl: string;
 let serviceUrl: string;
 let bot: BotProcess;
 let scratch: Client;
 let boss: PgBoss | undefined;
+let ticking: NodeJS.Timeout | undefined;
 
 beforeAll(async () => {
   scratchUrl = await scratchDb.create();
@@ -60,6 +63,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  clearInterval(ticking);
   await bot?.kill();
   await boss?.stop({ graceful: false, close: true });
   await scratch?.end();
@@ -75,13 +79,13 @@ async function waitFor<T>(what: string, state: () => Promise<T>, wanted: (s: T) 
     const seen = await state();
     if (wanted(seen)) return;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last saw ${JSON.stringify(seen)}`);
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 const channelId = (n: number) => `19:fanout${n}@thread.tacv2`;
 
-/** Clusters, each with a linked channel whose conversation reference points at the recording connector. */
+/** Clusters, each with a linked channel whose conversation reference points at the stand-in connector. */
 async function seedClusters(): Promise<void> {
   const ids = Array.from({ length: CLUSTERS }, (_, i) => i + 1);
   await scratch.query(
@@ -99,22 +103,22 @@ async function seedClusters(): Promise<void> {
   );
 }
 
-/** The channel an accepted post went to, or null for anything else the bot sent. */
-function channelOf(path: string): string | null {
-  const match = /^\/v3\/conversations\/([^/]+)\/activities$/.exec(path);
-  const conversation = match ? decodeURIComponent(match[1]) : null;
-  return conversation?.startsWith('19:fanout') ? conversation : null;
-}
-const reminderPosts = () => connector.calls.filter((c) => c.method === 'POST' && channelOf(c.path) !== null);
-
 async function count(sql: string, values: unknown[] = []): Promise<number> {
   return Number((await scratch.query<{ n: string }>(sql, values)).rows[0].n);
 }
 const remindersIn = (status: string) =>
   count(`select count(*) as n from scheduled_notifications where kind = $1 and status = $2`, [FADE_REMINDER_KIND, status]);
-const fadeJobsIn = (state: string) => count(`select count(*) as n from pgboss.job where name = $1 and state = $2`, [QUEUES.fadeDeliver, state]);
+/** The channels whose reminder the bot has recorded as posted. */
+async function recordedChannels(): Promise<Set<string>> {
+  const rows = (
+    await scratch.query<{ conversation_id: string }>(
+      `select c.conversation_id from fade_reminder_log l join fade_conversations c on c.cluster_id = l.cluster_id where l.outcome = 'sent'`,
+    )
+  ).rows;
+  return new Set(rows.map((r) => r.conversation_id));
+}
 
-it('delivers every reminder of a fan-out exactly once when the bot is killed part-way and restarted', async () => {
+it('duplicates at most MAX_UNRECORDED posts when killed inside the send window, and sends the rest within two minutes of the restart', async () => {
   await bot.start();
   await seedClusters();
 
@@ -137,74 +141,70 @@ it('delivers every reminder of a fan-out exactly once when the bot is killed par
   );
   expect(setCycle.status).toBe(200);
   expect(setCycle.text).toContain(`Cycle 2026/27 is set for ${CLUSTERS} clusters, with 1 round; ${CLUSTERS * 4} reminders are scheduled.`);
-  expect(await count(`select count(*) as n from scheduled_notifications where kind = $1 and due_at <= $2`, [FADE_REMINDER_KIND, new Date(REMINDER_TIME)])).toBe(
-    CLUSTERS,
+  await waitFor(
+    "the cycle's reminders written",
+    () => count(`select count(*) as n from scheduled_notifications where kind = $1`, [FADE_REMINDER_KIND]),
+    (n) => n === CLUSTERS * 4,
   );
 
-  // Teams takes the first posts at once and sits on the rest.
-  connector.reset();
-  connector.script = [
-    ...Array.from({ length: TAKEN_BEFORE_KILL }, () => ({ ok: true as const })),
-    ...Array.from({ length: CLUSTERS }, () => ({ hold: true as const })),
-  ];
+  // The connector kills the bot the moment it has taken KILL_AFTER posts, just after answering the last of them.
+  const child = bot.child!;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  connector.onPosted = (taken) => {
+    if (taken === KILL_AFTER) child.kill('SIGKILL');
+  };
 
-  // The reminders come due; a sweep (as the once-a-minute schedule would start) claims them and the fan-out begins.
+  // The reminders come due and the clock runs on in real time; a sweep (as the once-a-minute schedule would start)
+  // claims them and the fan-out begins.
+  const dueAt = Date.now();
   setClock(REMINDER_TIME);
+  ticking = setInterval(() => setClock(REMINDER_TIME + (Date.now() - dueAt)), 200);
   boss = new PgBoss({ connectionString: scratchUrl, schema: 'pgboss', supervise: false, schedule: false, migrate: false });
   await boss.start();
   await boss.send(QUEUES.sweep, {});
-  await waitFor(
-    'the first posts marked sent and the next ones held',
-    async () => ({ held: connector.held, sent: await remindersIn('sent') }),
-    (s) => s.held === HELD_AT_KILL && s.sent >= TAKEN_BEFORE_KILL,
-  );
+  await exited;
+  connector.onPosted = undefined;
 
-  // Killed mid fan-out, before any held post timed out (the bot would then count it as sent, unconfirmed, by design).
-  const killedAt = Date.now();
-  await bot.kill('SIGKILL');
-  const held = connector.arrivals.filter((a) => a.answer === 'held');
-  connector.dropHeld();
-  connector.script = [];
-  expect(held).toHaveLength(HELD_AT_KILL);
-  expect(killedAt - held[0].at).toBeLessThan(CONNECTOR_RETRY.attemptTimeoutMs); // else this machine was too slow for the scenario
-  expect(reminderPosts()).toHaveLength(TAKEN_BEFORE_KILL);
-  // What the dead process left: the posts Teams took are marked sent and only those (more would be reminders
-  // recorded as sent that no channel got), the rest are still claimed (queued), none pending; every delivery job
-  // of the fan-out is still active, held by a process that no longer exists.
-  expect(await remindersIn('sent')).toBe(TAKEN_BEFORE_KILL);
-  expect(await remindersIn('queued')).toBe(CLUSTERS - TAKEN_BEFORE_KILL);
-  expect(await fadeJobsIn('active')).toBe(CLUSTERS);
+  // What the dead process left: posts Teams took, of which the ones recorded are a subset, and all but at most
+  // MAX_UNRECORDED of the rest.
+  const takenAtKill = new Set(connector.posts.map((p) => p.conversationId));
+  const recordedAtKill = await recordedChannels();
+  expect(takenAtKill.size).toBeGreaterThanOrEqual(KILL_AFTER);
+  expect([...recordedAtKill].filter((c) => !takenAtKill.has(c))).toEqual([]);
+  const unrecorded = [...takenAtKill].filter((c) => !recordedAtKill.has(c));
+  expect(unrecorded.length).toBeLessThanOrEqual(MAX_UNRECORDED);
+  const postsBeforeRestart = connector.posts.length;
 
-  // Restarted on the same database and clock. pg-boss gives the dead process's jobs back when they expire (after
-  // 15 minutes of its database's time, which the test cannot move): made expired, then failed by pg-boss's own
-  // expiry, then their retry delay made over.
+  // Restarted at once, on the same database and clock.
+  const restartedAt = Date.now();
   await bot.start();
-  await scratch.query(`update pgboss.job set started_on = started_on - expire_in - interval '1 second' where name = $1 and state = 'active'`, [
-    QUEUES.fadeDeliver,
-  ]);
-  await boss.expire();
-  expect(await fadeJobsIn('retry')).toBe(CLUSTERS);
-  await scratch.query(`update pgboss.job set start_after = now() where name = $1 and state = 'retry'`, [QUEUES.fadeDeliver]);
-
-  // Every job is done (nothing more will be posted) and every due reminder is sent.
   await waitFor(
-    'every fan-out job done',
-    () => count(`select count(*) as n from pgboss.job where name = $1 and state in ('created', 'retry', 'active')`, [QUEUES.fadeDeliver]),
-    (n) => n === 0,
+    'every reminder sent',
+    async () => ({ sent: await remindersIn('sent'), channels: connector.accepted.size }),
+    (s) => s.sent === CLUSTERS && s.channels === CLUSTERS,
+    120_000 - (Date.now() - restartedAt),
   );
+  const doneAfterMs = Date.now() - restartedAt;
+  expect(doneAfterMs).toBeLessThan(120_000);
 
-  const posts = reminderPosts();
-  const perChannel = new Map<string, number>();
-  for (const p of posts) perChannel.set(channelOf(p.path)!, (perChannel.get(channelOf(p.path)!) ?? 0) + 1);
-  expect(perChannel.size).toBe(CLUSTERS);
-  expect([...perChannel].filter(([, n]) => n !== 1).map(([channel, n]) => `${channel}: ${n} posts`)).toEqual([]);
-  expect(posts).toHaveLength(CLUSTERS);
-  expect(posts.every((p) => JSON.stringify(p.body).includes('Fan-out cluster'))).toBe(true);
-  // Nothing went to the connector but the reminders, and the fan-out had no job but the first one per reminder.
-  expect(connector.calls).toHaveLength(CLUSTERS);
-  expect(await fadeJobsIn('completed')).toBe(CLUSTERS);
+  // Every channel has its reminder; the only ones posted twice are among those taken before the kill and not yet recorded.
+  const twice = [...connector.accepted].filter(([, n]) => n > 1).map(([c]) => c);
+  expect([...connector.accepted.values()].every((n) => n <= 2)).toBe(true);
+  expect(twice.filter((c) => !unrecorded.includes(c))).toEqual([]);
+  expect(twice.length).toBeLessThanOrEqual(MAX_UNRECORDED);
+  expect(connector.posts).toHaveLength(CLUSTERS + twice.length);
+  // Within Teams' limits throughout, and the rest all at once at the pace the limits allow, 50 a second, not trickled
+  // out at 5 a second as pg-boss's jittered retry delays did. (bench:fanout measures the pace; with 5% of requests
+  // answered 503 it keeps within 1.2× of what the limits allow. A test machine shared with other work, with a bot
+  // process and PostgreSQL of its own, is given 2×.)
+  expect(connector.refusedForLimits).toBe(0);
+  const after = connector.posts.slice(postsBeforeRestart);
+  const spanSeconds = (after[after.length - 1].at - after[0].at) / 1000;
+  expect(spanSeconds).toBeLessThanOrEqual((2 * after.length) / 50);
+  const perSecond = new Map<number, number>();
+  for (const p of after) perSecond.set(Math.floor((p.at - after[0].at) / 1000), (perSecond.get(Math.floor((p.at - after[0].at) / 1000)) ?? 0) + 1);
 
-  // Each due reminder claimed once and sent; none left pending or claimed; later ones still waiting their turn.
+  // Each due reminder recorded sent once, claimed once; nothing queued or pending but the later reminders.
   const due = (
     await scratch.query<{ status: string; attempts: number; n: string }>(
       `select status, attempts, count(*) as n from scheduled_notifications where kind = $1 and due_at <= $2 group by status, attempts`,
@@ -214,9 +214,17 @@ it('delivers every reminder of a fan-out exactly once when the bot is killed par
   expect(due.map((r) => ({ ...r, n: Number(r.n) }))).toEqual([{ status: 'sent', attempts: 1, n: CLUSTERS }]);
   expect(await remindersIn('queued')).toBe(0);
   expect(await remindersIn('pending')).toBe(CLUSTERS * 3);
-
-  // The bot kept each channel's post so it can update the card in place: the activity Teams gave it for that channel.
-  const kept = (await scratch.query<{ conversation_id: string; activity_id: string }>(`select conversation_id, activity_id from fade_posts`)).rows;
-  expect(new Map(kept.map((r) => [r.conversation_id, r.activity_id]))).toEqual(new Map(posts.map((p) => [channelOf(p.path)!, p.activityId])));
   expect(await count(`select count(*) as n from fade_reminder_log where outcome = 'sent'`)).toBe(CLUSTERS);
+  // No delivery job is left to pg-boss's 15-minute expiry: the dead process's jobs were handed back and done.
+  await waitFor(
+    'every fan-out job done',
+    () => count(`select count(*) as n from pgboss.job where name = $1 and state in ('created', 'retry', 'active')`, [QUEUES.fadeDeliver]),
+    (n) => n === 0,
+    30_000,
+  );
+  process.stdout.write(
+    `fan-out kill: ${postsBeforeRestart} posts before the kill (${recordedAtKill.size} recorded), ${twice.length} posted twice, ` +
+      `all sent ${(doneAfterMs / 1000).toFixed(1)} s after the restart; the last ${after.length} in ${spanSeconds.toFixed(2)} s ` +
+      `(${[...perSecond.values()].join(', ')} a second)\n`,
+  );
 });

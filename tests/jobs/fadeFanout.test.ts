@@ -1,5 +1,5 @@
 import type PgBoss from 'pg-boss';
-import { JobRunner, QUEUES } from '../../src/platform/jobs/queue';
+import { DELIVERY_LEASE, JobRunner, QUEUES } from '../../src/platform/jobs/queue';
 import { silentLogger } from '../../src/platform/log';
 import type { Database } from '../../src/platform/db/db';
 import { ManualClock } from '../../src/platform/clock';
@@ -123,6 +123,102 @@ describe('FADE fan-out through durable jobs', () => {
       [h.clock.now()],
     );
     expect(statuses).toEqual([{ status: 'sent', n: CLUSTERS }]);
+  });
+
+  it('does not post again a reminder that was posted and recorded by a process that died before marking it sent', async () => {
+    h.clock.set('2026-11-23T09:00:00Z');
+    await runner.sweep();
+    const jobs = await fetchFade(100);
+    expect(jobs).toHaveLength(CLUSTERS);
+    // The first process posts three reminders and records them (the record comes with the post), then dies
+    // before the dispatcher marks their notifications sent.
+    for (const job of jobs.slice(0, 3)) {
+      const n = (await h.runtime.notifications.get(job.data.notificationId))!;
+      expect(await h.runtime.fade.reminders.deliverReminder(n)).toBe('sent');
+    }
+    expect(h.messenger.sent).toHaveLength(3);
+    const queued = await h.runtime.db.query<{ n: number }>(`select count(*)::int as n from scheduled_notifications where status = 'queued'`);
+    expect(queued[0].n).toBe(CLUSTERS);
+
+    await runner.stop();
+    await h.restart();
+    runner = await startRunner();
+    expect(await runner.deliverBatch(QUEUES.fadeDeliver, jobs)).toEqual({ completed: CLUSTERS, failed: 0 });
+
+    const posts = h.messenger.sent.map((s) => (s.conversation.conversation as { id: string }).id);
+    expect(posts).toHaveLength(CLUSTERS);
+    expect(new Set(posts).size).toBe(CLUSTERS);
+    const statuses = await h.runtime.db.query<{ status: string; n: number }>(
+      `select status, count(*)::int as n from scheduled_notifications where kind = 'fadeReminder' and due_at <= $1 group by status`,
+      [h.clock.now()],
+    );
+    expect(statuses).toEqual([{ status: 'sent', n: CLUSTERS }]);
+  });
+
+  it('hands the fan-out of a process that died back to the queue once its leases run out, all of it at once', async () => {
+    h.clock.set('2026-11-23T09:00:00Z');
+    await runner.sweep();
+    const jobs = await fetchFade(100);
+    expect(jobs).toHaveLength(CLUSTERS);
+    // The first process takes the batch's leases (as deliverBatch does first), delivers ten, and dies.
+    const first = runner.owner;
+    const now = h.clock.now();
+    await h.runtime.notifications.lease(
+      jobs.map((j) => ({ id: j.data.notificationId, job: j.id })),
+      first,
+      now,
+      new Date(now.getTime() + DELIVERY_LEASE.leaseMs),
+    );
+    for (const job of jobs.slice(0, 10)) await runner.deliver(job);
+    await runner.stop();
+    await h.restart();
+    runner = await startRunner();
+    expect(runner.owner).not.toBe(first);
+    const jobStates = async () =>
+      (
+        await h.runtime.db.query<{ state: string; n: number }>(
+          `select state, count(*)::int as n from ${schema}.job where name = $1 and id = any($2::uuid[]) group by state`,
+          [QUEUES.fadeDeliver, jobs.map((j) => j.id)],
+        )
+      ).map((r) => `${r.state}: ${r.n}`);
+    expect(await jobStates()).toEqual([`active: ${CLUSTERS}`]);
+
+    // While the dead process's leases last, nobody else delivers those reminders (it might be alive, only slow).
+    expect(await runner.reclaimAbandoned()).toBe(0);
+    expect(await runner.deliverBatch(QUEUES.fadeDeliver, jobs.slice(10, 12))).toEqual({ completed: 0, failed: 2 });
+    expect(h.messenger.sent).toHaveLength(10);
+
+    // Once they run out, the jobs go back to the queue, due now: one fetch takes all that is left.
+    h.clock.set(new Date(now.getTime() + DELIVERY_LEASE.leaseMs + 1_000));
+    // The two this process tried while the leases held, waiting out their retry delay, come back now too.
+    expect(await runner.reclaimAbandoned()).toBe(CLUSTERS - 10);
+    const back = await fetchFade(100);
+    expect(back).toHaveLength(CLUSTERS - 10);
+    expect(await runner.deliverBatch(QUEUES.fadeDeliver, back)).toEqual({ completed: CLUSTERS - 10, failed: 0 });
+
+    const posts = h.messenger.sent.map((m) => (m.conversation.conversation as { id: string }).id);
+    expect(posts).toHaveLength(CLUSTERS);
+    expect(new Set(posts).size).toBe(CLUSTERS);
+    expect(await jobStates()).toEqual([`completed: ${CLUSTERS}`]);
+  });
+
+  it('on the embedded database, hands back at start every lease another process held: only one process can open it', async () => {
+    h.clock.set('2026-11-23T09:00:00Z');
+    await runner.sweep();
+    const jobs = await fetchFade(100);
+    const now = h.clock.now();
+    await h.runtime.notifications.lease(
+      jobs.map((j) => ({ id: j.data.notificationId, job: j.id })),
+      runner.owner,
+      now,
+      new Date(now.getTime() + DELIVERY_LEASE.leaseMs),
+    );
+    await runner.stop();
+    await h.restart();
+    runner = await startRunner();
+    expect(await runner.reclaimAbandoned({ anyOther: true })).toBe(CLUSTERS);
+    expect(await runner.deliverBatch(QUEUES.fadeDeliver, await fetchFade(100))).toEqual({ completed: CLUSTERS, failed: 0 });
+    expect(new Set(h.messenger.sent.map((m) => (m.conversation.conversation as { id: string }).id)).size).toBe(CLUSTERS);
   });
 
   it('retries a reminder Teams could not take (5xx beyond the sender’s retries) through the queue, and sends it once', async () => {

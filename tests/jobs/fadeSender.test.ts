@@ -1,4 +1,4 @@
-import { ChannelSendError, ChannelSender, TEAMS_LIMITS, parseRetryAfter, type ChannelTransport } from '../../src/platform/teams/channelSender';
+import { ChannelSendError, ChannelSender, MAX_UNRECORDED, TEAMS_LIMITS, parseRetryAfter, type ChannelTransport } from '../../src/platform/teams/channelSender';
 import type { OutgoingMessage } from '../../src/platform/teams/messenger';
 
 /** Virtual time: sleeps are timers on a fake clock that jumps to the next timer once everything else has run. */
@@ -93,6 +93,56 @@ describe('the paced channel sender (virtual time)', () => {
     const took = Math.max(...transport.calls.map((c) => c.at));
     expect(took).toBeGreaterThanOrEqual(minimum);
     expect(took).toBeLessThanOrEqual(1.2 * 6000);
+  });
+
+  it('lets no more than MAX_UNRECORDED posts be out and unrecorded, and keeps the pace while records take 40 ms', async () => {
+    const { time, transport } = setup();
+    let recorded = 0;
+    let mostUnrecorded = 0;
+    const record = async () => {
+      mostUnrecorded = Math.max(mostUnrecorded, transport.calls.length - recorded);
+      await time.sleep(40); // the database is slow to take the record
+      recorded++;
+    };
+    // A post going out while too many are unrecorded is seen by the transport before its record runs.
+    const watched: ChannelTransport = {
+      post: async (conversation, m) => {
+        const answer = await transport.post(conversation, m);
+        mostUnrecorded = Math.max(mostUnrecorded, transport.calls.length - recorded);
+        return answer;
+      },
+      update: (conversation) => transport.update(conversation),
+    };
+    const paced = new ChannelSender({ transport: watched, now: () => time.now, sleep: time.sleep, random: () => 0.5 });
+    const outcomes = await time.run(Promise.all(Array.from({ length: 300 }, (_, i) => paced.post(ref(`19:c${i}@thread.tacv2`), message, record))));
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(recorded).toBe(300);
+    expect(mostUnrecorded).toBe(MAX_UNRECORDED);
+    expect(
+      busiestWindow(
+        transport.calls.map((c) => c.at),
+        1000,
+      ),
+    ).toBeLessThanOrEqual(50);
+    expect(Math.max(...transport.calls.map((c) => c.at))).toBeLessThanOrEqual(1.2 * 6000);
+  });
+
+  it('retries 408 and 412 as Teams asks, and holds no place for a post while it waits to retry', async () => {
+    const { time, transport } = setup();
+    transport.script.set('19:x@thread.tacv2', [new ChannelSendError('Request Timeout', 408), new ChannelSendError('Precondition Failed', 412)]);
+    const one = new ChannelSender({ transport, now: () => time.now, sleep: time.sleep, random: () => 0.5, maxUnrecorded: 1 });
+    const [retried, other] = await time.run(
+      Promise.all([one.post(ref('19:x@thread.tacv2'), message, async () => undefined), one.post(ref('19:y@thread.tacv2'), message, async () => undefined)]),
+    );
+    expect(retried).toMatchObject({ ok: true, attempts: 3 });
+    expect(other).toMatchObject({ ok: true, attempts: 1 });
+    // The other channel's post went while the first waited out its backoff, not after it.
+    expect(transport.calls.map((c) => `${c.conversationId}@${c.at}`)).toEqual([
+      '19:x@thread.tacv2@0',
+      '19:y@thread.tacv2@0',
+      '19:x@thread.tacv2@375',
+      '19:x@thread.tacv2@1125',
+    ]);
   });
 
   it('keeps one conversation under 7 a second and 60 in 30 seconds, without holding up the others', async () => {

@@ -59,6 +59,16 @@ export class SqlFadeReminderRepository {
     return rows.map((r) => ({ key: r.reminder_key as string, outcome: r.outcome as string, reason: (r.reason as string | null) ?? null }));
   }
 
+  /** True once a reminder has been recorded as sent (a second delivery of it must not post again). */
+  async wasSent(roundId: string, clusterId: number, key: string): Promise<boolean> {
+    const rows = await this.sql.query(`select 1 from fade_reminder_log where round_id = $1 and cluster_id = $2 and reminder_key = $3 and outcome = 'sent'`, [
+      roundId,
+      clusterId,
+      key,
+    ]);
+    return rows.length > 0;
+  }
+
   /** Records a reminder that went: the post (to update it in place) and its outcome, in one statement. */
   async recordSent(roundId: string, clusterId: number, conversationId: string, activityId: string | undefined, key: string, at: Date): Promise<void> {
     await this.sql.query(

@@ -34,6 +34,11 @@ export class FadeReminderService {
       log.info('FADE reminder not sent', { roundId, clusterId, key, reason });
       return 'skipped' as const;
     };
+    // Posted and recorded by a process that died before marking the notification sent: done, not posted again.
+    if (await store.reminders.wasSent(roundId, clusterId, key)) {
+      log.info('FADE reminder already posted; not posted again', { roundId, clusterId, key });
+      return 'sent';
+    }
     const round = await store.cycles.getRound(roundId);
     const cluster = round ? await store.clusters.getCluster(clusterId) : null;
     if (!round || !cluster) return drop('skipped', 'round or cluster no longer exists');
@@ -64,11 +69,12 @@ export class FadeReminderService {
       return drop('skipped', reason);
     }
     const { view, leadId } = await this.reminderView(round, cluster, report);
-    const outcome = await this.deps.sender.post(channel.reference, { card: this.deps.cards.reminder(view), ...mention(view.leadName, leadId) });
-    if (outcome.ok) {
-      await store.reminders.recordSent(roundId, clusterId, channel.conversationId, outcome.activityId, key, now);
-      return 'sent';
-    }
+    // Recorded as soon as Teams answers, before the sender lets another post go: what a crash can post twice is
+    // only what was out and not yet recorded (at most the sender's MAX_UNRECORDED).
+    const outcome = await this.deps.sender.post(channel.reference, { card: this.deps.cards.reminder(view), ...mention(view.leadName, leadId) }, (posted) =>
+      store.reminders.recordSent(roundId, clusterId, channel.conversationId, posted.activityId, key, now),
+    );
+    if (outcome.ok) return 'sent';
     await this.failed(n.tenantId, clusterId, channel, `reminder ${key}`, outcome);
     if (outcome.permanent) return drop('skipped', `Teams refused: ${outcome.status ?? ''} ${outcome.error}`.trim());
     // Transient (throttled or unavailable beyond our retries): the job queue tries again later.

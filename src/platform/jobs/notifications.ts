@@ -145,6 +145,68 @@ export class SqlNotificationRepository {
     return rows.length;
   }
 
+  /**
+   * Takes the delivery lease of queued notifications for `owner` (one process), each with the job delivering it,
+   * until `until`: those with no lease, one that ran out by `now`, or one `owner` already holds. Returns the ids
+   * still queued whose lease another process holds (it is delivering them); the rest are taken, or no longer queued.
+   */
+  async lease(items: readonly { id: string; job: string }[], owner: string, now: Date, until: Date): Promise<Set<string>> {
+    if (items.length === 0) return new Set();
+    const rows = await this.sql.query<{ id: string }>(
+      `with wanted as (select * from unnest($1::uuid[], $2::text[]) as t(id, job)),
+            taken as (
+              update scheduled_notifications n set lease_owner = $3, lease_job = w.job, lease_until = $5
+                from wanted w
+               where n.id = w.id and n.status = ${lit(S.queued)} and (n.lease_owner is null or n.lease_owner = $3 or n.lease_until < $4)
+               returning n.id)
+       select n.id from scheduled_notifications n join wanted w on w.id = n.id
+        where n.status = ${lit(S.queued)} and not exists (select 1 from taken where taken.id = n.id)`,
+      [items.map((i) => i.id), items.map((i) => i.job), owner, now, until],
+    );
+    return new Set(rows.map((r) => String(r.id)));
+  }
+
+  /** The owner is alive: every lease it holds on a notification still queued lasts until `until`. Returns how many. */
+  async renewLeases(owner: string, until: Date): Promise<number> {
+    const rows = await this.sql.query(`update scheduled_notifications set lease_until = $2 where lease_owner = $1 and status = ${lit(S.queued)} returning id`, [
+      owner,
+      until,
+    ]);
+    return rows.length;
+  }
+
+  /** The owner is done with these: delivered, or their jobs to be retried by the queue, by whoever takes them then. */
+  async releaseLeases(ids: readonly string[], owner: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.sql.query(
+      `update scheduled_notifications set lease_owner = null, lease_job = null, lease_until = null where id = any($1::uuid[]) and lease_owner = $2`,
+      [ids, owner],
+    );
+  }
+
+  /**
+   * Work a dead process left: leases that ran out by `now` (or, with `anyOther`, every lease not `owner`'s: only
+   * one process can have the embedded database open). The leases are cleared; each comes back with its job and
+   * whether its notification still waits to go (`queued`) or went before the process died.
+   */
+  async reclaimAbandoned(
+    owner: string,
+    now: Date,
+    anyOther: boolean,
+    sql: Sql = this.sql,
+  ): Promise<{ id: string; kind: NotificationKind; job: string; queued: boolean }[]> {
+    const rows = await sql.query<{ id: string; kind: NotificationKind; job: string; queued: boolean }>(
+      `update scheduled_notifications n set lease_owner = null, lease_job = null, lease_until = null
+         from (select id, lease_job from scheduled_notifications
+                where lease_owner is not null and lease_owner <> $1 and (lease_until < $2 or $3::boolean)
+                for update skip locked) as old
+        where n.id = old.id
+        returning n.id, n.kind, old.lease_job as job, n.status = ${lit(S.queued)} as queued`,
+      [owner, now, anyOther],
+    );
+    return rows;
+  }
+
   /** Queued ones left behind by a process that died go back to pending. */
   async requeueStuck(olderThanDueBefore: Date): Promise<number> {
     const rows = await this.sql.query(

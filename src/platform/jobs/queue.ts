@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
@@ -36,6 +37,14 @@ export const deliveryQueueFor = (kind: string): string => (kind.startsWith('fade
 /** Serialises queue creation across instances (migrate uses 724201, the directory seed 724202). */
 const QUEUE_SETUP_LOCK = 724203;
 
+/**
+ * A fan-out batch leases its notifications (scheduled_notifications.lease_*) for `leaseMs` and renews the leases
+ * every `renewMs` while it works. Every `reclaimMs` (and at start) each instance hands back to the queue the jobs
+ * of leases that ran out: a process killed mid fan-out has its remaining reminders going out again within
+ * leaseMs + reclaimMs of its death (45 s), not after pg-boss's 15-minute expiry of active jobs.
+ */
+export const DELIVERY_LEASE = { leaseMs: 30_000, renewMs: 10_000, reclaimMs: 15_000 } as const;
+
 export const DELIVERY_RETRY = { retryLimit: 5, retryDelay: 30, retryBackoff: true, deadLetter: QUEUES.deliveryGaveUp } as const;
 
 export interface JobRunnerDeps {
@@ -67,6 +76,9 @@ const bossDbOver = (sql: Sql & Partial<Pick<Database, 'simpleQuery'>>): PgBoss.D
 
 export class JobRunner {
   private stopped = false;
+  /** This process, as the holder of delivery leases. */
+  readonly owner = randomUUID();
+  private reclaimTimer?: NodeJS.Timeout;
 
   private constructor(
     readonly boss: PgBoss,
@@ -122,6 +134,13 @@ export class JobRunner {
       await boss.work(QUEUES.retention, async () => {
         await runner.retention();
       });
+      // Work a dead process left goes back to the queue at once (the embedded database is this process's alone, so
+      // every lease not ours is abandoned; on PostgreSQL another instance may be alive, so only run-out leases).
+      await runner.reclaimAbandoned({ anyOther: !deps.connectionString });
+      runner.reclaimTimer = setInterval(() => {
+        runner.reclaimAbandoned().catch((err: unknown) => deps.log.warn('reclaiming abandoned deliveries failed', { error: String(err) }));
+      }, DELIVERY_LEASE.reclaimMs);
+      runner.reclaimTimer.unref();
       // Catch up at once after downtime rather than waiting for the first cron tick.
       await runner.sweep();
     }
@@ -179,18 +198,41 @@ export class JobRunner {
    * Returns how many completed and failed.
    */
   async deliverBatch(queue: string, jobs: PgBoss.JobWithMetadata<DeliverJob>[]): Promise<{ completed: number; failed: number }> {
+    const { notifications, clock, log } = this.deps;
+    // The batch's leases, taken at once, renewed while it works: if this process dies, they run out and another
+    // instance (or this one restarted) hands the jobs back to the queue.
+    const heldElsewhere = await notifications.lease(
+      jobs.map((j) => ({ id: j.data.notificationId, job: j.id })),
+      this.owner,
+      clock.now(),
+      new Date(clock.now().getTime() + DELIVERY_LEASE.leaseMs),
+    );
+    const renewal = setInterval(() => {
+      notifications
+        .renewLeases(this.owner, new Date(clock.now().getTime() + DELIVERY_LEASE.leaseMs))
+        .catch((err: unknown) => log.warn('renewing delivery leases failed', { error: String(err) }));
+    }, DELIVERY_LEASE.renewMs);
+    renewal.unref();
     const results: PromiseSettledResult<void>[] = new Array(jobs.length);
     let next = 0;
     const lane = async () => {
       while (next < jobs.length) {
         const i = next++;
-        results[i] = await this.deliver(jobs[i]).then(
+        // Another live process is delivering it: this job is retried later, by when that one is done.
+        const work = heldElsewhere.has(jobs[i].data.notificationId)
+          ? Promise.reject(new Error('another process holds the delivery lease; retried later'))
+          : this.deliver(jobs[i]);
+        results[i] = await work.then(
           (value) => ({ status: 'fulfilled' as const, value }),
           (reason: unknown) => ({ status: 'rejected' as const, reason }),
         );
       }
     };
-    await Promise.all(Array.from({ length: Math.min(FANOUT_CONCURRENCY, jobs.length) }, lane));
+    try {
+      await Promise.all(Array.from({ length: Math.min(FANOUT_CONCURRENCY, jobs.length) }, lane));
+    } finally {
+      clearInterval(renewal);
+    }
     let failed = 0;
     const done: string[] = [];
     for (const [i, r] of results.entries()) {
@@ -202,7 +244,43 @@ export class JobRunner {
       }
     }
     if (done.length > 0) await this.boss.complete(queue, done);
+    // Done with the batch: a failed one is retried by the queue, by whichever instance takes it then.
+    await notifications.releaseLeases(
+      jobs.map((j) => j.data.notificationId),
+      this.owner,
+    );
     return { completed: done.length, failed };
+  }
+
+  /**
+   * Hands back to the queue the delivery jobs of leases that ran out (their process died mid fan-out), or with
+   * `anyOther` every lease another process holds: each job is cancelled and resumed, which makes it due now (pg-boss
+   * would otherwise keep it active until its 15-minute expiry, then wait out a retry delay). Returns how many.
+   */
+  async reclaimAbandoned(options: { anyOther?: boolean } = {}): Promise<number> {
+    const { db, clock, notifications, log } = this.deps;
+    const reclaimed = await db.transaction(async (tx) => {
+      const taken = await notifications.reclaimAbandoned(this.owner, clock.now(), options.anyOther ?? false, tx);
+      const byQueue = new Map<string, { waiting: string[]; went: string[] }>();
+      for (const t of taken) {
+        const queue = deliveryQueueFor(t.kind);
+        const jobs = byQueue.get(queue) ?? { waiting: [], went: [] };
+        (t.queued ? jobs.waiting : jobs.went).push(t.job);
+        byQueue.set(queue, jobs);
+      }
+      const db = bossDbOver(tx);
+      for (const [queue, jobs] of byQueue) {
+        if (jobs.waiting.length === 0) continue;
+        await this.boss.cancel(queue, jobs.waiting, { db });
+        await this.boss.resume(queue, jobs.waiting, { db });
+      }
+      return byQueue;
+    });
+    // Sent (or dropped) before the process died, with no time to tell pg-boss: nothing is left to do.
+    for (const [queue, jobs] of reclaimed) if (jobs.went.length > 0) await this.boss.complete(queue, jobs.went);
+    const count = [...reclaimed.values()].reduce((n, jobs) => n + jobs.waiting.length, 0);
+    if (count > 0) log.warn('deliveries a stopped process left handed back to the queue', { count });
+    return count;
   }
 
   /**
@@ -227,6 +305,7 @@ export class JobRunner {
   /** Stops taking jobs and lets the ones running finish, for up to `timeoutMs`. */
   async stop(timeoutMs = 5_000): Promise<void> {
     this.stopped = true;
+    clearInterval(this.reclaimTimer);
     await this.boss.stop({ graceful: true, timeout: timeoutMs, close: Boolean(this.deps.connectionString) });
   }
 }

@@ -1,3 +1,4 @@
+import { retriedByCaller } from './callerRetries';
 import { DeliveryUnconfirmedError, statusOfSendError, type OutgoingMessage } from './messenger';
 import { recordConnectorWait } from '../telemetry/instruments';
 
@@ -23,6 +24,21 @@ export const TEAMS_LIMITS = {
  * of it going first, which would delay the very first post.
  */
 export const FANOUT_CONCURRENCY = 24;
+
+/**
+ * At most this many posts are between going out and being recorded as sent (an answered post waits for its
+ * record before another may go). A crash can post again only what was not yet recorded, so this bounds what a
+ * crash can duplicate. The sender still keeps 50 posts a second as long as a post and its record together take
+ * under 320 ms (16 / 50 a second); on loopback they take a few milliseconds.
+ */
+export const MAX_UNRECORDED = 16;
+
+/**
+ * Statuses worth another try: timed out, throttled, a precondition Teams asks to retry (412), or the service
+ * unavailable. 403 and 404 (the bot removed, the conversation gone) and other 4xx are final.
+ */
+export const isRetryableStatus = (status: number): boolean =>
+  status === 408 || status === 412 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
 
 /** How often to look again when a whole window's worth of requests is still in flight. */
 const PENDING_POLL_MS = 5;
@@ -78,7 +94,38 @@ export interface ChannelSenderOptions {
   limits?: Limits;
   retry?: Partial<typeof SEND_RETRY>;
   random?: () => number;
+  /** Posts allowed between going out and being recorded (MAX_UNRECORDED). */
+  maxUnrecorded?: number;
 }
+
+/** A post Teams took (or may have taken: `unconfirmed`), for the caller to record before the sender moves on. */
+export interface Posted {
+  activityId?: string;
+  unconfirmed: boolean;
+}
+
+/** A FIFO count of free places. */
+class Permits {
+  private readonly waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+
+  take(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  give(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+/** What one attempt came to: a final outcome, or a wait before the next attempt. */
+type Attempt = { done: SendOutcome } | { retryAfterMs: number };
 
 /**
  * A sliding-window log: at most `limit` requests in any `windowMs`. It is exact (a token
@@ -132,6 +179,9 @@ class SlidingWindow {
  * conversation and one per tenant, so a busy channel never holds up the others;
  * 429 waits out Retry-After (with backoff when there is none), 5xx is retried a
  * bounded number of times, and every outcome is returned for the caller to record.
+ * Every request that reaches Teams, retries included, is one attempt made here and
+ * counted in the windows. A new post holds one of `maxUnrecorded` places from just
+ * before it goes until the caller has recorded it.
  */
 export class ChannelSender {
   private readonly transport: ChannelTransport;
@@ -144,6 +194,7 @@ export class ChannelSender {
   private readonly conversationGates = new Map<string, Promise<void>>();
   private readonly tenantWindows = new Map<string, SlidingWindow[]>();
   private readonly tenantGates = new Map<string, Promise<void>>();
+  private readonly unrecorded: Permits;
   /** Requests actually made, for tests and the benchmark. */
   requests = 0;
 
@@ -154,12 +205,19 @@ export class ChannelSender {
     this.limits = options.limits ?? TEAMS_LIMITS;
     this.retry = { ...SEND_RETRY, ...options.retry };
     this.random = options.random ?? Math.random;
+    this.unrecorded = new Permits(options.maxUnrecorded ?? MAX_UNRECORDED);
   }
 
-  post(conversation: Record<string, unknown>, message: OutgoingMessage): Promise<SendOutcome> {
-    return this.withRetries(conversation, () => this.transport.post(conversation, message));
+  /**
+   * Posts a new message. `record` (the caller's note that it went) runs before this returns and before the
+   * place it holds is given to another post: at most `maxUnrecorded` posts are ever out and not yet recorded,
+   * which is what a crash could post a second time. A record that fails is thrown to the caller.
+   */
+  post(conversation: Record<string, unknown>, message: OutgoingMessage, record?: (posted: Posted) => Promise<void>): Promise<SendOutcome> {
+    return this.withRetries(conversation, () => this.transport.post(conversation, message), record ?? (async () => undefined));
   }
 
+  /** Replaces a message; safe to repeat, so it is not counted among the unrecorded posts. */
   update(conversation: Record<string, unknown>, activityId: string, message: OutgoingMessage): Promise<SendOutcome> {
     return this.withRetries(conversation, async () => {
       await this.transport.update(conversation, activityId, message);
@@ -167,43 +225,80 @@ export class ChannelSender {
     });
   }
 
-  private async withRetries(conversation: Record<string, unknown>, call: () => Promise<{ activityId?: string }>): Promise<SendOutcome> {
-    const { conversationKey, tenantKey } = keysOf(conversation);
-    let attempts = 0;
-    let throttled = 0;
-    let serverErrors = 0;
+  private async withRetries(
+    conversation: Record<string, unknown>,
+    call: () => Promise<{ activityId?: string }>,
+    record?: (posted: Posted) => Promise<void>,
+  ): Promise<SendOutcome> {
+    const keys = keysOf(conversation);
+    const tally = { attempts: 0, throttled: 0, serverErrors: 0 };
     for (;;) {
-      const stamps = await this.acquire(conversationKey, tenantKey);
-      attempts++;
-      this.requests++;
-      try {
-        const { activityId } = await call();
-        this.answered(stamps);
-        return { ok: true, activityId, attempts, throttled };
-      } catch (err) {
-        this.answered(stamps);
-        if (err instanceof DeliveryUnconfirmedError) return { ok: true, attempts, throttled, unconfirmed: true };
-        const status = statusOf(err);
-        const retryAfterMs = retryAfterOf(err);
-        const message = err instanceof Error ? err.message : String(err);
-        if (status === 429) {
-          throttled++;
-          if (throttled > this.retry.max429) return { ok: false, status, error: message, attempts, throttled, permanent: false };
-          const wait = retryAfterMs ?? this.backoff(throttled);
-          recordConnectorWait(wait, retryAfterMs !== undefined ? 'retryAfter' : 'backoff');
-          await this.sleep(wait);
-          continue;
-        }
-        if (status === undefined || status >= 500) {
-          serverErrors++;
-          if (serverErrors > this.retry.max5xx) return { ok: false, status, error: message, attempts, throttled, permanent: false };
-          await this.sleep(Math.max(retryAfterMs ?? 0, this.backoff(serverErrors)));
-          continue;
-        }
-        // 4xx: the conversation is gone or the bot was removed; retrying will not help.
-        return { ok: false, status, error: message, attempts, throttled, permanent: true };
-      }
+      const attempt = await this.attempt(keys, call, tally, record);
+      if ('done' in attempt) return attempt.done;
+      // A refused request posted nothing: its place (if it held one) is free while it waits.
+      await this.sleep(attempt.retryAfterMs);
     }
+  }
+
+  /**
+   * One request, paced: it waits for room in the conversation's and the tenant's windows, goes out as one
+   * attempt of the connector client (`retriedByCaller`: no retry underneath that the windows would not see),
+   * and is classified here.
+   */
+  private async attempt(
+    keys: { conversationKey: string; tenantKey: string },
+    call: () => Promise<{ activityId?: string }>,
+    tally: { attempts: number; throttled: number; serverErrors: number },
+    record?: (posted: Posted) => Promise<void>,
+  ): Promise<Attempt> {
+    const holdsPlace = record !== undefined;
+    const stamps = await this.acquire(keys.conversationKey, keys.tenantKey, holdsPlace);
+    try {
+      return await this.send(stamps, call, tally, record);
+    } finally {
+      if (holdsPlace) this.unrecorded.give();
+    }
+  }
+
+  private async send(
+    stamps: Stamp[],
+    call: () => Promise<{ activityId?: string }>,
+    tally: { attempts: number; throttled: number; serverErrors: number },
+    record?: (posted: Posted) => Promise<void>,
+  ): Promise<Attempt> {
+    tally.attempts++;
+    this.requests++;
+    const { attempts } = tally;
+    let answer: { activityId?: string };
+    try {
+      answer = await retriedByCaller(call);
+    } catch (err) {
+      this.answered(stamps);
+      if (err instanceof DeliveryUnconfirmedError) {
+        await record?.({ unconfirmed: true });
+        return { done: { ok: true, attempts, throttled: tally.throttled, unconfirmed: true } };
+      }
+      const status = statusOf(err);
+      const retryAfterMs = retryAfterOf(err);
+      const error = err instanceof Error ? err.message : String(err);
+      if (status === 429) {
+        tally.throttled++;
+        if (tally.throttled > this.retry.max429) return { done: { ok: false, status, error, attempts, throttled: tally.throttled, permanent: false } };
+        const wait = retryAfterMs ?? this.backoff(tally.throttled);
+        recordConnectorWait(wait, retryAfterMs !== undefined ? 'retryAfter' : 'backoff');
+        return { retryAfterMs: wait };
+      }
+      if (status === undefined || isRetryableStatus(status)) {
+        tally.serverErrors++;
+        if (tally.serverErrors > this.retry.max5xx) return { done: { ok: false, status, error, attempts, throttled: tally.throttled, permanent: false } };
+        return { retryAfterMs: Math.max(retryAfterMs ?? 0, this.backoff(tally.serverErrors)) };
+      }
+      // 403, 404 and other 4xx: the conversation is gone or the bot was removed; retrying will not help.
+      return { done: { ok: false, status, error, attempts, throttled: tally.throttled, permanent: true } };
+    }
+    this.answered(stamps);
+    await record?.({ activityId: answer.activityId, unconfirmed: false });
+    return { done: { ok: true, activityId: answer.activityId, attempts, throttled: tally.throttled } };
   }
 
   /** Exponential backoff with full jitter on the upper half: base·2^(n-1), capped. */
@@ -221,13 +316,18 @@ export class ChannelSender {
     return found;
   }
 
-  /** Waits for a slot in the conversation, then in the tenant; both gates are FIFO. Returns the window entries taken. */
-  private async acquire(conversationKey: string, tenantKey: string): Promise<Stamp[]> {
+  /**
+   * Waits for a slot in the conversation, then (with `place`) for one of the unrecorded places, then for a slot
+   * in the tenant; both gates are FIFO. The place is taken only once the conversation has room, so posts queued
+   * behind a busy conversation's own limit hold no place and never starve the others. Returns the window entries taken.
+   */
+  private async acquire(conversationKey: string, tenantKey: string, place: boolean): Promise<Stamp[]> {
     const convWindows = this.windows(this.conversationWindows, conversationKey, this.limits.perConversation);
     const tenantWindows = this.windows(this.tenantWindows, tenantKey, this.limits.perTenant);
     const stamps: Stamp[] = [];
     await this.through(this.conversationGates, conversationKey, async () => {
       await this.waitFor(convWindows);
+      if (place) await this.unrecorded.take();
       await this.through(this.tenantGates, tenantKey, async () => {
         await this.waitFor(tenantWindows);
         const at = this.now();

@@ -1,7 +1,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Logger } from '../log';
-import { ChannelSendError, parseRetryAfter } from './channelSender';
+import { isRetriedByCaller } from './callerRetries';
+import { ChannelSendError, isRetryableStatus, parseRetryAfter } from './channelSender';
 import { DeliveryUnconfirmedError } from './messenger';
 import { countConnectorRetryable, recordConnectorWait } from '../telemetry/instruments';
 
@@ -23,8 +24,7 @@ export const CONNECTOR_RETRY = {
 
 export type ConnectorRetryOptions = typeof CONNECTOR_RETRY;
 
-/** Statuses worth another try: throttled, timed out at the gateway, or unavailable. */
-export const isRetryableStatus = (status: number): boolean => status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
+export { isRetryableStatus };
 
 // The shapes botbuilder's connector client hands its HTTP client (core-http-compat's WebResourceLike and friends).
 export interface HeadersLike {
@@ -110,6 +110,8 @@ type Attempt =
  * service may have had it and posted it, and a duplicate is worse than a missing reply; it
  * throws DeliveryUnconfirmedError, which callers count as sent. Updates (PUT), reads and
  * deletes are safe to repeat and are retried after any of these.
+ * Inside `retriedByCaller` (the paced channel sender) each call gets one attempt: the caller retries, so each
+ * request is counted against its pacing budget.
  */
 export class ConnectorHttpClient {
   private readonly options: ConnectorRetryOptions;
@@ -125,7 +127,9 @@ export class ConnectorHttpClient {
   }
 
   async sendRequest(request: ConnectorRequest): Promise<ConnectorResponse> {
-    const { maxAttempts, retryWindowMs, attemptTimeoutMs } = this.options;
+    const { retryWindowMs, attemptTimeoutMs } = this.options;
+    const callerRetries = isRetriedByCaller();
+    const maxAttempts = callerRetries ? 1 : this.options.maxAttempts;
     const startedAt = Date.now();
     const repeatable = request.method.toUpperCase() !== 'POST';
     const where = { method: request.method, path: pathOf(request.url) };
@@ -155,7 +159,8 @@ export class ConnectorHttpClient {
       const waitMs = retryAfterMs ?? this.backoff(attempt);
       const elapsed = Date.now() - startedAt;
       if (attempt >= maxAttempts || elapsed + waitMs > retryWindowMs) {
-        this.log.warn('Bot Connector send failed', { ...where, status, attempts: attempt, retryAfterMs, problem });
+        if (callerRetries) this.log.info('Bot Connector send refused; the caller retries', { ...where, status, retryAfterMs, problem });
+        else this.log.warn('Bot Connector send failed', { ...where, status, attempts: attempt, retryAfterMs, problem });
         throw new ChannelSendError(`${problem} (${attempt} attempt${attempt === 1 ? '' : 's'})`, status, retryAfterMs);
       }
       this.log.info('Bot Connector send retried', { ...where, status, attempt, waitMs, problem });
