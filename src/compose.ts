@@ -163,6 +163,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     defaultLocale: config.DEFAULT_LOCALE,
     recentPeople: (tenantId) => matchingAdmin.recentPeople(tenantId),
     autoConfirm: config.LOCAL_AUTO_CONFIRM,
+    roleConfirmed: async (tenantId, userId, schoolId, role) => {
+      await matchingService.deliverHeldToHead(tenantId, userId, schoolId, role);
+    },
   });
 
   const evidence = new StrengthEvidenceService({
@@ -190,6 +193,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     clock,
     directoryChanged: () => {
       matchingService.invalidate();
+    },
+    adviserGranted: async (tenantId, userId) => {
+      await matchingService.deliverHeldToAdviser(tenantId, userId);
     },
   });
 

@@ -8,6 +8,8 @@ import type { MatchingCards, MyRequests, RequestContext, SuggestedSchool, Sugges
 import type { ListedRequest, RequestList, RequestListSection } from './repository';
 import { renderCard, type CardJson } from '../../platform/cards/render';
 import { Verbs } from '../../platform/cards/verbs';
+import { noticeCard } from '../../platform/cards/notice';
+import { commandWord } from '../../platform/i18n/commands';
 
 /**
  * A catalogue key built from the ranking's data (a reason's key, an area, a phase): the ranking keeps them as
@@ -321,6 +323,19 @@ export const matchingCards: MatchingCards = {
   adviser: (locale, ctx, suggestions, notice) => adviserCard(locale, ctx, suggestions, { notice }),
   agreed: agreedCard,
   status: (locale, ctx, next, notice) => statusCard(locale, ctx, next, { notice }),
+  heldForSchool: (locale, ctx) => {
+    const school = ctx.chosen ? schoolNameIn(ctx.chosen, locale) : '—';
+    return noticeCard(locale, t(locale, 'match.held.adviser', { asking: schoolNameIn(ctx.asking, locale), school }), {
+      heading: t(locale, 'match.held.adviserHeading', { school }),
+    });
+  },
+  heldForAdvisers: (locale, ctx) => {
+    const la = locale === 'cy' ? ctx.asking.laNameCy : ctx.asking.laNameEn;
+    return noticeCard(locale, t(locale, 'match.held.admin', { asking: schoolNameIn(ctx.asking, locale), la, command: commandWord(locale, 'command.roles') }), {
+      heading: t(locale, 'match.held.adminHeading', { la }),
+    });
+  },
+  heldNotice: (locale, ctx) => t(locale, 'match.held.notice', { school: ctx.chosen ? schoolNameIn(ctx.chosen, locale) : '—' }),
   reminderNotice: (locale, ctx) => t(locale, 'match.reminder', { date: waitingSince(locale, ctx.request) }),
   fullNotice: (locale, ctx) => t(locale, 'match.full.requester', { school: ctx.chosen ? schoolNameIn(ctx.chosen, locale) : '—' }),
   escalationNotice: (locale, ctx) =>

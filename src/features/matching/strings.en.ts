@@ -100,10 +100,18 @@ export const matchingEn = {
   'match.problem.noSchool': 'Your plan is not linked to a school, so I cannot rank partners for it.',
   'match.problem.alreadyOpen': 'This plan already has a request waiting. Withdraw it first to ask someone else.',
   'match.problem.schoolUnavailable': 'That school cannot take a request just now (closed to requests, or full). Please choose another.',
-  'match.problem.noHead':
-    'Nobody from {school} has used Cydweithio yet, so I cannot send them the request. Choose another school, or ask your adviser to broker.',
-  'match.problem.noAdviser':
-    'No adviser for your local authority uses Cydweithio yet. Ask a school directly, or ask your local authority to register an adviser.',
+  'match.held.direct':
+    'Nobody from {school} uses Cydweithio yet, so I have kept your request for them: their headteacher or deputy gets it as soon as they start using Cydweithio. {count, plural, =0 {} one {I have told # adviser for {school}, who can let them know.} other {I have told # advisers for {school}, who can let them know.}} Meanwhile you could ask one of these schools instead, or withdraw the request.',
+  'match.held.notice':
+    'Nobody from {school} uses Cydweithio yet, so your request is kept for them: their headteacher or deputy gets it as soon as they start using Cydweithio. Meanwhile you could ask one of these schools instead.',
+  'match.held.broker':
+    'No adviser for {la} uses Cydweithio yet, so I have kept your request for them: the first adviser registered for {la} gets it, and I have told the admins. Meanwhile you could ask one of these schools directly.',
+  'match.held.adviserHeading': 'A request is waiting for {school}',
+  'match.held.adviser':
+    '{asking} has asked {school} for support, but nobody from {school} uses Cydweithio yet. The request is kept for the school: its headteacher or deputy gets it as soon as their role is confirmed. Please ask them to open Cydweithio in Teams and choose their school, or ask an admin to install the app for them.',
+  'match.held.adminHeading': 'No adviser for {la} yet',
+  'match.held.admin':
+    '{asking} asked for an adviser to broker a partner, but no adviser is registered for {la} yet. The request is kept: the first adviser you register for {la} gets it. Type "{command}" to register one.',
   'match.problem.alreadyDecided': 'Someone has already decided this request. This is where it stands now.',
   'match.problem.notOpen': 'This request is no longer waiting for an answer.',
   'match.problem.reasonRequired': 'Please give a short reason, so the school that asked knows what to do next.',
@@ -116,8 +124,12 @@ export const matchingEn = {
   'match.sent.direct': 'Sent to the head of {school}. I will tell you when they answer.',
   'match.sent.broker': 'Sent to your advisers ({count}). I will tell you when one of them decides.',
   'match.done.approved': 'Approved. The head of {school} has been asked.',
+  'match.done.approvedHeld':
+    'Approved. Nobody from {school} uses Cydweithio yet, so the request is kept for the school: its headteacher or deputy gets it as soon as they start. The school that asked has been told.',
   'match.done.declined': 'Declined. The school that asked has been told.',
   'match.done.redirected': 'Passed to {school}. The school that asked has been told.',
+  'match.done.redirectedHeld':
+    'Passed to {school}. Nobody from there uses Cydweithio yet, so the request is kept for them until their headteacher or deputy starts. The school that asked has been told.',
   'match.done.withdrawn': 'Request withdrawn.',
   'match.done.finished': 'Marked done. Thank you.',
   'match.notAdviser': "Only an adviser for this school's local authority can decide this request.",
