@@ -18,6 +18,9 @@ import {
   MatchVersionedPayload,
 } from './payloads';
 import { MATCHING_COMMANDS } from '../admin/routes';
+import { commandPattern } from '../../platform/i18n/commands';
+
+export const FIND_PARTNER_COMMAND = commandPattern('command.findPartner');
 
 /** What the matching routes need from the composition root. */
 export interface MatchingRouteDeps {
@@ -65,6 +68,13 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
     if (outcome.kind === 'ok') return suggestionsCard(turn.locale, outcome.value, { problem: options.problem });
     return outcome.kind === 'problem' ? bare(outcome) : outcome;
   }
+
+  // Typed (or from a "did you mean" button): suggestions for the plan last worked on that is ready for them.
+  kit.onCommand(FIND_PARTNER_COMMAND, async (turn) => {
+    if (!turn.personal) return kit.notice(turn, 'menu.personalOnly', 'default');
+    const plan = await service.readyPlan(turn.actor);
+    return plan ? suggestions(turn, plan.id) : kit.notice(turn, 'match.findPartner.noPlan', 'default');
+  });
 
   kit.onCard(Verbs.matchFind, async (turn, data) => {
     const input = parse(MatchFindPayload, data);

@@ -240,6 +240,12 @@ export class MatchingService {
     return Outcomes.ok({ changed: false, plan: own.plan, asking: own.asking, ranking, schools, offset, lookFurther: options.lookFurther ?? false });
   }
 
+  /** The person's most recently changed plan that is ready for partners (Focus, Need and objectives filled in, a school), if any. */
+  async readyPlan(actor: Actor): Promise<Plan | null> {
+    const plans = await this.deps.plans.listForOwner(actor.tenantId, actor.userId, 20);
+    return plans.find((p) => p.schoolId !== null && missingRequired(p, 'before').length === 0) ?? null;
+  }
+
   /** Whether a school can be asked now: exists, not the asker, open, with a free place. */
   private async available(schoolId: number, askingSchoolId: number): Promise<SchoolDetails | null> {
     if (schoolId === askingSchoolId) return null;

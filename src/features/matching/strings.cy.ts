@@ -2,6 +2,8 @@ import type { matchingEn } from './strings.en';
 
 /** Welsh strings for the matching feature. */
 export const matchingCy: Record<keyof typeof matchingEn, string> = {
+  'match.findPartner.noPlan':
+    'Mae dod o hyd i bartner yn dechrau o gynllun: rydw i’n awgrymu ysgolion ar gyfer yr hyn sydd ei angen ar y cynllun. Agorwch gynllun sydd â’i Ffocws, ei Angen a’i Amcanion strategol wedi’u llenwi ("fy nghynlluniau"), neu dechreuwch un ("cynllun newydd").',
   'match.findPartner': 'Dod o hyd i bartner',
   'match.heading': 'Partneriaid a awgrymir ar gyfer: {title}',
   'match.intro':
@@ -242,7 +244,7 @@ export const matchingCy: Record<keyof typeof matchingEn, string> = {
   'profile.duplicateArea': 'Dewiswch bob maes unwaith yn unig.',
   'profile.badCapacity': 'Dylai’r capasiti fod yn rhif cyfan o 0 i 20.',
   'menu.cmdMySchool': '**{command}**: cryfderau a chapasiti eich ysgol, ac a yw’n derbyn ceisiadau',
-  'menu.cmdAdmin': '**{roles}**, **{importSchools}**: i weinyddwyr yr ALl a’r consortiwm',
+  'menu.cmdAdmin': 'I weinyddwyr yr awdurdod lleol a’r consortiwm: **{roles}**, **{schoolRoles}**, **{claims}**, **{importSchools}**, **{exportPerson}**',
   'evidence.kicker': 'Tystiolaeth cryfderau',
   'evidence.heading': 'Cryfderau {school}',
   'evidence.intro':

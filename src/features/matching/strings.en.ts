@@ -1,6 +1,8 @@
 /** English strings for the matching feature; matching.cy.ts must have every key. */
 export const matchingEn = {
   'match.findPartner': 'Find a partner',
+  'match.findPartner.noPlan':
+    'Finding a partner starts from a plan: I suggest schools for what the plan needs. Open a plan with its Focus, Need and Strategic objectives filled in ("my plans"), or start one ("new plan").',
   'match.heading': 'Suggested partners for: {title}',
   'match.intro':
     'Ranked on {areas}, among {count, plural, one {# school that is open to requests and has room} other {# schools that are open to requests and have room}}.',
@@ -235,7 +237,7 @@ export const matchingEn = {
   'profile.duplicateArea': 'Please choose each area once.',
   'profile.badCapacity': 'Capacity should be a whole number from 0 to 20.',
   'menu.cmdMySchool': '**{command}**: your school’s strengths, capacity and whether it takes requests',
-  'menu.cmdAdmin': '**{roles}**, **{importSchools}**: for LA and consortium admins',
+  'menu.cmdAdmin': 'For local authority and consortium admins: **{roles}**, **{schoolRoles}**, **{claims}**, **{importSchools}**, **{exportPerson}**',
   'evidence.kicker': 'Strength evidence',
   'evidence.heading': 'Strengths of {school}',
   'evidence.intro':

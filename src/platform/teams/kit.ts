@@ -1,4 +1,4 @@
-import { commandKeyOf, commandWord } from '../i18n/commands';
+import { commandKeyOf, commandWord, type CommandKey } from '../i18n/commands';
 import { Application, type AdaptiveCard, TurnState } from '@microsoft/teams-ai';
 import { CardFactory, INVOKE_RESPONSE_KEY, MessageFactory, type TurnContext } from 'botbuilder';
 import type { z } from 'zod';
@@ -149,6 +149,9 @@ export class RouteKit {
     channelDeleted: [],
   };
 
+  /** What each command does, by its catalogue key: a button can run a command as if it were typed. */
+  private readonly commands = new Map<CommandKey, (turn: Turn) => Promise<Answer | null>>();
+
   constructor(
     readonly app: Application<TurnState>,
     private readonly deps: KitDeps,
@@ -247,6 +250,7 @@ export class RouteKit {
   onCommand(pattern: RegExp, handler: (turn: Turn) => Promise<Answer | null>): void {
     const key = commandKeyOf(pattern);
     const command = key ? commandWord('en', key) : commandLabel(pattern);
+    if (key && !this.commands.has(key)) this.commands.set(key, handler);
     this.app.message(pattern, async (context, state) => {
       const card = await this.safely(
         context,
@@ -259,6 +263,18 @@ export class RouteKit {
       );
       if (card !== NO_REPLY) await context.sendActivity(cardMessage(card));
     });
+  }
+
+  /**
+   * Runs a command as if it had been typed (a "did you mean" button): null when no command has that key. A button's
+   * turn has no typed text, so a command taking an argument sees none.
+   */
+  async runCommand(turn: Turn, key: CommandKey): Promise<Answer | null> {
+    const handler = this.commands.get(key);
+    if (!handler) return null;
+    turn.command = commandWord('en', key);
+    if (await this.overLimit(turn, 'message')) return this.notice(turn, 'error.rateLimited', 'default');
+    return handler(turn);
   }
 
   /**

@@ -32,6 +32,7 @@ export function coreSamples(locale: Locale): Record<string, CardJson> {
   const cards: Record<string, CardJson> = {
     'menu:welcome': menuCard(locale, 'welcome'),
     'menu:help': menuCard(locale, 'help', 'note'),
+    'menu:didYouMean': menuCard(locale, 'help', 'note', ['command.findPartner', 'command.myRequests', 'command.privacy']),
     'language:changed': languageCard(locale, 'changed'),
     'onboard:empty': onboardCard(locale),
     'onboard:results': onboardCard(locale, { query: 'cwm', results: [{ id: 6784001, title: 'Cwmbran High School (Torfaen)' }], problem: 'p' }),
