@@ -235,9 +235,10 @@ export class MatchingService {
     const owned = await this.ownPlan(actor, planId);
     if (owned.kind !== 'ok') return owned;
     const own = owned.value;
+    // "Show more" adds the next five below those already shown: the card keeps the first page.
     const offset = Math.max(0, Math.min(options.offset ?? 0, 200));
-    const { ranking, schools } = await this.rank(own.plan, own.asking, { offset, lookFurther: options.lookFurther });
-    return Outcomes.ok({ changed: false, plan: own.plan, asking: own.asking, ranking, schools, offset, lookFurther: options.lookFurther ?? false });
+    const { ranking, schools } = await this.rank(own.plan, own.asking, { offset: 0, limit: offset + 5, lookFurther: options.lookFurther });
+    return Outcomes.ok({ changed: false, plan: own.plan, asking: own.asking, ranking, schools, offset: 0, lookFurther: options.lookFurther ?? false });
   }
 
   /** The person's most recently changed plan that is ready for partners (Focus, Need and objectives filled in, a school), if any. */
