@@ -120,8 +120,10 @@ describe('a request to a school nobody from which uses the bot yet', () => {
     expect(findAction(told, 'Ask Croesyceiliog School instead')).toBeDefined();
     expect(cardText(sentTo(eleri).at(-1))).toContain('Mae cais yn aros am Llantarnam School');
 
-    // An admin who has installed the app for Lowri assigns her the headship: the request reaches her.
-    await h.say(lowri, 'help');
+    // A Teams admin installs the app for Lowri (she has typed nothing), then an admin assigns her the headship:
+    // the request reaches her at once.
+    await h.activity(lowri, { type: 'conversationUpdate', membersAdded: [{ id: '28:cydweithio-bot', name: 'Cydweithio' }] });
+    expect((await h.runtime.users.get(TENANT, lowri.id))?.personalConversation).not.toBeNull();
     const rolesCard = (await h.say(admin, 'school roles')).cards[0]!;
     await h.press(admin, rolesCard, 'Assign role', { userId: lowri.id, school: '6786003', role: 'headteacher' });
     expect(cardText(sentTo(lowri).at(-1))).toContain('Cwmbran High School asks whether your school can support them');
