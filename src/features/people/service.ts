@@ -328,7 +328,7 @@ export class SchoolRoleService {
     return claim ? this.viewOf(claim) : null;
   }
 
-  private isAdmin(actor: Actor): Promise<boolean> {
+  isAdmin(actor: Actor): Promise<boolean> {
     return this.deps.roles.isAdmin(actor.tenantId, actor.userId);
   }
 

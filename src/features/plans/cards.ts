@@ -46,18 +46,23 @@ export const commandTitle = (locale: Locale, command: CommandKey): string => {
   return word.charAt(0).toLocaleUpperCase(locale) + word.slice(1);
 };
 
-/**
- * The welcome or help card: every job the bot does, with its command in the reader's language. `choices` are the
- * commands a typed sentence most likely meant, offered as buttons above the list.
- */
-export function menuCard(locale: Locale, kind: 'welcome' | 'help', notice = '', choices: readonly CommandKey[] = []): CardJson {
+export interface MenuView {
+  notice?: string;
+  /** The commands a typed sentence most likely meant, offered as buttons above the list. */
+  choices?: readonly CommandKey[];
+  /** The reader is an admin: their commands are listed too. */
+  admin?: boolean;
+}
+
+/** The welcome or help card: every job the bot does for the reader, with its command in the reader's language. */
+export function menuCard(locale: Locale, kind: 'welcome' | 'help', { notice = '', choices = [], admin = false }: MenuView = {}): CardJson {
   return renderCard('menu', {
     ...base(locale),
     heading: t(locale, kind === 'welcome' ? 'menu.welcomeHeading' : 'menu.helpHeading'),
     intro: t(locale, kind === 'welcome' ? 'menu.welcomeIntro' : 'menu.helpIntro'),
     notice,
     choices: choices.map((command) => ({ title: commandTitle(locale, command), command })),
-    commands: HELP_LINES.map(([line, command]) => ({
+    commands: HELP_LINES.filter(([line]) => admin || line !== 'menu.cmdAdmin').map(([line, command]) => ({
       line: t(locale, line, {
         command: commandWord(locale, command),
         roles: commandWord(locale, 'command.roles'),

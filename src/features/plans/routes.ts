@@ -110,7 +110,8 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
 
   // ---- commands ----
 
-  kit.onCommand(COMMANDS.help, async (turn) => menuCard(turn.locale, 'help'));
+  const help = async (turn: Turn, notice?: string) => menuCard(turn.locale, 'help', { notice, admin: await kit.isAdmin(turn) });
+  kit.onCommand(COMMANDS.help, (turn) => help(turn));
   kit.onCommand(COMMANDS.newPlan, (turn) => startNewPlan(turn));
   kit.onCommand(COMMANDS.myPlans, myPlans);
   kit.onCommand(COMMANDS.language, async (turn) => languageCard(turn.locale));
@@ -125,19 +126,19 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
 
   // ---- menu and language ----
 
-  kit.onCard(Verbs.menuHelp, async (turn) => menuCard(turn.locale, 'help'));
+  kit.onCard(Verbs.menuHelp, (turn) => help(turn));
   kit.onCard(Verbs.menuNewPlan, (turn) => startNewPlan(turn));
   kit.onCard(Verbs.menuMyPlans, myPlans);
   kit.onCard(Verbs.menuLanguage, async (turn) => languageCard(turn.locale));
   // A "did you mean" button runs the command as if it had been typed.
   kit.onCard(Verbs.menuCommand, async (turn, data) => {
     const { command } = parse(MenuCommandPayload, data);
-    return (isCommandKey(command) ? await kit.runCommand(turn, command) : null) ?? menuCard(turn.locale, 'help');
+    return (isCommandKey(command) ? await kit.runCommand(turn, command) : null) ?? help(turn);
   });
   kit.onCard(Verbs.setLanguage, async (turn, data) => {
     const { locale } = parse(SetLanguagePayload, data);
     await users.setLocale(turn.actor.tenantId, turn.actor.userId, locale);
-    return menuCard(locale, 'help', t(locale, 'language.changed'));
+    return menuCard(locale, 'help', { notice: t(locale, 'language.changed'), admin: await kit.isAdmin(turn) });
   });
 
   // ---- first use: which school ----

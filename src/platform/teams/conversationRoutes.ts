@@ -19,7 +19,7 @@ export function registerConversationRoutes(kit: RouteKit): void {
     if (!botAdded) return;
     await kit.emit('installed', context);
     if (!isPersonal(context.activity)) return;
-    const card = await kit.safely(context, async (turn) => menuCard(turn.locale, 'welcome'));
+    const card = await kit.safely(context, async (turn) => menuCard(turn.locale, 'welcome', { admin: await kit.isAdmin(turn) }));
     await context.sendActivity(cardMessage(card));
   });
   app.conversationUpdate('membersRemoved', async (context) => {
@@ -55,8 +55,9 @@ export function registerConversationRoutes(kit: RouteKit): void {
     if (!isPersonal(context.activity)) return;
     const card = await kit.safely(context, async (turn) => {
       const guesses = nearestCommands(turn.text);
-      if (guesses.length === 0 || guesses[0] === 'command.help') return menuCard(turn.locale, 'help', t(turn.locale, 'menu.notSure'));
-      return menuCard(turn.locale, 'help', t(turn.locale, 'menu.didYouMean'), guesses);
+      const admin = await kit.isAdmin(turn);
+      if (guesses.length === 0 || guesses[0] === 'command.help') return menuCard(turn.locale, 'help', { notice: t(turn.locale, 'menu.notSure'), admin });
+      return menuCard(turn.locale, 'help', { notice: t(turn.locale, 'menu.didYouMean'), choices: guesses, admin });
     });
     await context.sendActivity(cardMessage(card));
   });

@@ -129,6 +129,8 @@ export interface KitDeps {
   explainRefusal?: (turn: Turn, refusal: Refusal | null) => Promise<string | null>;
   /** Per-person limits, counted in the database (none in tests that do not need them). */
   limits?: RateLimitCounter;
+  /** Whether the person is an admin (the help card lists admins' commands only to them). */
+  isAdmin?: (actor: Actor) => Promise<boolean>;
 }
 
 export interface RateLimitCounter {
@@ -340,6 +342,11 @@ export class RouteKit {
     if (!this.deps.limits || (await this.deps.limits.take(turn.actor, action))) return false;
     this.deps.log.warn('rate limit reached', { tenantId: turn.actor.tenantId, userId: turn.actor.userId, action });
     return true;
+  }
+
+  /** Whether the person acting is an admin (for what to show them; every admin action checks again). */
+  async isAdmin(turn: Turn): Promise<boolean> {
+    return (await this.deps.isAdmin?.(turn.actor)) ?? false;
   }
 
   notice(turn: Turn, key: MessageKey, tone: 'default' | 'attention' | 'good' = 'attention'): CardJson {
