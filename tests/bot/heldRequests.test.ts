@@ -136,6 +136,7 @@ describe('asking for an adviser to broker when no adviser covers the school', ()
     const reply = (await h.press(alice, found, 'Ask my adviser to broker', { lookFurther: 'false' })).invokeCard!;
     const text = cardText(reply);
     expect(text).toContain('No adviser for Torfaen uses Cydweithio yet, so I have kept your request for them');
+    expect(text).toContain('I have told the admins, who register advisers.');
     expect(text).not.toContain('ask a school directly, or ask your local authority');
     expect(findAction(reply, 'Ask Croesyceiliog School instead')).toBeDefined();
     expect((await h.runtime.requests.latestForPlan(planId))!.state).toBe('awaitingAdviser');

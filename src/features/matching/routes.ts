@@ -123,7 +123,7 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
       if (outcome.kind !== 'ok') return '';
       if (outcome.value.advisers > 0) return t(turn.locale, 'match.sent.broker', { count: outcome.value.advisers });
       const asking = outcome.value.context.asking;
-      return t(turn.locale, 'match.held.broker', { la: { en: asking.laNameEn, cy: asking.laNameCy } });
+      return t(turn.locale, 'match.held.broker', { la: { en: asking.laNameEn, cy: asking.laNameCy }, admins: outcome.value.adminsTold ?? 0 });
     });
   });
 

@@ -317,7 +317,7 @@ export class MatchingService {
     return Outcomes.ok({ changed: true, context, held: false, advisersTold: 0 });
   }
 
-  async askBroker(actor: Actor, planId: string, lookFurther = false): Promise<Outcome<{ context: RequestContext; advisers: number }>> {
+  async askBroker(actor: Actor, planId: string, lookFurther = false): Promise<Outcome<{ context: RequestContext; advisers: number; adminsTold?: number }>> {
     const owned = await this.ownPlan(actor, planId);
     if (owned.kind !== 'ok') return owned;
     const own = owned.value;
@@ -345,11 +345,14 @@ export class MatchingService {
     if (advisers.length === 0) {
       // Held for the local authority's advisers: the first adviser granted for it gets it (`deliverHeldToAdviser`).
       // The admins, who grant that role, are told.
+      let adminsTold = 0;
       for (const id of await this.deps.roles.admins(actor.tenantId)) {
         const admin = await this.deps.users.get(actor.tenantId, id);
-        if (admin?.personalConversation) await this.send(admin.personalConversation, this.deps.cards.heldForAdvisers(this.localeOf(admin), context));
+        if (!admin?.personalConversation) continue;
+        await this.send(admin.personalConversation, this.deps.cards.heldForAdvisers(this.localeOf(admin), context));
+        adminsTold++;
       }
-      return Outcomes.ok({ changed: true, context, advisers: 0 });
+      return Outcomes.ok({ changed: true, context, advisers: 0, adminsTold });
     }
     const { schools } = await this.rank(context.plan, context.asking, { lookFurther });
     for (const adviser of advisers) {

@@ -110,7 +110,7 @@ export const matchingCy: Record<keyof typeof matchingEn, string> = {
   'match.held.notice':
     'Does neb o {school} yn defnyddio Cydweithio eto, felly mae eich cais wedi’i gadw ar eu cyfer: bydd eu pennaeth neu eu dirprwy yn ei gael cyn gynted ag y byddan nhw’n dechrau defnyddio Cydweithio. Yn y cyfamser, gallech chi ofyn i un o’r ysgolion hyn yn lle hynny.',
   'match.held.broker':
-    'Does dim ymgynghorydd ar gyfer {la} yn defnyddio Cydweithio eto, felly rydw i wedi cadw eich cais ar eu cyfer: bydd yr ymgynghorydd cyntaf a gofrestrir ar gyfer {la} yn ei gael, ac rydw i wedi rhoi gwybod i’r gweinyddwyr. Yn y cyfamser, gallech chi ofyn i un o’r ysgolion hyn yn uniongyrchol.',
+    'Does dim ymgynghorydd ar gyfer {la} yn defnyddio Cydweithio eto, felly rydw i wedi cadw eich cais ar eu cyfer: bydd yr ymgynghorydd cyntaf a gofrestrir ar gyfer {la} yn ei gael.{admins, plural, =0 { Gofynnwch i’ch awdurdod lleol gofrestru un.} other { Rydw i wedi rhoi gwybod i’r gweinyddwyr, sy’n cofrestru ymgynghorwyr.}} Yn y cyfamser, gallech chi ofyn i un o’r ysgolion hyn yn uniongyrchol.',
   'match.held.adviserHeading': 'Mae cais yn aros am {school}',
   'match.held.adviser':
     'Mae {asking} wedi gofyn i {school} am gymorth, ond does neb o {school} yn defnyddio Cydweithio eto. Mae’r cais wedi’i gadw ar gyfer yr ysgol: bydd ei phennaeth neu ei dirprwy yn ei gael cyn gynted ag y caiff eu rôl ei chadarnhau. Gofynnwch iddyn nhw agor Cydweithio yn Teams a dewis eu hysgol, neu gofynnwch i weinyddwr osod yr ap ar eu cyfer.',

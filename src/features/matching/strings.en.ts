@@ -107,7 +107,7 @@ export const matchingEn = {
   'match.held.notice':
     'Nobody from {school} uses Cydweithio yet, so your request is kept for them: their headteacher or deputy gets it as soon as they start using Cydweithio. Meanwhile you could ask one of these schools instead.',
   'match.held.broker':
-    'No adviser for {la} uses Cydweithio yet, so I have kept your request for them: the first adviser registered for {la} gets it, and I have told the admins. Meanwhile you could ask one of these schools directly.',
+    'No adviser for {la} uses Cydweithio yet, so I have kept your request for them: the first adviser registered for {la} gets it.{admins, plural, =0 { Ask your local authority to register one.} other { I have told the admins, who register advisers.}} Meanwhile you could ask one of these schools directly.',
   'match.held.adviserHeading': 'A request is waiting for {school}',
   'match.held.adviser':
     '{asking} has asked {school} for support, but nobody from {school} uses Cydweithio yet. The request is kept for the school: its headteacher or deputy gets it as soon as their role is confirmed. Please ask them to open Cydweithio in Teams and choose their school, or ask an admin to install the app for them.',
