@@ -98,6 +98,21 @@ describe('a request to a school nobody from which uses the bot yet', () => {
     expect((await h.runtime.requests.latestForPlan(planId))!.state).toBe('accepted');
   });
 
+  it('reaches a head whose role is confirmed as soon as the app is installed for them again', async () => {
+    await h.say(lowri, 'help');
+    await confirmSchoolRole(h.runtime, TENANT, lowri.id, 6786003, 'headteacher');
+    await h.runtime.users.forgetPersonalConversation(TENANT, lowri.id); // Teams said her chat was gone
+    const reply = (await h.execute(alice, Verbs.matchAskDirect, { planId, schoolId: '6786003', lookFurther: 'false' })).invokeCard!;
+    expect(cardText(reply)).toContain('so I have kept your request for them');
+    expect(sentTo(lowri)).toHaveLength(0);
+    await h.activity(lowri, { type: 'conversationUpdate', membersAdded: [{ id: '28:cydweithio-bot', name: 'Cydweithio' }] });
+    expect(
+      sentTo(lowri)
+        .map((c) => cardText(c))
+        .join('\n'),
+    ).toContain('Cwmbran High School asks whether your school can support them');
+  });
+
   it('tells a Welsh-speaking requester in Welsh', async () => {
     await h.execute(alice, Verbs.setLanguage, { locale: 'cy' });
     const reply = (await h.execute(alice, Verbs.matchAskDirect, { planId, schoolId: '6786003', lookFurther: 'false' })).invokeCard!;

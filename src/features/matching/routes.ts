@@ -59,6 +59,12 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
   }
 
   kit.onCommand(MATCHING_COMMANDS.myRequests, myRequests);
+
+  // A head whose role was confirmed before the bot could reach them (the app installed for them only now, or again)
+  // gets the requests waiting for their school.
+  kit.on('personalChatOpened', async (event) => {
+    await service.deliverHeldOnFirstUse(event.actor);
+  });
   kit.onCard(Verbs.matchMyRequests, myRequests);
 
   // ---- the requester: suggestions and asking ----

@@ -791,6 +791,13 @@ export class MatchingService {
     return sent;
   }
 
+  /** The bot can now reach this person (the app was just installed in their personal chat): held requests for their school go to them. */
+  async deliverHeldOnFirstUse(actor: Actor): Promise<number> {
+    const user = await this.deps.users.get(actor.tenantId, actor.userId);
+    if (!user || user.schoolId === null || user.schoolRole === null) return 0;
+    return this.deliverHeldToHead(actor.tenantId, actor.userId, user.schoolId, user.schoolRole);
+  }
+
   /**
    * Someone was just made an adviser: brokered requests held because no adviser covered the asking school go to
    * the advisers who cover it now. Returns how many requests were sent.

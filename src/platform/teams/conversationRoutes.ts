@@ -21,6 +21,8 @@ export function registerConversationRoutes(kit: RouteKit): void {
     if (!isPersonal(context.activity)) return;
     const card = await kit.safely(context, async (turn) => menuCard(turn.locale, 'welcome', { admin: await kit.isAdmin(turn) }));
     await context.sendActivity(cardMessage(card));
+    // The turn stored the chat: what waited for this person until they could be reached goes to them now.
+    await kit.emit('personalChatOpened', context);
   });
   app.conversationUpdate('membersRemoved', async (context) => {
     const botId = context.activity.recipient?.id;

@@ -52,7 +52,8 @@ export interface ConversationEvent {
   channelId: string | null;
 }
 
-export type ConversationEventKind = 'installed' | 'uninstalled' | 'channelDeleted';
+/** `personalChatOpened`: the app was installed in someone's personal chat and the bot has stored the chat (it can reach them now). */
+export type ConversationEventKind = 'installed' | 'uninstalled' | 'channelDeleted' | 'personalChatOpened';
 
 /** A card payload that does not match its schema: answered politely, logged, nothing changed. */
 export class BadPayload extends Error {}
@@ -149,6 +150,7 @@ export class RouteKit {
     installed: [],
     uninstalled: [],
     channelDeleted: [],
+    personalChatOpened: [],
   };
 
   /** What each command does, by its catalogue key: a button can run a command as if it were typed. */
