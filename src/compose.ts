@@ -194,8 +194,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     directoryChanged: () => {
       matchingService.invalidate();
     },
+    // The role is granted and recorded either way; a failure to hand over held requests is logged, not the admin's problem.
     adviserGranted: async (tenantId, userId) => {
-      await matchingService.deliverHeldToAdviser(tenantId, userId);
+      try {
+        await matchingService.deliverHeldToAdviser(tenantId, userId);
+      } catch (err) {
+        log.warn('after an adviser grant: held requests not delivered', { error: err instanceof Error ? err.message : String(err) });
+      }
     },
   });
 
