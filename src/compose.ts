@@ -163,6 +163,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     defaultLocale: config.DEFAULT_LOCALE,
     recentPeople: (tenantId) => matchingAdmin.recentPeople(tenantId),
     autoConfirm: config.LOCAL_AUTO_CONFIRM,
+    roleConfirmed: async (tenantId, userId, schoolId, role) => {
+      await matchingService.deliverHeldToHead(tenantId, userId, schoolId, role);
+    },
   });
 
   const evidence = new StrengthEvidenceService({
@@ -194,6 +197,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     // A new reviewer or adviser is sent the FADE reports nobody could be asked to judge; the grant stands even if that fails.
     roleGranted: (grant) =>
       fade.reports.roleGranted(grant).catch((err: unknown) => log.warn('could not send waiting FADE reports to a new reviewer', { error: String(err) })),
+    // The role is granted and recorded either way; a failure to hand over held requests is logged, not the admin's problem.
+    adviserGranted: async (tenantId, userId) => {
+      try {
+        await matchingService.deliverHeldToAdviser(tenantId, userId);
+      } catch (err) {
+        log.warn('after an adviser grant: held requests not delivered', { error: err instanceof Error ? err.message : String(err) });
+      }
+    },
   });
 
   // ---- FADE cycles (clusters, channels, reminders, reports) ----

@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { COMMANDS } from '../src/features/plans/routes';
 import { FADE_COMMANDS } from '../src/features/fade/routes';
 import { MATCHING_COMMANDS } from '../src/features/admin/routes';
+import { FIND_PARTNER_COMMAND } from '../src/features/matching/routes';
+import { PRIVACY_COMMANDS } from '../src/features/privacy/routes';
 import { commandKeyOf, commandWord } from '../src/platform/i18n/commands';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,14 +105,20 @@ describe('cy.json', () => {
         if (command.description) expect({ key, description: typeof cy[`${key}.description`] }).toEqual({ key, description: 'string' });
       }),
     );
-    expect(commandTitleKeys(manifest)).toHaveLength(13);
-    expect(Object.keys(cy).filter((k) => k.startsWith('bots['))).toHaveLength(26);
+    expect(commandTitleKeys(manifest)).toHaveLength(15);
+    expect(Object.keys(cy).filter((k) => k.startsWith('bots['))).toHaveLength(30);
   });
 });
 
 describe('bot commands', () => {
   // The commands the bot really answers: personal chat, and @mentioned in a team channel or group chat.
-  const PERSONAL = { ...COMMANDS, mySchool: MATCHING_COMMANDS.mySchool, myRequests: MATCHING_COMMANDS.myRequests };
+  const PERSONAL = {
+    ...COMMANDS,
+    mySchool: MATCHING_COMMANDS.mySchool,
+    myRequests: MATCHING_COMMANDS.myRequests,
+    findPartner: FIND_PARTNER_COMMAND,
+    privacy: PRIVACY_COMMANDS.privacy,
+  };
   const TEAM = { help: COMMANDS.help, ...FADE_COMMANDS };
 
   function understoodIn(scope: string, commands: Record<string, RegExp>) {
@@ -136,7 +144,13 @@ describe('bot commands', () => {
   });
 
   it('shows in each language the words the catalogue shows for that command', () => {
-    const all = [...Object.values(COMMANDS), ...Object.values(FADE_COMMANDS), ...Object.values(MATCHING_COMMANDS)];
+    const all = [
+      ...Object.values(COMMANDS),
+      ...Object.values(FADE_COMMANDS),
+      ...Object.values(MATCHING_COMMANDS),
+      FIND_PARTNER_COMMAND,
+      PRIVACY_COMMANDS.privacy,
+    ];
     const manifest = sampleManifest();
     const shown = manifest.bots[0].commandLists.flatMap((list, l) =>
       list.commands.map((command, c) => {
@@ -169,6 +183,8 @@ describe('bot commands', () => {
       { command: 'language', welsh: 'iaith', english: 'language', cymraeg: 'language' },
       { command: 'my school', welsh: 'fy ysgol', english: 'mySchool', cymraeg: 'mySchool' },
       { command: 'my requests', welsh: 'fy ngheisiadau', english: 'myRequests', cymraeg: 'myRequests' },
+      { command: 'find a partner', welsh: 'dod o hyd i bartner', english: 'findPartner', cymraeg: 'findPartner' },
+      { command: 'privacy', welsh: 'preifatrwydd', english: 'privacy', cymraeg: 'privacy' },
     ]);
     expect(understood.map((u) => u.english).sort()).toEqual(Object.keys(PERSONAL).sort());
   });

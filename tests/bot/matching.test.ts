@@ -85,7 +85,7 @@ describe('finding a partner from a plan', () => {
     expect(text).toContain('Suggested partners for: KS4 maths, D to C');
     expect(text).toContain('1. Croesyceiliog School');
     expect(text).toMatch(
-      /strong in numeracy and mathematics, verified by an adviser, \w+ \d{4}; secondary like you; English-medium like you; [\d.]+ km away; places taken: 0 of 2/,
+      /strong in numeracy and mathematics, verified by an adviser, \w+ \d{4}; secondary like you; English-medium like you; [\d.]+ km away; 2 places free/,
     );
     expect(text).toContain('strong in numeracy and mathematics (the school’s own view)'); // Llantarnam, second
     expect(text.indexOf('Croesyceiliog')).toBeLessThan(text.indexOf('Llantarnam'));
@@ -105,9 +105,11 @@ describe('finding a partner from a plan', () => {
     expect(cardText(first)).toContain('among 7 schools');
     expect(cardText(first)).toContain('5. ');
     expect(cardText(first)).not.toContain('6. ');
+    expect(cardText(first)).not.toMatch(/place(s)? taken|0 of/);
     const more = (await h.press(alice, first, 'Show more', { lookFurther: 'true' })).invokeCard!;
-    expect(cardText(more)).toContain('6. ');
-    expect(cardText(more)).toContain('7. ');
+    // The first five stay, in the same order, with the next ones below them.
+    for (const n of [1, 2, 3, 4, 5, 6, 7]) expect(cardText(more)).toContain(`${n}. `);
+    expect(cardText(more)).toContain('1. Croesyceiliog School');
     expect(findAction(more, 'Show more')).toBeUndefined();
     expect(JSON.stringify(more)).toContain('"id":"lookFurther","title"');
     expect(JSON.stringify(more)).toMatch(/"id":"lookFurther"[^}]*"value":"true"/);
@@ -118,6 +120,7 @@ describe('finding a partner from a plan', () => {
     await h.execute(alice, Verbs.setLanguage, { locale: 'cy' });
     const found = (await h.execute(alice, Verbs.matchFind, { planId })).invokeCard!;
     expect(cardText(found)).toContain('cryf o ran rhifedd a mathemateg, wedi');
+    expect(cardText(found)).toContain('lleoedd yn rhydd: 2');
     expect(findAction(found, 'Gofyn i’m hymgynghorydd frocera')).toBeDefined();
   });
 
@@ -253,13 +256,10 @@ describe('a brokered request', () => {
     expect(findAction(told, 'Ask Croesyceiliog School instead')).toBeDefined();
   });
 
-  it('lets an adviser choose another school from the directory, and says so politely when nobody there uses the bot', async () => {
+  it('lets an adviser choose another school from the directory', async () => {
     const { adviserCard } = await brokeredRequest();
     const searched = (await h.press(dafydd, adviserCard, 'Search', { query: 'llantarnam' })).invokeCard!;
     expect(cardText(searched)).toContain('Llantarnam School (Torfaen)');
-    const noHead = (await h.press(dafydd, searched, 'Approve the chosen school', { otherSchoolId: '6786003' })).invokeCard!;
-    expect(cardText(noHead)).toContain('Nobody from Llantarnam School has used Cydweithio yet');
-    expect((await latestRequest()).state).toBe('awaitingAdviser');
     const other = (await h.press(dafydd, adviserCard, 'Search', { query: 'Ysgol Gymraeg Cwmbran' })).invokeCard!;
     const approved = (await h.press(dafydd, other, 'Approve the chosen school', { otherSchoolId: '6782002' })).invokeCard!;
     expect(cardText(approved)).toContain('Approved by Dafydd Adviser: Ysgol Gymraeg Cwmbran has been asked.');
@@ -343,21 +343,28 @@ describe('asking a school directly', () => {
     expect(cardText(ask.invokeCard)).toContain('Sent to the head of Croesyceiliog School'); // English for Alice
     const card = sentTo(bethan)[0]!;
     expect(cardText(card)).toContain('Mae Ysgol Uwchradd Cwmbrân yn gofyn a all eich ysgol chi ei chefnogi');
-    // Bethan suggests a colleague school where nobody uses the bot yet: the refusal names it in Welsh.
+    // Bethan suggests a colleague school where nobody uses the bot yet: the request is held there, named in Welsh.
     const searched = (await h.press(bethan, card, 'Chwilio', { query: 'Llantarnam' })).invokeCard!;
-    const refused = (await h.press(bethan, searched, 'Awgrymu’r ysgol hon', { otherSchoolId: '6786003' })).invokeCard!;
-    expect(cardText(refused)).toContain('Does neb o Ysgol Llantarnam wedi defnyddio Cydweithio eto');
-    for (const welshCard of [card, searched, refused]) {
+    const passed = (await h.press(bethan, searched, 'Awgrymu’r ysgol hon', { otherSchoolId: '6786003' })).invokeCard!;
+    expect(cardText(passed)).toContain('Wedi’i drosglwyddo i Ysgol Llantarnam. Does neb oddi yno yn defnyddio Cydweithio eto');
+    expect(cardText(sentTo(alice).at(-1))).toContain('Nobody from Llantarnam School uses Cydweithio yet, so your request is kept for them');
+    for (const welshCard of [card, searched, passed]) {
       for (const english of ['Cwmbran High School', 'Croesyceiliog School', 'Llantarnam School'])
         expect({ english, shown: cardText(welshCard).includes(english) }).toEqual({ english, shown: false });
     }
   });
 
-  it('says politely when the chosen school has no head using the bot, and creates nothing', async () => {
-    const reply = await h.execute(alice, Verbs.matchAskDirect, { planId, schoolId: '6786003' });
-    expect(cardText(reply.invokeCard)).toContain('Nobody from Llantarnam School has used Cydweithio yet');
-    expect(findAction(reply.invokeCard!, 'Ask my adviser to broker')).toBeDefined();
-    expect(await h.runtime.requests.latestForPlan(planId)).toBeNull();
+  it('ends a sentence once after a name that ends in a full stop, in English and in Welsh', async () => {
+    await h.runtime.db.exec(`update schools set name_en = 'Croesyceiliog R.C.' where id = 6785001`);
+    const ask = cardText((await h.execute(alice, Verbs.matchAskDirect, { planId, schoolId: '6785001', lookFurther: 'false' })).invokeCard);
+    expect(ask).toContain('Sent to the head of Croesyceiliog R.C. I will tell you');
+    expect(ask).not.toContain('R.C..');
+    const first = await latestRequest();
+    await h.execute(alice, Verbs.matchWithdraw, { requestId: first.id, version: String(first.version) });
+    await h.execute(alice, Verbs.setLanguage, { locale: 'cy' });
+    const welsh = cardText((await h.execute(alice, Verbs.matchAskDirect, { planId, schoolId: '6785001', lookFurther: 'false' })).invokeCard);
+    expect(welsh).toContain('Wedi’i anfon at bennaeth Croesyceiliog R.C. Bydda i’n');
+    expect(welsh).not.toContain('R.C..');
   });
 
   it('refuses a closed school, the asking school itself, and a second open request for the same plan', async () => {

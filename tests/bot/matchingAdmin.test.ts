@@ -45,6 +45,18 @@ describe('roles, set by admins', () => {
     expect(cardText(none)).toContain('No school matched "Hogwarts".');
   });
 
+  it('says "for every local authority" mid-sentence, in English and in Welsh', async () => {
+    const card = (await h.say(admin, 'make adviser')).cards[0]!;
+    const granted = (await h.press(admin, card, 'Grant the role', { userId: dafydd.id, role: 'admin', laCode: 'all' })).invokeCard!;
+    expect(cardText(granted)).toContain('Dafydd Adviser is now Admin for every local authority.');
+    expect(cardText(granted)).toContain('Dafydd Adviser: Admin for every local authority');
+    expect(cardText(granted)).not.toContain('for Every');
+    await h.execute(admin, Verbs.setLanguage, { locale: 'cy' });
+    const welsh = cardText((await h.say(admin, 'penodi ymgynghorydd')).cards[0]);
+    expect(welsh).toContain('(pob awdurdod lleol)');
+    expect(welsh).not.toContain('(Pob awdurdod lleol)');
+  });
+
   it('answers "penodi ymgynghorydd" in Welsh, and refuses an unknown person', async () => {
     await h.execute(admin, Verbs.setLanguage, { locale: 'cy' });
     const card = (await h.say(admin, 'penodi ymgynghorydd')).cards[0]!;

@@ -236,9 +236,9 @@ it('brokers a partner: an adviser approves a suggested school inline on the card
     .getByRole('button', { name: /^Approve / })
     .first()
     .click();
-  // The Playground has one signed-in user, so the chosen school has no head on Cydweithio to ask:
-  // the card is updated in place and says so, rather than approving a request nobody can answer.
-  await adviserCard.getByText(/has used Cydweithio yet, so I cannot send them the request/).waitFor();
+  // The Playground has one signed-in user, so the chosen school has no head on Cydweithio yet: the request is
+  // held for the school, and the card is updated in place to say so.
+  await adviserCard.getByText(/uses Cydweithio yet, so the request is kept for the school/).waitFor();
   await pg.shot('08-approve-answered');
 }, 120_000);
 

@@ -28,7 +28,7 @@ export function rolesCard(
   },
 ): CardJson {
   const laName = (code: number | null) => {
-    if (code === null) return t(locale, 'admin.roles.allLas');
+    if (code === null) return t(locale, 'admin.roles.everyLa');
     const la = view.las.find((l) => l.code === code);
     return la ? (locale === 'cy' ? la.nameCy : la.nameEn) : String(code);
   };

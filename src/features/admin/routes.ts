@@ -18,7 +18,8 @@ export const MATCHING_COMMANDS = {
 /** Personal-chat commands for admins (roles, directory import) and for heads (their school's strengths and capacity). */
 export function registerMatchingAdminRoutes(kit: RouteKit, service: AdminService): void {
   const schoolName = (turn: Turn, school: NamedSchool | null) => (school ? (turn.locale === 'cy' && school.nameCy ? school.nameCy : school.nameEn) : '—');
-  const laName = (turn: Turn, la: LocalAuthority | null) => (la ? (turn.locale === 'cy' ? la.nameCy : la.nameEn) : t(turn.locale, 'admin.roles.allLas'));
+  // Mid-sentence ("Admin for every local authority"), so not the capitalised choice in the list.
+  const laName = (turn: Turn, la: LocalAuthority | null) => (la ? (turn.locale === 'cy' ? la.nameCy : la.nameEn) : t(turn.locale, 'admin.roles.everyLa'));
 
   async function roleView(turn: Turn, extra: { notice?: string; problem?: string } = {}): Promise<Answer> {
     const view = await service.rolesView(turn.actor);

@@ -22,6 +22,8 @@ export interface AdminServiceDeps {
   directoryChanged: () => void;
   /** Called once a role is granted (FADE sends a waiting report to a new reviewer). */
   roleGranted?: (grant: RoleGrant) => Promise<unknown>;
+  /** Called after someone is made an adviser: brokered requests held for want of an adviser go to them. */
+  adviserGranted?: (tenantId: string, userId: string) => Promise<void>;
 }
 
 export interface LocalAuthority {
@@ -138,6 +140,11 @@ export class AdminService {
   }
 
   private async grantAndRecord(actor: Actor, grant: RoleGrant, details: Record<string, unknown>): Promise<void> {
+    await this.recordGrant(actor, grant, details);
+    if (grant.role === 'adviser') await this.deps.adviserGranted?.(grant.tenantId, grant.userId);
+  }
+
+  private async recordGrant(actor: Actor, grant: RoleGrant, details: Record<string, unknown>): Promise<void> {
     await this.deps.db.transaction(async (tx) => {
       await this.deps.roles.grant(grant, actor.userId, tx);
       await this.deps.audit.record(

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { fromRoot } from '../../platform/paths';
+import { publishedSchoolName } from './nameCase';
 import type { LanguageMedium, Phase, SupportCategory } from './repository';
 
 /**
@@ -168,7 +169,7 @@ export function localAuthoritiesFromCsv(records: readonly CsvRecord[]): LocalAut
 export function maintainedSchoolsFromCsv(records: readonly CsvRecord[]): SchoolSeed[] {
   return records.map((r) => ({
     id: requiredInteger(r, 'school_code'),
-    nameEn: requiredText(r, 'school_name'),
+    nameEn: publishedSchoolName(requiredText(r, 'school_name')),
     nameCy: null, // the published list has one name per school, whatever its language
     laCode: requiredInteger(r, 'la_code'),
     phase: phaseFromSector(r['sector'] ?? '', r['school_type'] ?? ''),
@@ -188,7 +189,7 @@ export function maintainedSchoolsFromCsv(records: readonly CsvRecord[]): SchoolS
 export function pupilReferralUnitsFromCsv(records: readonly CsvRecord[]): SchoolSeed[] {
   return records.map((r) => ({
     id: requiredInteger(r, 'School Number'),
-    nameEn: requiredText(r, 'School Name'),
+    nameEn: publishedSchoolName(requiredText(r, 'School Name')),
     nameCy: null,
     laCode: requiredInteger(r, 'LA Code'),
     phase: 'pru',

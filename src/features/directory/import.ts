@@ -3,6 +3,7 @@ import { parse } from 'csv-parse/sync';
 import type { Database } from '../../platform/db/db';
 import { SeedDataError, languageMediumFromWelshMediumType, phaseFromSector } from './csv';
 import { PRIORITY_AREAS, type PriorityArea } from '../plans/priorities';
+import { publishedSchoolName } from './nameCase';
 import { LANGUAGE_MEDIA, PHASES, SUPPORT_CATEGORIES, type LanguageMedium, type Phase, type StrengthSource, type SupportCategory } from './repository';
 
 /**
@@ -192,7 +193,7 @@ export function checkImport(text: string, knownLaCodes: ReadonlySet<number>): Ch
     else if (seen.has(id)) problem('school_number', 'import.error.duplicateSchool', { first: seen.get(id)! });
     else seen.set(id, line);
 
-    const nameEn = cell('name_en').replace(/\s+/g, ' ');
+    const nameEn = publishedSchoolName(cell('name_en').replace(/\s+/g, ' '));
     if (nameEn === '') problem('name_en', 'import.error.required');
     else if (nameEn.length > 200) problem('name_en', 'import.error.tooLong', { max: 200 });
     const nameCy = cell('name_cy').replace(/\s+/g, ' ') || null;

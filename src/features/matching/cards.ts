@@ -8,6 +8,8 @@ import type { MatchingCards, MyRequests, RequestContext, SuggestedSchool, Sugges
 import type { ListedRequest, RequestList, RequestListSection } from './repository';
 import { renderCard, type CardJson } from '../../platform/cards/render';
 import { Verbs } from '../../platform/cards/verbs';
+import { noticeCard } from '../../platform/cards/notice';
+import { commandWord } from '../../platform/i18n/commands';
 
 /**
  * A catalogue key built from the ranking's data (a reason's key, an area, a phase): the ranking keeps them as
@@ -28,7 +30,7 @@ const base = (locale: Locale) => ({ t: catalogue(locale), notice: '', problem: '
 export const schoolNameIn = (school: { nameEn: string; nameCy: string | null }, locale: Locale): string =>
   locale === 'cy' ? (school.nameCy ?? school.nameEn) : school.nameEn;
 
-/** One reason in plain words: "strong in numeracy, verified by an adviser", "11 km", "1 of 3 places taken". */
+/** One reason in plain words: "strong in numeracy, verified by an adviser", "11 km", "2 places free". */
 export function reasonText(locale: Locale, reason: Reason): string {
   const p = reason.params;
   switch (reason.key) {
@@ -51,6 +53,9 @@ export function reasonText(locale: Locale, reason: Reason): string {
       return t(locale, `match.reason.${reason.key}`, { phase: inSentence(t(locale, catalogueKey(`phase.${p.phase}`))) });
     case 'sameMedium':
       return t(locale, catalogueKey(`match.reason.sameMedium.${p.medium}`));
+    case 'places':
+      // What a head wants to know is whether there is room: "1 place free", not "0 of 1 places taken".
+      return t(locale, 'match.reason.places', { free: Math.max(0, Number(p.capacity) - Number(p.taken)) });
     default:
       return t(locale, catalogueKey(`match.reason.${reason.key}`), p);
   }
@@ -109,27 +114,31 @@ export function suggestionsCard(locale: Locale, s: Suggestions, view: { notice?:
     suggestions: suggestionRows(locale, s.schools, s.offset),
     lookFurther: s.lookFurther ? 'true' : 'false',
     hasMore: s.offset + s.schools.length < s.ranking.eligible && s.schools.length > 0,
-    nextOffset: String(s.offset + 5),
+    nextOffset: String(s.offset + s.schools.length),
   });
 }
 
+/**
+ * Colours that read in light, dark and high-contrast themes: the default for waiting, Accent for agreed or done,
+ * Attention for declined or withdrawn. Good (green) and Warning (yellow) text is hard to read on light backgrounds.
+ */
 function stateOf(locale: Locale, ctx: RequestContext): { stateText: string; stateColor: string } {
   const r = ctx.request;
   const chosen = ctx.chosen ? schoolNameIn(ctx.chosen, locale) : '';
   const by = ctx.decidedByName ?? '—';
   switch (r.state) {
     case 'awaitingAdviser':
-      return { stateText: t(locale, 'match.state.awaitingAdviser'), stateColor: 'Warning' };
+      return { stateText: t(locale, 'match.state.awaitingAdviser'), stateColor: 'Default' };
     case 'awaitingSchool':
       return {
         stateText:
           r.kind === 'brokered' && r.decidedBy && r.decidedBy !== r.requesterId
             ? t(locale, 'match.state.approved', { school: chosen, by })
             : t(locale, 'match.state.awaitingSchool', { school: chosen }),
-        stateColor: 'Warning',
+        stateColor: 'Default',
       };
     case 'accepted':
-      return { stateText: t(locale, 'match.state.accepted', { school: chosen, by }), stateColor: 'Good' };
+      return { stateText: t(locale, 'match.state.accepted', { school: chosen, by }), stateColor: 'Accent' };
     case 'declined':
       return {
         stateText: t(locale, r.declinedBy === 'adviser' ? 'match.state.declinedByAdviser' : 'match.state.declinedBySchool', {
@@ -142,7 +151,7 @@ function stateOf(locale: Locale, ctx: RequestContext): { stateText: string; stat
     case 'withdrawn':
       return { stateText: t(locale, 'match.state.withdrawn'), stateColor: 'Attention' };
     case 'done':
-      return { stateText: t(locale, 'match.state.done', { school: chosen }), stateColor: 'Good' };
+      return { stateText: t(locale, 'match.state.done', { school: chosen }), stateColor: 'Accent' };
   }
 }
 
@@ -245,11 +254,11 @@ export function statusCard(locale: Locale, ctx: RequestContext, next: SuggestedS
 function listedState(locale: Locale, section: RequestListSection, r: SupportRequest): { statusText: string; statusColor: string } {
   switch (r.state) {
     case 'awaitingAdviser':
-      return { statusText: t(locale, 'requests.state.awaitingAdviser'), statusColor: 'Warning' };
+      return { statusText: t(locale, 'requests.state.awaitingAdviser'), statusColor: 'Default' };
     case 'awaitingSchool':
-      return { statusText: t(locale, section === 'toAnswer' ? 'requests.state.awaitingYourSchool' : 'requests.state.awaitingSchool'), statusColor: 'Warning' };
+      return { statusText: t(locale, section === 'toAnswer' ? 'requests.state.awaitingYourSchool' : 'requests.state.awaitingSchool'), statusColor: 'Default' };
     case 'accepted':
-      return { statusText: t(locale, 'requests.state.accepted'), statusColor: 'Good' };
+      return { statusText: t(locale, 'requests.state.accepted'), statusColor: 'Accent' };
     case 'declined':
       return {
         statusText: t(locale, r.declinedBy === 'adviser' ? 'requests.state.declinedByAdviser' : 'requests.state.declinedBySchool'),
@@ -258,7 +267,7 @@ function listedState(locale: Locale, section: RequestListSection, r: SupportRequ
     case 'withdrawn':
       return { statusText: t(locale, 'requests.state.withdrawn'), statusColor: 'Attention' };
     case 'done':
-      return { statusText: t(locale, 'requests.state.done'), statusColor: 'Good' };
+      return { statusText: t(locale, 'requests.state.done'), statusColor: 'Accent' };
   }
 }
 
@@ -321,6 +330,19 @@ export const matchingCards: MatchingCards = {
   adviser: (locale, ctx, suggestions, notice) => adviserCard(locale, ctx, suggestions, { notice }),
   agreed: agreedCard,
   status: (locale, ctx, next, notice) => statusCard(locale, ctx, next, { notice }),
+  heldForSchool: (locale, ctx) => {
+    const school = ctx.chosen ? schoolNameIn(ctx.chosen, locale) : '—';
+    return noticeCard(locale, t(locale, 'match.held.adviser', { asking: schoolNameIn(ctx.asking, locale), school }), {
+      heading: t(locale, 'match.held.adviserHeading', { school }),
+    });
+  },
+  heldForAdvisers: (locale, ctx) => {
+    const la = locale === 'cy' ? ctx.asking.laNameCy : ctx.asking.laNameEn;
+    return noticeCard(locale, t(locale, 'match.held.admin', { asking: schoolNameIn(ctx.asking, locale), la, command: commandWord(locale, 'command.roles') }), {
+      heading: t(locale, 'match.held.adminHeading', { la }),
+    });
+  },
+  heldNotice: (locale, ctx) => t(locale, 'match.held.notice', { school: ctx.chosen ? schoolNameIn(ctx.chosen, locale) : '—' }),
   reminderNotice: (locale, ctx) => t(locale, 'match.reminder', { date: waitingSince(locale, ctx.request) }),
   fullNotice: (locale, ctx) => t(locale, 'match.full.requester', { school: ctx.chosen ? schoolNameIn(ctx.chosen, locale) : '—' }),
   escalationNotice: (locale, ctx) =>

@@ -318,6 +318,34 @@ export class SqlRequestRepository {
   }
 
   /** The headteacher and deputies registered for a school in this tenant. */
+  /** Requests waiting for this school's answer, oldest first (those held while nobody from it used the bot among them). */
+  async waitingForSchool(tenantId: string, schoolId: number, sql: Sql = this.sql): Promise<SupportRequest[]> {
+    const rows = await sql.query<RequestRow>(
+      `select * from support_requests where tenant_id = $1 and chosen_school_id = $2 and state = 'awaitingSchool' order by created_at, id limit 50`,
+      [tenantId, schoolId],
+    );
+    return rows.map(toRequest);
+  }
+
+  /** Brokered requests held because no adviser covered the asking school when they were made, oldest first. */
+  async heldForAdvisers(tenantId: string, sql: Sql = this.sql): Promise<SupportRequest[]> {
+    const rows = await sql.query<RequestRow>(
+      `select * from support_requests where tenant_id = $1 and state = 'awaitingAdviser' and adviser_ids = '[]'::jsonb order by created_at, id limit 200`,
+      [tenantId],
+    );
+    return rows.map(toRequest);
+  }
+
+  /** Gives a held brokered request to advisers, only while it is still held (of two grants at once, one gives it). */
+  async giveToAdvisers(id: string, adviserIds: string[], sql: Sql = this.sql): Promise<SupportRequest | null> {
+    const rows = await sql.query<RequestRow>(
+      `update support_requests set adviser_ids = $2::jsonb
+        where id = $1 and state = 'awaitingAdviser' and adviser_ids = '[]'::jsonb returning *`,
+      [id, JSON.stringify(adviserIds)],
+    );
+    return rows[0] ? toRequest(rows[0]) : null;
+  }
+
   async headsOf(tenantId: string, schoolId: number): Promise<SchoolContact[]> {
     const rows = await this.sql.query<{
       user_id: string;

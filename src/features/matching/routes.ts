@@ -18,6 +18,9 @@ import {
   MatchVersionedPayload,
 } from './payloads';
 import { MATCHING_COMMANDS } from '../admin/routes';
+import { commandPattern } from '../../platform/i18n/commands';
+
+export const FIND_PARTNER_COMMAND = commandPattern('command.findPartner');
 
 /** What the matching routes need from the composition root. */
 export interface MatchingRouteDeps {
@@ -56,6 +59,12 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
   }
 
   kit.onCommand(MATCHING_COMMANDS.myRequests, myRequests);
+
+  // A head whose role was confirmed before the bot could reach them (the app installed for them only now, or again)
+  // gets the requests waiting for their school.
+  kit.on('personalChatOpened', async (event) => {
+    await service.deliverHeldOnFirstUse(event.actor);
+  });
   kit.onCard(Verbs.matchMyRequests, myRequests);
 
   // ---- the requester: suggestions and asking ----
@@ -66,20 +75,33 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
     return outcome.kind === 'problem' ? bare(outcome) : outcome;
   }
 
+  // Typed (or from a "did you mean" button): suggestions for the plan last worked on that is ready for them.
+  kit.onCommand(FIND_PARTNER_COMMAND, async (turn) => {
+    if (!turn.personal) return kit.notice(turn, 'menu.personalOnly', 'default');
+    const plan = await service.readyPlan(turn.actor);
+    return plan ? suggestions(turn, plan.id) : kit.notice(turn, 'match.findPartner.noPlan', 'default');
+  });
+
   kit.onCard(Verbs.matchFind, async (turn, data) => {
     const input = parse(MatchFindPayload, data);
     return suggestions(turn, input.planId, { offset: input.offset, lookFurther: input.lookFurther });
   });
 
-  /** After asking: the request's status card; a problem beside the request, or beside the suggestions when none was made. */
+  /**
+   * After asking: the request's status card; a problem beside the request, or beside the suggestions when none was made.
+   * A request held (nobody to send it to yet) says so and offers the next schools to ask instead.
+   */
   async function afterAsking(
     turn: Turn,
     planId: string,
     lookFurther: boolean | undefined,
-    outcome: Outcome<{ context: RequestContext }>,
+    outcome: Outcome<{ context: RequestContext; held?: boolean }>,
     sent: () => string,
   ): Promise<Answer> {
-    if (outcome.kind === 'ok') return statusCard(turn.locale, outcome.value.context, [], { notice: sent() });
+    if (outcome.kind === 'ok') {
+      const { context, held } = outcome.value;
+      return statusCard(turn.locale, context, held ? await service.nextSuggestions(context, 3) : [], { notice: sent() });
+    }
     if (outcome.kind !== 'problem') return outcome;
     if (outcome.current) return statusCard(turn.locale, outcome.current, [], { problem: problemText(turn, outcome) });
     return suggestions(turn, planId, { lookFurther, problem: problemText(turn, outcome) });
@@ -89,18 +111,26 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
     const input = parse(MatchAskDirectPayload, data);
     if (await kit.overLimit(turn, 'supportRequest')) return kit.notice(turn, 'error.rateLimited', 'default');
     const outcome = await service.askDirect(turn.actor, input.planId, input.schoolId, input.lookFurther);
-    return afterAsking(turn, input.planId, input.lookFurther, outcome, () =>
-      outcome.kind === 'ok' ? t(turn.locale, 'match.sent.direct', { school: chosenName(outcome.value.context) }) : '',
-    );
+    return afterAsking(turn, input.planId, input.lookFurther, outcome, () => {
+      if (outcome.kind !== 'ok') return '';
+      const school = chosenName(outcome.value.context);
+      return outcome.value.held
+        ? t(turn.locale, 'match.held.direct', { school, count: outcome.value.advisersTold })
+        : t(turn.locale, 'match.sent.direct', { school });
+    });
   });
 
   kit.onCard(Verbs.matchAskBroker, async (turn, data) => {
     const input = parse(MatchAskBrokerPayload, data);
     if (await kit.overLimit(turn, 'supportRequest')) return kit.notice(turn, 'error.rateLimited', 'default');
     const outcome = await service.askBroker(turn.actor, input.planId, input.lookFurther);
-    return afterAsking(turn, input.planId, input.lookFurther, outcome, () =>
-      outcome.kind === 'ok' ? t(turn.locale, 'match.sent.broker', { count: outcome.value.advisers }) : '',
-    );
+    const held = outcome.kind === 'ok' && outcome.value.advisers === 0 ? { ...outcome, value: { ...outcome.value, held: true } } : outcome;
+    return afterAsking(turn, input.planId, input.lookFurther, held, () => {
+      if (outcome.kind !== 'ok') return '';
+      if (outcome.value.advisers > 0) return t(turn.locale, 'match.sent.broker', { count: outcome.value.advisers });
+      const asking = outcome.value.context.asking;
+      return t(turn.locale, 'match.held.broker', { la: { en: asking.laNameEn, cy: asking.laNameCy }, admins: outcome.value.adminsTold ?? 0 });
+    });
   });
 
   const requesterCard = (turn: Turn, outcome: Outcome<{ context: RequestContext }>, noticeKey?: MessageKey, next: SuggestedSchool[] = []): Answer => {
@@ -122,8 +152,15 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
     const input = parse(MatchAskInsteadPayload, data);
     if (await kit.overLimit(turn, 'supportRequest')) return kit.notice(turn, 'error.rateLimited', 'default');
     const outcome = await service.askInstead(turn.actor, input.requestId, input.schoolId, input.version);
-    if (outcome.kind === 'ok')
-      return statusCard(turn.locale, outcome.value.context, [], { notice: t(turn.locale, 'match.sent.direct', { school: chosenName(outcome.value.context) }) });
+    if (outcome.kind === 'ok') {
+      const { context, held, advisersTold } = outcome.value;
+      const school = chosenName(context);
+      if (held)
+        return statusCard(turn.locale, context, await service.nextSuggestions(context, 3), {
+          notice: t(turn.locale, 'match.held.direct', { school, count: advisersTold ?? 0 }),
+        });
+      return statusCard(turn.locale, context, [], { notice: t(turn.locale, 'match.sent.direct', { school }) });
+    }
     return requesterCard(turn, outcome);
   });
 
@@ -163,7 +200,10 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
       return adviserReply(turn, view, { problem: t(turn.locale, 'match.chooseSchool') });
     }
     const outcome = await service.approve(turn.actor, input.requestId, schoolId, input.version);
-    const notice = outcome.kind === 'ok' && outcome.value.changed ? t(turn.locale, 'match.done.approved', { school: chosenName(outcome.value.context) }) : '';
+    const notice =
+      outcome.kind === 'ok' && outcome.value.changed
+        ? t(turn.locale, outcome.value.held ? 'match.done.approvedHeld' : 'match.done.approved', { school: chosenName(outcome.value.context) })
+        : '';
     return adviserReply(turn, outcome, { notice });
   });
 
@@ -215,7 +255,7 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
     if (outcome.kind === 'ok')
       return schoolRequestCard(turn.locale, outcome.value.context, {
         viewerSchoolId: turn.user.schoolId,
-        notice: t(turn.locale, 'match.done.redirected', { school: chosenName(outcome.value.context) }),
+        notice: t(turn.locale, outcome.value.held ? 'match.done.redirectedHeld' : 'match.done.redirected', { school: chosenName(outcome.value.context) }),
       });
     return schoolReply(turn, outcome);
   });

@@ -7,7 +7,6 @@ import { buildMatchingIndex, rankSchools, type MatchingIndex, type MatchState, t
 import { missingRequired, type Plan } from '../plans/plan';
 import { addWorkingDays, REASON_MAX, type SupportRequest } from './supportRequest';
 import { localeFromTag, type Locale, type MessageParam } from '../../platform/i18n';
-import { schoolNames } from '../directory/names';
 import type { Logger } from '../../platform/log';
 import type { Database, Sql } from '../../platform/db/db';
 import type { SqlNotificationRepository, ScheduledNotification } from '../../platform/jobs/notifications';
@@ -82,14 +81,18 @@ export type ProblemKey =
   | 'match.problem.noSchool'
   | 'match.problem.alreadyOpen'
   | 'match.problem.schoolUnavailable'
-  | 'match.problem.noHead'
-  | 'match.problem.noAdviser'
   | 'match.problem.alreadyDecided'
   | 'match.problem.notOpen'
   | 'match.problem.reasonRequired'
   | 'match.problem.reasonTooLong'
   | 'match.problem.ownSchool'
   | 'match.problem.schoolFull';
+
+/** Whether a request was held for a school with nobody on the bot yet, and how many of its advisers were told. */
+export interface Held {
+  held: boolean;
+  advisersTold: number;
+}
 
 /** How cards for proactive sends are drawn; the composition root passes the card builders. */
 export interface MatchingCards {
@@ -99,6 +102,12 @@ export interface MatchingCards {
   status(locale: Locale, ctx: RequestContext, next: SuggestedSchool[], notice?: string): CardJson;
   reminderNotice(locale: Locale, ctx: RequestContext): string;
   escalationNotice(locale: Locale, ctx: RequestContext): string;
+  /** Told to the advisers of a school asked while nobody from it uses the bot: the request is held for it. */
+  heldForSchool(locale: Locale, ctx: RequestContext): CardJson;
+  /** Told to the admins when a request for brokerage is held because no adviser covers the asking school. */
+  heldForAdvisers(locale: Locale, ctx: RequestContext): CardJson;
+  /** Told to the requester beside their request when it is held for the school asked. */
+  heldNotice(locale: Locale, ctx: RequestContext): string;
   /** Told to the requester when the school asked tried to accept with no free place. */
   fullNotice(locale: Locale, ctx: RequestContext): string;
 }
@@ -226,9 +235,16 @@ export class MatchingService {
     const owned = await this.ownPlan(actor, planId);
     if (owned.kind !== 'ok') return owned;
     const own = owned.value;
+    // "Show more" adds the next five below those already shown: the card keeps the first page.
     const offset = Math.max(0, Math.min(options.offset ?? 0, 200));
-    const { ranking, schools } = await this.rank(own.plan, own.asking, { offset, lookFurther: options.lookFurther });
-    return Outcomes.ok({ changed: false, plan: own.plan, asking: own.asking, ranking, schools, offset, lookFurther: options.lookFurther ?? false });
+    const { ranking, schools } = await this.rank(own.plan, own.asking, { offset: 0, limit: offset + 5, lookFurther: options.lookFurther });
+    return Outcomes.ok({ changed: false, plan: own.plan, asking: own.asking, ranking, schools, offset: 0, lookFurther: options.lookFurther ?? false });
+  }
+
+  /** The person's most recently changed plan that is ready for partners (Focus, Need and objectives filled in, a school), if any. */
+  async readyPlan(actor: Actor): Promise<Plan | null> {
+    const plans = await this.deps.plans.listForOwner(actor.tenantId, actor.userId, 20);
+    return plans.find((p) => p.schoolId !== null && missingRequired(p, 'before').length === 0) ?? null;
   }
 
   /** Whether a school can be asked now: exists, not the asker, open, with a free place. */
@@ -244,18 +260,39 @@ export class MatchingService {
     return (await this.deps.requests.headsOf(tenantId, schoolId)).filter((h) => h.personalConversation !== null);
   }
 
-  /** A school a request can be put to now (available, with a head the bot can reach), or the problem beside the request. */
+  /**
+   * A school a request can be put to now (available), with the heads the bot can reach there, or the problem beside
+   * the request. No head on the bot is not a refusal: the request is held for the school (see `held`).
+   */
   private async reachableFor(actor: Actor, request: SupportRequest, schoolId: number): Promise<Outcome<{ school: SchoolDetails; heads: SchoolContact[] }>> {
     const school = await this.available(schoolId, request.askingSchoolId);
     if (!school) return this.problemWith(request, 'match.problem.schoolUnavailable');
     const heads = await this.reachableHeads(actor.tenantId, school.id);
-    if (heads.length === 0) return this.problemWith(request, 'match.problem.noHead', { school: schoolNames(school) });
     return Outcomes.ok({ changed: false, school, heads });
+  }
+
+  /**
+   * Nobody from the school asked uses the bot yet: the request waits there, held for the school, and its head
+   * or deputy gets it once their role is confirmed (`deliverHeldToHead`). The advisers covering that school are
+   * told, so they can bring its head in; returns how many were told.
+   */
+  private async held(context: RequestContext, actorId: string): Promise<number> {
+    const school = context.chosen;
+    if (!school) return 0;
+    const ids = (await this.deps.roles.holders(context.request.tenantId, 'adviser', school.laCode, school.id)).filter((id) => id !== actorId);
+    let told = 0;
+    for (const id of ids) {
+      const adviser = await this.deps.users.get(context.request.tenantId, id);
+      if (!adviser?.personalConversation) continue;
+      await this.send(adviser.personalConversation, this.deps.cards.heldForSchool(this.localeOf(adviser), context));
+      told++;
+    }
+    return told;
   }
 
   // ---- asking ----
 
-  async askDirect(actor: Actor, planId: string, schoolId: number, lookFurther = false): Promise<Outcome<{ context: RequestContext }>> {
+  async askDirect(actor: Actor, planId: string, schoolId: number, lookFurther = false): Promise<Outcome<{ context: RequestContext } & Held>> {
     const owned = await this.ownPlan(actor, planId);
     if (owned.kind !== 'ok') return owned;
     const own = owned.value;
@@ -264,23 +301,23 @@ export class MatchingService {
     const school = await this.available(schoolId, own.asking.id);
     if (!school) return Outcomes.problem('match.problem.schoolUnavailable');
     const heads = await this.reachableHeads(actor.tenantId, school.id);
-    if (heads.length === 0) return Outcomes.problem('match.problem.noHead', { school: schoolNames(school) });
 
     const now = this.deps.clock.now();
     const wait = await this.waitFrom(actor.tenantId, now);
     const request = this.newRequest(actor, own.plan, own.asking, 'direct', lookFurther, now, { state: 'awaitingSchool', chosenSchoolId: school.id, askSeq: 1 });
     const created = await this.createOnce(request, async (tx) => {
       await this.deps.requests.recordAsk(request.id, 1, school.id, now, actor.userId, tx);
-      await this.audit(actor, 'request.askDirect', request, 1, { schoolId: school.id }, tx);
-      await this.scheduleWaiting(request, 1, heads[0]!.userId, wait, tx);
+      await this.audit(actor, 'request.askDirect', request, 1, heads.length > 0 ? { schoolId: school.id } : { schoolId: school.id, held: true }, tx);
+      await this.scheduleWaiting(request, 1, heads[0]?.userId ?? actor.userId, wait, tx);
     });
     if (!created) return Outcomes.problem('match.problem.alreadyOpen', undefined, await this.context((await this.openRequestOf(planId))!));
     const context = await this.context(request);
+    if (heads.length === 0) return Outcomes.ok({ changed: true, context, held: true, advisersTold: await this.held(context, actor.userId) });
     await this.sendToHeads(heads, (locale) => this.deps.cards.school(locale, context));
-    return Outcomes.ok({ changed: true, context });
+    return Outcomes.ok({ changed: true, context, held: false, advisersTold: 0 });
   }
 
-  async askBroker(actor: Actor, planId: string, lookFurther = false): Promise<Outcome<{ context: RequestContext; advisers: number }>> {
+  async askBroker(actor: Actor, planId: string, lookFurther = false): Promise<Outcome<{ context: RequestContext; advisers: number; adminsTold?: number }>> {
     const owned = await this.ownPlan(actor, planId);
     if (owned.kind !== 'ok') return owned;
     const own = owned.value;
@@ -290,7 +327,6 @@ export class MatchingService {
     const advisers = (await Promise.all(adviserIds.map((id) => this.deps.users.get(actor.tenantId, id)))).filter(
       (u): u is UserRecord => u !== null && u.personalConversation !== null,
     );
-    if (advisers.length === 0) return Outcomes.problem('match.problem.noAdviser');
 
     const now = this.deps.clock.now();
     const wait = await this.waitFrom(actor.tenantId, now);
@@ -301,11 +337,23 @@ export class MatchingService {
       adviserIds: advisers.map((a) => a.userId).slice(0, 60),
     });
     const created = await this.createOnce(request, async (tx) => {
-      await this.audit(actor, 'request.askBroker', request, 1, { advisers: request.adviserIds }, tx);
-      await this.scheduleWaiting(request, 0, advisers[0]!.userId, wait, tx);
+      await this.audit(actor, 'request.askBroker', request, 1, advisers.length > 0 ? { advisers: request.adviserIds } : { advisers: [], held: true }, tx);
+      await this.scheduleWaiting(request, 0, advisers[0]?.userId ?? actor.userId, wait, tx);
     });
     if (!created) return Outcomes.problem('match.problem.alreadyOpen', undefined, await this.context((await this.openRequestOf(planId))!));
     const context = await this.context(request);
+    if (advisers.length === 0) {
+      // Held for the local authority's advisers: the first adviser granted for it gets it (`deliverHeldToAdviser`).
+      // The admins, who grant that role, are told.
+      let adminsTold = 0;
+      for (const id of await this.deps.roles.admins(actor.tenantId)) {
+        const admin = await this.deps.users.get(actor.tenantId, id);
+        if (!admin?.personalConversation) continue;
+        await this.send(admin.personalConversation, this.deps.cards.heldForAdvisers(this.localeOf(admin), context));
+        adminsTold++;
+      }
+      return Outcomes.ok({ changed: true, context, advisers: 0, adminsTold });
+    }
     const { schools } = await this.rank(context.plan, context.asking, { lookFurther });
     for (const adviser of advisers) {
       await this.send(adviser.personalConversation!, this.deps.cards.adviser(this.localeOf(adviser), context, schools));
@@ -455,7 +503,7 @@ export class MatchingService {
     requestId: string,
     schoolId: number,
     cardVersion: number,
-  ): Promise<Outcome<{ context: RequestContext; suggestions: SuggestedSchool[] }>> {
+  ): Promise<Outcome<{ context: RequestContext; suggestions: SuggestedSchool[] } & Partial<Held>>> {
     const request = await this.load(actor, requestId);
     if (!request) return Outcomes.notFound('match.notFound');
     if (!(await this.isAdviserFor(actor, request))) return this.refuse(actor, 'approve', request);
@@ -469,15 +517,20 @@ export class MatchingService {
       actor,
       request,
       school.id,
-      heads[0]!.userId,
+      heads[0]?.userId ?? request.requesterId,
       { from: ['awaitingAdviser'] },
-      { action: 'request.approve', cardVersion, details: { schoolId: school.id } },
+      { action: 'request.approve', cardVersion, details: heads.length > 0 ? { schoolId: school.id } : { schoolId: school.id, held: true } },
     );
     if (!moved) return this.afterDecision((await this.deps.requests.get(request.id))!, false);
     const context = await this.context(moved);
+    if (heads.length === 0) {
+      const advisersTold = await this.held(context, actor.userId);
+      await this.tellRequester(context, [], 'held');
+      return Outcomes.ok({ changed: true, context, suggestions: [], held: true, advisersTold });
+    }
     await this.sendToHeads(heads, (locale) => this.deps.cards.school(locale, context));
     await this.tellRequester(context, []);
-    return Outcomes.ok({ changed: true, context, suggestions: [] });
+    return Outcomes.ok({ changed: true, context, suggestions: [], held: false, advisersTold: 0 });
   }
 
   async adviserDecline(
@@ -639,7 +692,7 @@ export class MatchingService {
   }
 
   /** The head asked suggests a colleague school instead: the request moves there. */
-  async redirect(actor: Actor, requestId: string, toSchoolId: number, cardVersion: number): Promise<Outcome<{ context: RequestContext }>> {
+  async redirect(actor: Actor, requestId: string, toSchoolId: number, cardVersion: number): Promise<Outcome<{ context: RequestContext } & Partial<Held>>> {
     const request = await this.load(actor, requestId);
     if (!request) return Outcomes.notFound('match.notFound');
     const led = await this.ledSchool(actor);
@@ -650,7 +703,7 @@ export class MatchingService {
   }
 
   /** The requester, after waiting too long or a decline, asks the next school instead. */
-  async askInstead(actor: Actor, requestId: string, toSchoolId: number, cardVersion: number): Promise<Outcome<{ context: RequestContext }>> {
+  async askInstead(actor: Actor, requestId: string, toSchoolId: number, cardVersion: number): Promise<Outcome<{ context: RequestContext } & Partial<Held>>> {
     const request = await this.load(actor, requestId);
     if (!request) return Outcomes.notFound('match.notFound');
     if (request.requesterId !== actor.userId) return this.refuse(actor, 'askInstead', request);
@@ -666,7 +719,7 @@ export class MatchingService {
     cardVersion: number,
     action: string,
     how: { from: RequestMove['from']; whileChosen?: number; askOutcome: 'redirected' | 'moved'; kind?: SupportRequest['kind'] },
-  ): Promise<Outcome<{ context: RequestContext }>> {
+  ): Promise<Outcome<{ context: RequestContext } & Partial<Held>>> {
     const reachable = await this.reachableFor(actor, request, toSchoolId);
     if (reachable.kind !== 'ok') return reachable;
     const { school, heads } = reachable.value;
@@ -674,16 +727,18 @@ export class MatchingService {
       actor,
       request,
       school.id,
-      heads[0]!.userId,
+      heads[0]?.userId ?? request.requesterId,
       { from: how.from, whileChosen: how.whileChosen, kind: how.kind },
       { action, cardVersion, details: { from: request.chosenSchoolId, to: school.id } },
       how.askOutcome,
     );
     if (!moved) return this.problemWith((await this.deps.requests.get(request.id))!, 'match.problem.notOpen');
     const context = await this.context(moved);
+    const held = heads.length === 0;
+    const advisersTold = held ? await this.held(context, actor.userId) : 0;
     await this.sendToHeads(heads, (locale) => this.deps.cards.school(locale, context));
-    if (actor.userId !== moved.requesterId) await this.tellRequester(context, []);
-    return Outcomes.ok({ changed: true, context });
+    if (actor.userId !== moved.requesterId) await this.tellRequester(context, [], held ? 'held' : undefined);
+    return Outcomes.ok({ changed: true, context, held, advisersTold });
   }
 
   /**
@@ -714,6 +769,58 @@ export class MatchingService {
       await this.rescheduleWaiting(request, next, waitingUserId, wait, tx);
       return next;
     });
+  }
+
+  // ---- requests held until someone can be reached ----
+
+  /**
+   * A headteacher or deputy's role was just confirmed: the requests waiting for their school (held while nobody
+   * from it used the bot) are sent to them. Returns how many.
+   */
+  async deliverHeldToHead(tenantId: string, userId: string, schoolId: number, role: string): Promise<number> {
+    if (role !== 'headteacher' && role !== 'deputy') return 0;
+    const head = await this.deps.users.get(tenantId, userId);
+    if (!head?.personalConversation) return 0;
+    let sent = 0;
+    for (const request of await this.deps.requests.waitingForSchool(tenantId, schoolId)) {
+      const context = await this.context(request);
+      await this.send(head.personalConversation, this.deps.cards.school(this.localeOf(head), context));
+      await this.audit({ tenantId, userId: 'cydweithio' }, 'request.delivered', request, request.version, { to: userId }, this.deps.db);
+      sent++;
+    }
+    return sent;
+  }
+
+  /** The bot can now reach this person (the app was just installed in their personal chat): held requests for their school go to them. */
+  async deliverHeldOnFirstUse(actor: Actor): Promise<number> {
+    const user = await this.deps.users.get(actor.tenantId, actor.userId);
+    if (!user || user.schoolId === null || user.schoolRole === null) return 0;
+    return this.deliverHeldToHead(actor.tenantId, actor.userId, user.schoolId, user.schoolRole);
+  }
+
+  /**
+   * Someone was just made an adviser: brokered requests held because no adviser covered the asking school go to
+   * the advisers who cover it now. Returns how many requests were sent.
+   */
+  async deliverHeldToAdviser(tenantId: string, userId: string): Promise<number> {
+    let sent = 0;
+    for (const request of await this.deps.requests.heldForAdvisers(tenantId)) {
+      const asking = await this.deps.schools.get(request.askingSchoolId);
+      if (!asking || !(await this.deps.roles.holds(tenantId, userId, 'adviser', asking.laCode, asking.id))) continue;
+      const ids = await this.deps.roles.holders(tenantId, 'adviser', asking.laCode, asking.id);
+      const advisers = (await Promise.all(ids.map((id) => this.deps.users.get(tenantId, id)))).filter(
+        (u): u is UserRecord => u !== null && u.personalConversation !== null,
+      );
+      if (advisers.length === 0) continue;
+      const given = await this.deps.requests.giveToAdvisers(request.id, advisers.map((a) => a.userId).slice(0, 60));
+      if (!given) continue;
+      await this.audit({ tenantId, userId: 'cydweithio' }, 'request.delivered', given, given.version, { advisers: given.adviserIds }, this.deps.db);
+      const context = await this.context(given);
+      const { schools } = await this.rank(context.plan, context.asking, { lookFurther: given.lookFurther });
+      for (const adviser of advisers) await this.send(adviser.personalConversation!, this.deps.cards.adviser(this.localeOf(adviser), context, schools));
+      sent++;
+    }
+    return sent;
   }
 
   // ---- the requester ----
@@ -867,10 +974,15 @@ export class MatchingService {
     return localeFromTag(typeof tag === 'string' ? tag : undefined, this.deps.defaultLocale);
   }
 
-  private async tellRequester(context: RequestContext, next: SuggestedSchool[]): Promise<void> {
+  private async tellRequester(context: RequestContext, next: SuggestedSchool[], notice?: 'held'): Promise<void> {
     const requester = await this.deps.users.get(context.request.tenantId, context.request.requesterId);
     if (!requester?.personalConversation) return;
-    await this.send(requester.personalConversation, this.deps.cards.status(this.localeOf(requester), context, next));
+    const locale = this.localeOf(requester);
+    if (notice === 'held') next = await this.nextSuggestions(context, 3);
+    await this.send(
+      requester.personalConversation,
+      this.deps.cards.status(locale, context, next, notice ? this.deps.cards.heldNotice(locale, context) : undefined),
+    );
   }
 
   private async sendToHeads(heads: SchoolContact[], card: (locale: Locale) => CardJson): Promise<void> {

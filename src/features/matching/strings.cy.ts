@@ -2,6 +2,8 @@ import type { matchingEn } from './strings.en';
 
 /** Welsh strings for the matching feature. */
 export const matchingCy: Record<keyof typeof matchingEn, string> = {
+  'match.findPartner.noPlan':
+    'Mae dod o hyd i bartner yn dechrau o gynllun: rydw i’n awgrymu ysgolion ar gyfer yr hyn sydd ei angen ar y cynllun. Agorwch gynllun sydd â’i Ffocws, ei Angen a’i Amcanion strategol wedi’u llenwi ("fy nghynlluniau"), neu dechreuwch un ("cynllun newydd").',
   'match.findPartner': 'Dod o hyd i bartner',
   'match.heading': 'Partneriaid a awgrymir ar gyfer: {title}',
   'match.intro':
@@ -31,7 +33,7 @@ export const matchingCy: Record<keyof typeof matchingEn, string> = {
   'match.reason.aheadInCategory': 'gam neu ddau ar y blaen ar ei thaith wella',
   'match.reason.distance': '{km} km i ffwrdd',
   'match.reason.distanceUnknown': 'pellter heb ei wybod',
-  'match.reason.places': 'lleoedd wedi’u llenwi: {taken} o {capacity}',
+  'match.reason.places': 'lleoedd yn rhydd: {free}',
   'match.reason.askedRecently': 'gofynnwyd iddi am gymorth yn ddiweddar ({count})',
   'match.reason.strengthVerifiedOn': 'cryf o ran {area}, wedi’i gadarnhau gan {by}, {date}',
   'match.reason.strengthOld': 'cryf o ran {area} (wedi’i gadarnhau gan {by}, {date}: hen dystiolaeth, sy’n cyfrif fel barn yr ysgol ei hun)',
@@ -103,10 +105,18 @@ export const matchingCy: Record<keyof typeof matchingEn, string> = {
   'match.problem.alreadyOpen': 'Mae cais eisoes yn aros ar gyfer y cynllun hwn. Tynnwch ef yn ôl yn gyntaf i ofyn i rywun arall.',
   'match.problem.schoolUnavailable':
     'Dydy’r ysgol honno ddim yn gallu derbyn cais ar hyn o bryd (dydy hi ddim yn agored i geisiadau, neu mae’n llawn). Dewiswch un arall.',
-  'match.problem.noHead':
-    'Does neb o {school} wedi defnyddio Cydweithio eto, felly alla i ddim anfon y cais atyn nhw. Dewiswch ysgol arall, neu gofynnwch i’ch ymgynghorydd frocera partner.',
-  'match.problem.noAdviser':
-    'Does dim ymgynghorydd ar gyfer eich awdurdod lleol yn defnyddio Cydweithio eto. Gofynnwch i ysgol yn uniongyrchol, neu gofynnwch i’ch awdurdod lleol gofrestru ymgynghorydd.',
+  'match.held.direct':
+    'Does neb o {school} yn defnyddio Cydweithio eto, felly rydw i wedi cadw eich cais ar eu cyfer: bydd eu pennaeth neu eu dirprwy yn ei gael cyn gynted ag y byddan nhw’n dechrau defnyddio Cydweithio. {count, plural, =0 {} one {Rydw i wedi rhoi gwybod i # ymgynghorydd ar gyfer {school}, sy’n gallu rhoi gwybod iddyn nhw.} other {Rydw i wedi rhoi gwybod i # ymgynghorydd ar gyfer {school}, sy’n gallu rhoi gwybod iddyn nhw.}} Yn y cyfamser, gallech chi ofyn i un o’r ysgolion hyn yn lle hynny, neu dynnu’r cais yn ôl.',
+  'match.held.notice':
+    'Does neb o {school} yn defnyddio Cydweithio eto, felly mae eich cais wedi’i gadw ar eu cyfer: bydd eu pennaeth neu eu dirprwy yn ei gael cyn gynted ag y byddan nhw’n dechrau defnyddio Cydweithio. Yn y cyfamser, gallech chi ofyn i un o’r ysgolion hyn yn lle hynny.',
+  'match.held.broker':
+    'Does dim ymgynghorydd ar gyfer {la} yn defnyddio Cydweithio eto, felly rydw i wedi cadw eich cais ar eu cyfer: bydd yr ymgynghorydd cyntaf a gofrestrir ar gyfer {la} yn ei gael.{admins, plural, =0 { Gofynnwch i’ch awdurdod lleol gofrestru un.} other { Rydw i wedi rhoi gwybod i’r gweinyddwyr, sy’n cofrestru ymgynghorwyr.}} Yn y cyfamser, gallech chi ofyn i un o’r ysgolion hyn yn uniongyrchol.',
+  'match.held.adviserHeading': 'Mae cais yn aros am {school}',
+  'match.held.adviser':
+    'Mae {asking} wedi gofyn i {school} am gymorth, ond does neb o {school} yn defnyddio Cydweithio eto. Mae’r cais wedi’i gadw ar gyfer yr ysgol: bydd ei phennaeth neu ei dirprwy yn ei gael cyn gynted ag y caiff eu rôl ei chadarnhau. Gofynnwch iddyn nhw agor Cydweithio yn Teams a dewis eu hysgol, neu gofynnwch i weinyddwr osod yr ap ar eu cyfer.',
+  'match.held.adminHeading': 'Dim ymgynghorydd ar gyfer {la} eto',
+  'match.held.admin':
+    'Gofynnodd {asking} i ymgynghorydd frocera partner, ond does dim ymgynghorydd wedi’i gofrestru ar gyfer {la} eto. Mae’r cais wedi’i gadw: bydd yr ymgynghorydd cyntaf y byddwch chi’n ei gofrestru ar gyfer {la} yn ei gael. Teipiwch "{command}" i gofrestru un.',
   'match.problem.alreadyDecided': 'Mae rhywun eisoes wedi penderfynu ar y cais hwn. Dyma sefyllfa’r cais nawr.',
   'match.problem.notOpen': 'Dydy’r cais hwn ddim yn aros am ateb mwyach.',
   'match.problem.reasonRequired': 'Rhowch reswm byr, er mwyn i’r ysgol a ofynnodd wybod beth i’w wneud nesaf.',
@@ -120,8 +130,12 @@ export const matchingCy: Record<keyof typeof matchingEn, string> = {
   'match.sent.direct': 'Wedi’i anfon at bennaeth {school}. Bydda i’n rhoi gwybod i chi pan fyddan nhw’n ateb.',
   'match.sent.broker': 'Wedi’i anfon at eich ymgynghorwyr ({count}). Bydda i’n rhoi gwybod i chi pan fydd un ohonyn nhw’n penderfynu.',
   'match.done.approved': 'Wedi’i gymeradwyo. Gofynnwyd i bennaeth {school}.',
+  'match.done.approvedHeld':
+    'Wedi’i gymeradwyo. Does neb o {school} yn defnyddio Cydweithio eto, felly mae’r cais wedi’i gadw ar gyfer yr ysgol: bydd ei phennaeth neu ei dirprwy yn ei gael cyn gynted ag y byddan nhw’n dechrau. Rhoddwyd gwybod i’r ysgol a ofynnodd.',
   'match.done.declined': 'Wedi’i wrthod. Rhoddwyd gwybod i’r ysgol a ofynnodd.',
   'match.done.redirected': 'Wedi’i drosglwyddo i {school}. Rhoddwyd gwybod i’r ysgol a ofynnodd.',
+  'match.done.redirectedHeld':
+    'Wedi’i drosglwyddo i {school}. Does neb oddi yno yn defnyddio Cydweithio eto, felly mae’r cais wedi’i gadw ar eu cyfer nes i’w pennaeth neu eu dirprwy ddechrau. Rhoddwyd gwybod i’r ysgol a ofynnodd.',
   'match.done.withdrawn': 'Tynnwyd y cais yn ôl.',
   'match.done.finished': 'Nodwyd bod y cymorth wedi’i orffen. Diolch.',
   'match.notAdviser': 'Dim ond ymgynghorydd ar gyfer awdurdod lleol yr ysgol hon all benderfynu ar y cais hwn.',
@@ -164,6 +178,7 @@ export const matchingCy: Record<keyof typeof matchingEn, string> = {
   'admin.roles.role': 'Rôl',
   'admin.roles.la': 'Awdurdod lleol',
   'admin.roles.allLas': 'Pob awdurdod lleol',
+  'admin.roles.everyLa': 'pob awdurdod lleol',
   'admin.roles.school': 'Neu un ysgol (llwyth gwaith ymgynghorydd)',
   'admin.roles.schoolHint': 'Enw neu rif yr ysgol; gadewch yn wag ar gyfer yr awdurdod lleol cyfan',
   'admin.roles.schoolNotFound': 'Does dim ysgol yn cyfateb i "{name}".',
@@ -230,7 +245,7 @@ export const matchingCy: Record<keyof typeof matchingEn, string> = {
   'profile.duplicateArea': 'Dewiswch bob maes unwaith yn unig.',
   'profile.badCapacity': 'Dylai’r capasiti fod yn rhif cyfan o 0 i 20.',
   'menu.cmdMySchool': '**{command}**: cryfderau a chapasiti eich ysgol, ac a yw’n derbyn ceisiadau',
-  'menu.cmdAdmin': '**{roles}**, **{importSchools}**: i weinyddwyr yr ALl a’r consortiwm',
+  'menu.cmdAdmin': 'I weinyddwyr yr awdurdod lleol a’r consortiwm: **{roles}**, **{schoolRoles}**, **{claims}**, **{importSchools}**, **{exportPerson}**',
   'evidence.kicker': 'Tystiolaeth cryfderau',
   'evidence.heading': 'Cryfderau {school}',
   'evidence.intro':

@@ -1,6 +1,8 @@
 /** English strings for the matching feature; matching.cy.ts must have every key. */
 export const matchingEn = {
   'match.findPartner': 'Find a partner',
+  'match.findPartner.noPlan':
+    'Finding a partner starts from a plan: I suggest schools for what the plan needs. Open a plan with its Focus, Need and Strategic objectives filled in ("my plans"), or start one ("new plan").',
   'match.heading': 'Suggested partners for: {title}',
   'match.intro':
     'Ranked on {areas}, among {count, plural, one {# school that is open to requests and has room} other {# schools that are open to requests and have room}}.',
@@ -29,7 +31,7 @@ export const matchingEn = {
   'match.reason.aheadInCategory': 'a step or two ahead on its improvement journey',
   'match.reason.distance': '{km} km away',
   'match.reason.distanceUnknown': 'distance not known',
-  'match.reason.places': 'places taken: {taken} of {capacity}',
+  'match.reason.places': '{free, plural, one {# place free} other {# places free}}',
   'match.reason.askedRecently': 'asked for support recently ({count})',
   'match.reason.strengthVerifiedOn': 'strong in {area}, verified by {by}, {date}',
   'match.reason.strengthOld': 'strong in {area} (verified by {by}, {date}: old evidence, counted as the school’s own view)',
@@ -100,10 +102,18 @@ export const matchingEn = {
   'match.problem.noSchool': 'Your plan is not linked to a school, so I cannot rank partners for it.',
   'match.problem.alreadyOpen': 'This plan already has a request waiting. Withdraw it first to ask someone else.',
   'match.problem.schoolUnavailable': 'That school cannot take a request just now (closed to requests, or full). Please choose another.',
-  'match.problem.noHead':
-    'Nobody from {school} has used Cydweithio yet, so I cannot send them the request. Choose another school, or ask your adviser to broker.',
-  'match.problem.noAdviser':
-    'No adviser for your local authority uses Cydweithio yet. Ask a school directly, or ask your local authority to register an adviser.',
+  'match.held.direct':
+    'Nobody from {school} uses Cydweithio yet, so I have kept your request for them: their headteacher or deputy gets it as soon as they start using Cydweithio. {count, plural, =0 {} one {I have told # adviser for {school}, who can let them know.} other {I have told # advisers for {school}, who can let them know.}} Meanwhile you could ask one of these schools instead, or withdraw the request.',
+  'match.held.notice':
+    'Nobody from {school} uses Cydweithio yet, so your request is kept for them: their headteacher or deputy gets it as soon as they start using Cydweithio. Meanwhile you could ask one of these schools instead.',
+  'match.held.broker':
+    'No adviser for {la} uses Cydweithio yet, so I have kept your request for them: the first adviser registered for {la} gets it.{admins, plural, =0 { Ask your local authority to register one.} other { I have told the admins, who register advisers.}} Meanwhile you could ask one of these schools directly.',
+  'match.held.adviserHeading': 'A request is waiting for {school}',
+  'match.held.adviser':
+    '{asking} has asked {school} for support, but nobody from {school} uses Cydweithio yet. The request is kept for the school: its headteacher or deputy gets it as soon as their role is confirmed. Please ask them to open Cydweithio in Teams and choose their school, or ask an admin to install the app for them.',
+  'match.held.adminHeading': 'No adviser for {la} yet',
+  'match.held.admin':
+    '{asking} asked for an adviser to broker a partner, but no adviser is registered for {la} yet. The request is kept: the first adviser you register for {la} gets it. Type "{command}" to register one.',
   'match.problem.alreadyDecided': 'Someone has already decided this request. This is where it stands now.',
   'match.problem.notOpen': 'This request is no longer waiting for an answer.',
   'match.problem.reasonRequired': 'Please give a short reason, so the school that asked knows what to do next.',
@@ -116,8 +126,12 @@ export const matchingEn = {
   'match.sent.direct': 'Sent to the head of {school}. I will tell you when they answer.',
   'match.sent.broker': 'Sent to your advisers ({count}). I will tell you when one of them decides.',
   'match.done.approved': 'Approved. The head of {school} has been asked.',
+  'match.done.approvedHeld':
+    'Approved. Nobody from {school} uses Cydweithio yet, so the request is kept for the school: its headteacher or deputy gets it as soon as they start. The school that asked has been told.',
   'match.done.declined': 'Declined. The school that asked has been told.',
   'match.done.redirected': 'Passed to {school}. The school that asked has been told.',
+  'match.done.redirectedHeld':
+    'Passed to {school}. Nobody from there uses Cydweithio yet, so the request is kept for them until their headteacher or deputy starts. The school that asked has been told.',
   'match.done.withdrawn': 'Request withdrawn.',
   'match.done.finished': 'Marked done. Thank you.',
   'match.notAdviser': 'Only an adviser for this school’s local authority can decide this request.',
@@ -159,6 +173,7 @@ export const matchingEn = {
   'admin.roles.role': 'Role',
   'admin.roles.la': 'Local authority',
   'admin.roles.allLas': 'Every local authority',
+  'admin.roles.everyLa': 'every local authority',
   'admin.roles.school': 'Or one school (an adviser’s caseload)',
   'admin.roles.schoolHint': 'School name or number; leave empty for the whole local authority',
   'admin.roles.schoolNotFound': 'No school matched "{name}".',
@@ -223,7 +238,7 @@ export const matchingEn = {
   'profile.duplicateArea': 'Please choose each area once.',
   'profile.badCapacity': 'Capacity should be a whole number from 0 to 20.',
   'menu.cmdMySchool': '**{command}**: your school’s strengths, capacity and whether it takes requests',
-  'menu.cmdAdmin': '**{roles}**, **{importSchools}**: for LA and consortium admins',
+  'menu.cmdAdmin': 'For local authority and consortium admins: **{roles}**, **{schoolRoles}**, **{claims}**, **{importSchools}**, **{exportPerson}**',
   'evidence.kicker': 'Strength evidence',
   'evidence.heading': 'Strengths of {school}',
   'evidence.intro':

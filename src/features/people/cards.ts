@@ -54,7 +54,7 @@ export function claimCard(
         ? t(locale, 'roles.claim.headWarning', { school, name })
         : '',
     status,
-    statusColor: claim.status === 'confirmed' ? 'Good' : 'Attention',
+    statusColor: claim.status === 'confirmed' ? 'Accent' : 'Attention',
     notice: options.notice ?? '',
     problem: options.problem ?? '',
     pending: claim.status === 'pending' && (options.canDecide ?? true),

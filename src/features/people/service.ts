@@ -43,6 +43,11 @@ export interface SchoolRoleServiceDeps {
   recentPeople: (tenantId: string) => Promise<{ userId: string; displayName: string | null; schoolName: string | null }[]>;
   /** Local demo mode only: a claim is confirmed as soon as it is made. */
   autoConfirm: boolean;
+  /**
+   * Told once a school role is confirmed (by a decider, an admin's assignment or import): requests held for the
+   * school while nobody from it used the bot go to its new headteacher or deputy.
+   */
+  roleConfirmed?: (tenantId: string, userId: string, schoolId: number, role: SchoolRole) => Promise<void>;
 }
 
 export interface Claimed {
@@ -148,7 +153,10 @@ export class SchoolRoleService {
         { tenantId: actor.tenantId, userId: actor.userId, schoolId, role, asked: { kind: 'auto', names: [] } },
         'local-auto-confirm',
       );
-      if (auto.kind === 'decided') return Outcomes.ok({ view: mkView(auto.claim), confirmed: true, headExists: false });
+      if (auto.kind === 'decided') {
+        await this.confirmed(actor.tenantId, actor.userId, schoolId, role);
+        return Outcomes.ok({ view: mkView(auto.claim), confirmed: true, headExists: false });
+      }
     }
     const claim = await db.transaction(async (tx) => {
       const made = await claims.claim({ tenantId: actor.tenantId, userId: actor.userId, schoolId, role, asked: who.asked }, now, tx);
@@ -195,6 +203,15 @@ export class SchoolRoleService {
     } catch (err) {
       if (SqlSchoolRoleClaims.isUniqueViolation(err)) return { kind: 'headTaken' };
       throw err;
+    }
+  }
+
+  /** A failure here is logged, not fatal: the role is confirmed and recorded either way. */
+  private async confirmed(tenantId: string, userId: string, schoolId: number, role: SchoolRole): Promise<void> {
+    try {
+      await this.deps.roleConfirmed?.(tenantId, userId, schoolId, role);
+    } catch (err) {
+      this.deps.log.warn('after a confirmed role: held requests not delivered', { error: err instanceof Error ? err.message : String(err) });
     }
   }
 
@@ -286,6 +303,7 @@ export class SchoolRoleService {
     const claimant = await this.deps.users.get(claim.tenantId, claim.userId);
     if (claimant?.personalConversation)
       await this.send(claimant.personalConversation, this.deps.cards.decided(claimant.locale ?? this.deps.defaultLocale, after));
+    if (decision === 'confirmed') await this.confirmed(claim.tenantId, claim.userId, claim.schoolId, claim.role);
     return Outcomes.ok({ ...after, already: false });
   }
 
@@ -310,7 +328,7 @@ export class SchoolRoleService {
     return claim ? this.viewOf(claim) : null;
   }
 
-  private isAdmin(actor: Actor): Promise<boolean> {
+  isAdmin(actor: Actor): Promise<boolean> {
     return this.deps.roles.isAdmin(actor.tenantId, actor.userId);
   }
 
@@ -331,6 +349,7 @@ export class SchoolRoleService {
     );
     if (result.kind === 'headTaken') return Outcomes.problem('roles.claim.headTaken');
     if (result.kind !== 'decided') return Outcomes.problem('roles.claim.ended');
+    await this.confirmed(actor.tenantId, checked.person.userId, checked.schoolId, checked.role);
     const view = await this.viewOf(result.claim);
     return view ? Outcomes.ok(view) : Outcomes.problem('roles.claim.notFound');
   }
@@ -409,6 +428,7 @@ export class SchoolRoleService {
         tx,
       );
     });
+    for (const row of rows) await this.confirmed(actor.tenantId, row.person.userId, row.schoolId, row.role);
     return Outcomes.ok({ assigned: rows.length });
   }
 }

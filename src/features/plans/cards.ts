@@ -26,28 +26,50 @@ function base(locale: Locale) {
 }
 
 /** The help card's lines, each with the command it names (its words come from the catalogue). */
-const HELP_LINES = [
+export const HELP_LINES = [
   ['menu.cmdNewPlan', 'command.newPlan'],
   ['menu.cmdMyPlans', 'command.myPlans'],
   ['menu.cmdContinue', 'command.resume'],
+  ['menu.cmdFindPartner', 'command.findPartner'],
   ['menu.cmdMyRequests', 'command.myRequests'],
   ['menu.cmdMySchool', 'command.mySchool'],
+  ['menu.cmdFade', 'command.fadeStatus'],
+  ['menu.cmdPrivacy', 'command.privacy'],
   ['menu.cmdLanguage', 'command.language'],
   ['menu.cmdHelp', 'command.help'],
   ['menu.cmdAdmin', 'command.roles'],
 ] as const satisfies readonly (readonly [MessageKey, CommandKey])[];
 
-export function menuCard(locale: Locale, kind: 'welcome' | 'help', notice = ''): CardJson {
+/** A command's words as a button's title: "Find a partner", "Fy ngheisiadau". */
+export const commandTitle = (locale: Locale, command: CommandKey): string => {
+  const word = commandWord(locale, command);
+  return word.charAt(0).toLocaleUpperCase(locale) + word.slice(1);
+};
+
+export interface MenuView {
+  notice?: string;
+  /** The commands a typed sentence most likely meant, offered as buttons above the list. */
+  choices?: readonly CommandKey[];
+  /** The reader is an admin: their commands are listed too. */
+  admin?: boolean;
+}
+
+/** The welcome or help card: every job the bot does for the reader, with its command in the reader's language. */
+export function menuCard(locale: Locale, kind: 'welcome' | 'help', { notice = '', choices = [], admin = false }: MenuView = {}): CardJson {
   return renderCard('menu', {
     ...base(locale),
     heading: t(locale, kind === 'welcome' ? 'menu.welcomeHeading' : 'menu.helpHeading'),
     intro: t(locale, kind === 'welcome' ? 'menu.welcomeIntro' : 'menu.helpIntro'),
     notice,
-    commands: HELP_LINES.map(([line, command]) => ({
+    choices: choices.map((command) => ({ title: commandTitle(locale, command), command })),
+    commands: HELP_LINES.filter(([line]) => admin || line !== 'menu.cmdAdmin').map(([line, command]) => ({
       line: t(locale, line, {
         command: commandWord(locale, command),
         roles: commandWord(locale, 'command.roles'),
+        schoolRoles: commandWord(locale, 'command.schoolRoles'),
+        claims: commandWord(locale, 'command.claims'),
         importSchools: commandWord(locale, 'command.importSchools'),
+        exportPerson: commandWord(locale, 'command.exportPerson'),
       }),
     })),
   });

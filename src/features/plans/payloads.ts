@@ -14,6 +14,9 @@ export const EmptyPayload = z.object({}).passthrough();
 
 export const SetLanguagePayload = z.object({ locale: z.enum(['cy', 'en']) });
 
+/** A command run from a button: its catalogue key. */
+export const MenuCommandPayload = z.object({ command: z.string().regex(/^command\.[A-Za-z]{1,40}$/) });
+
 export const OnboardSearchPayload = z.object({ query: z.string().max(500).optional().default('') });
 
 export const OnboardConfirmPayload = z.object({
@@ -60,6 +63,7 @@ export const AIDE_MEMOIRE_PAYLOADS = {
   'menu.myPlans': EmptyPayload,
   'menu.help': EmptyPayload,
   'menu.language': EmptyPayload,
+  'menu.command': MenuCommandPayload,
   'user.setLanguage': SetLanguagePayload,
   'onboard.search': OnboardSearchPayload,
   'onboard.confirm': OnboardConfirmPayload,

@@ -1,4 +1,4 @@
-import { commandPattern } from '../../platform/i18n/commands';
+import { commandPattern, isCommandKey } from '../../platform/i18n/commands';
 import { languageCard, menuCard, myPlansCard, onboardCard, planExportText, planFieldCard, planSummaryCard, type SchoolChoice } from './cards';
 import type { CardJson } from '../../platform/cards/render';
 import { Verbs } from '../../platform/cards/verbs';
@@ -13,6 +13,7 @@ import type { SchoolRoleService } from '../people/service';
 import { askedText } from '../people/cards';
 import { parse, type Answer, type RouteKit, type Turn } from '../../platform/teams/kit';
 import {
+  MenuCommandPayload,
   OnboardConfirmPayload,
   OnboardSearchPayload,
   PlanClusterReportPayload,
@@ -109,7 +110,8 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
 
   // ---- commands ----
 
-  kit.onCommand(COMMANDS.help, async (turn) => menuCard(turn.locale, 'help'));
+  const help = async (turn: Turn, notice?: string) => menuCard(turn.locale, 'help', { notice, admin: await kit.isAdmin(turn) });
+  kit.onCommand(COMMANDS.help, (turn) => help(turn));
   kit.onCommand(COMMANDS.newPlan, (turn) => startNewPlan(turn));
   kit.onCommand(COMMANDS.myPlans, myPlans);
   kit.onCommand(COMMANDS.language, async (turn) => languageCard(turn.locale));
@@ -124,14 +126,19 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
 
   // ---- menu and language ----
 
-  kit.onCard(Verbs.menuHelp, async (turn) => menuCard(turn.locale, 'help'));
+  kit.onCard(Verbs.menuHelp, (turn) => help(turn));
   kit.onCard(Verbs.menuNewPlan, (turn) => startNewPlan(turn));
   kit.onCard(Verbs.menuMyPlans, myPlans);
   kit.onCard(Verbs.menuLanguage, async (turn) => languageCard(turn.locale));
+  // A "did you mean" button runs the command as if it had been typed.
+  kit.onCard(Verbs.menuCommand, async (turn, data) => {
+    const { command } = parse(MenuCommandPayload, data);
+    return (isCommandKey(command) ? await kit.runCommand(turn, command) : null) ?? help(turn);
+  });
   kit.onCard(Verbs.setLanguage, async (turn, data) => {
     const { locale } = parse(SetLanguagePayload, data);
     await users.setLocale(turn.actor.tenantId, turn.actor.userId, locale);
-    return menuCard(locale, 'help', t(locale, 'language.changed'));
+    return menuCard(locale, 'help', { notice: t(locale, 'language.changed'), admin: await kit.isAdmin(turn) });
   });
 
   // ---- first use: which school ----

@@ -13,6 +13,8 @@ import { PrivacyPersonPayload } from './payloads';
 export const PRIVACY_COMMANDS = {
   exportPerson: commandPattern('command.exportPerson', { argument: true }),
   deletePerson: commandPattern('command.deletePerson', { argument: true }),
+  /** Anyone: what the bot keeps about them, and who may see it. */
+  privacy: commandPattern('command.privacy'),
 };
 
 /**
@@ -64,6 +66,9 @@ export function registerPrivacyRoutes(kit: RouteKit, service: PersonalDataServic
     return null;
   }
 
+  kit.onCommand(PRIVACY_COMMANDS.privacy, async (turn) =>
+    noticeCard(turn.locale, t(turn.locale, 'privacy.about'), { heading: t(turn.locale, 'privacy.heading') }),
+  );
   kit.onCommand(PRIVACY_COMMANDS.exportPerson, (turn) => command(turn, PRIVACY_COMMANDS.exportPerson, 'export'));
   kit.onCommand(PRIVACY_COMMANDS.deletePerson, (turn) => command(turn, PRIVACY_COMMANDS.deletePerson, 'delete'));
 

@@ -12,6 +12,8 @@ export const Verbs = {
   menuMyPlans: 'menu.myPlans',
   menuHelp: 'menu.help',
   menuLanguage: 'menu.language',
+  /** A command run from a button ("did you mean"): data.command is its catalogue key. */
+  menuCommand: 'menu.command',
   setLanguage: 'user.setLanguage',
   onboardSearch: 'onboard.search',
   onboardConfirm: 'onboard.confirm',

@@ -1,7 +1,10 @@
-import { LOCALES, t, type Locale, type MessageKey } from './index';
+import { isMessageKey, LOCALES, t, type Locale, type MessageKey } from './index';
 
 /** A command's catalogue key: its words in each language, alternatives separated by '|'. */
 export type CommandKey = Extract<MessageKey, `command.${string}`>;
+
+/** Whether a string (from a card) names a command in the catalogue. */
+export const isCommandKey = (key: string): key is CommandKey => key.startsWith('command.') && isMessageKey(key);
 
 const alternatives = (locale: Locale, key: CommandKey): string[] =>
   t(locale, key)

@@ -31,6 +31,19 @@ const coreCy = {
   'command.fadeHolidays': 'gwyliau fade|gwyliau ysgol fade|gwyliau ysgol',
   'command.fadePriorities': 'blaenoriaethau fade|blaenoriaethau’r clwstwr',
   'command.clusterLead': 'arweinydd clwstwr|arweinydd y clwstwr|arwain clwstwr|arwain y clwstwr',
+  'command.findPartner': 'dod o hyd i bartner|chwilio am bartner|chwilio partner|partner',
+  'command.privacy': 'preifatrwydd|fy nata',
+
+  'keywords.findPartner':
+    'partner|bartner|mhartner|partneriaid|ysgol bartner|ysgol arall|cymorth|gymorth|rhifedd|llythrennedd|mathemateg|darllen|ysgrifennu|gwyddoniaeth|presenoldeb|lles|pontio|paru',
+  'keywords.newPlan': 'newydd|dechrau|cynllun|gynllun|nghynllun|cynllunio|ffurflen gynllunio',
+  'keywords.myPlans': 'cynlluniau|gynlluniau|nghynlluniau|drafft|golygu|wedi cadw',
+  'keywords.myRequests': 'cais|gais|nghais|ceisiadau|geisiadau|ngheisiadau|aros|ateb|derbyn|gwrthod',
+  'keywords.mySchool': 'fy ysgol|capasiti|cryfderau|cryfder|proffil|lleoedd',
+  'keywords.fadeStatus': 'fade|clwstwr|glwstwr|nghlwstwr|adroddiad|dyddiad cau|gwerthuso',
+  'keywords.privacy': 'preifatrwydd|data personol|data|gdpr|dileu fy|allforio fy',
+  'keywords.language': 'iaith|cymraeg|saesneg|welsh|english',
+  'keywords.help': 'help|helo|shwmae|shwmai|sut mae|bore da|prynhawn da|noswaith dda|gorchmynion|dewislen',
 
   'menu.welcomeHeading': 'Croeso i Gydweithio!',
   'menu.welcomeIntro':
@@ -46,7 +59,14 @@ const coreCy = {
   'menu.myPlans': 'Fy nghynlluniau',
   'menu.language': 'Cymraeg / English',
   'menu.help': 'Help',
-  'menu.unknownCommand': 'Mae’n ddrwg gen i, doeddwn i ddim yn deall "{text}". Dyma beth alla i ei wneud.',
+  'menu.cmdFindPartner': '**{command}**: yr ysgolion sydd yn y sefyllfa orau i helpu gyda chynllun, a gofyn i un ohonyn nhw neu i’ch ymgynghorydd',
+  'menu.cmdFade': '**{command}**: cylch FADE eich clwstwr: beth sy’n ddyledus, pwy sydd wedi gwneud eu rhan, yr adroddiad',
+  'menu.cmdPrivacy': '**{command}**: beth mae Cydweithio yn ei gadw amdanoch chi, a phwy sy’n gallu ei weld',
+  'menu.didYouMean': 'Ai un o’r rhain oedd gennych chi mewn golwg?',
+  'menu.notSure': 'Dyma beth alla i ei wneud.',
+  'privacy.heading': 'Eich data yn Cydweithio',
+  'privacy.about':
+    'Mae Cydweithio yn cadw eich enw a’ch id Teams fel mae Teams yn eu rhoi, eich iaith, eich ysgol a’ch rôl yno, y cynlluniau rydych chi’n eu hysgrifennu a’r ceisiadau am gymorth rydych chi’n eu gwneud neu’n eu hateb. Eich cynlluniau chi yn unig ydyn nhw nes i chi ofyn i ysgol arall neu i ymgynghorydd am gymorth: wedyn mae’r ysgol y gofynnwyd iddi a’r ymgynghorwyr ar gyfer eich ysgol yn gweld Ffocws, Angen, amcanion a meini prawf llwyddiant y cynllun. Gall gweinyddwr eich awdurdod lleol neu’ch consortiwm allforio popeth sy’n cael ei gadw amdanoch chi, neu ei ddileu: gofynnwch iddyn nhw.',
   'menu.personalOnly': 'Mae cynlluniau’n breifat, felly rydw i’n eu cadw i’n sgwrs bersonol. Agorwch sgwrs gyda mi i gynllunio cymorth.',
 
   'language.heading': 'Iaith / Language',

@@ -32,6 +32,21 @@ const coreEn = {
   'command.fadeHolidays': 'fade holidays|fade holiday',
   'command.fadePriorities': 'fade priorities',
   'command.clusterLead': 'cluster lead',
+  'command.findPartner': 'find a partner|find partner|partner',
+  'command.privacy': 'privacy|my data',
+
+  // Words that point to a command when someone types a sentence instead of a command (either language's
+  // words count for everyone; see src/platform/i18n/intents.ts). Alternatives separated by '|'.
+  'keywords.findPartner':
+    'partner|partners|partnership|partner school|another school|school to help|support|help with|maths|math|mathematics|numeracy|literacy|reading|writing|science|attendance|wellbeing|transition|collaborate|pair',
+  'keywords.newPlan': 'new|start|plan|planning|aide-memoire|aide memoire',
+  'keywords.myPlans': 'plans|my plan|draft|drafts|edit|saved',
+  'keywords.myRequests': 'request|requests|asked|waiting|answer|accepted|declined',
+  'keywords.mySchool': 'my school|capacity|strengths|strength|profile|places|open to requests',
+  'keywords.fadeStatus': 'fade|cluster|report|deadline|evaluation|evaluate',
+  'keywords.privacy': 'privacy|personal data|data|gdpr|delete my|export my',
+  'keywords.language': 'language|welsh|english|cymraeg|saesneg',
+  'keywords.help': 'help|hello|hi|hiya|hey|good morning|good afternoon|commands|menu|what can you do',
 
   'menu.welcomeHeading': 'Croeso! Welcome to Cydweithio',
   'menu.welcomeIntro':
@@ -47,7 +62,14 @@ const coreEn = {
   'menu.myPlans': 'My plans',
   'menu.language': 'Cymraeg / English',
   'menu.help': 'Help',
-  'menu.unknownCommand': 'Sorry, I didn’t understand "{text}". Here is what I can do.',
+  'menu.cmdFindPartner': '**{command}**: schools best placed to help with a plan, and asking one of them or your adviser',
+  'menu.cmdFade': '**{command}**: your cluster’s FADE cycle: what is due, who has done their part, the report',
+  'menu.cmdPrivacy': '**{command}**: what Cydweithio keeps about you, and who can see it',
+  'menu.didYouMean': 'Did you mean one of these?',
+  'menu.notSure': 'Here is what I can do.',
+  'privacy.heading': 'Your data in Cydweithio',
+  'privacy.about':
+    'Cydweithio keeps your name and Teams id as Teams gives them, your language, your school and role there, the plans you write and the requests for support you make or answer. Your plans are yours alone until you ask another school or an adviser for support: then the school asked and the advisers for your school see the plan’s Focus, Need, objectives and success criteria. Your local authority or consortium admin can export everything kept about you, or delete it: ask them.',
   'menu.personalOnly': 'Plans are private, so I keep them to our personal chat. Open a chat with me to plan support.',
 
   'language.heading': 'Language / Iaith',

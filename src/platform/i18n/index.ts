@@ -88,12 +88,19 @@ export function t(locale: Locale, key: MessageKey, params?: Readonly<Record<stri
   const template = catalogues[locale][key];
   if (!usesIcuSyntax(template)) {
     if (!params) return template;
-    return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(inLocale(locale, params[name])) : whole));
+    // A value ending in a full stop ("Our Lady's R.C.") takes the place of the sentence's own: never "R.C..".
+    return template.replace(/\{(\w+)\}(\.?)/g, (whole, name: string, stop: string) => {
+      if (!(name in params)) return whole;
+      const value = String(inLocale(locale, params[name]));
+      return value + (value.endsWith('.') ? '' : stop);
+    });
   }
   const { message, names } = compiledMessage(locale, key);
   const values: Record<string, string | number> = {};
   for (const name of names) values[name] = params && name in params ? inLocale(locale, params[name]) : `{${name}}`;
-  return String(message.format(values));
+  let out = String(message.format(values));
+  for (const value of Object.values(values)) if (typeof value === 'string' && value.endsWith('.')) out = out.split(`${value}.`).join(value);
+  return out;
 }
 
 /** Every string of one language, for binding into card templates. */

@@ -78,6 +78,7 @@ export function createBotApplication(deps: BotDeps): Application<TurnState> {
     log,
     limits: deps.limits,
     explainRefusal: pendingRoleExplainer(deps.schoolRoles),
+    isAdmin: (actor) => deps.schoolRoles.isAdmin(actor),
   });
   registerAideMemoireRoutes(kit, deps);
   registerPeopleRoutes(kit, deps.schoolRoles);

@@ -1,5 +1,6 @@
 import { menuCard } from '../../features/plans/cards';
 import { t } from '../i18n';
+import { nearestCommands } from '../i18n/intents';
 import { isPersonal } from './activity';
 import { INVOKE_RESPONSE_KEY } from 'botbuilder';
 import { cardMessage, cardVerbOf, type RouteKit } from './kit';
@@ -18,8 +19,10 @@ export function registerConversationRoutes(kit: RouteKit): void {
     if (!botAdded) return;
     await kit.emit('installed', context);
     if (!isPersonal(context.activity)) return;
-    const card = await kit.safely(context, async (turn) => menuCard(turn.locale, 'welcome'));
+    const card = await kit.safely(context, async (turn) => menuCard(turn.locale, 'welcome', { admin: await kit.isAdmin(turn) }));
     await context.sendActivity(cardMessage(card));
+    // The turn stored the chat: what waited for this person until they could be reached goes to them now.
+    await kit.emit('personalChatOpened', context);
   });
   app.conversationUpdate('membersRemoved', async (context) => {
     const botId = context.activity.recipient?.id;
@@ -48,12 +51,16 @@ export function registerConversationRoutes(kit: RouteKit): void {
     });
   });
 
-  // Anything else typed in personal chat gets the help card; elsewhere the bot stays quiet.
+  // Anything else typed in personal chat: the commands it most likely meant, as buttons, above the help card (a
+  // greeting, or words that point nowhere, get the help card alone). Elsewhere the bot stays quiet.
   app.activity('message', async (context) => {
     if (!isPersonal(context.activity)) return;
-    const card = await kit.safely(context, async (turn) =>
-      menuCard(turn.locale, 'help', t(turn.locale, 'menu.unknownCommand', { text: turn.text.trim().slice(0, 80) })),
-    );
+    const card = await kit.safely(context, async (turn) => {
+      const guesses = nearestCommands(turn.text);
+      const admin = await kit.isAdmin(turn);
+      if (guesses.length === 0 || guesses[0] === 'command.help') return menuCard(turn.locale, 'help', { notice: t(turn.locale, 'menu.notSure'), admin });
+      return menuCard(turn.locale, 'help', { notice: t(turn.locale, 'menu.didYouMean'), choices: guesses, admin });
+    });
     await context.sendActivity(cardMessage(card));
   });
 }

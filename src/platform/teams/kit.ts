@@ -1,4 +1,4 @@
-import { commandKeyOf, commandWord } from '../i18n/commands';
+import { commandKeyOf, commandWord, type CommandKey } from '../i18n/commands';
 import { Application, type AdaptiveCard, TurnState } from '@microsoft/teams-ai';
 import { CardFactory, INVOKE_RESPONSE_KEY, MessageFactory, type TurnContext } from 'botbuilder';
 import type { z } from 'zod';
@@ -54,7 +54,8 @@ export interface ConversationEvent {
   channelId: string | null;
 }
 
-export type ConversationEventKind = 'installed' | 'uninstalled' | 'channelDeleted';
+/** `personalChatOpened`: the app was installed in someone's personal chat and the bot has stored the chat (it can reach them now). */
+export type ConversationEventKind = 'installed' | 'uninstalled' | 'channelDeleted' | 'personalChatOpened';
 
 /** A card payload that does not match its schema: answered politely, logged, nothing changed. */
 export class BadPayload extends Error {}
@@ -131,6 +132,8 @@ export interface KitDeps {
   explainRefusal?: (turn: Turn, refusal: Refusal | null) => Promise<string | null>;
   /** Per-person limits, counted in the database (none in tests that do not need them). */
   limits?: RateLimitCounter;
+  /** Whether the person is an admin (the help card lists admins' commands only to them). */
+  isAdmin?: (actor: Actor) => Promise<boolean>;
 }
 
 export interface RateLimitCounter {
@@ -149,7 +152,11 @@ export class RouteKit {
     installed: [],
     uninstalled: [],
     channelDeleted: [],
+    personalChatOpened: [],
   };
+
+  /** What each command does, by its catalogue key: a button can run a command as if it were typed. */
+  private readonly commands = new Map<CommandKey, (turn: Turn) => Promise<Answer | null>>();
 
   constructor(
     readonly app: Application<TurnState>,
@@ -250,6 +257,7 @@ export class RouteKit {
   onCommand(pattern: RegExp, handler: (turn: Turn) => Promise<Answer | null>): void {
     const key = commandKeyOf(pattern);
     const command = key ? commandWord('en', key) : commandLabel(pattern);
+    if (key && !this.commands.has(key)) this.commands.set(key, handler);
     this.app.message(pattern, async (context, state) => {
       const card = await this.safely(
         context,
@@ -262,6 +270,18 @@ export class RouteKit {
       );
       if (card !== NO_REPLY) await context.sendActivity(cardMessage(card));
     });
+  }
+
+  /**
+   * Runs a command as if it had been typed (a "did you mean" button): null when no command has that key. A button's
+   * turn has no typed text, so a command taking an argument sees none.
+   */
+  async runCommand(turn: Turn, key: CommandKey): Promise<Answer | null> {
+    const handler = this.commands.get(key);
+    if (!handler) return null;
+    turn.command = commandWord('en', key);
+    if (await this.overLimit(turn, 'message')) return this.notice(turn, 'error.rateLimited', 'default');
+    return handler(turn);
   }
 
   /**
@@ -327,6 +347,11 @@ export class RouteKit {
     if (!this.deps.limits || (await this.deps.limits.take(turn.actor, action))) return false;
     this.deps.log.warn('rate limit reached', { tenantId: turn.actor.tenantId, userId: turn.actor.userId, action });
     return true;
+  }
+
+  /** Whether the person acting is an admin (for what to show them; every admin action checks again). */
+  async isAdmin(turn: Turn): Promise<boolean> {
+    return (await this.deps.isAdmin?.(turn.actor)) ?? false;
   }
 
   notice(turn: Turn, key: MessageKey, tone: 'default' | 'attention' | 'good' = 'attention'): CardJson {

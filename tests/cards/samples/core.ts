@@ -31,7 +31,8 @@ function samplePlan(status: Plan['status']): Plan {
 export function coreSamples(locale: Locale): Record<string, CardJson> {
   const cards: Record<string, CardJson> = {
     'menu:welcome': menuCard(locale, 'welcome'),
-    'menu:help': menuCard(locale, 'help', 'note'),
+    'menu:help': menuCard(locale, 'help', { notice: 'note', admin: true }),
+    'menu:didYouMean': menuCard(locale, 'help', { notice: 'note', choices: ['command.findPartner', 'command.myRequests', 'command.privacy'] }),
     'language:changed': languageCard(locale, 'changed'),
     'onboard:empty': onboardCard(locale),
     'onboard:results': onboardCard(locale, { query: 'cwm', results: [{ id: 6784001, title: 'Cwmbran High School (Torfaen)' }], problem: 'p' }),
