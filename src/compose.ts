@@ -194,16 +194,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     directoryChanged: () => {
       matchingService.invalidate();
     },
-    // A new reviewer or adviser is sent the FADE reports nobody could be asked to judge; the grant stands even if that fails.
-    roleGranted: (grant) =>
-      fade.reports.roleGranted(grant).catch((err: unknown) => log.warn('could not send waiting FADE reports to a new reviewer', { error: String(err) })),
-    // The role is granted and recorded either way; a failure to hand over held requests is logged, not the admin's problem.
-    adviserGranted: async (tenantId, userId) => {
-      try {
-        await matchingService.deliverHeldToAdviser(tenantId, userId);
-      } catch (err) {
-        log.warn('after an adviser grant: held requests not delivered', { error: err instanceof Error ? err.message : String(err) });
-      }
+    // A new reviewer or adviser is sent the FADE reports nobody could be asked to judge, and a new adviser the requests
+    // held for want of one. The grant is recorded either way; a failure here is logged, not the admin's problem.
+    roleGranted: async (grant) => {
+      await fade.reports.roleGranted(grant).catch((err: unknown) => log.warn('could not send waiting FADE reports to a new reviewer', { error: String(err) }));
+      if (grant.role === 'adviser')
+        await matchingService
+          .deliverHeldToAdviser(grant.tenantId, grant.userId)
+          .catch((err: unknown) => log.warn('after an adviser grant: held requests not delivered', { error: String(err) }));
     },
   });
 

@@ -20,10 +20,8 @@ export interface AdminServiceDeps {
   clock: Clock;
   /** Called after the directory, a school's strengths or its capacity change (the matching index is rebuilt). */
   directoryChanged: () => void;
-  /** Called once a role is granted (FADE sends a waiting report to a new reviewer). */
+  /** Called once a role is granted and recorded: FADE sends a waiting report to a new reviewer, matching hands held requests to a new adviser. */
   roleGranted?: (grant: RoleGrant) => Promise<unknown>;
-  /** Called after someone is made an adviser: brokered requests held for want of an adviser go to them. */
-  adviserGranted?: (tenantId: string, userId: string) => Promise<void>;
 }
 
 export interface LocalAuthority {
@@ -126,7 +124,7 @@ export class AdminService {
           name: typedSchool,
           list: { en: found.names.map((n) => n.en).join('; '), cy: found.names.map((n) => n.cy).join('; ') },
         });
-      await this.grantAndRecord(
+      await this.recordGrant(
         actor,
         { tenantId: actor.tenantId, userId: person.userId, role: input.role, laCode: null, schoolId: found.school.id },
         { role: input.role, schoolId: found.school.id },
@@ -135,13 +133,8 @@ export class AdminService {
     }
     const la = laCode === null ? null : ((await admin.localAuthorities()).find((l) => l.code === laCode) ?? null);
     if (laCode !== null && !la) return Outcomes.problem('admin.roles.unknownPerson');
-    await this.grantAndRecord(actor, { tenantId: actor.tenantId, userId: person.userId, role: input.role, laCode }, { role: input.role, laCode });
+    await this.recordGrant(actor, { tenantId: actor.tenantId, userId: person.userId, role: input.role, laCode }, { role: input.role, laCode });
     return Outcomes.ok({ ...granted, school: null, la });
-  }
-
-  private async grantAndRecord(actor: Actor, grant: RoleGrant, details: Record<string, unknown>): Promise<void> {
-    await this.recordGrant(actor, grant, details);
-    if (grant.role === 'adviser') await this.deps.adviserGranted?.(grant.tenantId, grant.userId);
   }
 
   private async recordGrant(actor: Actor, grant: RoleGrant, details: Record<string, unknown>): Promise<void> {

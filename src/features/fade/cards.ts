@@ -43,7 +43,8 @@ export const judgementLabel = (locale: Locale, j: Judgement): string => t(locale
 const judgementChoices = (locale: Locale) => JUDGEMENTS.map((j) => ({ title: judgementLabel(locale, j), value: j }));
 
 export type NoticeTone = 'default' | 'attention' | 'good';
-const colorOf = (tone: NoticeTone) => (tone === 'attention' ? 'Attention' : tone === 'good' ? 'Good' : 'Default');
+// Green and yellow text is hard to read in light, dark and high-contrast themes: good news is Accent.
+const colorOf = (tone: NoticeTone) => (tone === 'attention' ? 'Attention' : tone === 'good' ? 'Accent' : 'Default');
 
 /** A message without buttons (channels get no personal-chat menu), in one language or both. */
 export function fadeNoticeCard(
@@ -77,6 +78,8 @@ function daysText(locale: Locale, days: number): string {
 export function reminderCard(view: ReminderView): CardJson {
   const languages = languagesOf(view.language);
   const open = view.reportStatus === 'notStarted' || view.reportStatus === 'drafted';
+  const reportKey: MessageKey =
+    view.reportStatus === 'notStarted' && !view.draftOpened ? 'fade.action.startReport' : open ? 'fade.action.continueReport' : 'fade.action.viewReport';
   const blocks = languages.map((l) => {
     const state =
       view.reportStatus === 'reviewed' && view.reviewJudgement
@@ -93,27 +96,26 @@ export function reminderCard(view: ReminderView): CardJson {
       cluster: t(l, 'fade.reminder.cluster', { cluster: view.clusterName }),
       deadlineLabel: t(l, 'fade.reminder.deadline', { date: '' }).replace(/[:\s]+$/, ''),
       deadline: formatLocalDate(l, view.deadline),
-      daysLabel: '⏱',
-      days: open ? daysText(l, view.daysLeft) : '✓',
+      daysLabel: t(l, 'fade.reminder.timeLeft'),
+      days: open ? daysText(l, view.daysLeft) : '—',
       leadLabel: (view.leadName ? t(l, 'fade.reminder.lead', { lead: '' }) : t(l, 'fade.reminder.noLead')).split(':')[0],
       lead: view.leadName ? escapeMarkdown(view.leadName) : '—',
       state,
-      stateColor: open ? (view.daysLeft < 0 ? 'Attention' : 'Default') : 'Good',
+      stateColor: open ? (view.daysLeft < 0 ? 'Attention' : 'Default') : 'Accent',
       intro: open ? t(l, 'fade.reminder.intro') : '',
+      // Each language has its own buttons, so a bilingual title is never cut off.
+      reportTitle: t(l, reportKey),
+      noteTitle: t(l, 'fade.action.addNote'),
     };
   });
   // Once the report is in, a school that added nothing is shown as such, not as "not started".
   const both = (s: PartStatus) => inLanguages(languages, !open && s === 'notStarted' ? 'fade.part.noNotes' : `fade.part.${s}`);
   const schoolName = (m: ReminderView['members'][number]) => (languages[0] === 'cy' && m.nameCy ? m.nameCy : m.nameEn);
-  const reportKey: MessageKey =
-    view.reportStatus === 'notStarted' && !view.draftOpened ? 'fade.action.startReport' : open ? 'fade.action.continueReport' : 'fade.action.viewReport';
   return renderCard('fadeReminder', {
     blocks,
     fallback: blocks.map((b) => b.heading).join(' / '),
     membersHeading: inLanguages(languages, 'fade.reminder.members'),
     members: view.members.map((m) => ({ name: escapeMarkdown(schoolName(m)), status: both(m.status) })),
-    reportTitle: inLanguages(languages, reportKey),
-    noteTitle: inLanguages(languages, 'fade.action.addNote'),
     open,
     roundId: view.roundId,
     clusterId: String(view.clusterId),

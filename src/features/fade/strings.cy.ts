@@ -30,6 +30,7 @@ export const fadeCy: Record<keyof typeof fadeEn, string> = {
   'fade.reminder.intro':
     'Mae’r adroddiad yn cael ei ddrafftio i’r arweinydd o gynllun y clwstwr, yr hyn mae cynlluniau’r ysgolion yn dweud a ddigwyddodd, y cymorth a gytunwyd a nodiadau’r ysgolion: mae’r arweinydd yn ei wirio ac yn ei olygu, a gall yr ysgolion ychwanegu nodiadau.',
   'fade.reminder.members': 'Ysgolion y clwstwr',
+  'fade.reminder.timeLeft': 'Amser ar ôl',
   'fade.reminder.submitted': 'Cyflwynwyd ar {date}. Diolch: fydd dim rhagor o nodiadau atgoffa ar gyfer y rownd hon.',
   'fade.reminder.reviewed': 'Adolygwyd: {judgement}. Mae’r adborth ar yr adroddiad.',
   'fade.reminder.notStartedYet': 'Dydy’r arweinydd ddim wedi dechrau’r adroddiad eto.',

@@ -26,6 +26,7 @@ export const fadeEn = {
   'fade.reminder.intro':
     'The report is drafted for the lead from the cluster plan, what member schools’ plans say happened, the support agreed and members’ notes: the lead checks and edits it, and member schools can add notes.',
   'fade.reminder.members': 'Member schools',
+  'fade.reminder.timeLeft': 'Time left',
   'fade.reminder.submitted': 'Submitted on {date}. Thank you: there will be no more reminders for this round.',
   'fade.reminder.reviewed': 'Reviewed: {judgement}. The feedback is on the report.',
   'fade.reminder.notStartedYet': 'The lead has not started the report yet.',
