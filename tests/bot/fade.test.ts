@@ -88,7 +88,7 @@ describe('cluster channels', () => {
     const text = cardText(card);
     expect(text).toContain('This channel is now linked to **Cwmbran High School cluster**');
     expect(text).toContain('Greenmeadow Primary School');
-    const stored = await h.runtime.fadeStore.channels.channelForCluster(1);
+    const stored = await h.runtime.fadeStore.channels.channelForCluster(1, [TENANT]);
     expect(stored).toMatchObject({ conversationId: CHANNEL.id, active: true, teamId: '19:team@thread.tacv2' });
     expect((stored!.reference.conversation as { id: string }).id).toBe(CHANNEL.id);
   });
@@ -151,7 +151,7 @@ describe('cluster channels', () => {
       conversation: CHANNEL as Activity['conversation'],
       channelData: { tenant: { id: TENANT }, eventType: 'channelDeleted', channel: { id: CHANNEL.id, name: 'Cluster' }, team: { id: '19:team@thread.tacv2' } },
     });
-    expect((await h.runtime.fadeStore.channels.channelForCluster(1))!.active).toBe(false);
+    expect((await h.runtime.fadeStore.channels.channelForCluster(1, [TENANT]))!.active).toBe(false);
     const toAdmin = h.messenger.sent.filter((s) => (s.conversation.conversation as { id: string }).id === `a:personal-${admin.id}`);
     expect(toAdmin).toHaveLength(1);
     expect(cardText(toAdmin[0].message.card)).toContain('I can no longer post in the channel of **Cwmbran High School cluster** (the channel was deleted)');
@@ -172,7 +172,7 @@ describe('cluster channels', () => {
       conversation: CHANNEL as Activity['conversation'],
       channelData: { tenant: { id: TENANT }, team: { id: '19:team@thread.tacv2' }, eventType: 'teamMemberRemoved' },
     });
-    expect(await h.runtime.fadeStore.channels.channelForCluster(1)).toMatchObject({ active: false, inactiveReason: 'botRemoved' });
+    expect(await h.runtime.fadeStore.channels.channelForCluster(1, [TENANT])).toMatchObject({ active: false, inactiveReason: 'botRemoved' });
   });
 
   it('treats a send refused with 403 as a removed channel: the link goes inactive and the admin hears of it', async () => {
@@ -184,7 +184,7 @@ describe('cluster channels', () => {
     h.clock.set('2026-11-23T09:00:00Z');
     await h.runtime.dispatcher.deliverDue(500);
     expect(channelPosts()).toHaveLength(0);
-    expect(await h.runtime.fadeStore.channels.channelForCluster(1)).toMatchObject({ active: false, inactiveReason: 'sendRefused' });
+    expect(await h.runtime.fadeStore.channels.channelForCluster(1, [TENANT])).toMatchObject({ active: false, inactiveReason: 'sendRefused' });
     expect(h.messenger.sent.some((s) => cardText(s.message.card).includes('Teams refused the message'))).toBe(true);
     // and nothing keeps retrying: the next reminder finds the link inactive and records that
     h.clock.set('2026-12-08T09:00:00Z');

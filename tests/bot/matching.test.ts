@@ -161,7 +161,7 @@ describe('a brokered request', () => {
     expect(cardText(accepted)).toContain('Bydd Croesyceiliog School yn cefnogi Cwmbran High School');
     const joint = sentTo(alice).at(-1)!;
     expect(cardText(joint)).toContain('Croesyceiliog School will support Cwmbran High School');
-    expect((await h.runtime.planRepository.get(planId))!.status).toBe('supportUnderWay');
+    expect((await h.runtime.planRepository.get(planId, [TENANT]))!.status).toBe('supportUnderWay');
     expect((await h.runtime.requests.loadBySchool()).get(6785001)).toBe(1);
 
     const audit = await h.runtime.audit.forSubject('supportRequest', requestId);
@@ -281,7 +281,7 @@ describe('advisers assigned to named schools', () => {
     expect((await latestRequest()).state).toBe('awaitingSchool');
     // Her caseload is that school alone, not the rest of Torfaen.
     expect(await h.runtime.roles.holds(TENANT, gwen.id, 'adviser', 678, 6785001)).toBe(false);
-    expect(await h.runtime.roles.holders(TENANT, 'adviser', 678, 6785001)).toEqual([dafydd.id, eleri.id]);
+    expect((await h.runtime.roles.holders([TENANT], 'adviser', 678, 6785001)).map((p) => p.userId)).toEqual([dafydd.id, eleri.id]);
   });
 });
 

@@ -227,7 +227,7 @@ describe('acting on a pending claim', () => {
     await claim(mallory, OTHER_MEMBER, 'headteacher');
     const taken = await h.say(mallory, 'cluster lead', CHANNEL);
     expect(cardText(taken.cards[0])).toContain('Only the head of a member school');
-    expect(await h.runtime.fadeStore.clusters.leadPerson(TENANT, (await h.runtime.fadeStore.clusters.getCluster(1))!)).toMatchObject({ userId: alice.id });
+    expect(await h.runtime.fadeStore.clusters.leadPerson([TENANT], (await h.runtime.fadeStore.clusters.getCluster(1))!)).toMatchObject({ userId: alice.id });
     const report = await h.say(mallory, 'fade report', CHANNEL);
     expect(cardText(report.cards[0])).not.toContain('Focus of evaluation');
     expect(h.messenger.sent.filter((s) => JSON.stringify(s.message).includes('Focus of evaluation'))).toHaveLength(0);
@@ -258,7 +258,7 @@ describe('two deciders at once', () => {
     expect(kinds).toEqual(['ok', 'problem']);
     const decisions = (await h.runtime.audit.forSubject('schoolRoleClaim', claimId)).filter((a) => a.action !== 'role.claim');
     expect(decisions).toHaveLength(1);
-    const final = await h.runtime.claims.get(claimId);
+    const final = await h.runtime.claims.get(claimId, [TENANT]);
     const winner = byHead.kind === 'ok' ? gwen : admin;
     expect(final).toMatchObject({ status: winner === gwen ? 'rejected' : 'confirmed', decidedBy: winner.id });
     expect(await h.runtime.users.get(TENANT, mallory.id)).toMatchObject({ schoolId: winner === gwen ? null : MEMBER_SCHOOL });

@@ -47,7 +47,7 @@ export class FadeReminderService {
       log.warn('stale FADE reminder dropped', { roundId, clusterId, key, dueAt: n.dueAt.toISOString() });
       return drop('dropped', 'stale: a later reminder is already due');
     }
-    const channel = await store.channels.channelForCluster(clusterId);
+    const channel = await store.channels.channelForCluster(clusterId, this.deps.community.tenantsOf(n.tenantId));
     if (!channel || !channel.active) {
       const reason = channel ? `channel inactive (${channel.inactiveReason ?? 'unknown'})` : NO_CHANNEL;
       await store.reminders.recordFailure({
@@ -96,7 +96,7 @@ export class FadeReminderService {
       members.map((m) => m.schoolId),
       await store.reports.parts(round.id, cluster.id),
     );
-    const lead = await store.clusters.leadPerson(round.tenantId, cluster);
+    const lead = await store.clusters.leadPerson(this.deps.community.tenantsOf(round.tenantId), cluster);
     const view: ReminderView = {
       roundId: round.id,
       clusterId: cluster.id,

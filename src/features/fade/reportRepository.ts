@@ -100,9 +100,18 @@ export class SqlFadeReportRepository {
     );
   }
 
-  async addNote(n: { clusterId: number; schoolId: number | null; authorId: string; authorName: string | null; text: string; at: Date }): Promise<void> {
-    await this.sql.query('insert into fade_notes (cluster_id, school_id, author_id, author_name, text, at) values ($1, $2, $3, $4, $5, $6)', [
+  async addNote(n: {
+    clusterId: number;
+    tenantId: string;
+    schoolId: number | null;
+    authorId: string;
+    authorName: string | null;
+    text: string;
+    at: Date;
+  }): Promise<void> {
+    await this.sql.query('insert into fade_notes (cluster_id, tenant_id, school_id, author_id, author_name, text, at) values ($1, $2, $3, $4, $5, $6, $7)', [
       n.clusterId,
+      n.tenantId,
       n.schoolId,
       n.authorId,
       n.authorName,
@@ -111,8 +120,12 @@ export class SqlFadeReportRepository {
     ]);
   }
 
-  async notes(clusterId: number): Promise<MemberNote[]> {
-    const rows = await this.sql.query<Row>('select * from fade_notes where cluster_id = $1 order by at, id', [clusterId]);
+  /** The cluster's notes written in the community (`tenants`): another community's notes on the same cluster are never read. */
+  async notes(clusterId: number, tenants: readonly string[]): Promise<MemberNote[]> {
+    const rows = await this.sql.query<Row>('select * from fade_notes where cluster_id = $1 and tenant_id = any($2::text[]) order by at, id', [
+      clusterId,
+      tenants,
+    ]);
     return rows.map((r) => ({
       schoolId: (r.school_id as number | null) ?? null,
       authorName: (r.author_name as string | null) ?? null,

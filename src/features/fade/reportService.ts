@@ -42,13 +42,14 @@ export class FadeReportService {
 
   private async draftFor(round: Round, cluster: ClusterInfo, locale: Locale): Promise<FadeSections> {
     const { cycles, clusters, reports } = this.deps.store;
-    const previous = await cycles.previousRound(round, cluster.id);
+    const tenants = this.deps.community.tenantsOf(round.tenantId);
+    const previous = await cycles.previousRound(round, cluster.id, tenants);
     const previousReport = previous ? await reports.report(previous.id, cluster.id) : null;
     const members = await clusters.members(cluster.id);
     const nameOf = new Map(members.map((m) => [m.schoolId, locale === 'cy' && m.nameCy ? m.nameCy : m.nameEn]));
     const since = previous ? new Date(`${previous.deadline}T23:59:59Z`) : null;
     const priorities = await clusters.priorities(cluster.id);
-    const plans = await clusters.memberPlans(round.tenantId, cluster.id);
+    const plans = await clusters.memberPlans(tenants, cluster.id);
     const planPriorities = [...new Set(plans.flatMap((p) => p.answers.priorityAreas ?? []))].map((p) => t(locale, `priority.${p}`));
     return draftReport(
       {
@@ -62,7 +63,7 @@ export class FadeReportService {
           impact: p.answers.impact,
           updatedAt: p.updatedAt,
         })),
-        notes: (await reports.notes(cluster.id)).map((n) => ({
+        notes: (await reports.notes(cluster.id, tenants)).map((n) => ({
           schoolName: n.schoolId ? (nameOf.get(n.schoolId) ?? '') : '',
           authorName: n.authorName ?? '',
           text: n.text,
@@ -88,7 +89,12 @@ export class FadeReportService {
     const { store, clock, access } = this.deps;
     const round = await store.cycles.getRound(roundId);
     const cluster = await store.clusters.getCluster(clusterId);
-    if (!round || !cluster || round.tenantId !== actor.tenantId || !(await store.cycles.clustersOfCycle(round.cycleId)).includes(clusterId))
+    if (
+      !round ||
+      !cluster ||
+      !this.deps.community.shares(actor.tenantId, round.tenantId) ||
+      !(await store.cycles.clustersOfCycle(round.cycleId)).includes(clusterId)
+    )
       return Outcomes.notFound('fade.report.notFound');
     const editor = await access.canEdit(actor, cluster);
     let report = await store.reports.report(roundId, clusterId);
@@ -106,11 +112,11 @@ export class FadeReportService {
     return Outcomes.ok({ round, cluster, report, editor });
   }
 
-  /** The report with its round and cluster, if it is in the actor's tenant. */
+  /** The report with its round and cluster, if it is in the actor's community. */
   private async reportInTenant(actor: Actor, reportId: string): Promise<{ report: FadeReport; round: Round; cluster: ClusterInfo } | null> {
     const { store } = this.deps;
     const report = await store.reports.reportById(reportId);
-    if (!report || report.tenantId !== actor.tenantId) return null;
+    if (!report || !this.deps.community.shares(actor.tenantId, report.tenantId)) return null;
     const round = await store.cycles.getRound(report.roundId);
     const cluster = await store.clusters.getCluster(report.clusterId);
     return round && cluster ? { report, round, cluster } : null;
@@ -178,12 +184,15 @@ export class FadeReportService {
 
   private async askReviewers(report: FadeReport, round: Round, cluster: ClusterInfo): Promise<number> {
     const { roles, users, messenger, cards, store, clock, log } = this.deps;
-    const ids = [
-      ...new Set([...(await roles.holders(report.tenantId, 'reviewer', cluster.laCode)), ...(await roles.holders(report.tenantId, 'adviser', cluster.laCode))]),
-    ];
+    // Reviewers and advisers anywhere in the report's community (a local authority's tenant reviews the schools').
+    const tenants = this.deps.community.tenantsOf(report.tenantId);
+    const people = [...(await roles.holders(tenants, 'reviewer', cluster.laCode)), ...(await roles.holders(tenants, 'adviser', cluster.laCode))];
+    const seen = new Set<string>();
     let asked = 0;
-    for (const userId of ids) {
-      const user = await users.get(report.tenantId, userId);
+    for (const { tenantId, userId } of people) {
+      if (seen.has(`${tenantId}\n${userId}`)) continue;
+      seen.add(`${tenantId}\n${userId}`);
+      const user = await users.get(tenantId, userId);
       if (!user?.personalConversation) continue;
       try {
         await messenger.send(user.personalConversation, { card: cards.review(user.locale ?? this.deps.defaultLocale, report, round, cluster) });
@@ -237,7 +246,7 @@ export class FadeReportService {
   }
 
   private async shareFeedback(report: FadeReport, round: Round, cluster: ClusterInfo): Promise<void> {
-    const channel = await this.deps.store.channels.channelForCluster(cluster.id);
+    const channel = await this.deps.store.channels.channelForCluster(cluster.id, this.deps.community.tenantsOf(report.tenantId));
     if (!channel?.active) return;
     const outcome = await this.deps.sender.post(channel.reference, { card: this.deps.cards.feedback(report, round, cluster) });
     if (!outcome.ok) await this.reminders.failed(report.tenantId, cluster.id, channel, 'feedback', outcome);
@@ -280,13 +289,21 @@ export class FadeReportService {
     if (text !== '')
       await store.reports.addNote({
         clusterId: cluster.id,
+        tenantId: actor.tenantId,
         schoolId: user?.schoolId ?? null,
         authorId: actor.userId,
         authorName: user?.displayName ?? null,
         text,
         at: now,
       });
-    const round = input.roundId ? await store.cycles.getRound(input.roundId) : await this.cycles.currentRound(actor.tenantId, cluster.id);
+    // A round named by the card counts only if it is the community's own: another community's report is never touched.
+    const named = input.roundId ? await store.cycles.getRound(input.roundId) : null;
+    const round =
+      named && this.deps.community.shares(actor.tenantId, named.tenantId)
+        ? named
+        : input.roundId
+          ? null
+          : await this.cycles.currentRound(actor.tenantId, cluster.id);
     if (round && user?.schoolId && (await access.isMember(user, cluster))) {
       await store.reports.setPart(round.id, cluster.id, user.schoolId, input.done ? 'submitted' : 'drafted', actor.userId, now);
       await this.reminders.refreshReminderCard(round.id, cluster.id);

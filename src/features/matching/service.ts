@@ -19,6 +19,7 @@ import type { CardJson } from '../../platform/cards/render';
 import type { Messenger } from '../../platform/teams/messenger';
 import type { PlanService } from '../plans/service';
 import type { Actor } from '../../platform/actor';
+import type { Community } from '../../platform/community';
 
 /** Everything a card about one request needs. */
 export interface RequestContext {
@@ -111,6 +112,8 @@ export interface MatchingServiceDeps {
   schools: SqlSchoolRepository;
   users: UserRepository;
   roles: SqlRoleRepository;
+  /** Which tenants work together: an adviser in one brokers for a head in another. */
+  community: Community;
   audit: SqlAuditLog;
   notifications: SqlNotificationRepository;
   messenger: Messenger;
@@ -185,7 +188,7 @@ export class MatchingService {
   // ---- suggestions ----
 
   private async ownPlan(actor: Actor, planId: string): Promise<UseCaseOutcome<{ plan: Plan; asking: SchoolDetails }>> {
-    const plan = await this.deps.plans.get(planId);
+    const plan = await this.deps.plans.get(planId, [actor.tenantId]);
     if (!plan) return Outcomes.notFound('match.notFound');
     if (plan.tenantId !== actor.tenantId || plan.ownerId !== actor.userId) return Outcomes.forbidden('error.notYourPlan');
     if (missingRequired(plan, 'before').length > 0) return Outcomes.problem('match.problem.planNotReady');
@@ -240,25 +243,40 @@ export class MatchingService {
     return load < school.capacity ? school : null;
   }
 
+  /** The confirmed heads and deputies of a school in this tenant's community whom the bot can reach. */
   private async reachableHeads(tenantId: string, schoolId: number): Promise<SchoolContact[]> {
-    return (await this.deps.requests.headsOf(tenantId, schoolId)).filter((h) => h.personalConversation !== null);
+    return (await this.deps.requests.headsOf(this.deps.community.tenantsOf(tenantId), schoolId)).filter((h) => h.personalConversation !== null);
+  }
+
+  /** The request as it is stored now (after a move someone else may have made). */
+  private async reread(request: SupportRequest): Promise<SupportRequest> {
+    return (await this.deps.requests.get(request.id, [request.tenantId]))!;
   }
 
   /** A school a request can be put to now (available, with a head the bot can reach), or the problem beside the request. */
   private async reachableFor(actor: Actor, request: SupportRequest, schoolId: number): Promise<Outcome<{ school: SchoolDetails; heads: SchoolContact[] }>> {
     const school = await this.available(schoolId, request.askingSchoolId);
     if (!school) return this.problemWith(request, 'match.problem.schoolUnavailable');
-    const heads = await this.reachableHeads(actor.tenantId, school.id);
+    const heads = await this.reachableHeads(request.tenantId, school.id);
     if (heads.length === 0) return this.problemWith(request, 'match.problem.noHead', { school: schoolNames(school) });
     return Outcomes.ok({ changed: false, school, heads });
   }
 
   // ---- asking ----
 
+  /**
+   * A request speaks for the asking school: only someone whose role there is confirmed sends one. A claimant still
+   * waiting is refused (the kit adds who was asked to confirm their role).
+   */
+  private async speaksFor(actor: Actor, school: SchoolDetails): Promise<boolean> {
+    return (await this.deps.users.get(actor.tenantId, actor.userId))?.schoolId === school.id;
+  }
+
   async askDirect(actor: Actor, planId: string, schoolId: number, lookFurther = false): Promise<Outcome<{ context: RequestContext }>> {
     const owned = await this.ownPlan(actor, planId);
     if (owned.kind !== 'ok') return owned;
     const own = owned.value;
+    if (!(await this.speaksFor(actor, own.asking))) return Outcomes.forbidden('match.notConfirmedForSchool');
     const open = await this.openRequestOf(planId);
     if (open) return Outcomes.problem('match.problem.alreadyOpen', undefined, await this.context(open));
     const school = await this.available(schoolId, own.asking.id);
@@ -284,10 +302,11 @@ export class MatchingService {
     const owned = await this.ownPlan(actor, planId);
     if (owned.kind !== 'ok') return owned;
     const own = owned.value;
+    if (!(await this.speaksFor(actor, own.asking))) return Outcomes.forbidden('match.notConfirmedForSchool');
     const open = await this.openRequestOf(planId);
     if (open) return Outcomes.problem('match.problem.alreadyOpen', undefined, await this.context(open));
-    const adviserIds = await this.deps.roles.holders(actor.tenantId, 'adviser', own.asking.laCode, own.asking.id);
-    const advisers = (await Promise.all(adviserIds.map((id) => this.deps.users.get(actor.tenantId, id)))).filter(
+    const adviserRefs = await this.deps.roles.holders(this.deps.community.tenantsOf(actor.tenantId), 'adviser', own.asking.laCode, own.asking.id);
+    const advisers = (await Promise.all(adviserRefs.map((a) => this.deps.users.get(a.tenantId, a.userId)))).filter(
       (u): u is UserRecord => u !== null && u.personalConversation !== null,
     );
     if (advisers.length === 0) return Outcomes.problem('match.problem.noAdviser');
@@ -366,15 +385,17 @@ export class MatchingService {
   // ---- reading a request ----
 
   async context(request: SupportRequest): Promise<RequestContext> {
+    // The advisers, and whoever decided last, may be in another of the community's tenants than the requester.
+    const community = this.deps.community.tenantsOf(request.tenantId);
     const [plan, asking, chosen, requester, decider] = await Promise.all([
-      this.deps.plans.get(request.planId),
+      this.deps.plans.get(request.planId, [request.tenantId]),
       this.deps.schools.get(request.askingSchoolId),
       request.chosenSchoolId ? this.deps.schools.get(request.chosenSchoolId) : Promise.resolve(null),
       this.deps.users.get(request.tenantId, request.requesterId),
-      request.decidedBy ? this.deps.users.get(request.tenantId, request.decidedBy) : Promise.resolve(null),
+      request.decidedBy ? this.deps.users.findIn(community, request.decidedBy) : Promise.resolve(null),
     ]);
     if (!plan || !asking) throw new Error(`request ${request.id} has lost its plan or school`);
-    const advisers = await Promise.all(request.adviserIds.map((id) => this.deps.users.get(request.tenantId, id)));
+    const advisers = await Promise.all(request.adviserIds.map((id) => this.deps.users.findIn(community, id)));
     const refreshUserIds = request.adviserIds.map((id, i) => {
       const mri = (advisers[i]?.personalConversation?.user as { id?: unknown } | undefined)?.id;
       return typeof mri === 'string' && mri !== '' ? mri : id;
@@ -391,8 +412,7 @@ export class MatchingService {
   }
 
   private async load(actor: Actor, requestId: string): Promise<SupportRequest | null> {
-    const request = await this.deps.requests.get(requestId);
-    return request && request.tenantId === actor.tenantId ? request : null;
+    return this.deps.requests.get(requestId, this.deps.community.tenantsOf(actor.tenantId));
   }
 
   private async isAdviserFor(actor: Actor, request: SupportRequest): Promise<boolean> {
@@ -438,7 +458,13 @@ export class MatchingService {
    */
   async myRequests(actor: Actor, limit = MY_REQUESTS_LIMIT): Promise<MyRequests> {
     const [led, grants] = await Promise.all([this.ledSchool(actor), this.deps.roles.rolesOf(actor.tenantId, actor.userId)]);
-    const lists = await this.deps.requests.listFor({ tenantId: actor.tenantId, userId: actor.userId, ledSchoolId: led, limit });
+    const lists = await this.deps.requests.listFor({
+      tenantId: actor.tenantId,
+      userId: actor.userId,
+      tenants: this.deps.community.tenantsOf(actor.tenantId),
+      ledSchoolId: led,
+      limit,
+    });
     return { lists, leadsSchool: led !== null, isAdviser: grants.some((g) => g.role === 'adviser') };
   }
 
@@ -473,7 +499,7 @@ export class MatchingService {
       { from: ['awaitingAdviser'] },
       { action: 'request.approve', cardVersion, details: { schoolId: school.id } },
     );
-    if (!moved) return this.afterDecision((await this.deps.requests.get(request.id))!, false);
+    if (!moved) return this.afterDecision(await this.reread(request), false);
     const context = await this.context(moved);
     await this.sendToHeads(heads, (locale) => this.deps.cards.school(locale, context));
     await this.tellRequester(context, []);
@@ -500,7 +526,7 @@ export class MatchingService {
       'request.adviserDecline',
       cardVersion,
     );
-    if (!moved) return this.afterDecision((await this.deps.requests.get(request.id))!, false);
+    if (!moved) return this.afterDecision(await this.reread(request), false);
     const context = await this.context(moved);
     await this.tellRequester(context, (await this.rank(context.plan, context.asking, { lookFurther: moved.lookFurther, limit: 3 })).schools);
     return Outcomes.ok({ changed: true, context, suggestions: [] });
@@ -568,14 +594,14 @@ export class MatchingService {
     });
     if (held.full) {
       // A second click while the first was accepting finds the place taken by this very request.
-      const again = (await this.deps.requests.get(request.id))!;
+      const again = await this.reread(request);
       if (again.state === 'accepted' && again.chosenSchoolId === led) return Outcomes.ok({ changed: false, context: await this.context(again) });
       if (again.state !== 'awaitingSchool') return this.problemWith(again, 'match.problem.notOpen');
       return this.refuseFull(actor, again, held.taken, held.capacity, cardVersion);
     }
     const moved = held.request;
     if (!moved) {
-      const again = (await this.deps.requests.get(request.id))!;
+      const again = await this.reread(request);
       return again.state === 'accepted' && again.chosenSchoolId === led
         ? Outcomes.ok({ changed: false, context: await this.context(again) })
         : this.problemWith(again, 'match.problem.notOpen');
@@ -632,7 +658,7 @@ export class MatchingService {
       cardVersion,
       'declined',
     );
-    if (!moved) return this.problemWith((await this.deps.requests.get(request.id))!, 'match.problem.notOpen');
+    if (!moved) return this.problemWith(await this.reread(request), 'match.problem.notOpen');
     const context = await this.context(moved);
     await this.tellRequester(context, await this.nextSuggestions(context, 3));
     return Outcomes.ok({ changed: true, context });
@@ -679,7 +705,7 @@ export class MatchingService {
       { action, cardVersion, details: { from: request.chosenSchoolId, to: school.id } },
       how.askOutcome,
     );
-    if (!moved) return this.problemWith((await this.deps.requests.get(request.id))!, 'match.problem.notOpen');
+    if (!moved) return this.problemWith(await this.reread(request), 'match.problem.notOpen');
     const context = await this.context(moved);
     await this.sendToHeads(heads, (locale) => this.deps.cards.school(locale, context));
     if (actor.userId !== moved.requesterId) await this.tellRequester(context, []);
@@ -732,7 +758,7 @@ export class MatchingService {
       cardVersion,
       'withdrawn',
     );
-    if (!moved) return this.problemWith((await this.deps.requests.get(request.id))!, 'match.problem.alreadyDecided');
+    if (!moved) return this.problemWith(await this.reread(request), 'match.problem.alreadyDecided');
     return Outcomes.ok({ changed: true, context: await this.context(moved) });
   }
 
@@ -751,7 +777,7 @@ export class MatchingService {
       'request.done',
       cardVersion,
     );
-    if (!moved) return Outcomes.ok({ changed: false, context: await this.context((await this.deps.requests.get(request.id))!) });
+    if (!moved) return Outcomes.ok({ changed: false, context: await this.context(await this.reread(request)) });
     return Outcomes.ok({ changed: true, context: await this.context(moved) });
   }
 
@@ -806,7 +832,7 @@ export class MatchingService {
   /** The request this notification was about, if it is still waiting at the same step. */
   private async stillWaiting(n: ScheduledNotification): Promise<SupportRequest | null> {
     const [id, seq] = n.subjectId.split(':');
-    const request = id ? await this.deps.requests.get(id) : null;
+    const request = id ? await this.deps.requests.forJob(id) : null;
     if (!request || request.askSeq !== Number(seq) || (request.state !== 'awaitingAdviser' && request.state !== 'awaitingSchool')) {
       await this.deps.notifications.markFailed(n.id, 'request no longer waiting at this step');
       return null;
@@ -823,7 +849,7 @@ export class MatchingService {
       const { schools } = await this.rank(context.plan, context.asking, { lookFurther: request.lookFurther });
       let sent = 0;
       for (const id of request.adviserIds) {
-        const adviser = await this.deps.users.get(request.tenantId, id);
+        const adviser = await this.deps.users.findIn(this.deps.community.tenantsOf(request.tenantId), id);
         if (!adviser?.personalConversation) continue;
         const locale = this.localeOf(adviser);
         await this.send(adviser.personalConversation, this.deps.cards.adviser(locale, context, schools, this.deps.cards.reminderNotice(locale, context)));

@@ -106,7 +106,7 @@ export class StrengthEvidenceService {
   private async tellHeads(actor: Actor, school: SchoolDetails, area: PriorityArea, action: 'verified' | 'withdrawn', at: Date): Promise<void> {
     const adviser = await this.deps.users.get(actor.tenantId, actor.userId);
     const adviserName = adviser?.displayName ?? '—';
-    for (const head of await this.deps.requests.headsOf(actor.tenantId, school.id)) {
+    for (const head of await this.deps.requests.headsOf([actor.tenantId], school.id)) {
       if (!head.personalConversation) continue;
       const tag = head.personalConversation.locale;
       const locale = head.locale ?? localeFromTag(typeof tag === 'string' ? tag : undefined, this.deps.defaultLocale);

@@ -3,7 +3,8 @@ import type { Sql } from '../../platform/db/db';
 
 export interface PlanRepository {
   create(plan: Plan, sql?: Sql): Promise<void>;
-  get(id: string, sql?: Sql): Promise<Plan | null>;
+  /** The plan, if it was made in one of `tenants` (a reader's own tenant, or the community of a request about it). */
+  get(id: string, tenants: readonly string[], sql?: Sql): Promise<Plan | null>;
   listForOwner(tenantId: string, ownerId: string, limit: number): Promise<Plan[]>;
   /**
    * Saves the plan only if the stored one is still `expectedVersion` and still the same owner's;
@@ -109,9 +110,9 @@ export class SqlPlanRepository implements PlanRepository {
     );
   }
 
-  async get(id: string, sql: Sql = this.sql): Promise<Plan | null> {
+  async get(id: string, tenants: readonly string[], sql: Sql = this.sql): Promise<Plan | null> {
     if (!UUID.test(id)) return null;
-    const rows = await sql.query<PlanRow>('select * from plans where id = $1', [id]);
+    const rows = await sql.query<PlanRow>('select * from plans where id = $1 and tenant_id = any($2::text[])', [id, tenants]);
     return rows[0] ? toPlan(rows[0]) : null;
   }
 

@@ -60,7 +60,7 @@ export class PlanService {
 
   /** The plan, if this person owns it. */
   async open(actor: Actor, planId: string): Promise<PlanOutcome> {
-    const plan = await this.deps.plans.get(planId);
+    const plan = await this.deps.plans.get(planId, [actor.tenantId]);
     if (!plan) return Outcomes.notFound('error.planNotFound');
     if (plan.tenantId !== actor.tenantId || plan.ownerId !== actor.userId) return Outcomes.forbidden('error.notYourPlan');
     return unchanged(plan);
