@@ -238,6 +238,32 @@ describe('acting on a pending claim', () => {
     ).toEqual(['fade.lead.notMember', 'fade.report.forbidden']);
   });
 
+  it('cannot send a support request on behalf of the school it claims, and is told who was asked to confirm', async () => {
+    await claim(mallory, OTHER_MEMBER, 'headteacher');
+    const planId = await plannedAt(mallory, OTHER_MEMBER, {
+      focus: 'KS2 reading',
+      need: 'Below the family for three years',
+      objectives: 'Raise KS2 reading',
+      successCriteria: 'Most pupils at the expected level',
+    });
+    h.messenger.sent.splice(0);
+    lines.splice(0);
+    const broker = await h.execute(mallory, Verbs.matchAskBroker, { planId, lookFurther: 'false' });
+    const direct = await h.execute(mallory, Verbs.matchAskDirect, { planId, schoolId: String(OUTSIDE_SCHOOL), lookFurther: 'false' });
+    for (const reply of [broker, direct]) {
+      expect(cardText(reply.invokeCard)).toContain('A support request goes out on behalf of your school');
+      expect(cardText(reply.invokeCard)).toContain(
+        'Your role at Ysgol Gymraeg Cwmbran (Headteacher) is not confirmed yet: we have asked the school’s adviser (Dafydd Adviser)',
+      );
+    }
+    expect(await h.runtime.db.query('select id from support_requests')).toEqual([]);
+    expect(h.messenger.sent).toEqual([]);
+    expect(refusals().map((r) => [r.userId, r.reason])).toEqual([
+      [mallory.id, 'match.notConfirmedForSchool'],
+      [mallory.id, 'match.notConfirmedForSchool'],
+    ]);
+  });
+
   it('may still plan in private for the school it claims', async () => {
     await claim(mallory, OTHER_MEMBER, 'headteacher');
     const started = await h.say(mallory, 'new plan');
