@@ -253,6 +253,48 @@ describe('a brokered request', () => {
     expect(findAction(told, 'Ask Croesyceiliog School instead')).toBeDefined();
   });
 
+  /** Teams does not take the next card the bot answers with (the connector fails once), as after a decision is stored. */
+  function failNextCardAnswer(): void {
+    const adapter = h.adapter;
+    const send = adapter.sendActivities.bind(adapter);
+    let failed = false;
+    adapter.sendActivities = async (context, activities) => {
+      if (!failed && activities.some((a) => a.type === 'invokeResponse')) {
+        failed = true;
+        throw new Error('connector unavailable (test)');
+      }
+      return send(context, activities);
+    };
+  }
+
+  it('says an adviser’s decision was recorded when the updated card could not be sent, never that nothing changed', async () => {
+    for (const [button, inputs, state] of [
+      ['Approve Croesyceiliog School', {}, 'awaitingSchool'],
+      ['Decline', { reason: 'Work with the cluster first' }, 'declined'],
+    ] as const) {
+      const { adviserCard } = await brokeredRequest();
+      failNextCardAnswer();
+      const reply = await h.press(dafydd, adviserCard, button, inputs);
+      expect((await latestRequest()).state).toBe(state);
+      expect(cardText(reply.invokeCard)).toContain('Your decision was recorded, but something went wrong on my side before I could show the updated card.');
+      expect(cardText(reply.invokeCard)).not.toContain('nothing was changed');
+      // Opened again, the card shows the decision, and no second one is made.
+      const again = (await h.press(dafydd, adviserCard, button, inputs)).invokeCard!;
+      expect(cardText(again)).toContain(state === 'declined' ? 'Declined by Dafydd Adviser' : 'Approved by Dafydd Adviser');
+      await h.execute(alice, Verbs.matchWithdraw, { requestId: (await latestRequest()).id, version: (await latestRequest()).version });
+      h.messenger.sent.splice(0);
+      h.clock.advanceDays(1); // the next request is the plan's latest
+    }
+  });
+
+  it('still says nothing was changed when the failure came before anything was stored', async () => {
+    const { adviserCard } = await brokeredRequest();
+    failNextCardAnswer();
+    const reply = await h.press(dafydd, adviserCard, 'Decline', { reason: '  ' });
+    expect(cardText(reply.invokeCard)).toContain('nothing was changed');
+    expect((await latestRequest()).state).toBe('awaitingAdviser');
+  });
+
   it('lets an adviser choose another school from the directory, and says so politely when nobody there uses the bot', async () => {
     const { adviserCard } = await brokeredRequest();
     const searched = (await h.press(dafydd, adviserCard, 'Search', { query: 'llantarnam' })).invokeCard!;
