@@ -176,6 +176,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     admin: matchingAdmin,
     schools,
     roles,
+    community,
     audit,
     requests,
     users,

@@ -66,7 +66,7 @@ const sentTo = (user: TestUser): CardJson[] =>
   h.messenger.sent.filter((s) => (s.conversation.conversation as { id?: string } | undefined)?.id === `a:personal-${user.id}`).map((s) => s.message.card!);
 
 async function latestRequest() {
-  return (await h.runtime.requests.latestForPlan(planId))!;
+  return (await h.runtime.requests.latestForPlan(planId, [TENANT]))!;
 }
 
 async function brokeredRequest(): Promise<{ adviserCard: CardJson; requestId: string }> {
@@ -399,7 +399,7 @@ describe('asking a school directly', () => {
     const reply = await h.execute(alice, Verbs.matchAskDirect, { planId, schoolId: '6786003' });
     expect(cardText(reply.invokeCard)).toContain('Nobody from Llantarnam School has used Cydweithio yet');
     expect(findAction(reply.invokeCard!, 'Ask my adviser to broker')).toBeDefined();
-    expect(await h.runtime.requests.latestForPlan(planId)).toBeNull();
+    expect(await h.runtime.requests.latestForPlan(planId, [TENANT])).toBeNull();
   });
 
   it('refuses a closed school, the asking school itself, and a second open request for the same plan', async () => {
@@ -512,7 +512,7 @@ describe('my requests: one card listing a person’s requests', () => {
     h.clock.advanceMs(60 * 60_000);
     const asked = await h.execute(alice, Verbs.matchAskDirect, { planId: readingPlanId, schoolId: '6785001', lookFurther: 'false' });
     expect(cardText(asked.invokeCard)).toContain('Sent to the head of Croesyceiliog School');
-    readingRequestId = (await h.runtime.requests.latestForPlan(readingPlanId))!.id;
+    readingRequestId = (await h.runtime.requests.latestForPlan(readingPlanId, [TENANT]))!.id;
   });
 
   it('shows the requester both her requests, still waiting, in English and in Welsh; each opens her own request card', async () => {

@@ -146,8 +146,8 @@ describe('places are held at acceptance', () => {
       'Sent to the head of Croesyceiliog School',
     );
     const [toAlice, toRhian] = [sentTo(bethan)[0]!, sentTo(bethan)[1]!];
-    const aliceRequest = (await h.runtime.requests.latestForPlan(alicePlan))!;
-    const rhianRequest = (await h.runtime.requests.latestForPlan(rhianPlan))!;
+    const aliceRequest = (await h.runtime.requests.latestForPlan(alicePlan, [TENANT]))!;
+    const rhianRequest = (await h.runtime.requests.latestForPlan(rhianPlan, [TENANT]))!;
     h.messenger.sent.splice(0);
 
     // Bethan accepts both at once (two cards, two clicks).

@@ -162,7 +162,7 @@ describe('deleting one person’s data', () => {
     expect(JSON.stringify(lines)).not.toContain(alice.id);
 
     // The school asked still has its request, without Alice's name.
-    const requestId = (await h.runtime.requests.latestForPlan(sharedPlanId))!.id;
+    const requestId = (await h.runtime.requests.latestForPlan(sharedPlanId, [TENANT]))!.id;
     const schoolView = await h.execute(bethan, Verbs.matchSchoolView, { requestId });
     expect(cardText(schoolView.invokeCard)).toContain('Welsh oracy in KS2');
     expect(cardText(schoolView.invokeCard)).not.toContain('Alice');

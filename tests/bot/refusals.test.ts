@@ -92,7 +92,7 @@ describe("another school's request, and approvals the person may not give", () =
   beforeAll(async () => {
     const asked = await h.execute(alice, Verbs.matchAskDirect, { planId, schoolId: '6785001', lookFurther: 'false' });
     expect(cardText(asked.invokeCard)).toContain('Croesyceiliog School');
-    requestId = (await h.runtime.requests.latestForPlan(planId))!.id;
+    requestId = (await h.runtime.requests.latestForPlan(planId, [TENANT]))!.id;
   });
 
   it('refuses the head of a school that was not asked, and logs it; the request is unchanged', async () => {

@@ -81,7 +81,7 @@ describe('two allowed tenants: one community', () => {
 
     const mine = (await h.say(dafydd, 'my requests')).cards[0];
     expect(cardText(mine)).toContain('KS4 maths across the community');
-    const requestId = (await h.runtime.requests.latestForPlan(planId))!.id;
+    const requestId = (await h.runtime.requests.latestForPlan(planId, [TENANT]))!.id;
     const approved = await h.execute(dafydd, Verbs.matchApprove, { requestId, version: 1, schoolId: PARTNER_SCHOOL });
     expect(cardText(approved.invokeCard)).toContain('Approved by Dafydd Adviser: Croesyceiliog School has been asked.');
     expect((await h.runtime.requests.get(requestId, [TENANT]))!).toMatchObject({
@@ -222,6 +222,17 @@ describe('no allowed list: each tenant on its own', () => {
     const confirm = await look(h.execute(cora, Verbs.roleClaimConfirm, { claimId }));
     expect(cardText(confirm.invokeCard)).not.toContain('Confirmed');
     expect(await h.runtime.users.get(TENANT, mallory.id)).toMatchObject({ schoolId: null });
+
+    // In C's own channel, opening the notes form with A's round shows nothing of A's reminder (its lead, its schools' progress).
+    await look(
+      h.activity(cat, {
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        replyToId: 'card-message-id',
+        conversation: { id: '19:c-cluster@thread.tacv2', conversationType: 'channel', tenantId: OTHER_TENANT, isGroup: true } as never,
+        value: { action: { type: 'Action.Execute', verb: Verbs.fadeOpenNote, data: { roundId: roundA.id, clusterId: '1' } }, trigger: 'manual' },
+      }),
+    );
 
     // A note written in C on A's round goes nowhere near A's report.
     await look(h.execute(cat, Verbs.fadeSaveNote, { roundId: roundA.id, clusterId: '1', text: 'Written from tenant C', done: 'false' }));

@@ -49,7 +49,15 @@ export class SqlFadeCycleRepository {
     return (await sql.query<Row>(`${ROUND_SELECT} where r.cycle_id = $1 order by r.seq`, [cycleId])).map(toRound);
   }
 
-  async getRound(roundId: string): Promise<Round | null> {
+  /** The round, if its cycle was set in one of `tenants` (the reader's community). */
+  async getRound(roundId: string, tenants: readonly string[]): Promise<Round | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(roundId)) return null;
+    const rows = await this.sql.query<Row>(`${ROUND_SELECT} where r.id = $1 and c.tenant_id = any($2::text[])`, [roundId, tenants]);
+    return rows[0] ? toRound(rows[0]) : null;
+  }
+
+  /** The round by id alone: for jobs and follow-ups that act for no reader (a reminder names its round). */
+  async roundForJob(roundId: string): Promise<Round | null> {
     if (!/^[0-9a-f-]{36}$/i.test(roundId)) return null;
     const rows = await this.sql.query<Row>(`${ROUND_SELECT} where r.id = $1`, [roundId]);
     return rows[0] ? toRound(rows[0]) : null;

@@ -33,7 +33,7 @@ export class FadeReminderService {
       log.info('FADE reminder not sent', { roundId, clusterId, key, reason });
       return 'skipped' as const;
     };
-    const round = await store.cycles.getRound(roundId);
+    const round = await store.cycles.roundForJob(roundId);
     const cluster = round ? await store.clusters.getCluster(clusterId) : null;
     if (!round || !cluster) return drop('skipped', 'round or cluster no longer exists');
     const report = await store.reports.report(roundId, clusterId);
@@ -115,10 +115,10 @@ export class FadeReminderService {
     return { view, leadId: lead?.userId ?? null };
   }
 
-  /** The reminder card as it should look now (for a channel card someone pressed). */
-  async reminderNow(roundId: string, clusterId: number): Promise<ReminderView | null> {
+  /** The reminder card as it should look now (for a channel card someone in `tenantId` pressed), if the round is their community's. */
+  async reminderNow(tenantId: string, roundId: string, clusterId: number): Promise<ReminderView | null> {
     const { store } = this.deps;
-    const round = await store.cycles.getRound(roundId);
+    const round = await store.cycles.getRound(roundId, this.deps.community.tenantsOf(tenantId));
     const cluster = await store.clusters.getCluster(clusterId);
     if (!round || !cluster) return null;
     return (await this.reminderView(round, cluster, await store.reports.report(roundId, clusterId))).view;
@@ -130,7 +130,7 @@ export class FadeReminderService {
     const post = await store.reminders.post(roundId, clusterId);
     if (!post) return false;
     const channel = await store.channels.getConversation(post.conversationId);
-    const round = await store.cycles.getRound(roundId);
+    const round = await store.cycles.roundForJob(roundId);
     const cluster = await store.clusters.getCluster(clusterId);
     if (!channel || !channel.active || !round || !cluster) return false;
     const { view, leadId } = await this.reminderView(round, cluster, await store.reports.report(roundId, clusterId));

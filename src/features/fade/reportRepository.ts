@@ -35,9 +35,10 @@ export class SqlFadeReportRepository {
     return rows[0] ? toReport(rows[0]) : null;
   }
 
-  async reportById(id: string): Promise<FadeReport | null> {
+  /** The report, if it belongs to one of `tenants` (the reader's community). */
+  async reportById(id: string, tenants: readonly string[]): Promise<FadeReport | null> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-    const rows = await this.sql.query<Row>('select * from fade_reports where id = $1', [id]);
+    const rows = await this.sql.query<Row>('select * from fade_reports where id = $1 and tenant_id = any($2::text[])', [id, tenants]);
     return rows[0] ? toReport(rows[0]) : null;
   }
 

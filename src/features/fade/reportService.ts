@@ -87,7 +87,7 @@ export class FadeReportService {
   /** Opens the report of a round for a cluster: drafted (in the opener's language) the first time, then as saved. */
   async openReport(actor: Actor, locale: Locale, roundId: string, clusterId: number): Promise<Outcome<ReportShown>> {
     const { store, clock, access } = this.deps;
-    const round = await store.cycles.getRound(roundId);
+    const round = await store.cycles.getRound(roundId, this.deps.community.tenantsOf(actor.tenantId));
     const cluster = await store.clusters.getCluster(clusterId);
     if (
       !round ||
@@ -115,9 +115,10 @@ export class FadeReportService {
   /** The report with its round and cluster, if it is in the actor's community. */
   private async reportInTenant(actor: Actor, reportId: string): Promise<{ report: FadeReport; round: Round; cluster: ClusterInfo } | null> {
     const { store } = this.deps;
-    const report = await store.reports.reportById(reportId);
-    if (!report || !this.deps.community.shares(actor.tenantId, report.tenantId)) return null;
-    const round = await store.cycles.getRound(report.roundId);
+    const tenants = this.deps.community.tenantsOf(actor.tenantId);
+    const report = await store.reports.reportById(reportId, tenants);
+    if (!report) return null;
+    const round = await store.cycles.getRound(report.roundId, tenants);
     const cluster = await store.clusters.getCluster(report.clusterId);
     return round && cluster ? { report, round, cluster } : null;
   }
@@ -176,7 +177,7 @@ export class FadeReportService {
       }
       return s;
     });
-    if (!saved) return Outcomes.problem('fade.report.stale', {}, shown((await store.reports.reportById(report.id))!, { typed }));
+    if (!saved) return Outcomes.problem('fade.report.stale', {}, shown((await store.reports.reportById(report.id, [report.tenantId]))!, { typed }));
     await this.reminders.refreshReminderCard(report.roundId, report.clusterId);
     if (input.submit) await this.askReviewers(saved, round, cluster);
     return Outcomes.ok(shown(saved, { notice: { key: input.submit ? 'fade.report.submitted' : 'fade.report.saved' } }));
@@ -297,13 +298,9 @@ export class FadeReportService {
         at: now,
       });
     // A round named by the card counts only if it is the community's own: another community's report is never touched.
-    const named = input.roundId ? await store.cycles.getRound(input.roundId) : null;
-    const round =
-      named && this.deps.community.shares(actor.tenantId, named.tenantId)
-        ? named
-        : input.roundId
-          ? null
-          : await this.cycles.currentRound(actor.tenantId, cluster.id);
+    const round = input.roundId
+      ? await store.cycles.getRound(input.roundId, this.deps.community.tenantsOf(actor.tenantId))
+      : await this.cycles.currentRound(actor.tenantId, cluster.id);
     if (round && user?.schoolId && (await access.isMember(user, cluster))) {
       await store.reports.setPart(round.id, cluster.id, user.schoolId, input.done ? 'submitted' : 'drafted', actor.userId, now);
       await this.reminders.refreshReminderCard(round.id, cluster.id);

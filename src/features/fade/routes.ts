@@ -79,8 +79,8 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
     }
   }
 
-  async function sharedReminder(roundId: string, clusterId: number): Promise<CardJson> {
-    const view = await reminders.reminderNow(roundId, clusterId);
+  async function sharedReminder(turn: Turn, roundId: string, clusterId: number): Promise<CardJson> {
+    const view = await reminders.reminderNow(turn.actor.tenantId, roundId, clusterId);
     return view ? reminderCard(view) : {};
   }
 
@@ -189,13 +189,13 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
   kit.onCard(Verbs.fadeOpenReport, async (turn, data) => {
     const { roundId, clusterId } = parse(FadeOpenPayload, data);
     const outcome = await reports.openReport(turn.actor, turn.locale, roundId, clusterId);
-    if (outcome.kind === 'ok') return deliverPersonally(turn, reportFormCard(turn.locale, outcome.value), () => sharedReminder(roundId, clusterId));
+    if (outcome.kind === 'ok') return deliverPersonally(turn, reportFormCard(turn.locale, outcome.value), () => sharedReminder(turn, roundId, clusterId));
     // A member school pressing "start the report" is offered the notes form instead.
     if (outcome.kind === 'forbidden') {
       const form = await reports.noteForm(turn.actor, turn.user, clusterId);
       if (form.kind === 'ok') {
         const card = noteCard(turn.locale, { roundId, clusterId, clusterName: form.value.name, problem: t(turn.locale, outcome.key) });
-        return deliverPersonally(turn, card, () => sharedReminder(roundId, clusterId));
+        return deliverPersonally(turn, card, () => sharedReminder(turn, roundId, clusterId));
       }
     }
     return refusal(turn, outcome);
@@ -225,7 +225,7 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
     const { roundId, clusterId } = parse(FadeOpenPayload, data);
     const form = await reports.noteForm(turn.actor, turn.user, clusterId);
     if (form.kind !== 'ok') return refusal(turn, form);
-    return deliverPersonally(turn, noteCard(turn.locale, { roundId, clusterId, clusterName: form.value.name }), () => sharedReminder(roundId, clusterId));
+    return deliverPersonally(turn, noteCard(turn.locale, { roundId, clusterId, clusterName: form.value.name }), () => sharedReminder(turn, roundId, clusterId));
   });
 
   kit.onCard(Verbs.fadeSaveNote, async (turn, data) => {

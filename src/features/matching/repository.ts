@@ -161,8 +161,12 @@ export class SqlRequestRepository {
     return rows[0] ? toRequest(rows[0]) : null;
   }
 
-  async latestForPlan(planId: string): Promise<SupportRequest | null> {
-    const rows = await this.sql.query<RequestRow>('select * from support_requests where plan_id = $1 order by created_at desc, id limit 1', [planId]);
+  /** The plan's latest request, if it was made in one of `tenants`. */
+  async latestForPlan(planId: string, tenants: readonly string[]): Promise<SupportRequest | null> {
+    const rows = await this.sql.query<RequestRow>(
+      'select * from support_requests where plan_id = $1 and tenant_id = any($2::text[]) order by created_at desc, id limit 1',
+      [planId, tenants],
+    );
     return rows[0] ? toRequest(rows[0]) : null;
   }
 

@@ -277,7 +277,7 @@ export class MatchingService {
     if (owned.kind !== 'ok') return owned;
     const own = owned.value;
     if (!(await this.speaksFor(actor, own.asking))) return Outcomes.forbidden('match.notConfirmedForSchool');
-    const open = await this.openRequestOf(planId);
+    const open = await this.openRequestOf(actor, planId);
     if (open) return Outcomes.problem('match.problem.alreadyOpen', undefined, await this.context(open));
     const school = await this.available(schoolId, own.asking.id);
     if (!school) return Outcomes.problem('match.problem.schoolUnavailable');
@@ -292,7 +292,7 @@ export class MatchingService {
       await this.audit(actor, 'request.askDirect', request, 1, { schoolId: school.id }, tx);
       await this.scheduleWaiting(request, 1, heads[0]!.userId, wait, tx);
     });
-    if (!created) return Outcomes.problem('match.problem.alreadyOpen', undefined, await this.context((await this.openRequestOf(planId))!));
+    if (!created) return Outcomes.problem('match.problem.alreadyOpen', undefined, await this.context((await this.openRequestOf(actor, planId))!));
     const context = await this.context(request);
     await this.sendToHeads(heads, (locale) => this.deps.cards.school(locale, context));
     return Outcomes.ok({ changed: true, context });
@@ -303,7 +303,7 @@ export class MatchingService {
     if (owned.kind !== 'ok') return owned;
     const own = owned.value;
     if (!(await this.speaksFor(actor, own.asking))) return Outcomes.forbidden('match.notConfirmedForSchool');
-    const open = await this.openRequestOf(planId);
+    const open = await this.openRequestOf(actor, planId);
     if (open) return Outcomes.problem('match.problem.alreadyOpen', undefined, await this.context(open));
     const adviserRefs = await this.deps.roles.holders(this.deps.community.tenantsOf(actor.tenantId), 'adviser', own.asking.laCode, own.asking.id);
     const advisers = (await Promise.all(adviserRefs.map((a) => this.deps.users.get(a.tenantId, a.userId)))).filter(
@@ -323,7 +323,7 @@ export class MatchingService {
       await this.audit(actor, 'request.askBroker', request, 1, { advisers: request.adviserIds }, tx);
       await this.scheduleWaiting(request, 0, advisers[0]!.userId, wait, tx);
     });
-    if (!created) return Outcomes.problem('match.problem.alreadyOpen', undefined, await this.context((await this.openRequestOf(planId))!));
+    if (!created) return Outcomes.problem('match.problem.alreadyOpen', undefined, await this.context((await this.openRequestOf(actor, planId))!));
     const context = await this.context(request);
     const { schools } = await this.rank(context.plan, context.asking, { lookFurther });
     for (const adviser of advisers) {
@@ -377,8 +377,9 @@ export class MatchingService {
     }
   }
 
-  private async openRequestOf(planId: string): Promise<SupportRequest | null> {
-    const latest = await this.deps.requests.latestForPlan(planId);
+  /** The plan's request under way, if any (the plan is the actor's own, so their tenant holds it). */
+  private async openRequestOf(actor: Actor, planId: string): Promise<SupportRequest | null> {
+    const latest = await this.deps.requests.latestForPlan(planId, [actor.tenantId]);
     return latest && (latest.state === 'awaitingAdviser' || latest.state === 'awaitingSchool') ? latest : null;
   }
 
