@@ -410,7 +410,7 @@ describe('the FADE report', () => {
     expect(cardText(view)).toContain('Reviewer’s judgement: Very Good');
     const steps = await h.press(lead, view, 'Make Develop/Do next steps');
     expect(cardText(steps.invokeCard)).toContain('2 next steps added to the cluster plan.');
-    expect(await h.runtime.fadeStore.reports.nextSteps(1)).toEqual(['Moderate Y6 maths together', 'Transition day in June']);
+    expect(await h.runtime.fadeStore.reports.nextSteps(1, [TENANT])).toEqual(['Moderate Y6 maths together', 'Transition day in June']);
   });
 
   it('carries the last round’s Develop/Do into the next round’s draft', async () => {

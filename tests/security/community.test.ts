@@ -127,6 +127,7 @@ describe('no allowed list: each tenant on its own', () => {
 
   const SECRET_FOCUS = 'Tenant A private focus';
   const SECRET_NOTE = 'Tenant A private note';
+  const SECRET_PRIORITY = 'Tenant A private priority';
 
   async function setCycle(admin: TestUser): Promise<void> {
     const form = (await h.say(admin, 'fade cycle 2026/27')).cards[0];
@@ -160,6 +161,7 @@ describe('no allowed list: each tenant on its own', () => {
     h.clock.set('2026-11-02T09:00:00Z');
     expect(cardText((await h.say(gwen, `fade note ${SECRET_NOTE}`)).cards[0])).toContain('Your note will go into the draft');
     expect(cardText((await h.say(alice, 'cluster lead Gwen')).cards[0])).toContain('Gwen Green now leads');
+    expect(cardText((await h.say(gwen, `fade priorities ${SECRET_PRIORITY}`)).cards[0])).toContain(SECRET_PRIORITY);
     expect(JSON.stringify((await h.say(gwen, 'fade report')).cards[0])).toContain(SECRET_NOTE);
     h.messenger.sent.splice(0);
   });
@@ -199,6 +201,8 @@ describe('no allowed list: each tenant on its own', () => {
     await look(h.say(cat, 'claims'));
     await look(h.say(cora, 'claims'));
     await look(h.say(cora, 'school roles'));
+    await look(h.say(carl, 'fade priorities Tenant C priority'));
+    expect(await h.runtime.fadeStore.clusters.priorities(1, [TENANT])).toEqual([SECRET_PRIORITY]);
     await look(h.say(carl, 'fade report'));
     await look(h.say(cat, 'fade report'));
     await look(h.say(carl, 'cluster lead'));
@@ -241,7 +245,7 @@ describe('no allowed list: each tenant on its own', () => {
     expect(draftA).not.toContain('Written from tenant C');
 
     for (const text of shown) {
-      for (const secret of [SECRET_FOCUS, SECRET_NOTE, 'Gwen Green', 'Mallory Claimant', 'Alice Head', 'Dafydd Adviser']) expect(text).not.toContain(secret);
+      for (const secret of [SECRET_FOCUS, SECRET_NOTE, SECRET_PRIORITY, 'Gwen Green', 'Mallory Claimant', 'Alice Head', 'Dafydd Adviser']) expect(text).not.toContain(secret);
     }
     expect(h.messenger.sent.map((s) => JSON.stringify(s.message)).join('\n')).not.toContain(SECRET_FOCUS);
     // C's own draft is there (the test would pass trivially if nothing were drawn).

@@ -89,7 +89,7 @@ async function seedPeople(db: Database): Promise<void> {
     [T, JSON.stringify({ ...aliceChat, conversation: { id: '19:cluster-channel' } }), ALICE],
   );
   await q(`insert into fade_cluster_leads (cluster_id, tenant_id, user_id, set_by, set_at) values (1, $1, $2, $3, now())`, [T, ALICE, BOB]);
-  await q(`insert into fade_cluster_priorities (cluster_id, priorities, updated_by) values (1, '["Numeracy"]', $1)`, [ALICE]);
+  await q(`insert into fade_cluster_priorities (cluster_id, tenant_id, priorities, updated_by) values (1, $1, '["Numeracy"]', $2)`, [T, ALICE]);
   await q(`insert into fade_cycles (id, tenant_id, name, offsets, created_by, created_at) values ($1, $2, '2026/27', '[-3,0]', $3, now())`, [CYCLE, T, ALICE]);
   await q(`insert into fade_rounds (id, cycle_id, seq, name, deadline) values ($1, $2, 1, 'interim', '2026-12-04')`, [ROUND, CYCLE]);
   await q(

@@ -109,7 +109,7 @@ export class FadeChannelService {
 
   async setPriorities(actor: Actor, cluster: ClusterInfo, priorities: string[]): Promise<Outcome<string[]>> {
     if (!(await this.deps.access.canEdit(actor, cluster))) return Outcomes.forbidden('fade.report.forbidden');
-    await this.deps.store.clusters.setPriorities(cluster.id, priorities, actor.userId);
+    await this.deps.store.clusters.setPriorities(this.deps.community.tenantsOf(actor.tenantId), actor.tenantId, cluster.id, priorities, actor.userId);
     return Outcomes.ok(priorities);
   }
 

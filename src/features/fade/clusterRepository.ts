@@ -101,16 +101,22 @@ export class SqlFadeClusterRepository {
     return rows.map((r) => ({ tenantId: r.tenant_id as string, userId: r.user_id as string, displayName: (r.display_name as string | null) ?? null }));
   }
 
-  async priorities(clusterId: number): Promise<string[]> {
-    const rows = await this.sql.query<{ priorities: string[] }>('select priorities from fade_cluster_priorities where cluster_id = $1', [clusterId]);
+  /** The cluster plan's priorities as the community (`tenants`) set them (each community keeps its own). */
+  async priorities(clusterId: number, tenants: readonly string[]): Promise<string[]> {
+    const rows = await this.sql.query<{ priorities: string[] }>(
+      'select priorities from fade_cluster_priorities where cluster_id = $1 and tenant_id = any($2::text[]) order by updated_at desc limit 1',
+      [clusterId, tenants],
+    );
     return rows[0]?.priorities ?? [];
   }
 
-  async setPriorities(clusterId: number, priorities: readonly string[], by: string): Promise<void> {
+  /** Sets the community's priorities for the cluster: kept in the setter's tenant, any other row of the community goes. */
+  async setPriorities(tenants: readonly string[], tenantId: string, clusterId: number, priorities: readonly string[], by: string): Promise<void> {
     await this.sql.query(
-      `insert into fade_cluster_priorities (cluster_id, priorities, updated_by) values ($1, $2, $3)
-       on conflict (cluster_id) do update set priorities = excluded.priorities, updated_by = excluded.updated_by, updated_at = now()`,
-      [clusterId, JSON.stringify(priorities), by],
+      `with others as (delete from fade_cluster_priorities where cluster_id = $1 and tenant_id = any($5::text[]) and tenant_id <> $4)
+       insert into fade_cluster_priorities (cluster_id, tenant_id, priorities, updated_by) values ($1, $4, $2, $3)
+       on conflict (cluster_id, tenant_id) do update set priorities = excluded.priorities, updated_by = excluded.updated_by, updated_at = now()`,
+      [clusterId, JSON.stringify(priorities), by, tenantId, tenants],
     );
   }
 

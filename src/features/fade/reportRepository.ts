@@ -158,7 +158,13 @@ export class SqlFadeReportRepository {
     return added;
   }
 
-  async nextSteps(clusterId: number): Promise<string[]> {
-    return (await this.sql.query<{ text: string }>('select text from fade_next_steps where cluster_id = $1 order by id', [clusterId])).map((r) => r.text);
+  /** The cluster's next steps from rounds of the community (`tenants`): each community keeps its own cluster plan. */
+  async nextSteps(clusterId: number, tenants: readonly string[]): Promise<string[]> {
+    const rows = await this.sql.query<{ text: string }>(
+      `select s.text from fade_next_steps s join fade_rounds r on r.id = s.round_id join fade_cycles c on c.id = r.cycle_id
+        where s.cluster_id = $1 and c.tenant_id = any($2::text[]) order by s.id`,
+      [clusterId, tenants],
+    );
+    return rows.map((r) => r.text);
   }
 }

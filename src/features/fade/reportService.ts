@@ -48,7 +48,7 @@ export class FadeReportService {
     const members = await clusters.members(cluster.id);
     const nameOf = new Map(members.map((m) => [m.schoolId, locale === 'cy' && m.nameCy ? m.nameCy : m.nameEn]));
     const since = previous ? new Date(`${previous.deadline}T23:59:59Z`) : null;
-    const priorities = await clusters.priorities(cluster.id);
+    const priorities = await clusters.priorities(cluster.id, tenants);
     const plans = await clusters.memberPlans(tenants, cluster.id);
     const planPriorities = [...new Set(plans.flatMap((p) => p.answers.priorityAreas ?? []))].map((p) => t(locale, `priority.${p}`));
     return draftReport(
@@ -261,7 +261,7 @@ export class FadeReportService {
     const { report, round, cluster } = found;
     if (!(await access.canEdit(actor, cluster))) return Outcomes.forbidden('fade.report.forbidden');
     const added = await store.reports.addNextSteps(cluster.id, round.id, developItems(report.sections.develop ?? ''), actor.userId, clock.now());
-    const total = (await store.reports.nextSteps(cluster.id)).length;
+    const total = (await store.reports.nextSteps(cluster.id, this.deps.community.tenantsOf(actor.tenantId))).length;
     return Outcomes.ok({ round, cluster, report, editor: true, notice: { key: 'fade.report.nextStepsDone', params: { count: added > 0 ? added : total } } });
   }
 

@@ -280,7 +280,11 @@ export class SqlRequestRepository {
     return rows.map((r) => r.school_id);
   }
 
-  /** Support engagements under way by school: accepted, not marked done, and the plan not yet past the support. */
+  /**
+   * Support engagements under way by school: accepted, not marked done, and the plan not yet past the support.
+   * Counted across every tenant, as the pending asks and recent asks below are: a school's places are its own,
+   * whichever community asks, and only numbers per school leave this query (no one's request).
+   */
   async loadBySchool(sql: Sql = this.sql, schoolId?: number): Promise<Map<number, number>> {
     const rows = await sql.query<{ school_id: number; n: number }>(
       `select r.chosen_school_id as school_id, count(*)::int as n

@@ -11,8 +11,8 @@ export interface PlanRepository {
    * false when someone got there first (or the plan has changed hands, as when its owner's data is deleted).
    */
   update(plan: Plan, expectedVersion: number, sql?: Sql): Promise<boolean>;
-  inClusterReport(planId: string): Promise<boolean>;
-  setInClusterReport(planId: string, include: boolean): Promise<void>;
+  inClusterReport(planId: string, tenantId: string): Promise<boolean>;
+  setInClusterReport(planId: string, tenantId: string, include: boolean): Promise<void>;
 }
 
 interface PlanRow {
@@ -82,13 +82,13 @@ export class SqlPlanRepository implements PlanRepository {
   constructor(private readonly sql: Sql) {}
 
   /** Whether the plan feeds its cluster's FADE draft (its owner's choice; true unless they left it out). */
-  async inClusterReport(planId: string): Promise<boolean> {
-    const rows = await this.sql.query<{ in_cluster_report: boolean }>('select in_cluster_report from plans where id = $1', [planId]);
+  async inClusterReport(planId: string, tenantId: string): Promise<boolean> {
+    const rows = await this.sql.query<{ in_cluster_report: boolean }>('select in_cluster_report from plans where id = $1 and tenant_id = $2', [planId, tenantId]);
     return rows[0]?.in_cluster_report ?? true;
   }
 
-  async setInClusterReport(planId: string, include: boolean): Promise<void> {
-    await this.sql.query('update plans set in_cluster_report = $2 where id = $1', [planId, include]);
+  async setInClusterReport(planId: string, tenantId: string, include: boolean): Promise<void> {
+    await this.sql.query('update plans set in_cluster_report = $3 where id = $1 and tenant_id = $2', [planId, tenantId, include]);
   }
 
   async create(plan: Plan, sql: Sql = this.sql): Promise<void> {

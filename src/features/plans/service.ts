@@ -70,14 +70,14 @@ export class PlanService {
   async inClusterReport(actor: Actor, planId: string): Promise<Outcome<boolean>> {
     const opened = await this.open(actor, planId);
     if (opened.kind !== 'ok') return { kind: 'forbidden', key: opened.key };
-    return Outcomes.ok(await this.deps.plans.inClusterReport(planId));
+    return Outcomes.ok(await this.deps.plans.inClusterReport(planId, actor.tenantId));
   }
 
   /** The owner includes the plan in the cluster's FADE draft, or leaves it out. */
   async setInClusterReport(actor: Actor, planId: string, include: boolean): Promise<PlanOutcome> {
     const opened = await this.open(actor, planId);
     if (opened.kind !== 'ok') return opened;
-    await this.deps.plans.setInClusterReport(planId, include);
+    await this.deps.plans.setInClusterReport(planId, actor.tenantId, include);
     return opened;
   }
 

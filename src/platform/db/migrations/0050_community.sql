@@ -23,3 +23,15 @@ create index fade_notes_cluster_idx on fade_notes (cluster_id, tenant_id, at);
 -- any other in the same community when a channel is linked).
 drop index fade_conversations_cluster_idx;
 create unique index fade_conversations_cluster_idx on fade_conversations (cluster_id, tenant_id) where cluster_id is not null;
+
+-- The cluster plan's priorities are each community's own too: kept in the tenant of whoever set them (older rows
+-- take the tenant of that person, else of the cluster's linked channel; a row none gives is read by nobody).
+alter table fade_cluster_priorities add column tenant_id text;
+update fade_cluster_priorities p set tenant_id = (select u.tenant_id from users u where u.user_id = p.updated_by order by u.updated_at desc limit 1)
+  where p.tenant_id is null;
+update fade_cluster_priorities p set tenant_id = (select c.tenant_id from fade_conversations c where c.cluster_id = p.cluster_id limit 1)
+  where p.tenant_id is null;
+update fade_cluster_priorities set tenant_id = '' where tenant_id is null;
+alter table fade_cluster_priorities alter column tenant_id set not null;
+alter table fade_cluster_priorities drop constraint fade_cluster_priorities_pkey;
+alter table fade_cluster_priorities add primary key (cluster_id, tenant_id);
