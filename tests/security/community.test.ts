@@ -103,6 +103,16 @@ describe('two allowed tenants: one community', () => {
     expect(await h.runtime.users.get(TENANT, mallory.id)).toMatchObject({ schoolId: NO_HEAD_SCHOOL, schoolRole: 'deputy' });
   });
 
+  it('an admin in the other tenant assigns a school role to someone in the schools’ tenant', async () => {
+    const lara = person('aad-lara', 'Lara LA Admin', LA_TENANT);
+    await h.say(lara, 'help');
+    await h.runtime.roles.grant({ tenantId: LA_TENANT, userId: lara.id, role: 'admin', laCode: null }, 'test-setup');
+    const form = (await h.say(lara, 'school roles')).cards[0];
+    const assigned = await h.press(lara, form, 'Assign role', { userId: mallory.id, school: String(NO_HEAD_SCHOOL), role: 'deputy' });
+    expect(cardText(assigned.invokeCard)).toContain('Mallory Deputy is now Deputy headteacher at Ysgol Gymraeg Cwmbran.');
+    expect(await h.runtime.users.get(TENANT, mallory.id)).toMatchObject({ schoolId: NO_HEAD_SCHOOL, schoolRole: 'deputy' });
+  });
+
   it('a school has one confirmed head in the community, whichever tenant they are in', async () => {
     await h.execute(nia, Verbs.onboardConfirm, { query: '', schoolId: String(LEAD_SCHOOL), role: 'headteacher' });
     // The current head (in the schools' tenant) and the adviser (in the LA's) are both asked.
@@ -245,7 +255,8 @@ describe('no allowed list: each tenant on its own', () => {
     expect(draftA).not.toContain('Written from tenant C');
 
     for (const text of shown) {
-      for (const secret of [SECRET_FOCUS, SECRET_NOTE, SECRET_PRIORITY, 'Gwen Green', 'Mallory Claimant', 'Alice Head', 'Dafydd Adviser']) expect(text).not.toContain(secret);
+      for (const secret of [SECRET_FOCUS, SECRET_NOTE, SECRET_PRIORITY, 'Gwen Green', 'Mallory Claimant', 'Alice Head', 'Dafydd Adviser'])
+        expect(text).not.toContain(secret);
     }
     expect(h.messenger.sent.map((s) => JSON.stringify(s.message)).join('\n')).not.toContain(SECRET_FOCUS);
     // C's own draft is there (the test would pass trivially if nothing were drawn).

@@ -340,7 +340,7 @@ export class SchoolRoleService {
     if ('key' in checked) return Outcomes.problem(checked.key, checked.params);
     const result = await this.confirmAtOnce(
       actor,
-      { tenantId: actor.tenantId, userId: checked.person.userId, schoolId: checked.schoolId, role: checked.role, asked: { kind: 'admin', names: [] } },
+      { tenantId: checked.person.tenantId, userId: checked.person.userId, schoolId: checked.schoolId, role: checked.role, asked: { kind: 'admin', names: [] } },
       actor.userId,
     );
     if (result.kind === 'headTaken') return Outcomes.problem('roles.claim.headTaken');
@@ -365,10 +365,10 @@ export class SchoolRoleService {
     return { person, schoolId, role };
   }
 
-  /** A Teams user id, or a user principal name the person has used with the bot. */
+  /** A Teams user id of someone in the admin's community who has used the bot (an admin assigns roles across it). */
   private async findPerson(tenantId: string, text: string): Promise<UserRecord | null> {
     if (text === '') return null;
-    return this.deps.users.get(tenantId, text);
+    return this.deps.users.findIn(this.deps.community.tenantsOf(tenantId), text);
   }
 
   /** CSV: school number, Teams user id, role. Checks every row first; assigns nothing unless all are valid. */
@@ -404,7 +404,7 @@ export class SchoolRoleService {
       for (const row of rows) {
         const r = await this.deps.claims.assign(
           tx,
-          { tenantId: actor.tenantId, userId: row.person.userId, schoolId: row.schoolId, role: row.role, asked: { kind: 'admin', names: [] } },
+          { tenantId: row.person.tenantId, userId: row.person.userId, schoolId: row.schoolId, role: row.role, asked: { kind: 'admin', names: [] } },
           this.tenantsOf(actor),
           actor.userId,
           now,

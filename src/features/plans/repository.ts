@@ -83,7 +83,10 @@ export class SqlPlanRepository implements PlanRepository {
 
   /** Whether the plan feeds its cluster's FADE draft (its owner's choice; true unless they left it out). */
   async inClusterReport(planId: string, tenantId: string): Promise<boolean> {
-    const rows = await this.sql.query<{ in_cluster_report: boolean }>('select in_cluster_report from plans where id = $1 and tenant_id = $2', [planId, tenantId]);
+    const rows = await this.sql.query<{ in_cluster_report: boolean }>('select in_cluster_report from plans where id = $1 and tenant_id = $2', [
+      planId,
+      tenantId,
+    ]);
     return rows[0]?.in_cluster_report ?? true;
   }
 
