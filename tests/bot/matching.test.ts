@@ -287,6 +287,24 @@ describe('a brokered request', () => {
     }
   });
 
+  it('says so on the Action.Submit fallback too, where the card goes out as a new message', async () => {
+    const { adviserCard } = await brokeredRequest();
+    const approve = findAction(adviserCard, 'Approve Croesyceiliog School')!.data as Record<string, unknown>;
+    const adapter = h.adapter;
+    const send = adapter.sendActivities.bind(adapter);
+    let failed = false;
+    adapter.sendActivities = async (context, activities) => {
+      if (!failed && activities.some((a) => (a.attachments ?? []).length > 0)) {
+        failed = true;
+        throw new Error('connector unavailable (test)');
+      }
+      return send(context, activities);
+    };
+    const reply = await h.activity(dafydd, { type: 'message', value: { verb: Verbs.matchApprove, ...approve } });
+    expect((await latestRequest()).state).toBe('awaitingSchool');
+    expect(cardText(reply.cards[0])).toContain('Your decision was recorded');
+  });
+
   it('still says nothing was changed when the failure came before anything was stored', async () => {
     const { adviserCard } = await brokeredRequest();
     failNextCardAnswer();
