@@ -25,7 +25,7 @@ drop index fade_conversations_cluster_idx;
 create unique index fade_conversations_cluster_idx on fade_conversations (cluster_id, tenant_id) where cluster_id is not null;
 
 -- The cluster plan's priorities are each community's own too: kept in the tenant of whoever set them (older rows
--- take the tenant of that person, else of the cluster's linked channel; a row none gives is read by nobody).
+-- take the tenant of that person, else of the cluster's linked channel, and a row none gives is read by nobody).
 alter table fade_cluster_priorities add column tenant_id text;
 update fade_cluster_priorities p set tenant_id = (select u.tenant_id from users u where u.user_id = p.updated_by order by u.updated_at desc limit 1)
   where p.tenant_id is null;
