@@ -33,6 +33,7 @@ import { StrengthEvidenceService } from './features/matching/strengthEvidence';
 import { evidenceToldCard } from './features/matching/strengthCards';
 
 import { holidaySet } from './platform/workingDays';
+import { Community } from './platform/community';
 import { SqlRateLimits } from './platform/rateLimits';
 import { ChannelSender } from './platform/teams/channelSender';
 import { FADE_REMINDER_KIND } from './features/fade/cycleService';
@@ -77,6 +78,7 @@ export interface Runtime {
   personalData: PersonalDataService;
   schoolRoles: SchoolRoleService;
   claims: SqlSchoolRoleClaims;
+  community: Community;
   close(): Promise<void>;
 }
 
@@ -99,6 +101,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (seeded) log.info('school directory loaded', { ...seeded });
   }
 
+  // The tenants whose people work together (ALLOWED_TENANT_IDS as one community; else each tenant on its own).
+  const community = new Community(config.ALLOWED_TENANT_IDS);
   const users = new SqlUserRepository(db);
   const schools = new SqlSchoolRepository(db);
   const planRepository = new SqlPlanRepository(db);
@@ -127,6 +131,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     schools,
     users,
     roles,
+    community,
     audit,
     notifications,
     messenger: options.messenger,
@@ -152,6 +157,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const schoolRoles = new SchoolRoleService({
     db,
     claims,
+    community,
     users,
     roles,
     audit,
@@ -173,6 +179,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     admin: matchingAdmin,
     schools,
     roles,
+    community,
     audit,
     requests,
     users,
@@ -213,6 +220,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     store: fadeStore,
     notifications,
     roles,
+    community,
     users,
     audit,
     sender: fadeSender,
@@ -283,6 +291,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     personalData,
     schoolRoles,
     claims,
+    community,
     close: () => db.close(),
   };
 }

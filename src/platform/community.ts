@@ -11,14 +11,18 @@ export class Community {
     this.allowed = [...new Set(allowedTenantIds.map((id) => id.toLowerCase()))];
   }
 
-  /** The tenant ids whose people's data a person in `tenantId` may read: never empty, always including their own. */
+  /**
+   * The tenant ids whose people's data a person in `tenantId` may read: never empty, their own first (as Teams gave
+   * it, which is how their rows are stored), then the rest of their community.
+   */
   tenantsOf(tenantId: string): string[] {
     const own = tenantId.toLowerCase();
-    return this.allowed.includes(own) ? [...this.allowed] : [own];
+    return this.allowed.includes(own) ? [...new Set([tenantId, ...this.allowed])] : [tenantId];
   }
 
   /** Whether two tenants' people work together. */
   shares(a: string, b: string): boolean {
-    return this.tenantsOf(a).includes(b.toLowerCase());
+    const other = b.toLowerCase();
+    return this.tenantsOf(a).some((t) => t.toLowerCase() === other);
   }
 }

@@ -5,7 +5,7 @@ import { createRuntime } from '../../src/compose';
 import { loadConfig } from '../../src/config';
 import { silentLogger } from '../../src/platform/log';
 import { DELETED_PERSON_ID } from '../../src/features/privacy/repository';
-import { alice, bethan, cardText, createHarness, findAction, mallory, type Harness } from '../support/harness';
+import { alice, bethan, cardText, createHarness, findAction, mallory, TENANT, type Harness } from '../support/harness';
 
 let h: Harness;
 beforeEach(async () => {
@@ -94,7 +94,7 @@ describe('planning with the aide-memoire', () => {
 
     const need = (await h.press(alice, focus, 'Save and continue', { text: 'KS4 maths, D to C' })).invokeCard!;
     expect(cardText(need)).toContain('Why is support sought?');
-    expect((await h.runtime.planRepository.get(planId))?.answers).toEqual({ focus: 'KS4 maths, D to C' });
+    expect((await h.runtime.planRepository.get(planId, [TENANT]))?.answers).toEqual({ focus: 'KS4 maths, D to C' });
 
     const objectives = (await h.press(alice, need, 'Save and continue', { text: 'Below the family for 3 years' })).invokeCard!;
     const criteria = (await h.press(alice, objectives, 'Save and continue', { text: 'Raise FSM attainment at KS4' })).invokeCard!;
@@ -114,7 +114,7 @@ describe('planning with the aide-memoire', () => {
     const planId = planIdOf(focus);
     await h.execute(alice, Verbs.planSaveField, { planId, version: 1, field: 'priorityAreas', priorityAreas: 'numeracy,fsm' });
     await h.execute(alice, Verbs.planSaveField, { planId, version: 2, field: 'time', staffDays: '6', supplyCoverDays: 4 });
-    const plan = await h.runtime.planRepository.get(planId);
+    const plan = await h.runtime.planRepository.get(planId, [TENANT]);
     expect(plan?.answers).toEqual({ priorityAreas: ['numeracy', 'fsm'], staffDays: 6, supplyCoverDays: 4 });
     const summary = (await h.execute(alice, Verbs.planOpen, { planId })).invokeCard;
     expect(cardText(summary)).toContain('Numeracy and mathematics; FSM / closing the gap');
@@ -125,7 +125,7 @@ describe('planning with the aide-memoire', () => {
     const focus = await registeredWithNewPlan();
     const reply = await h.press(alice, focus, 'Save and continue', { text: '   ' });
     expect(cardText(reply.invokeCard)).toContain('This field is required');
-    expect((await h.runtime.planRepository.get(planIdOf(focus)))?.version).toBe(1);
+    expect((await h.runtime.planRepository.get(planIdOf(focus), [TENANT]))?.version).toBe(1);
   });
 
   it('keeps over-long text in the box and explains the limit', async () => {
@@ -135,7 +135,7 @@ describe('planning with the aide-memoire', () => {
     const thousands = (n: number) => n.toLocaleString('en-GB');
     expect(cardText(reply.invokeCard)).toContain(`That is ${thousands(LIMITS.longText + 10)} characters; the limit is ${thousands(LIMITS.longText)}`);
     expect(JSON.stringify(reply.invokeCard)).toContain(long);
-    expect((await h.runtime.planRepository.get(planIdOf(focus)))?.answers).toEqual({});
+    expect((await h.runtime.planRepository.get(planIdOf(focus), [TENANT]))?.answers).toEqual({});
   });
 
   it('keeps a wrong number in the box and explains', async () => {
@@ -151,7 +151,7 @@ describe('planning with the aide-memoire', () => {
     const first = await h.press(alice, focus, 'Save and continue', { text: 'KS4 maths' });
     const retry = await h.press(alice, focus, 'Save and continue', { text: 'KS4 maths' });
     expect(cardText(retry.invokeCard)).toEqual(cardText(first.invokeCard));
-    expect((await h.runtime.planRepository.get(planIdOf(focus)))?.version).toBe(2);
+    expect((await h.runtime.planRepository.get(planIdOf(focus), [TENANT]))?.version).toBe(2);
   });
 
   it('never lets a stale card overwrite a newer answer, and shows the stale text so nothing is lost', async () => {
@@ -163,11 +163,11 @@ describe('planning with the aide-memoire', () => {
     expect(text).toContain('This card was out of date');
     expect(text).toContain('KS3 science (older card)');
     expect(JSON.stringify(stale.invokeCard)).toContain('KS4 maths (newer)');
-    expect((await h.runtime.planRepository.get(planId))?.answers.focus).toBe('KS4 maths (newer)');
+    expect((await h.runtime.planRepository.get(planId, [TENANT]))?.answers.focus).toBe('KS4 maths (newer)');
     // The refreshed card carries the current version, so saving from it works.
     const saved = await h.press(alice, stale.invokeCard!, 'Save and continue', { text: 'KS3 science after all' });
     expect(cardText(saved.invokeCard)).toContain('Why is support sought?');
-    expect((await h.runtime.planRepository.get(planId))?.answers.focus).toBe('KS3 science after all');
+    expect((await h.runtime.planRepository.get(planId, [TENANT]))?.answers.focus).toBe('KS3 science after all');
   });
 
   it("refuses someone else's plan id in a payload and changes nothing", async () => {
@@ -178,7 +178,7 @@ describe('planning with the aide-memoire', () => {
     expect(cardText(forged.invokeCard)).toContain('belongs to someone else');
     const peek = await h.execute(mallory, Verbs.planOpen, { planId });
     expect(cardText(peek.invokeCard)).not.toContain('Alice focus');
-    expect((await h.runtime.planRepository.get(planId))?.answers.focus).toBe('Alice focus');
+    expect((await h.runtime.planRepository.get(planId, [TENANT]))?.answers.focus).toBe('Alice focus');
   });
 
   it('answers a malformed payload politely', async () => {
@@ -369,12 +369,12 @@ describe('two instances on one database', () => {
     // The Need card this instance showed is now stale: it says so rather than writing over the other instance's answer.
     const stale = await h.press(alice, saved.invokeCard!, 'Save and continue', { text: 'Written here, later' });
     expect(cardText(stale.invokeCard)).toContain('Written on the other instance');
-    expect((await h.runtime.planRepository.get(planId))?.answers.need).toBe('Written on the other instance');
+    expect((await h.runtime.planRepository.get(planId, [TENANT]))?.answers.need).toBe('Written on the other instance');
 
     // A field the other instance did not touch saves, on top of its change.
     const objectives = await h.execute(alice, Verbs.planSaveField, { planId, version: 2, field: 'objectives', then: 'summary', text: 'Raise attainment' });
     expect(cardText(objectives.invokeCard)).toContain('Raise attainment');
-    expect((await h.runtime.planRepository.get(planId))?.answers).toMatchObject({
+    expect((await h.runtime.planRepository.get(planId, [TENANT]))?.answers).toMatchObject({
       focus: 'Governors and finance',
       need: 'Written on the other instance',
       objectives: 'Raise attainment',
@@ -390,6 +390,6 @@ describe('two instances on one database', () => {
     await h.runtime.db.query('update plans set owner_id = $2 where id = $1', [planId, DELETED_PERSON_ID]);
     const refused = await h.press(alice, saved.invokeCard!, 'Save and continue', { text: 'Written after deletion' });
     expect(cardText(refused.invokeCard)).toContain('That plan belongs to someone else');
-    expect((await h.runtime.planRepository.get(planId))?.answers.need).toBeUndefined();
+    expect((await h.runtime.planRepository.get(planId, [TENANT]))?.answers.need).toBeUndefined();
   });
 });

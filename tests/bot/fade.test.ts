@@ -118,7 +118,7 @@ describe('cluster channels', () => {
     const text = cardText(card);
     expect(text).toContain('This channel is now linked to **Cwmbran High School cluster**');
     expect(text).toContain('Greenmeadow Primary School');
-    const stored = await h.runtime.fadeStore.channels.channelForCluster(1);
+    const stored = await h.runtime.fadeStore.channels.channelForCluster(1, [TENANT]);
     expect(stored).toMatchObject({ conversationId: CHANNEL.id, active: true, teamId: '19:team@thread.tacv2' });
     expect((stored!.reference.conversation as { id: string }).id).toBe(CHANNEL.id);
   });
@@ -129,7 +129,7 @@ describe('cluster channels', () => {
     expect(cardText(offer)).toContain('Which cluster is this channel for?');
     const linked = await pressInChannel(lead, offer, 'Cwmbran High School cluster', 'link-card');
     expect(cardText(linked.invokeCard)).toContain('This channel is now linked to **Cwmbran High School cluster**');
-    expect(await h.runtime.fadeStore.channels.channelForCluster(1)).toMatchObject({ conversationId: CHANNEL.id, active: true });
+    expect(await h.runtime.fadeStore.channels.channelForCluster(1, [TENANT])).toMatchObject({ conversationId: CHANNEL.id, active: true });
 
     // An admin leads no cluster: the search finds it, and a name that fits several offers each as a button.
     await h.activity(admin, teamInstall(BOTH_CHANNEL, '19:team-dual@thread.tacv2'));
@@ -221,7 +221,7 @@ describe('cluster channels', () => {
       conversation: CHANNEL as Activity['conversation'],
       channelData: { tenant: { id: TENANT }, eventType: 'channelDeleted', channel: { id: CHANNEL.id, name: 'Cluster' }, team: { id: '19:team@thread.tacv2' } },
     });
-    expect((await h.runtime.fadeStore.channels.channelForCluster(1))!.active).toBe(false);
+    expect((await h.runtime.fadeStore.channels.channelForCluster(1, [TENANT]))!.active).toBe(false);
     const toAdmin = h.messenger.sent.filter((s) => (s.conversation.conversation as { id: string }).id === `a:personal-${admin.id}`);
     expect(toAdmin).toHaveLength(1);
     expect(cardText(toAdmin[0].message.card)).toContain('I can no longer post in the channel of **Cwmbran High School cluster** (the channel was deleted)');
@@ -243,7 +243,7 @@ describe('cluster channels', () => {
       conversation: CHANNEL as Activity['conversation'],
       channelData: { tenant: { id: TENANT }, team: { id: '19:team@thread.tacv2' }, eventType: 'teamMemberRemoved' },
     });
-    expect(await h.runtime.fadeStore.channels.channelForCluster(1)).toMatchObject({ active: false, inactiveReason: 'botRemoved' });
+    expect(await h.runtime.fadeStore.channels.channelForCluster(1, [TENANT])).toMatchObject({ active: false, inactiveReason: 'botRemoved' });
   });
 
   it('treats a send refused with 403 as a removed channel: the link goes inactive and the admin hears of it', async () => {
@@ -255,7 +255,7 @@ describe('cluster channels', () => {
     h.clock.set('2026-11-23T09:00:00Z');
     await h.runtime.dispatcher.deliverDue(500);
     expect(channelPosts()).toHaveLength(0);
-    expect(await h.runtime.fadeStore.channels.channelForCluster(1)).toMatchObject({ active: false, inactiveReason: 'sendRefused' });
+    expect(await h.runtime.fadeStore.channels.channelForCluster(1, [TENANT])).toMatchObject({ active: false, inactiveReason: 'sendRefused' });
     expect(h.messenger.sent.some((s) => cardText(s.message.card).includes('Teams refused the message'))).toBe(true);
     // and nothing keeps retrying: the next reminder finds the link inactive and records that
     h.clock.set('2026-12-08T09:00:00Z');
@@ -482,7 +482,7 @@ describe('the FADE report', () => {
     expect(cardText(view)).toContain('Reviewer’s judgement: Very Good');
     const steps = await h.press(lead, view, 'Make Develop/Do next steps');
     expect(cardText(steps.invokeCard)).toContain('2 next steps added to the cluster plan.');
-    expect(await h.runtime.fadeStore.reports.nextSteps(1)).toEqual(['Moderate Y6 maths together', 'Transition day in June']);
+    expect(await h.runtime.fadeStore.reports.nextSteps(1, [TENANT])).toEqual(['Moderate Y6 maths together', 'Transition day in June']);
   });
 
   async function supportDone(user: TestUser, partnerSchoolId: number) {
@@ -804,7 +804,7 @@ describe('the channel card follows the round', () => {
     await h.runtime.dispatcher.deliverDue(500);
     h.messenger.errors.push(Object.assign(new Error('Not Found: activity'), { statusCode: 404 }));
     await h.say(member, 'fade note Someone deleted the reminder', CHANNEL);
-    expect(await h.runtime.fadeStore.channels.channelForCluster(1)).toMatchObject({ active: true });
+    expect(await h.runtime.fadeStore.channels.channelForCluster(1, [TENANT])).toMatchObject({ active: true });
     expect(await h.runtime.fadeStore.reminders.postedRounds(1)).toEqual([]);
     h.clock.set('2026-12-08T09:00:00Z');
     await h.runtime.dispatcher.deliverDue(500);

@@ -80,7 +80,7 @@ describe('a request to a school nobody from which uses the bot yet', () => {
     // The next step is on the card: another school, or withdraw.
     expect(findAction(reply, 'Ask Croesyceiliog School instead')).toBeDefined();
     expect(findAction(reply, 'Withdraw the request')).toBeDefined();
-    const request = (await h.runtime.requests.latestForPlan(planId))!;
+    const request = (await h.runtime.requests.latestForPlan(planId, [TENANT]))!;
     expect([request.state, request.chosenSchoolId]).toEqual(['awaitingSchool', 6786003]);
 
     expect(cardText(sentTo(dafydd)[0])).toContain('Cwmbran High School has asked Llantarnam School for support, but nobody from Llantarnam School uses');
@@ -95,7 +95,7 @@ describe('a request to a school nobody from which uses the bot yet', () => {
     expect(held).toBeDefined();
     const accepted = (await h.press(lowri, held!, 'Accept')).invokeCard!;
     expect(cardText(accepted)).toContain('Llantarnam School will support Cwmbran High School');
-    expect((await h.runtime.requests.latestForPlan(planId))!.state).toBe('accepted');
+    expect((await h.runtime.requests.latestForPlan(planId, [TENANT]))!.state).toBe('accepted');
   });
 
   it('reaches a head whose role is confirmed as soon as the app is installed for them again', async () => {
@@ -129,7 +129,7 @@ describe('a request to a school nobody from which uses the bot yet', () => {
     const text = cardText(approved);
     expect(text).toContain('Approved. Nobody from Llantarnam School uses Cydweithio yet, so the request is kept for the school');
     expect(text).not.toMatch(/ask your adviser/i);
-    expect((await h.runtime.requests.latestForPlan(planId))!.state).toBe('awaitingSchool');
+    expect((await h.runtime.requests.latestForPlan(planId, [TENANT]))!.state).toBe('awaitingSchool');
     const told = sentTo(alice).at(-1)!;
     expect(cardText(told)).toContain('Nobody from Llantarnam School uses Cydweithio yet, so your request is kept for them');
     expect(findAction(told, 'Ask Croesyceiliog School instead')).toBeDefined();
@@ -154,7 +154,7 @@ describe('asking for an adviser to broker when no adviser covers the school', ()
     expect(text).toContain('I have told the admins, who register advisers.');
     expect(text).not.toContain('ask a school directly, or ask your local authority');
     expect(findAction(reply, 'Ask Croesyceiliog School instead')).toBeDefined();
-    expect((await h.runtime.requests.latestForPlan(planId))!.state).toBe('awaitingAdviser');
+    expect((await h.runtime.requests.latestForPlan(planId, [TENANT]))!.state).toBe('awaitingAdviser');
     expect(cardText(sentTo(admin)[0])).toContain('Cwmbran High School asked for an adviser to broker a partner, but no adviser is registered for Torfaen yet');
 
     const roles = (await h.say(admin, 'make adviser')).cards[0]!;

@@ -3,7 +3,7 @@ import type { ZodTypeAny } from 'zod';
 import { ALL_VERBS } from '../../src/platform/cards/verbs';
 import { FIELD_IDS } from '../../src/features/plans/plan';
 import { AIDE_MEMOIRE_PAYLOADS } from '../../src/features/plans/payloads';
-import { alice, cardText, createHarness, mallory, type Harness } from '../support/harness';
+import { alice, cardText, createHarness, mallory, TENANT, type Harness } from '../support/harness';
 import { confirmSchoolRole } from '../support/roles';
 
 /**
@@ -135,9 +135,9 @@ it('keeps quotes and SQL fragments as plain text in every text field', async () 
   ] as const) {
     const reply = await h.execute(alice, 'plan.saveField', { planId: plan.id, version, field, text });
     expect(reply.invokeStatus).toBe(200);
-    version = (await h.runtime.planRepository.get(plan.id))!.version;
+    version = (await h.runtime.planRepository.get(plan.id, [TENANT]))!.version;
   }
-  const saved = await h.runtime.planRepository.get(plan.id);
+  const saved = await h.runtime.planRepository.get(plan.id, [TENANT]);
   expect(saved?.answers).toMatchObject({
     focus: SQL_AND_TEMPLATES[0],
     need: SQL_AND_TEMPLATES[2],
@@ -179,10 +179,10 @@ it('never answers a plan field as saved and then loses it: any text is stored an
       const user = welsh ? { ...alice, locale: 'cy-GB' } : alice;
       const typed = sent.replace(/\r\n/g, '\n').trim();
       if (typed === '') return; // clearing a field is tested elsewhere
-      const before = (await h.runtime.planRepository.get(plan.id))!;
+      const before = (await h.runtime.planRepository.get(plan.id, [TENANT]))!;
       const reply = await h.execute(user, 'plan.saveField', { planId: plan.id, version: before.version, field, then: 'summary', text: sent });
       expect(reply.invokeStatus).toBe(200);
-      const after = (await h.runtime.planRepository.get(plan.id))!;
+      const after = (await h.runtime.planRepository.get(plan.id, [TENANT]))!;
       const shown = cardText(reply.invokeCard);
       expect(shown).not.toMatch(/went wrong|aeth rhywbeth o’i le/);
       if (shown.includes(welsh ? 'na ellir ei gadw' : 'cannot be saved')) {

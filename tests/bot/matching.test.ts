@@ -66,7 +66,7 @@ const sentTo = (user: TestUser): CardJson[] =>
   h.messenger.sent.filter((s) => (s.conversation.conversation as { id?: string } | undefined)?.id === `a:personal-${user.id}`).map((s) => s.message.card!);
 
 async function latestRequest() {
-  return (await h.runtime.requests.latestForPlan(planId))!;
+  return (await h.runtime.requests.latestForPlan(planId, [TENANT]))!;
 }
 
 async function brokeredRequest(): Promise<{ adviserCard: CardJson; requestId: string }> {
@@ -164,7 +164,7 @@ describe('a brokered request', () => {
     expect(cardText(accepted)).toContain('Bydd Croesyceiliog School yn cefnogi Cwmbran High School');
     const joint = sentTo(alice).at(-1)!;
     expect(cardText(joint)).toContain('Croesyceiliog School will support Cwmbran High School');
-    expect((await h.runtime.planRepository.get(planId))!.status).toBe('supportUnderWay');
+    expect((await h.runtime.planRepository.get(planId, [TENANT]))!.status).toBe('supportUnderWay');
     expect((await h.runtime.requests.loadBySchool()).get(6785001)).toBe(1);
 
     const audit = await h.runtime.audit.forSubject('supportRequest', requestId);
@@ -256,6 +256,66 @@ describe('a brokered request', () => {
     expect(findAction(told, 'Ask Croesyceiliog School instead')).toBeDefined();
   });
 
+  /** Teams does not take the next card the bot answers with (the connector fails once), as after a decision is stored. */
+  function failNextCardAnswer(): void {
+    const adapter = h.adapter;
+    const send = adapter.sendActivities.bind(adapter);
+    let failed = false;
+    adapter.sendActivities = async (context, activities) => {
+      if (!failed && activities.some((a) => a.type === 'invokeResponse')) {
+        failed = true;
+        throw new Error('connector unavailable (test)');
+      }
+      return send(context, activities);
+    };
+  }
+
+  it('says an adviser’s decision was recorded when the updated card could not be sent, never that nothing changed', async () => {
+    for (const [button, inputs, state] of [
+      ['Approve Croesyceiliog School', {}, 'awaitingSchool'],
+      ['Decline', { reason: 'Work with the cluster first' }, 'declined'],
+    ] as const) {
+      const { adviserCard } = await brokeredRequest();
+      failNextCardAnswer();
+      const reply = await h.press(dafydd, adviserCard, button, inputs);
+      expect((await latestRequest()).state).toBe(state);
+      expect(cardText(reply.invokeCard)).toContain('Your decision was recorded, but something went wrong on my side before I could show the updated card.');
+      expect(cardText(reply.invokeCard)).not.toContain('nothing was changed');
+      // Opened again, the card shows the decision, and no second one is made.
+      const again = (await h.press(dafydd, adviserCard, button, inputs)).invokeCard!;
+      expect(cardText(again)).toContain(state === 'declined' ? 'Declined by Dafydd Adviser' : 'Approved by Dafydd Adviser');
+      await h.execute(alice, Verbs.matchWithdraw, { requestId: (await latestRequest()).id, version: (await latestRequest()).version });
+      h.messenger.sent.splice(0);
+      h.clock.advanceDays(1); // the next request is the plan's latest
+    }
+  });
+
+  it('says so on the Action.Submit fallback too, where the card goes out as a new message', async () => {
+    const { adviserCard } = await brokeredRequest();
+    const approve = findAction(adviserCard, 'Approve Croesyceiliog School')!.data as Record<string, unknown>;
+    const adapter = h.adapter;
+    const send = adapter.sendActivities.bind(adapter);
+    let failed = false;
+    adapter.sendActivities = async (context, activities) => {
+      if (!failed && activities.some((a) => (a.attachments ?? []).length > 0)) {
+        failed = true;
+        throw new Error('connector unavailable (test)');
+      }
+      return send(context, activities);
+    };
+    const reply = await h.activity(dafydd, { type: 'message', value: { verb: Verbs.matchApprove, ...approve } });
+    expect((await latestRequest()).state).toBe('awaitingSchool');
+    expect(cardText(reply.cards[0])).toContain('Your decision was recorded');
+  });
+
+  it('still says nothing was changed when the failure came before anything was stored', async () => {
+    const { adviserCard } = await brokeredRequest();
+    failNextCardAnswer();
+    const reply = await h.press(dafydd, adviserCard, 'Decline', { reason: '  ' });
+    expect(cardText(reply.invokeCard)).toContain('nothing was changed');
+    expect((await latestRequest()).state).toBe('awaitingAdviser');
+  });
+
   it('lets an adviser choose another school from the directory', async () => {
     const { adviserCard } = await brokeredRequest();
     const searched = (await h.press(dafydd, adviserCard, 'Search', { query: 'llantarnam' })).invokeCard!;
@@ -281,7 +341,7 @@ describe('advisers assigned to named schools', () => {
     expect((await latestRequest()).state).toBe('awaitingSchool');
     // Her caseload is that school alone, not the rest of Torfaen.
     expect(await h.runtime.roles.holds(TENANT, gwen.id, 'adviser', 678, 6785001)).toBe(false);
-    expect(await h.runtime.roles.holders(TENANT, 'adviser', 678, 6785001)).toEqual([dafydd.id, eleri.id]);
+    expect((await h.runtime.roles.holders([TENANT], 'adviser', 678, 6785001)).map((p) => p.userId)).toEqual([dafydd.id, eleri.id]);
   });
 });
 
@@ -477,7 +537,7 @@ describe('my requests: one card listing a person’s requests', () => {
     h.clock.advanceMs(60 * 60_000);
     const asked = await h.execute(alice, Verbs.matchAskDirect, { planId: readingPlanId, schoolId: '6785001', lookFurther: 'false' });
     expect(cardText(asked.invokeCard)).toContain('Sent to the head of Croesyceiliog School');
-    readingRequestId = (await h.runtime.requests.latestForPlan(readingPlanId))!.id;
+    readingRequestId = (await h.runtime.requests.latestForPlan(readingPlanId, [TENANT]))!.id;
   });
 
   it('shows the requester both her requests, still waiting, in English and in Welsh; each opens her own request card', async () => {

@@ -146,18 +146,18 @@ describe('places are held at acceptance', () => {
       'Sent to the head of Croesyceiliog School',
     );
     const [toAlice, toRhian] = [sentTo(bethan)[0]!, sentTo(bethan)[1]!];
-    const aliceRequest = (await h.runtime.requests.latestForPlan(alicePlan))!;
-    const rhianRequest = (await h.runtime.requests.latestForPlan(rhianPlan))!;
+    const aliceRequest = (await h.runtime.requests.latestForPlan(alicePlan, [TENANT]))!;
+    const rhianRequest = (await h.runtime.requests.latestForPlan(rhianPlan, [TENANT]))!;
     h.messenger.sent.splice(0);
 
     // Bethan accepts both at once (two cards, two clicks).
     const [one, two] = await Promise.all([h.press(bethan, toAlice, 'Derbyn'), h.press(bethan, toRhian, 'Derbyn')]);
-    const states = [(await h.runtime.requests.get(aliceRequest.id))!.state, (await h.runtime.requests.get(rhianRequest.id))!.state];
+    const states = [(await h.runtime.requests.get(aliceRequest.id, [TENANT]))!.state, (await h.runtime.requests.get(rhianRequest.id, [TENANT]))!.state];
     expect(states.sort()).toEqual(['accepted', 'awaitingSchool']);
     expect((await h.runtime.requests.loadBySchool()).get(6785001)).toBe(1);
     const refused = [cardText(one.invokeCard), cardText(two.invokeCard)].find((t) => t.includes('Does gan eich ysgol ddim lle'))!;
     expect(refused).toContain('(lleoedd wedi’u llenwi: 1 o 1)');
-    const waitingRequest = (await h.runtime.requests.get(aliceRequest.id))!.state === 'awaitingSchool' ? aliceRequest : rhianRequest;
+    const waitingRequest = (await h.runtime.requests.get(aliceRequest.id, [TENANT]))!.state === 'awaitingSchool' ? aliceRequest : rhianRequest;
     const waitingUser = waitingRequest.id === aliceRequest.id ? alice : rhian;
     // The requester who was refused is told, with the next schools to ask.
     const told = sentTo(waitingUser).at(-1)!;
@@ -168,7 +168,7 @@ describe('places are held at acceptance', () => {
 
     // Once the first support is done, the place is free and the waiting request can be accepted.
     const acceptedId = waitingRequest.id === aliceRequest.id ? rhianRequest.id : aliceRequest.id;
-    const accepted = (await h.runtime.requests.get(acceptedId))!;
+    const accepted = (await h.runtime.requests.get(acceptedId, [TENANT]))!;
     await h.execute(bethan, Verbs.matchDone, { requestId: acceptedId, version: accepted.version });
     const later = await h.execute(bethan, Verbs.matchAccept, { requestId: waitingRequest.id, version: waitingRequest.version });
     expect(cardText(later.invokeCard)).toMatch(/Bydd Croesyceiliog School yn cefnogi/);

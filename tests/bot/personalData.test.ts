@@ -146,8 +146,8 @@ describe('deleting one person’s data', () => {
     const done = await h.press(admin, confirm, 'Delete permanently');
     expect(cardText(done.invokeCard)).toMatch(/All data about Alice Head was deleted: \d+ records deleted and \d+ made anonymous/);
     expect(await h.runtime.users.get(TENANT, alice.id)).toBeNull();
-    expect(await h.runtime.planRepository.get(privatePlanId)).toBeNull();
-    expect((await h.runtime.planRepository.get(sharedPlanId))?.ownerId).toBe(DELETED_PERSON_ID);
+    expect(await h.runtime.planRepository.get(privatePlanId, [TENANT])).toBeNull();
+    expect((await h.runtime.planRepository.get(sharedPlanId, [TENANT]))?.ownerId).toBe(DELETED_PERSON_ID);
     expect(await stored(`select count(*)::int as n from bot_state where key like '%aad-alice%'`)).toEqual([{ n: 0 }]);
     const auditText = JSON.stringify(await stored('select actor_id, subject_type, subject_id, details from audit_log'));
     expect(auditText).not.toContain(alice.id);
@@ -162,7 +162,7 @@ describe('deleting one person’s data', () => {
     expect(JSON.stringify(lines)).not.toContain(alice.id);
 
     // The school asked still has its request, without Alice's name.
-    const requestId = (await h.runtime.requests.latestForPlan(sharedPlanId))!.id;
+    const requestId = (await h.runtime.requests.latestForPlan(sharedPlanId, [TENANT]))!.id;
     const schoolView = await h.execute(bethan, Verbs.matchSchoolView, { requestId });
     expect(cardText(schoolView.invokeCard)).toContain('Welsh oracy in KS2');
     expect(cardText(schoolView.invokeCard)).not.toContain('Alice');

@@ -65,14 +65,14 @@ const requestRow = async (id: string) =>
 
 describe("another user's plan", () => {
   it('refuses opening and changing it, and logs who tried which action on which plan', async () => {
-    const before = await h.runtime.planRepository.get(planId);
+    const before = await h.runtime.planRepository.get(planId, [TENANT]);
     const opened = await h.execute(mallory, Verbs.planOpen, { planId });
     expect(cardText(opened.invokeCard)).toContain('belongs to someone else');
     const saved = await h.execute(mallory, Verbs.planSaveField, { planId, version: before!.version, field: 'focus', text: 'Hijacked', then: 'next' });
     expect(cardText(saved.invokeCard)).toContain('belongs to someone else');
     const found = await h.execute(mallory, Verbs.matchFind, { planId });
     expect(cardText(found.invokeCard)).toContain('belongs to someone else');
-    expect(await h.runtime.planRepository.get(planId)).toEqual(before);
+    expect(await h.runtime.planRepository.get(planId, [TENANT])).toEqual(before);
     expect(refusals()).toEqual([
       { tenantId: TENANT, userId: mallory.id, action: Verbs.planOpen, target: { planId }, reason: 'error.notYourPlan' },
       { tenantId: TENANT, userId: mallory.id, action: Verbs.planSaveField, target: { planId }, reason: 'error.notYourPlan' },
@@ -92,7 +92,7 @@ describe("another school's request, and approvals the person may not give", () =
   beforeAll(async () => {
     const asked = await h.execute(alice, Verbs.matchAskDirect, { planId, schoolId: '6785001', lookFurther: 'false' });
     expect(cardText(asked.invokeCard)).toContain('Croesyceiliog School');
-    requestId = (await h.runtime.requests.latestForPlan(planId))!.id;
+    requestId = (await h.runtime.requests.latestForPlan(planId, [TENANT]))!.id;
   });
 
   it('refuses the head of a school that was not asked, and logs it; the request is unchanged', async () => {

@@ -58,7 +58,7 @@ describe('activities from a tenant not in ALLOWED_TENANT_IDS', () => {
   it('while the allowed tenant is served as usual', async () => {
     const reply = await h.execute(alice, Verbs.planSaveField, { planId, version: 1, field: 'focus', text: 'Our focus', then: 'summary' });
     expect(reply.invokeStatus).toBe(200);
-    expect((await h.runtime.planRepository.get(planId))?.answers.focus).toBe('Our focus');
+    expect((await h.runtime.planRepository.get(planId, [TENANT]))?.answers.focus).toBe('Our focus');
     expect(warnings).toEqual([]);
   });
 });

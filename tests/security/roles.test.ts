@@ -227,7 +227,7 @@ describe('acting on a pending claim', () => {
     await claim(mallory, OTHER_MEMBER, 'headteacher');
     const taken = await h.say(mallory, 'cluster lead', CHANNEL);
     expect(cardText(taken.cards[0])).toContain('Only the head of a member school');
-    expect(await h.runtime.fadeStore.clusters.leadPerson(TENANT, (await h.runtime.fadeStore.clusters.getCluster(1))!)).toMatchObject({ userId: alice.id });
+    expect(await h.runtime.fadeStore.clusters.leadPerson([TENANT], (await h.runtime.fadeStore.clusters.getCluster(1))!)).toMatchObject({ userId: alice.id });
     const report = await h.say(mallory, 'fade report', CHANNEL);
     expect(cardText(report.cards[0])).not.toContain('Focus of evaluation');
     expect(h.messenger.sent.filter((s) => JSON.stringify(s.message).includes('Focus of evaluation'))).toHaveLength(0);
@@ -236,6 +236,32 @@ describe('acting on a pending claim', () => {
         .filter((r) => r.userId === mallory.id)
         .map((r) => r.reason),
     ).toEqual(['fade.lead.notMember', 'fade.report.forbidden']);
+  });
+
+  it('cannot send a support request on behalf of the school it claims, and is told who was asked to confirm', async () => {
+    await claim(mallory, OTHER_MEMBER, 'headteacher');
+    const planId = await plannedAt(mallory, OTHER_MEMBER, {
+      focus: 'KS2 reading',
+      need: 'Below the family for three years',
+      objectives: 'Raise KS2 reading',
+      successCriteria: 'Most pupils at the expected level',
+    });
+    h.messenger.sent.splice(0);
+    lines.splice(0);
+    const broker = await h.execute(mallory, Verbs.matchAskBroker, { planId, lookFurther: 'false' });
+    const direct = await h.execute(mallory, Verbs.matchAskDirect, { planId, schoolId: String(OUTSIDE_SCHOOL), lookFurther: 'false' });
+    for (const reply of [broker, direct]) {
+      expect(cardText(reply.invokeCard)).toContain('A support request goes out on behalf of your school');
+      expect(cardText(reply.invokeCard)).toContain(
+        'Your role at Ysgol Gymraeg Cwmbran (Headteacher) is not confirmed yet: we have asked the school’s adviser (Dafydd Adviser)',
+      );
+    }
+    expect(await h.runtime.db.query('select id from support_requests')).toEqual([]);
+    expect(h.messenger.sent).toEqual([]);
+    expect(refusals().map((r) => [r.userId, r.reason])).toEqual([
+      [mallory.id, 'match.notConfirmedForSchool'],
+      [mallory.id, 'match.notConfirmedForSchool'],
+    ]);
   });
 
   it('may still plan in private for the school it claims', async () => {
@@ -258,7 +284,7 @@ describe('two deciders at once', () => {
     expect(kinds).toEqual(['ok', 'problem']);
     const decisions = (await h.runtime.audit.forSubject('schoolRoleClaim', claimId)).filter((a) => a.action !== 'role.claim');
     expect(decisions).toHaveLength(1);
-    const final = await h.runtime.claims.get(claimId);
+    const final = await h.runtime.claims.get(claimId, [TENANT]);
     const winner = byHead.kind === 'ok' ? gwen : admin;
     expect(final).toMatchObject({ status: winner === gwen ? 'rejected' : 'confirmed', decidedBy: winner.id });
     expect(await h.runtime.users.get(TENANT, mallory.id)).toMatchObject({ schoolId: winner === gwen ? null : MEMBER_SCHOOL });

@@ -80,24 +80,24 @@ describe.each(databasesUnderTest())('repositories on $name', ({ open }) => {
       const claim = await claims.claim({ tenantId: 't', userId: 'u', schoolId: 6784001, role: 'deputy', asked }, now);
       expect(await users.get('t', 'u')).toMatchObject({ schoolId: null, schoolRole: null });
       const results = await Promise.all([
-        db.transaction((tx) => claims.decide(tx, claim.id, 'confirmed', 'head', null, now)),
-        db.transaction((tx) => claims.decide(tx, claim.id, 'rejected', 'adviser', 'not staff', now)),
+        db.transaction((tx) => claims.decide(tx, claim.id, ['t'], 'confirmed', 'head', null, now)),
+        db.transaction((tx) => claims.decide(tx, claim.id, ['t'], 'rejected', 'adviser', 'not staff', now)),
       ]);
       expect(results.map((r) => r.kind).sort()).toEqual(['alreadyDecided', 'decided']);
       const winner = results.find((r) => r.kind === 'decided') as { claim: { status: string; decidedBy: string } };
-      expect(await claims.get(claim.id)).toMatchObject({ status: winner.claim.status, decidedBy: winner.claim.decidedBy });
+      expect(await claims.get(claim.id, ['t'])).toMatchObject({ status: winner.claim.status, decidedBy: winner.claim.decidedBy });
       expect((await users.get('t', 'u'))?.schoolId).toBe(winner.claim.status === 'confirmed' ? 6784001 : null);
     });
 
     it('keeps one confirmed headteacher per school, and a new role ends the old one', async () => {
       const { users, claims } = await people('a', 'b');
-      await db.transaction((tx) => claims.assign(tx, { tenantId: 't', userId: 'a', schoolId: 6784001, role: 'headteacher', asked }, 'admin', now));
+      await db.transaction((tx) => claims.assign(tx, { tenantId: 't', userId: 'a', schoolId: 6784001, role: 'headteacher', asked }, ['t'], 'admin', now));
       const b = await claims.claim({ tenantId: 't', userId: 'b', schoolId: 6784001, role: 'headteacher', asked }, now);
       await expect(db.query(`update school_role_claims set status = 'confirmed' where id = $1`, [b.id])).rejects.toThrow();
       // Moving school: the new role is confirmed, the old one ended.
-      await db.transaction((tx) => claims.assign(tx, { tenantId: 't', userId: 'a', schoolId: 6782002, role: 'deputy', asked }, 'admin', now));
+      await db.transaction((tx) => claims.assign(tx, { tenantId: 't', userId: 'a', schoolId: 6782002, role: 'deputy', asked }, ['t'], 'admin', now));
       expect(await users.get('t', 'a')).toMatchObject({ schoolId: 6782002, schoolRole: 'deputy' });
-      expect(await claims.confirmedHead('t', 6784001)).toBeNull();
+      expect(await claims.confirmedHead(['t'], 6784001)).toBeNull();
     });
   });
 
@@ -107,7 +107,7 @@ describe.each(databasesUnderTest())('repositories on $name', ({ open }) => {
       const plans = new SqlPlanRepository(db);
       const plan = newPlan(PLAN_ID, { tenantId: 't', userId: 'u', schoolId: 6784001 }, now);
       await plans.create(plan);
-      expect(await plans.get(PLAN_ID)).toEqual(plan);
+      expect(await plans.get(PLAN_ID, ['t'])).toEqual(plan);
 
       const v2 = {
         ...plan,
@@ -118,8 +118,8 @@ describe.each(databasesUnderTest())('repositories on $name', ({ open }) => {
       };
       expect(await plans.update(v2, 1)).toBe(true);
       expect(await plans.update({ ...v2, version: 3, answers: { focus: 'lost update' } }, 1)).toBe(false);
-      expect(await plans.get(PLAN_ID)).toEqual(v2);
-      expect(await plans.get('not-a-uuid')).toBeNull();
+      expect(await plans.get(PLAN_ID, ['t'])).toEqual(v2);
+      expect(await plans.get('not-a-uuid', ['t'])).toBeNull();
       expect((await plans.listForOwner('t', 'u', 10)).map((p) => p.id)).toEqual([PLAN_ID]);
       expect(await plans.listForOwner('t', 'someone-else', 10)).toEqual([]);
     });
@@ -133,7 +133,7 @@ describe.each(databasesUnderTest())('repositories on $name', ({ open }) => {
           throw new Error('boom');
         }),
       ).rejects.toThrow('boom');
-      expect(await plans.get(PLAN_ID)).toBeNull();
+      expect(await plans.get(PLAN_ID, ['t'])).toBeNull();
     });
   });
 
@@ -198,10 +198,10 @@ describe.each(databasesUnderTest())('roles and audit on $name', ({ open }) => {
     expect(await roles.holds('t', 'adviser-1', 'adviser', 678)).toBe(true);
     expect(await roles.holds('t', 'adviser-1', 'adviser', 669)).toBe(false);
     expect(await roles.holds('other-tenant', 'adviser-1', 'adviser', 678)).toBe(false);
-    expect(await roles.holders('t', 'adviser', 678)).toEqual(['adviser-1', 'adviser-all']);
-    expect(await roles.holders('t', 'adviser', 669)).toEqual(['adviser-all']);
+    expect(await roles.holders(['t'], 'adviser', 678)).toEqual(['adviser-1', 'adviser-all'].map((userId) => ({ tenantId: 't', userId })));
+    expect(await roles.holders(['t'], 'adviser', 669)).toEqual(['adviser-all'].map((userId) => ({ tenantId: 't', userId })));
     await roles.revoke({ tenantId: 't', userId: 'adviser-1', role: 'adviser', laCode: 678 });
-    expect(await roles.holders('t', 'adviser', 678)).toEqual(['adviser-all']);
+    expect(await roles.holders(['t'], 'adviser', 678)).toEqual(['adviser-all'].map((userId) => ({ tenantId: 't', userId })));
   });
 
   it('assigns advisers to named schools: the school’s own adviser is asked first, and covers that school alone', async () => {
@@ -209,15 +209,15 @@ describe.each(databasesUnderTest())('roles and audit on $name', ({ open }) => {
     await roles.grant({ tenantId: 't', userId: 'la-adviser', role: 'adviser', laCode: 678 }, 'admin');
     await roles.grant({ tenantId: 't', userId: 'caseload', role: 'adviser', laCode: null, schoolId: 6784001 }, 'admin');
     await roles.grant({ tenantId: 't', userId: 'caseload', role: 'adviser', laCode: null, schoolId: 6784001 }, 'admin');
-    expect(await roles.holders('t', 'adviser', 678, 6784001)).toEqual(['caseload']);
-    expect(await roles.holders('t', 'adviser', 678, 6782002)).toEqual(['la-adviser']);
-    expect(await roles.holders('t', 'adviser', 678)).toEqual(['la-adviser']);
+    expect(await roles.holders(['t'], 'adviser', 678, 6784001)).toEqual(['caseload'].map((userId) => ({ tenantId: 't', userId })));
+    expect(await roles.holders(['t'], 'adviser', 678, 6782002)).toEqual(['la-adviser'].map((userId) => ({ tenantId: 't', userId })));
+    expect(await roles.holders(['t'], 'adviser', 678)).toEqual(['la-adviser'].map((userId) => ({ tenantId: 't', userId })));
     expect(await roles.holds('t', 'caseload', 'adviser', 678, 6784001)).toBe(true);
     expect(await roles.holds('t', 'caseload', 'adviser', 678, 6782002)).toBe(false);
     expect(await roles.holds('t', 'la-adviser', 'adviser', 678, 6784001)).toBe(true);
     expect(await roles.rolesOf('t', 'caseload')).toEqual([{ tenantId: 't', userId: 'caseload', role: 'adviser', laCode: null, schoolId: 6784001 }]);
     await roles.revoke({ tenantId: 't', userId: 'caseload', role: 'adviser', laCode: null, schoolId: 6784001 });
-    expect(await roles.holders('t', 'adviser', 678, 6784001)).toEqual(['la-adviser']);
+    expect(await roles.holders(['t'], 'adviser', 678, 6784001)).toEqual(['la-adviser'].map((userId) => ({ tenantId: 't', userId })));
   });
 
   it('keeps an ordered audit trail per subject', async () => {

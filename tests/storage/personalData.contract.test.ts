@@ -89,7 +89,7 @@ async function seedPeople(db: Database): Promise<void> {
     [T, JSON.stringify({ ...aliceChat, conversation: { id: '19:cluster-channel' } }), ALICE],
   );
   await q(`insert into fade_cluster_leads (cluster_id, tenant_id, user_id, set_by, set_at) values (1, $1, $2, $3, now())`, [T, ALICE, BOB]);
-  await q(`insert into fade_cluster_priorities (cluster_id, priorities, updated_by) values (1, '["Numeracy"]', $1)`, [ALICE]);
+  await q(`insert into fade_cluster_priorities (cluster_id, tenant_id, priorities, updated_by) values (1, $1, '["Numeracy"]', $2)`, [T, ALICE]);
   await q(`insert into fade_cycles (id, tenant_id, name, offsets, created_by, created_at) values ($1, $2, '2026/27', '[-3,0]', $3, now())`, [CYCLE, T, ALICE]);
   await q(`insert into fade_rounds (id, cycle_id, seq, name, deadline) values ($1, $2, 1, 'interim', '2026-12-04')`, [ROUND, CYCLE]);
   await q(
@@ -104,6 +104,13 @@ async function seedPeople(db: Database): Promise<void> {
   await q(
     `insert into fade_notes (cluster_id, school_id, author_id, author_name, text, at) values (1, 6784001, $1, 'Alice Head', 'Maths walk went well', now()), (1, 6782002, $2, 'Bob Partner', 'Ours too', now())`,
     [ALICE, BOB],
+  );
+  // Alice's own claim (confirmed by Carol), and Bob's claim that Alice rejected, with her name among those asked.
+  await q(
+    `insert into school_role_claims (tenant_id, user_id, school_id, role, status, asked, decided_by, reason, created_at, decided_at) values
+      ($1, $2, 6784001, 'headteacher', 'confirmed', '{"kind":"admin","names":["Carol Adviser"]}', $4, null, now(), now()),
+      ($1, $3, 6782002, 'deputy', 'rejected', '{"kind":"headteacherAndAdviser","names":["Alice Head","Carol Adviser"]}', $2, 'Not on the staff list yet', now(), now())`,
+    [T, ALICE, BOB, CAROL],
   );
   await q(`insert into fade_next_steps (cluster_id, round_id, text, created_by, created_at) values (1, $1, 'Share the maths walk', $2, now())`, [ROUND, ALICE]);
 }
@@ -163,6 +170,10 @@ describe.each(databasesUnderTest())('personal data on $name', ({ open }) => {
         personalConversation: aliceChat,
       });
       expect(exported.roles).toEqual([expect.objectContaining({ role: 'adviser', laCode: 678, schoolId: null, grantedBy: BOB })]);
+      expect(exported.schoolRoleClaims).toEqual([
+        expect.objectContaining({ schoolId: 6784001, role: 'headteacher', status: 'confirmed', asked: { kind: 'admin', names: ['Carol Adviser'] } }),
+      ]);
+      expect(exported.claimsDecided).toEqual([expect.objectContaining({ schoolId: 6782002, status: 'rejected', reason: 'Not on the staff list yet' })]);
       expect(exported.plans.map((p) => p.id).sort()).toEqual([PLAN_ALONE, PLAN_SHARED]);
       expect(exported.plans.find((p) => p.id === PLAN_SHARED)).toMatchObject({ answers: { focus: 'KS4 maths, shared with a partner' }, status: 'planning' });
       expect(exported.supportRequests).toEqual([
@@ -204,11 +215,12 @@ describe.each(databasesUnderTest())('personal data on $name', ({ open }) => {
         personDeleted: 1,
         plansDeleted: 1,
         plansKept: 1,
-        rolesRemoved: 1,
+        rolesRemoved: 2,
         turnStateDeleted: 2,
         notificationsCancelled: 2,
         requestsAnonymised: 3,
         fadeRecordsAnonymised: 10,
+        claimsAnonymised: 1,
         auditEntriesAnonymised: 3,
       });
 
@@ -230,6 +242,15 @@ describe.each(databasesUnderTest())('personal data on $name', ({ open }) => {
         { dedupe_key: 'remind-2', recipient_id: BOB, status: 'pending' },
       ]);
       expect(await db.query('select user_id, role, granted_by from user_roles')).toEqual([{ user_id: BOB, role: 'reviewer', granted_by: DELETED_PERSON_ID }]);
+      expect(await db.query('select user_id, status, asked, decided_by, reason from school_role_claims')).toEqual([
+        {
+          user_id: BOB,
+          status: 'rejected',
+          asked: { kind: 'headteacherAndAdviser', names: ['Carol Adviser'] },
+          decided_by: DELETED_PERSON_ID,
+          reason: 'Not on the staff list yet',
+        },
+      ]);
       expect(await db.query('select author_id, author_name, text from fade_notes order by id')).toEqual([
         { author_id: DELETED_PERSON_ID, author_name: null, text: 'Maths walk went well' },
         { author_id: BOB, author_name: 'Bob Partner', text: 'Ours too' },

@@ -52,9 +52,9 @@ describe.each(databasesUnderTest())('support requests on $name', ({ name, open }
   afterEach(() => db.close());
 
   it('round-trips a request', async () => {
-    expect(await requests.get(REQUEST_ID)).toEqual(request());
-    expect(await requests.latestForPlan(PLAN_ID)).toEqual(request());
-    expect(await requests.get('not-a-uuid')).toBeNull();
+    expect(await requests.get(REQUEST_ID, ['t'])).toEqual(request());
+    expect(await requests.latestForPlan(PLAN_ID, ['t'])).toEqual(request());
+    expect(await requests.get('not-a-uuid', ['t'])).toBeNull();
   });
 
   it('lets exactly one of two concurrent decisions win', async () => {
@@ -64,7 +64,7 @@ describe.each(databasesUnderTest())('support requests on $name', ({ name, open }
       );
     const [a, b] = await Promise.all([move('a1', 6782002), move('a2', 6692001)]);
     expect([a, b].filter((r) => r !== null)).toHaveLength(1);
-    const stored = (await requests.get(REQUEST_ID))!;
+    const stored = (await requests.get(REQUEST_ID, ['t']))!;
     expect(stored).toMatchObject({ state: 'awaitingSchool', version: 2, askSeq: 1 });
     expect(stored.chosenSchoolId).toBe(a ? 6782002 : 6692001);
   });
@@ -141,7 +141,7 @@ describe.each(databasesUnderTest())('support requests on $name', ({ name, open }
     const ASKED_OF_CWMBRAN = '5a0f9a3e-3333-4222-8333-944444444444';
     const ELSEWHERE = '5a0f9a3e-4444-4222-8333-944444444444';
     const at = (day: number) => new Date(Date.UTC(2026, 8, day, 9));
-    const list = (q: Partial<RequestListQuery>) => requests.listFor({ tenantId: 't', userId: 'u', ledSchoolId: null, limit: 10, ...q });
+    const list = (q: Partial<RequestListQuery>) => requests.listFor({ tenantId: 't', userId: 'u', tenants: ['t'], ledSchoolId: null, limit: 10, ...q });
     const ids = (l: { entries: { request: { id: string } }[] }) => l.entries.map((e) => e.request.id);
 
     beforeEach(async () => {

@@ -2,6 +2,7 @@ import { TestAdapter, type Activity } from 'botbuilder';
 import type { CardJson } from '../../src/platform/cards/render';
 import { ManualClock } from '../../src/platform/clock';
 import { createRuntime, type Runtime } from '../../src/compose';
+import { turnErrorHandlerOf } from '../../src/platform/teams/app';
 import { loadConfig } from '../../src/config';
 import { silentLogger, type Logger } from '../../src/platform/log';
 import type { Database } from '../../src/platform/db/db';
@@ -125,6 +126,8 @@ export async function createHarness(
 
   async function run(activity: Partial<Activity>): Promise<Reply> {
     adapter.activeQueue.splice(0);
+    // As in production, where the application's adapter answers a turn that failed outside any handler.
+    adapter.onTurnError = turnErrorHandlerOf(runtime.app);
     await adapter.processActivity(activity, async (context) => {
       await runtime.app.run(context);
     });

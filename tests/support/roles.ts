@@ -9,7 +9,13 @@ import type { SchoolRole } from '../../src/features/people/users';
 export async function confirmSchoolRole(runtime: Runtime, tenantId: string, userId: string, schoolId: number, role: SchoolRole): Promise<void> {
   if (!(await runtime.users.get(tenantId, userId))) throw new Error(`confirmSchoolRole: ${userId} has not used the bot yet`);
   const result = await runtime.db.transaction((tx) =>
-    runtime.claims.assign(tx, { tenantId, userId, schoolId, role, asked: { kind: 'admin', names: [] } }, 'test-setup', runtime.clock.now()),
+    runtime.claims.assign(
+      tx,
+      { tenantId, userId, schoolId, role, asked: { kind: 'admin', names: [] } },
+      runtime.community.tenantsOf(tenantId),
+      'test-setup',
+      runtime.clock.now(),
+    ),
   );
   if (result.kind !== 'decided') throw new Error(`confirmSchoolRole: ${result.kind}`);
 }

@@ -3,19 +3,20 @@ import type { SqlRoleRepository } from '../people/roles';
 import type { UserRecord, UserRepository } from '../people/users';
 import type { SqlFadeClusterRepository } from './clusterRepository';
 import type { ClusterInfo } from './types';
+import type { Community } from '../../platform/community';
 
 /** Who may do what in FADE, from confirmed roles and school membership (checked on every action). */
 export class FadeAccess {
-  constructor(private readonly deps: { roles: SqlRoleRepository; users: UserRepository; clusters: SqlFadeClusterRepository }) {}
+  constructor(private readonly deps: { roles: SqlRoleRepository; users: UserRepository; clusters: SqlFadeClusterRepository; community: Community }) {}
 
   isAdmin(actor: Actor): Promise<boolean> {
     return this.deps.roles.isAdmin(actor.tenantId, actor.userId);
   }
 
-  /** The lead: the person chosen for the cluster, or, until someone is chosen, anyone registered at the lead school. */
+  /** The lead: the person chosen for the cluster in the actor's community, or, until someone is chosen, anyone registered at the lead school. */
   async isLead(actor: Actor, cluster: ClusterInfo, user?: UserRecord | null): Promise<boolean> {
-    const lead = await this.deps.clusters.leadPerson(actor.tenantId, cluster);
-    if (lead?.userId === actor.userId) return true;
+    const lead = await this.deps.clusters.leadPerson(this.deps.community.tenantsOf(actor.tenantId), cluster);
+    if (lead?.tenantId === actor.tenantId && lead.userId === actor.userId) return true;
     if (lead?.chosen) return false;
     const me = user ?? (await this.deps.users.get(actor.tenantId, actor.userId));
     return cluster.leadSchoolId !== null && me?.schoolId === cluster.leadSchoolId;

@@ -38,20 +38,24 @@ export class SqlFadeChannelRepository {
     return rows[0] ? toConversation(rows[0]) : null;
   }
 
-  /** Links the channel to the cluster; a channel linked to it before is unlinked. */
-  async linkCluster(conversationId: string, clusterId: number, by: string, at: Date, tx: Sql = this.sql): Promise<void> {
-    await tx.query('update fade_conversations set cluster_id = null, updated_at = now() where cluster_id = $1 and conversation_id <> $2', [
-      clusterId,
-      conversationId,
-    ]);
+  /** Links the channel to the cluster; a channel of the same community (`tenants`) linked to it before is unlinked. */
+  async linkCluster(conversationId: string, clusterId: number, tenants: readonly string[], by: string, at: Date, tx: Sql = this.sql): Promise<void> {
+    await tx.query(
+      'update fade_conversations set cluster_id = null, updated_at = now() where cluster_id = $1 and conversation_id <> $2 and tenant_id = any($3::text[])',
+      [clusterId, conversationId, tenants],
+    );
     await tx.query(
       `update fade_conversations set cluster_id = $2, linked_by = $3, linked_at = $4, active = true, inactive_reason = null, updated_at = now() where conversation_id = $1`,
       [conversationId, clusterId, by, at],
     );
   }
 
-  async channelForCluster(clusterId: number): Promise<FadeConversation | null> {
-    const rows = await this.sql.query<Row>('select * from fade_conversations where cluster_id = $1', [clusterId]);
+  /** The community's channel for the cluster (each community links its own). */
+  async channelForCluster(clusterId: number, tenants: readonly string[]): Promise<FadeConversation | null> {
+    const rows = await this.sql.query<Row>(
+      'select * from fade_conversations where cluster_id = $1 and tenant_id = any($2::text[]) order by linked_at desc nulls last limit 1',
+      [clusterId, tenants],
+    );
     return rows[0] ? toConversation(rows[0]) : null;
   }
 

@@ -5,12 +5,6 @@ import { clusterNames } from '../directory/names';
 import { errorText, type FadeDeps } from './deps';
 import type { ClusterInfo, ConversationSeen, FadeConversation, LeadPerson, MemberSchool, RemovalReason } from './types';
 
-/** Clusters' names, listed in each language for t() to show the reader's. */
-const listOfNames = (clusters: readonly ClusterInfo[]) => ({
-  en: clusters.map((c) => c.name).join(', '),
-  cy: clusters.map((c) => c.nameCy ?? c.name).join(', '),
-});
-
 /** A cluster just linked to a channel, with what the channel is told about it. */
 export interface LinkedCluster {
   cluster: ClusterInfo;
@@ -67,7 +61,7 @@ export class FadeChannelService {
     }
     if (!(await access.isAdmin(actor)) && !(await access.isLead(actor, cluster))) return Outcomes.forbidden('fade.link.forbidden');
     await store.channels.upsertConversation(conversation);
-    await store.channels.linkCluster(conversation.conversationId, cluster.id, actor.userId, clock.now());
+    await store.channels.linkCluster(conversation.conversationId, cluster.id, this.deps.community.tenantsOf(actor.tenantId), actor.userId, clock.now());
     await audit.record({
       at: clock.now(),
       tenantId: actor.tenantId,
@@ -77,7 +71,11 @@ export class FadeChannelService {
       subjectId: String(cluster.id),
       details: { conversationId: conversation.conversationId },
     });
-    return Outcomes.ok({ cluster, members: await store.clusters.members(cluster.id), lead: await store.clusters.leadPerson(actor.tenantId, cluster) });
+    return Outcomes.ok({
+      cluster,
+      members: await store.clusters.members(cluster.id),
+      lead: await store.clusters.leadPerson(this.deps.community.tenantsOf(actor.tenantId), cluster),
+    });
   }
 
   async cluster(clusterId: number): Promise<ClusterInfo | null> {
@@ -110,10 +108,10 @@ export class FadeChannelService {
     let chosen: LeadPerson;
     if (wanted === '') {
       if (!(await access.isMemberHead(actor, cluster, user))) return Outcomes.forbidden('fade.lead.notMember', { cluster: clusterNames(cluster) });
-      chosen = { userId: actor.userId, displayName: user?.displayName ?? null };
+      chosen = { tenantId: actor.tenantId, userId: actor.userId, displayName: user?.displayName ?? null };
     } else {
       if (!(await access.canEdit(actor, cluster))) return Outcomes.forbidden('fade.lead.forbidden');
-      const found = await store.clusters.peopleAtMemberSchools(actor.tenantId, cluster.id, wanted);
+      const found = await store.clusters.peopleAtMemberSchools(this.deps.community.tenantsOf(actor.tenantId), cluster.id, wanted);
       const exact = found.filter((p) => p.displayName?.toLowerCase() === wanted.toLowerCase());
       const candidates = exact.length > 0 ? exact : found;
       if (candidates.length === 0) return Outcomes.notFound('fade.lead.notFound', { name: wanted, cluster: clusterNames(cluster) });
@@ -121,7 +119,7 @@ export class FadeChannelService {
       chosen = candidates[0];
     }
     const at = clock.now();
-    await store.clusters.setLeadPerson(actor.tenantId, cluster.id, chosen.userId, actor.userId, at);
+    await store.clusters.setLeadPerson(this.deps.community.tenantsOf(actor.tenantId), cluster.id, chosen, actor.userId, at);
     await audit.record({
       at,
       tenantId: actor.tenantId,
@@ -137,7 +135,7 @@ export class FadeChannelService {
 
   async setPriorities(actor: Actor, cluster: ClusterInfo, priorities: string[]): Promise<Outcome<string[]>> {
     if (!(await this.deps.access.canEdit(actor, cluster))) return Outcomes.forbidden('fade.report.forbidden');
-    await this.deps.store.clusters.setPriorities(cluster.id, priorities, actor.userId);
+    await this.deps.store.clusters.setPriorities(this.deps.community.tenantsOf(actor.tenantId), actor.tenantId, cluster.id, priorities, actor.userId);
     return Outcomes.ok(priorities);
   }
 
@@ -166,8 +164,8 @@ export class FadeChannelService {
 
   private async tellAdmins(tenantId: string, cluster: ClusterInfo, reason: RemovalReason): Promise<void> {
     const { roles, users, messenger, cards, log } = this.deps;
-    for (const userId of await roles.admins(tenantId)) {
-      const user = await users.get(tenantId, userId);
+    for (const { tenantId: adminTenant, userId } of await roles.admins(this.deps.community.tenantsOf(tenantId))) {
+      const user = await users.get(adminTenant, userId);
       if (!user?.personalConversation) continue;
       try {
         await messenger.send(user.personalConversation, { card: cards.channelGone(user.locale ?? this.deps.defaultLocale, cluster, reason) });

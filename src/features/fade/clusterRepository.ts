@@ -74,67 +74,80 @@ export class SqlFadeClusterRepository {
     return rows[0]?.cluster_id ?? null;
   }
 
-  /** Who leads now: a person set for the cluster, else the head of the lead school who has used the bot. */
-  async leadPerson(tenantId: string, cluster: ClusterInfo): Promise<LeadPerson | null> {
+  /**
+   * Who leads now in the reader's community (`tenants`): a person set for the cluster there, else the confirmed head
+   * of the lead school there who has used the bot. Each community has its own lead for a cluster.
+   */
+  async leadPerson(tenants: readonly string[], cluster: ClusterInfo): Promise<LeadPerson | null> {
     const set = await this.sql.query<Row>(
-      `select l.user_id, u.display_name from fade_cluster_leads l left join users u on u.tenant_id = l.tenant_id and u.user_id = l.user_id
-       where l.cluster_id = $1 and l.tenant_id = $2`,
-      [cluster.id, tenantId],
+      `select l.tenant_id, l.user_id, u.display_name from fade_cluster_leads l left join users u on u.tenant_id = l.tenant_id and u.user_id = l.user_id
+       where l.cluster_id = $1 and l.tenant_id = any($2::text[]) order by l.set_at desc limit 1`,
+      [cluster.id, tenants],
     );
-    if (set[0]) return { userId: set[0].user_id as string, displayName: (set[0].display_name as string | null) ?? null, chosen: true };
+    const person = (r: Row) => ({ tenantId: r.tenant_id as string, userId: r.user_id as string, displayName: (r.display_name as string | null) ?? null });
+    if (set[0]) return { ...person(set[0]), chosen: true };
     if (cluster.leadSchoolId === null) return null;
     const heads = await this.sql.query<Row>(
-      `select user_id, display_name from users where tenant_id = $1 and school_id = $2
+      `select tenant_id, user_id, display_name from users where tenant_id = any($1::text[]) and school_id = $2
        order by (school_role = 'headteacher') desc nulls last, updated_at desc limit 1`,
-      [tenantId, cluster.leadSchoolId],
+      [tenants, cluster.leadSchoolId],
     );
-    return heads[0] ? { userId: heads[0].user_id as string, displayName: (heads[0].display_name as string | null) ?? null } : null;
+    return heads[0] ? person(heads[0]) : null;
   }
 
-  async setLeadPerson(tenantId: string, clusterId: number, userId: string, by: string, at: Date): Promise<void> {
+  /** Sets the community's lead for the cluster (`tenants`: the community; `lead`: a person in one of its tenants). */
+  async setLeadPerson(tenants: readonly string[], clusterId: number, lead: { tenantId: string; userId: string }, by: string, at: Date): Promise<void> {
+    // One statement: the lead row in the lead's tenant is written, and any other in the community's tenants goes.
     await this.sql.query(
-      `insert into fade_cluster_leads (cluster_id, tenant_id, user_id, set_by, set_at) values ($1, $2, $3, $4, $5)
-       on conflict (cluster_id) do update set tenant_id = excluded.tenant_id, user_id = excluded.user_id, set_by = excluded.set_by, set_at = excluded.set_at`,
-      [clusterId, tenantId, userId, by, at],
+      `with others as (delete from fade_cluster_leads where cluster_id = $1 and tenant_id = any($6::text[]) and tenant_id <> $2)
+       insert into fade_cluster_leads (cluster_id, tenant_id, user_id, set_by, set_at) values ($1, $2, $3, $4, $5)
+       on conflict (cluster_id, tenant_id) do update set user_id = excluded.user_id, set_by = excluded.set_by, set_at = excluded.set_at`,
+      [clusterId, lead.tenantId, lead.userId, by, at, tenants],
     );
   }
 
-  /** People registered at the cluster's member schools whose name contains `name` (case-insensitive). */
-  async peopleAtMemberSchools(tenantId: string, clusterId: number, name: string): Promise<LeadPerson[]> {
+  /** People in the community (`tenants`) confirmed at the cluster's member schools whose name contains `name` (case-insensitive). */
+  async peopleAtMemberSchools(tenants: readonly string[], clusterId: number, name: string): Promise<LeadPerson[]> {
     const rows = await this.sql.query<Row>(
-      `select u.user_id, u.display_name from users u join cluster_members m on m.school_id = u.school_id
-       where u.tenant_id = $1 and m.cluster_id = $2 and u.display_name ilike '%' || $3 || '%' escape '\\'
+      `select u.tenant_id, u.user_id, u.display_name from users u join cluster_members m on m.school_id = u.school_id
+       where u.tenant_id = any($1::text[]) and m.cluster_id = $2 and u.display_name ilike '%' || $3 || '%' escape '\\'
        order by u.display_name limit 10`,
-      [tenantId, clusterId, name.replace(/[\\%_]/g, (c) => `\\${c}`)],
+      [tenants, clusterId, name.replace(/[\\%_]/g, (c) => `\\${c}`)],
     );
-    return rows.map((r) => ({ userId: r.user_id as string, displayName: (r.display_name as string | null) ?? null }));
+    return rows.map((r) => ({ tenantId: r.tenant_id as string, userId: r.user_id as string, displayName: (r.display_name as string | null) ?? null }));
   }
 
-  async priorities(clusterId: number): Promise<string[]> {
-    const rows = await this.sql.query<{ priorities: string[] }>('select priorities from fade_cluster_priorities where cluster_id = $1', [clusterId]);
+  /** The cluster plan's priorities as the community (`tenants`) set them (each community keeps its own). */
+  async priorities(clusterId: number, tenants: readonly string[]): Promise<string[]> {
+    const rows = await this.sql.query<{ priorities: string[] }>(
+      'select priorities from fade_cluster_priorities where cluster_id = $1 and tenant_id = any($2::text[]) order by updated_at desc limit 1',
+      [clusterId, tenants],
+    );
     return rows[0]?.priorities ?? [];
   }
 
-  async setPriorities(clusterId: number, priorities: readonly string[], by: string): Promise<void> {
+  /** Sets the community's priorities for the cluster: kept in the setter's tenant, any other row of the community goes. */
+  async setPriorities(tenants: readonly string[], tenantId: string, clusterId: number, priorities: readonly string[], by: string): Promise<void> {
     await this.sql.query(
-      `insert into fade_cluster_priorities (cluster_id, priorities, updated_by) values ($1, $2, $3)
-       on conflict (cluster_id) do update set priorities = excluded.priorities, updated_by = excluded.updated_by, updated_at = now()`,
-      [clusterId, JSON.stringify(priorities), by],
+      `with others as (delete from fade_cluster_priorities where cluster_id = $1 and tenant_id = any($5::text[]) and tenant_id <> $4)
+       insert into fade_cluster_priorities (cluster_id, tenant_id, priorities, updated_by) values ($1, $4, $2, $3)
+       on conflict (cluster_id, tenant_id) do update set priorities = excluded.priorities, updated_by = excluded.updated_by, updated_at = now()`,
+      [clusterId, JSON.stringify(priorities), by, tenantId, tenants],
     );
   }
 
   /**
    * Member schools' aide-memoire plans (answers, last change) that may feed the cluster's draft: those whose owner
-   * is the confirmed headteacher of that member school, in this tenant, and has not left the plan out.
+   * is the confirmed headteacher of that member school, in the community (`tenants`), and has not left the plan out.
    */
-  async memberPlans(tenantId: string, clusterId: number): Promise<MemberPlanRow[]> {
+  async memberPlans(tenants: readonly string[], clusterId: number): Promise<MemberPlanRow[]> {
     const rows = await this.sql.query<Row>(
       `select p.school_id, p.answers, p.updated_at from plans p
          join cluster_members m on m.school_id = p.school_id
          join users u on u.tenant_id = p.tenant_id and u.user_id = p.owner_id and u.school_id = p.school_id and u.school_role = 'headteacher'
-        where m.cluster_id = $2 and p.tenant_id = $1 and p.in_cluster_report
+        where m.cluster_id = $2 and p.tenant_id = any($1::text[]) and p.in_cluster_report
         order by p.updated_at`,
-      [tenantId, clusterId],
+      [tenants, clusterId],
     );
     return rows.map((r) => ({ schoolId: r.school_id as number, answers: (r.answers as PlanAnswers) ?? {}, updatedAt: new Date(r.updated_at as string) }));
   }
@@ -143,7 +156,7 @@ export class SqlFadeClusterRepository {
    * Support member schools agreed with partner schools through the bot (requests accepted or done), for the
    * draft, under the same rule as `memberPlans`: only plans whose owner is the confirmed head and left them in.
    */
-  async memberSupport(tenantId: string, clusterId: number): Promise<MemberSupportRow[]> {
+  async memberSupport(tenants: readonly string[], clusterId: number): Promise<MemberSupportRow[]> {
     const rows = await this.sql.query<Row>(
       `select p.school_id, r.state, coalesce(r.done_at, r.accepted_at, r.state_changed_at) as at, s.name_en, s.name_cy
          from support_requests r
@@ -151,9 +164,9 @@ export class SqlFadeClusterRepository {
          join cluster_members m on m.school_id = p.school_id
          join users u on u.tenant_id = p.tenant_id and u.user_id = p.owner_id and u.school_id = p.school_id and u.school_role = 'headteacher'
          join schools s on s.id = r.chosen_school_id
-        where m.cluster_id = $2 and p.tenant_id = $1 and r.tenant_id = $1 and p.in_cluster_report and r.state in ('accepted', 'done')
+        where m.cluster_id = $2 and p.tenant_id = any($1) and r.tenant_id = p.tenant_id and p.in_cluster_report and r.state in ('accepted', 'done')
         order by at`,
-      [tenantId, clusterId],
+      [tenants, clusterId],
     );
     return rows.map((r) => ({
       schoolId: r.school_id as number,

@@ -49,7 +49,15 @@ export class SqlFadeCycleRepository {
     return (await sql.query<Row>(`${ROUND_SELECT} where r.cycle_id = $1 order by r.seq`, [cycleId])).map(toRound);
   }
 
-  async getRound(roundId: string): Promise<Round | null> {
+  /** The round, if its cycle was set in one of `tenants` (the reader's community). */
+  async getRound(roundId: string, tenants: readonly string[]): Promise<Round | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(roundId)) return null;
+    const rows = await this.sql.query<Row>(`${ROUND_SELECT} where r.id = $1 and c.tenant_id = any($2::text[])`, [roundId, tenants]);
+    return rows[0] ? toRound(rows[0]) : null;
+  }
+
+  /** The round by id alone: for jobs and follow-ups that act for no reader (a reminder names its round). */
+  async roundForJob(roundId: string): Promise<Round | null> {
     if (!/^[0-9a-f-]{36}$/i.test(roundId)) return null;
     const rows = await this.sql.query<Row>(`${ROUND_SELECT} where r.id = $1`, [roundId]);
     return rows[0] ? toRound(rows[0]) : null;
@@ -62,23 +70,24 @@ export class SqlFadeCycleRepository {
   }
 
   /** The round of a cycle covering this cluster whose deadline is next (or most recently passed, unsubmitted). */
-  async currentRoundFor(tenantId: string, clusterId: number, today: string): Promise<Round | null> {
+  /** The round a cluster works on now, of a cycle set in the reader's community (`tenants`). */
+  async currentRoundFor(tenants: readonly string[], clusterId: number, today: string): Promise<Round | null> {
     const rows = await this.sql.query<Row>(
       `${ROUND_SELECT} join fade_cycle_clusters cc on cc.cycle_id = r.cycle_id and cc.cluster_id = $2
        left join fade_reports rep on rep.round_id = r.id and rep.cluster_id = $2
-       where c.tenant_id = $1 and (r.deadline >= $3 or coalesce(rep.status, 'notStarted') in ('notStarted', 'drafted'))
+       where c.tenant_id = any($1::text[]) and (r.deadline >= $3 or coalesce(rep.status, 'notStarted') in ('notStarted', 'drafted'))
        order by r.deadline limit 1`,
-      [tenantId, clusterId, today],
+      [tenants, clusterId, today],
     );
     return rows[0] ? toRound(rows[0]) : null;
   }
 
-  /** The round before this one in its cycle, or the last round of an earlier cycle for the cluster. */
-  async previousRound(round: Round, clusterId: number): Promise<Round | null> {
+  /** The round before this one in its cycle, or the last round of an earlier cycle for the cluster, in the round's community (`tenants`). */
+  async previousRound(round: Round, clusterId: number, tenants: readonly string[]): Promise<Round | null> {
     const rows = await this.sql.query<Row>(
       `${ROUND_SELECT} join fade_cycle_clusters cc on cc.cycle_id = r.cycle_id and cc.cluster_id = $2
-       where c.tenant_id = $1 and r.deadline < $3 order by r.deadline desc limit 1`,
-      [round.tenantId, clusterId, round.deadline],
+       where c.tenant_id = any($1::text[]) and r.deadline < $3 order by r.deadline desc limit 1`,
+      [tenants, clusterId, round.deadline],
     );
     return rows[0] ? toRound(rows[0]) : null;
   }

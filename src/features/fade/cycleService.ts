@@ -118,7 +118,7 @@ export class FadeCycleService {
   }
 
   async currentRound(tenantId: string, clusterId: number): Promise<Round | null> {
-    return this.deps.store.cycles.currentRoundFor(tenantId, clusterId, localDateOf(this.deps.clock.now()));
+    return this.deps.store.cycles.currentRoundFor(this.deps.community.tenantsOf(tenantId), clusterId, localDateOf(this.deps.clock.now()));
   }
 
   /** Progress of the latest rounds and the latest delivery failures, for admins, advisers and reviewers. */

@@ -10,6 +10,7 @@ import type { UserRepository } from '../people/users';
 import type { FadeAccess } from './access';
 import type { FadePresenter } from './presenter';
 import type { FadeRepositories } from './repositories';
+import type { Community } from '../../platform/community';
 
 /** What every FADE service is built from (made once, in the composition root). */
 export interface FadeDeps {
@@ -17,6 +18,8 @@ export interface FadeDeps {
   store: FadeRepositories;
   notifications: SqlNotificationRepository;
   roles: SqlRoleRepository;
+  /** Which tenants work together: a cluster's lead, notes, plans and rounds are read within the reader's community. */
+  community: Community;
   users: UserRepository;
   audit: SqlAuditLog;
   access: FadeAccess;

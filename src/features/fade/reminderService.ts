@@ -39,7 +39,7 @@ export class FadeReminderService {
       log.info('FADE reminder already posted; not posted again', { roundId, clusterId, key });
       return 'sent';
     }
-    const round = await store.cycles.getRound(roundId);
+    const round = await store.cycles.roundForJob(roundId);
     const cluster = round ? await store.clusters.getCluster(clusterId) : null;
     if (!round || !cluster) return drop('skipped', 'round or cluster no longer exists');
     const report = await store.reports.report(roundId, clusterId);
@@ -53,7 +53,7 @@ export class FadeReminderService {
       log.warn('stale FADE reminder dropped', { roundId, clusterId, key, dueAt: n.dueAt.toISOString() });
       return drop('dropped', 'stale: a later reminder is already due');
     }
-    const channel = await store.channels.channelForCluster(clusterId);
+    const channel = await store.channels.channelForCluster(clusterId, this.deps.community.tenantsOf(n.tenantId));
     if (!channel || !channel.active) {
       const reason = channel ? `channel inactive (${channel.inactiveReason ?? 'unknown'})` : NO_CHANNEL;
       await store.reminders.recordFailure({
@@ -103,7 +103,7 @@ export class FadeReminderService {
       members.map((m) => m.schoolId),
       await store.reports.parts(round.id, cluster.id),
     );
-    const lead = await store.clusters.leadPerson(round.tenantId, cluster);
+    const lead = await store.clusters.leadPerson(this.deps.community.tenantsOf(round.tenantId), cluster);
     const view: ReminderView = {
       roundId: round.id,
       clusterId: cluster.id,
@@ -123,10 +123,10 @@ export class FadeReminderService {
     return { view, leadId: lead?.userId ?? null };
   }
 
-  /** The reminder card as it should look now (for a channel card someone pressed). */
-  async reminderNow(roundId: string, clusterId: number): Promise<ReminderView | null> {
+  /** The reminder card as it should look now (for a channel card someone in `tenantId` pressed), if the round is their community's. */
+  async reminderNow(tenantId: string, roundId: string, clusterId: number): Promise<ReminderView | null> {
     const { store } = this.deps;
-    const round = await store.cycles.getRound(roundId);
+    const round = await store.cycles.getRound(roundId, this.deps.community.tenantsOf(tenantId));
     const cluster = await store.clusters.getCluster(clusterId);
     if (!round || !cluster) return null;
     return (await this.reminderView(round, cluster, await store.reports.report(roundId, clusterId))).view;
@@ -136,9 +136,9 @@ export class FadeReminderService {
    * Someone pressed a round's card in the cluster's channel: if the bot never learnt that card's id (its post
    * was not confirmed), it is kept now, so the card is redrawn in place as the round goes on.
    */
-  async cardPressed(roundId: string, clusterId: number, conversationId: string, activityId: string): Promise<void> {
-    const { store, clock } = this.deps;
-    const channel = await store.channels.channelForCluster(clusterId);
+  async cardPressed(tenantId: string, roundId: string, clusterId: number, conversationId: string, activityId: string): Promise<void> {
+    const { store, clock, community } = this.deps;
+    const channel = await store.channels.channelForCluster(clusterId, community.tenantsOf(tenantId));
     if (channel?.conversationId !== conversationId || (await store.reminders.post(roundId, clusterId))) return;
     await store.reminders.rememberPost(roundId, clusterId, conversationId, activityId, clock.now());
   }
@@ -149,7 +149,7 @@ export class FadeReminderService {
     const post = await store.reminders.post(roundId, clusterId);
     if (!post) return false;
     const channel = await store.channels.getConversation(post.conversationId);
-    const round = await store.cycles.getRound(roundId);
+    const round = await store.cycles.roundForJob(roundId);
     const cluster = await store.clusters.getCluster(clusterId);
     if (!channel || !channel.active || !round || !cluster) return false;
     const { view, leadId } = await this.reminderView(round, cluster, await store.reports.report(roundId, clusterId));

@@ -36,9 +36,10 @@ export class SqlFadeReportRepository {
     return rows[0] ? toReport(rows[0]) : null;
   }
 
-  async reportById(id: string): Promise<FadeReport | null> {
+  /** The report, if it belongs to one of `tenants` (the reader's community). */
+  async reportById(id: string, tenants: readonly string[]): Promise<FadeReport | null> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-    const rows = await this.sql.query<Row>('select * from fade_reports where id = $1', [id]);
+    const rows = await this.sql.query<Row>('select * from fade_reports where id = $1 and tenant_id = any($2::text[])', [id, tenants]);
     return rows[0] ? toReport(rows[0]) : null;
   }
 
@@ -88,11 +89,11 @@ export class SqlFadeReportRepository {
     await this.sql.query('update fade_reports set review_asked_at = coalesce(review_asked_at, $2) where id = $1', [id, at]);
   }
 
-  /** Submitted reports of the tenant nobody has been asked to review yet, oldest first. */
-  async awaitingReviewer(tenantId: string): Promise<FadeReport[]> {
+  /** Submitted reports of the community nobody has been asked to review yet, oldest first. */
+  async awaitingReviewer(tenants: readonly string[]): Promise<FadeReport[]> {
     const rows = await this.sql.query<Row>(
-      `select * from fade_reports where tenant_id = $1 and status = 'submitted' and review_asked_at is null order by submitted_at, id`,
-      [tenantId],
+      `select * from fade_reports where tenant_id = any($1) and status = 'submitted' and review_asked_at is null order by submitted_at, id`,
+      [tenants],
     );
     return rows.map(toReport);
   }
@@ -115,9 +116,18 @@ export class SqlFadeReportRepository {
     );
   }
 
-  async addNote(n: { clusterId: number; schoolId: number | null; authorId: string; authorName: string | null; text: string; at: Date }): Promise<void> {
-    await this.sql.query('insert into fade_notes (cluster_id, school_id, author_id, author_name, text, at) values ($1, $2, $3, $4, $5, $6)', [
+  async addNote(n: {
+    clusterId: number;
+    tenantId: string;
+    schoolId: number | null;
+    authorId: string;
+    authorName: string | null;
+    text: string;
+    at: Date;
+  }): Promise<void> {
+    await this.sql.query('insert into fade_notes (cluster_id, tenant_id, school_id, author_id, author_name, text, at) values ($1, $2, $3, $4, $5, $6, $7)', [
       n.clusterId,
+      n.tenantId,
       n.schoolId,
       n.authorId,
       n.authorName,
@@ -126,8 +136,12 @@ export class SqlFadeReportRepository {
     ]);
   }
 
-  async notes(clusterId: number): Promise<MemberNote[]> {
-    const rows = await this.sql.query<Row>('select * from fade_notes where cluster_id = $1 order by at, id', [clusterId]);
+  /** The cluster's notes written in the community (`tenants`): another community's notes on the same cluster are never read. */
+  async notes(clusterId: number, tenants: readonly string[]): Promise<MemberNote[]> {
+    const rows = await this.sql.query<Row>('select * from fade_notes where cluster_id = $1 and tenant_id = any($2::text[]) order by at, id', [
+      clusterId,
+      tenants,
+    ]);
     return rows.map((r) => ({
       schoolId: (r.school_id as number | null) ?? null,
       authorName: (r.author_name as string | null) ?? null,
@@ -159,7 +173,13 @@ export class SqlFadeReportRepository {
     return added;
   }
 
-  async nextSteps(clusterId: number): Promise<string[]> {
-    return (await this.sql.query<{ text: string }>('select text from fade_next_steps where cluster_id = $1 order by id', [clusterId])).map((r) => r.text);
+  /** The cluster's next steps from rounds of the community (`tenants`): each community keeps its own cluster plan. */
+  async nextSteps(clusterId: number, tenants: readonly string[]): Promise<string[]> {
+    const rows = await this.sql.query<{ text: string }>(
+      `select s.text from fade_next_steps s join fade_rounds r on r.id = s.round_id join fade_cycles c on c.id = r.cycle_id
+        where s.cluster_id = $1 and c.tenant_id = any($2::text[]) order by s.id`,
+      [clusterId, tenants],
+    );
+    return rows.map((r) => r.text);
   }
 }

@@ -3,6 +3,7 @@ import { t, type Locale } from '../../platform/i18n';
 import { schoolName } from '../directory/names';
 import { Outcomes, type Outcome } from '../../platform/outcome';
 import type { UserRecord } from '../people/users';
+import type { PersonRef } from '../people/roles';
 import type { FadeCycleService } from './cycleService';
 import { FADE_REMINDER_KIND } from './cycleService';
 import { errorText, type FadeDeps } from './deps';
@@ -44,14 +45,15 @@ export class FadeReportService {
 
   private async draftFor(round: Round, cluster: ClusterInfo, locale: Locale): Promise<FadeSections> {
     const { cycles, clusters, reports } = this.deps.store;
-    const previous = await cycles.previousRound(round, cluster.id);
+    const tenants = this.deps.community.tenantsOf(round.tenantId);
+    const previous = await cycles.previousRound(round, cluster.id, tenants);
     const previousReport = previous ? await reports.report(previous.id, cluster.id) : null;
     const members = await clusters.members(cluster.id);
     const nameOf = new Map(members.map((m) => [m.schoolId, locale === 'cy' && m.nameCy ? m.nameCy : m.nameEn]));
     const since = previous ? new Date(`${previous.deadline}T23:59:59Z`) : null;
-    const priorities = await clusters.priorities(cluster.id);
-    const plans = await clusters.memberPlans(round.tenantId, cluster.id);
-    const support = await clusters.memberSupport(round.tenantId, cluster.id);
+    const priorities = await clusters.priorities(cluster.id, tenants);
+    const plans = await clusters.memberPlans(tenants, cluster.id);
+    const support = await clusters.memberSupport(tenants, cluster.id);
     const planPriorities = [...new Set(plans.flatMap((p) => p.answers.priorityAreas ?? []))].map((p) => t(locale, `priority.${p}`));
     const named = (n: { nameEn: string; nameCy: string | null }) => (locale === 'cy' && n.nameCy ? n.nameCy : n.nameEn);
     return draftReport(
@@ -69,7 +71,7 @@ export class FadeReportService {
           support: support.filter((s) => s.schoolId === p.schoolId).map((s) => ({ partnerName: named(s.partner), done: s.done, at: s.at })),
           updatedAt: p.updatedAt,
         })),
-        notes: (await reports.notes(cluster.id)).map((n) => ({
+        notes: (await reports.notes(cluster.id, tenants)).map((n) => ({
           schoolName: n.schoolId ? (nameOf.get(n.schoolId) ?? '') : '',
           authorName: n.authorName ?? '',
           text: n.text,
@@ -97,9 +99,14 @@ export class FadeReportService {
   /** Opens the report of a round for a cluster: drafted (in the opener's language) the first time, then as saved. */
   async openReport(actor: Actor, locale: Locale, roundId: string, clusterId: number): Promise<Outcome<ReportShown>> {
     const { store, clock, access } = this.deps;
-    const round = await store.cycles.getRound(roundId);
+    const round = await store.cycles.getRound(roundId, this.deps.community.tenantsOf(actor.tenantId));
     const cluster = await store.clusters.getCluster(clusterId);
-    if (!round || !cluster || round.tenantId !== actor.tenantId || !(await store.cycles.clustersOfCycle(round.cycleId)).includes(clusterId))
+    if (
+      !round ||
+      !cluster ||
+      !this.deps.community.shares(actor.tenantId, round.tenantId) ||
+      !(await store.cycles.clustersOfCycle(round.cycleId)).includes(clusterId)
+    )
       return Outcomes.notFound('fade.report.notFound');
     const editor = await access.canEdit(actor, cluster);
     let report = await store.reports.report(roundId, clusterId);
@@ -122,12 +129,13 @@ export class FadeReportService {
     return Outcomes.ok({ round, cluster, report, editor, review });
   }
 
-  /** The report with its round and cluster, if it is in the actor's tenant. */
+  /** The report with its round and cluster, if it is in the actor's community. */
   private async reportInTenant(actor: Actor, reportId: string): Promise<{ report: FadeReport; round: Round; cluster: ClusterInfo } | null> {
     const { store } = this.deps;
-    const report = await store.reports.reportById(reportId);
-    if (!report || report.tenantId !== actor.tenantId) return null;
-    const round = await store.cycles.getRound(report.roundId);
+    const tenants = this.deps.community.tenantsOf(actor.tenantId);
+    const report = await store.reports.reportById(reportId, tenants);
+    if (!report) return null;
+    const round = await store.cycles.getRound(report.roundId, tenants);
     const cluster = await store.clusters.getCluster(report.clusterId);
     return round && cluster ? { report, round, cluster } : null;
   }
@@ -187,7 +195,7 @@ export class FadeReportService {
       }
       return s;
     });
-    if (!saved) return Outcomes.problem('fade.report.stale', {}, shown((await store.reports.reportById(report.id))!, { typed }));
+    if (!saved) return Outcomes.problem('fade.report.stale', {}, shown((await store.reports.reportById(report.id, [report.tenantId]))!, { typed }));
     if (input.submit) {
       // The lead's own school has done its part by submitting.
       const me = await this.deps.users.get(actor.tenantId, actor.userId);
@@ -196,7 +204,7 @@ export class FadeReportService {
     await this.reminders.refreshReminderCard(report.roundId, report.clusterId);
     if (!input.submit) return Outcomes.ok(shown(saved, { notice: { key: 'fade.report.saved' } }));
     const asked = await this.askReviewers(saved, round, cluster);
-    const stored = (await store.reports.reportById(saved.id)) ?? saved;
+    const stored = (await store.reports.reportById(saved.id, [saved.tenantId])) ?? saved;
     return Outcomes.ok(shown(stored, { notice: { key: asked ? 'fade.report.submitted' : 'fade.report.submittedNoReviewer' } }));
   }
 
@@ -207,24 +215,25 @@ export class FadeReportService {
    */
   private async askReviewers(report: FadeReport, round: Round, cluster: ClusterInfo): Promise<boolean> {
     const { roles, log, store, clock } = this.deps;
-    const ids = [
-      ...new Set([...(await roles.holders(report.tenantId, 'reviewer', cluster.laCode)), ...(await roles.holders(report.tenantId, 'adviser', cluster.laCode))]),
-    ];
-    if (ids.length === 0) {
+    // Reviewers and advisers anywhere in the report's community (a local authority's tenant reviews the schools').
+    const tenants = this.deps.community.tenantsOf(report.tenantId);
+    const holders = [...(await roles.holders(tenants, 'reviewer', cluster.laCode)), ...(await roles.holders(tenants, 'adviser', cluster.laCode))];
+    const people = [...new Map(holders.map((p) => [`${p.tenantId}\n${p.userId}`, p])).values()];
+    if (people.length === 0) {
       log.warn('no reviewer to ask for a FADE judgement', { clusterId: cluster.id, laCode: cluster.laCode });
       await this.tellAdminsNoReviewer(report, round, cluster);
       return false;
     }
     // A reviewer the card could not reach still has the report (their "View the report"); the failure is in "fade status".
-    for (const userId of ids) await this.sendForReview(userId, report, round, cluster);
+    for (const person of people) await this.sendForReview(person, report, round, cluster);
     await store.reports.markReviewAsked(report.id, clock.now());
     return true;
   }
 
   /** The review card to one person's personal chat; recorded on the report once it went. */
-  private async sendForReview(userId: string, report: FadeReport, round: Round, cluster: ClusterInfo): Promise<boolean> {
+  private async sendForReview({ tenantId, userId }: PersonRef, report: FadeReport, round: Round, cluster: ClusterInfo): Promise<boolean> {
     const { users, messenger, cards, store, clock, log } = this.deps;
-    const user = await users.get(report.tenantId, userId);
+    const user = await users.get(tenantId, userId);
     if (!user?.personalConversation) return false;
     try {
       await messenger.send(user.personalConversation, { card: cards.review(user.locale ?? this.deps.defaultLocale, report, round, cluster) });
@@ -248,8 +257,8 @@ export class FadeReportService {
 
   private async tellAdminsNoReviewer(report: FadeReport, round: Round, cluster: ClusterInfo): Promise<void> {
     const { roles, users, messenger, cards, log } = this.deps;
-    for (const userId of await roles.admins(report.tenantId)) {
-      const user = await users.get(report.tenantId, userId);
+    for (const { tenantId, userId } of await roles.admins(this.deps.community.tenantsOf(report.tenantId))) {
+      const user = await users.get(tenantId, userId);
       if (!user?.personalConversation) continue;
       try {
         await messenger.send(user.personalConversation, { card: cards.noReviewer(user.locale ?? this.deps.defaultLocale, report, round, cluster) });
@@ -267,14 +276,14 @@ export class FadeReportService {
     if (grant.role !== 'reviewer' && grant.role !== 'adviser') return 0;
     const { store } = this.deps;
     let sent = 0;
-    for (const report of await store.reports.awaitingReviewer(grant.tenantId)) {
-      const round = await store.cycles.getRound(report.roundId);
+    for (const report of await store.reports.awaitingReviewer(this.deps.community.tenantsOf(grant.tenantId))) {
+      const round = await store.cycles.roundForJob(report.roundId);
       const cluster = await store.clusters.getCluster(report.clusterId);
       if (!round || !cluster) continue;
       const covers = grant.schoolId
         ? (await store.clusters.members(cluster.id)).some((m) => m.schoolId === grant.schoolId)
         : grant.laCode === null || grant.laCode === cluster.laCode;
-      if (covers && (await this.sendForReview(grant.userId, report, round, cluster))) sent++;
+      if (covers && (await this.sendForReview({ tenantId: grant.tenantId, userId: grant.userId }, report, round, cluster))) sent++;
     }
     return sent;
   }
@@ -310,7 +319,7 @@ export class FadeReportService {
   }
 
   private async shareFeedback(report: FadeReport, round: Round, cluster: ClusterInfo): Promise<void> {
-    const channel = await this.deps.store.channels.channelForCluster(cluster.id);
+    const channel = await this.deps.store.channels.channelForCluster(cluster.id, this.deps.community.tenantsOf(report.tenantId));
     if (!channel?.active) return;
     const outcome = await this.deps.sender.post(channel.reference, { card: this.deps.cards.feedback(report, round, cluster) });
     if (!outcome.ok) await this.reminders.failed(report.tenantId, cluster.id, channel, 'feedback', outcome);
@@ -324,7 +333,7 @@ export class FadeReportService {
     const { report, round, cluster } = found;
     if (!(await access.canEdit(actor, cluster))) return Outcomes.forbidden('fade.report.forbidden');
     const added = await store.reports.addNextSteps(cluster.id, round.id, developItems(report.sections.develop ?? ''), actor.userId, clock.now());
-    const total = (await store.reports.nextSteps(cluster.id)).length;
+    const total = (await store.reports.nextSteps(cluster.id, this.deps.community.tenantsOf(actor.tenantId))).length;
     return Outcomes.ok({ round, cluster, report, editor: true, notice: { key: 'fade.report.nextStepsDone', params: { count: added > 0 ? added : total } } });
   }
 
@@ -353,13 +362,17 @@ export class FadeReportService {
     if (text !== '')
       await store.reports.addNote({
         clusterId: cluster.id,
+        tenantId: actor.tenantId,
         schoolId: user?.schoolId ?? null,
         authorId: actor.userId,
         authorName: user?.displayName ?? null,
         text,
         at: now,
       });
-    const round = input.roundId ? await store.cycles.getRound(input.roundId) : await this.cycles.currentRound(actor.tenantId, cluster.id);
+    // A round named by the card counts only if it is the community's own: another community's report is never touched.
+    const round = input.roundId
+      ? await store.cycles.getRound(input.roundId, this.deps.community.tenantsOf(actor.tenantId))
+      : await this.cycles.currentRound(actor.tenantId, cluster.id);
     if (round && user?.schoolId && (await access.isMember(user, cluster))) {
       await store.reports.setPart(round.id, cluster.id, user.schoolId, input.done ? 'submitted' : 'drafted', actor.userId, now);
       await this.reminders.refreshReminderCard(round.id, cluster.id);

@@ -101,8 +101,8 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
     }
   }
 
-  async function sharedReminder(roundId: string, clusterId: number): Promise<CardJson> {
-    const view = await reminders.reminderNow(roundId, clusterId);
+  async function sharedReminder(turn: Turn, roundId: string, clusterId: number): Promise<CardJson> {
+    const view = await reminders.reminderNow(turn.actor.tenantId, roundId, clusterId);
     return view ? reminderCard(view) : {};
   }
 
@@ -239,7 +239,8 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
 
   /** A round's card pressed in a channel by someone of the cluster: its message id is kept if the bot did not know it. */
   async function cardPressed(turn: Turn, roundId: string, clusterId: number): Promise<void> {
-    if (!turn.personal && turn.cardMessageId) await reminders.cardPressed(roundId, clusterId, turn.conversation.conversationId, turn.cardMessageId);
+    if (!turn.personal && turn.cardMessageId)
+      await reminders.cardPressed(turn.actor.tenantId, roundId, clusterId, turn.conversation.conversationId, turn.cardMessageId);
   }
 
   kit.onCard(Verbs.fadeOpenReport, async (turn, data) => {
@@ -247,13 +248,13 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
     // Someone of the cluster pressed its card: its id is kept before the report's first opening redraws it.
     if ((await reports.noteForm(turn.actor, turn.user, clusterId)).kind === 'ok') await cardPressed(turn, roundId, clusterId);
     const outcome = await reports.openReport(turn.actor, turn.locale, roundId, clusterId);
-    if (outcome.kind === 'ok') return deliverPersonally(turn, openedCard(turn.locale, outcome.value), () => sharedReminder(roundId, clusterId));
+    if (outcome.kind === 'ok') return deliverPersonally(turn, openedCard(turn.locale, outcome.value), () => sharedReminder(turn, roundId, clusterId));
     // A member school pressing "start the report" is offered the notes form instead.
     if (outcome.kind === 'forbidden') {
       const form = await reports.noteForm(turn.actor, turn.user, clusterId);
       if (form.kind === 'ok') {
         const card = noteCard(turn.locale, { roundId, clusterId, clusterName: clusterNames(form.value), problem: t(turn.locale, outcome.key) });
-        return deliverPersonally(turn, card, () => sharedReminder(roundId, clusterId));
+        return deliverPersonally(turn, card, () => sharedReminder(turn, roundId, clusterId));
       }
     }
     return refusal(turn, outcome);
@@ -285,7 +286,7 @@ export function registerFadeRoutes(kit: RouteKit, { services, messenger }: FadeR
     if (form.kind !== 'ok') return refusal(turn, form);
     await cardPressed(turn, roundId, clusterId);
     return deliverPersonally(turn, noteCard(turn.locale, { roundId, clusterId, clusterName: clusterNames(form.value) }), () =>
-      sharedReminder(roundId, clusterId),
+      sharedReminder(turn, roundId, clusterId),
     );
   });
 

@@ -15,7 +15,7 @@ export interface FadeServices {
 
 /** Builds the FADE services over one set of collaborators (the composition root calls this once). */
 export function createFadeServices(deps: Omit<FadeDeps, 'access'>): FadeServices {
-  const all: FadeDeps = { ...deps, access: new FadeAccess({ roles: deps.roles, users: deps.users, clusters: deps.store.clusters }) };
+  const all: FadeDeps = { ...deps, access: new FadeAccess({ roles: deps.roles, users: deps.users, clusters: deps.store.clusters, community: deps.community }) };
   const cycles = new FadeCycleService(all);
   // Channels and reminders need each other (a new lead redraws the reminders; a channel Teams
   // refuses is deactivated): each is handed the other's one operation, called only later.

@@ -43,6 +43,8 @@ export interface MemberSchool {
 }
 
 export interface LeadPerson {
+  /** The lead's tenant (one of the reader's community). */
+  tenantId: string;
   userId: string;
   displayName: string | null;
   /** Chosen for the cluster with "cluster lead", rather than the head of its lead school. */

@@ -70,6 +70,7 @@ export interface RequestMove {
 }
 
 export interface SchoolContact {
+  tenantId: string;
   userId: string;
   displayName: string | null;
   locale: Locale | null;
@@ -102,6 +103,8 @@ export interface RequestList {
 export interface RequestListQuery {
   tenantId: string;
   userId: string;
+  /** The reader's community (platform/community.ts): the tenants whose requests they may see. */
+  tenants: readonly string[];
   /** The school the person leads as headteacher or deputy, if any. */
   ledSchoolId: number | null;
   /** Rows per list. */
@@ -144,14 +147,26 @@ export class SqlRequestRepository {
     );
   }
 
-  async get(id: string, sql: Sql = this.sql): Promise<SupportRequest | null> {
+  /** The request, if it was made in one of `tenants` (the reader's community). */
+  async get(id: string, tenants: readonly string[], sql: Sql = this.sql): Promise<SupportRequest | null> {
+    if (!UUID.test(id)) return null;
+    const rows = await sql.query<RequestRow>('select * from support_requests where id = $1 and tenant_id = any($2::text[])', [id, tenants]);
+    return rows[0] ? toRequest(rows[0]) : null;
+  }
+
+  /** The request by id alone: only for jobs, which act for no reader (a reminder names the request it is about). */
+  async forJob(id: string, sql: Sql = this.sql): Promise<SupportRequest | null> {
     if (!UUID.test(id)) return null;
     const rows = await sql.query<RequestRow>('select * from support_requests where id = $1', [id]);
     return rows[0] ? toRequest(rows[0]) : null;
   }
 
-  async latestForPlan(planId: string): Promise<SupportRequest | null> {
-    const rows = await this.sql.query<RequestRow>('select * from support_requests where plan_id = $1 order by created_at desc, id limit 1', [planId]);
+  /** The plan's latest request, if it was made in one of `tenants`. */
+  async latestForPlan(planId: string, tenants: readonly string[]): Promise<SupportRequest | null> {
+    const rows = await this.sql.query<RequestRow>(
+      'select * from support_requests where plan_id = $1 and tenant_id = any($2::text[]) order by created_at desc, id limit 1',
+      [planId, tenants],
+    );
     return rows[0] ? toRequest(rows[0]) : null;
   }
 
@@ -193,7 +208,8 @@ export class SqlRequestRepository {
    * One person's requests, in three lists: `asked`, the requests they made (from their own plans);
    * `toAnswer`, those waiting for the answer of the school they lead, or accepted by it and under way;
    * `toBroker`, brokered requests waiting for an adviser's decision from schools they are adviser for
-   * (by name, by LA, or every LA: the test `SqlRoleRepository.holds` makes). Each list puts the requests
+   * (by name, by LA, or every LA: the test `SqlRoleRepository.holds` makes). The last two take requests from
+   * the reader's whole community (`tenants`), and nothing from outside it. Each list puts the requests
    * still waiting first, then the most recently changed, and holds at most `limit` rows.
    */
   async listFor(q: RequestListQuery, sql: Sql = this.sql): Promise<Record<RequestListSection, RequestList>> {
@@ -203,10 +219,10 @@ export class SqlRequestRepository {
           where r.tenant_id = $1 and r.requester_id = $2
          union all
          select 'toAnswer', r.* from support_requests r
-          where r.tenant_id = $1 and r.chosen_school_id = $3::int and r.state in ('awaitingSchool', 'accepted')
+          where r.tenant_id = any($5::text[]) and r.chosen_school_id = $3::int and r.state in ('awaitingSchool', 'accepted')
          union all
          select 'toBroker', r.* from support_requests r join schools s on s.id = r.asking_school_id
-          where r.tenant_id = $1 and r.state = 'awaitingAdviser'
+          where r.tenant_id = any($5::text[]) and r.state = 'awaitingAdviser'
             and exists (select 1 from user_roles g
                          where g.tenant_id = $1 and g.user_id = $2 and g.role = 'adviser'
                            and (g.school_id = r.asking_school_id or (g.school_id is null and (g.la_code is null or g.la_code = s.la_code))))
@@ -225,7 +241,7 @@ export class SqlRequestRepository {
          left join schools c on c.id = k.chosen_school_id
         where k.n <= $4
         order by k.section, k.n`,
-      [q.tenantId, q.userId, q.ledSchoolId, Math.max(1, Math.floor(q.limit))],
+      [q.tenantId, q.userId, q.ledSchoolId, Math.max(1, Math.floor(q.limit)), q.tenants],
     );
     const lists: Record<RequestListSection, RequestList> = {
       asked: { entries: [], total: 0 },
@@ -264,7 +280,11 @@ export class SqlRequestRepository {
     return rows.map((r) => r.school_id);
   }
 
-  /** Support engagements under way by school: accepted, not marked done, and the plan not yet past the support. */
+  /**
+   * Support engagements under way by school: accepted, not marked done, and the plan not yet past the support.
+   * Counted across every tenant, as the pending asks and recent asks below are: a school's places are its own,
+   * whichever community asks, and only numbers per school leave this query (no one's request).
+   */
   async loadBySchool(sql: Sql = this.sql, schoolId?: number): Promise<Map<number, number>> {
     const rows = await sql.query<{ school_id: number; n: number }>(
       `select r.chosen_school_id as school_id, count(*)::int as n
@@ -317,21 +337,20 @@ export class SqlRequestRepository {
     return map;
   }
 
-  /** The headteacher and deputies registered for a school in this tenant. */
   /** Requests waiting for this school's answer, oldest first (those held while nobody from it used the bot among them). */
-  async waitingForSchool(tenantId: string, schoolId: number, sql: Sql = this.sql): Promise<SupportRequest[]> {
+  async waitingForSchool(tenants: readonly string[], schoolId: number, sql: Sql = this.sql): Promise<SupportRequest[]> {
     const rows = await sql.query<RequestRow>(
-      `select * from support_requests where tenant_id = $1 and chosen_school_id = $2 and state = 'awaitingSchool' order by created_at, id limit 50`,
-      [tenantId, schoolId],
+      `select * from support_requests where tenant_id = any($1) and chosen_school_id = $2 and state = 'awaitingSchool' order by created_at, id limit 50`,
+      [tenants, schoolId],
     );
     return rows.map(toRequest);
   }
 
   /** Brokered requests held because no adviser covered the asking school when they were made, oldest first. */
-  async heldForAdvisers(tenantId: string, sql: Sql = this.sql): Promise<SupportRequest[]> {
+  async heldForAdvisers(tenants: readonly string[], sql: Sql = this.sql): Promise<SupportRequest[]> {
     const rows = await sql.query<RequestRow>(
-      `select * from support_requests where tenant_id = $1 and state = 'awaitingAdviser' and adviser_ids = '[]'::jsonb order by created_at, id limit 200`,
-      [tenantId],
+      `select * from support_requests where tenant_id = any($1) and state = 'awaitingAdviser' and adviser_ids = '[]'::jsonb order by created_at, id limit 200`,
+      [tenants],
     );
     return rows.map(toRequest);
   }
@@ -346,19 +365,27 @@ export class SqlRequestRepository {
     return rows[0] ? toRequest(rows[0]) : null;
   }
 
-  async headsOf(tenantId: string, schoolId: number): Promise<SchoolContact[]> {
+  /** The confirmed headteacher and deputies of a school in the community (`tenants`). */
+  async headsOf(tenants: readonly string[], schoolId: number): Promise<SchoolContact[]> {
     const rows = await this.sql.query<{
+      tenant_id: string;
       user_id: string;
       display_name: string | null;
       locale: Locale | null;
       personal_conversation: Record<string, unknown> | null;
     }>(
-      `select user_id, display_name, locale, personal_conversation from users
-        where tenant_id = $1 and school_id = $2 and school_role in ('headteacher', 'deputy')
-        order by case school_role when 'headteacher' then 0 else 1 end, user_id`,
-      [tenantId, schoolId],
+      `select tenant_id, user_id, display_name, locale, personal_conversation from users
+        where tenant_id = any($1::text[]) and school_id = $2 and school_role in ('headteacher', 'deputy')
+        order by case school_role when 'headteacher' then 0 else 1 end, user_id, tenant_id`,
+      [tenants, schoolId],
     );
-    return rows.map((r) => ({ userId: r.user_id, displayName: r.display_name, locale: r.locale, personalConversation: r.personal_conversation }));
+    return rows.map((r) => ({
+      tenantId: r.tenant_id,
+      userId: r.user_id,
+      displayName: r.display_name,
+      locale: r.locale,
+      personalConversation: r.personal_conversation,
+    }));
   }
 
   /**

@@ -38,6 +38,12 @@ const bare = (outcome: { kind: 'problem'; key: MessageKey; params?: Record<strin
   params: outcome.params,
 });
 
+/** A decision the service stored: from here on, a failure to show the card must not say that nothing changed. */
+function recorded<O extends { kind: string; value?: { changed: boolean } }>(turn: Turn, outcome: O): O {
+  if (outcome.kind === 'ok' && outcome.value?.changed) turn.markRecorded();
+  return outcome;
+}
+
 /** Finding a partner, asking directly or through an adviser, and every decision on a request. */
 export function registerMatchingRoutes(kit: RouteKit, { service, schools }: MatchingRouteDeps): void {
   const problemText = (turn: Turn, p: { key: MessageKey; params?: Record<string, MessageParam> }) => t(turn.locale, p.key, p.params ?? {});
@@ -145,13 +151,13 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
 
   kit.onCard(Verbs.matchWithdraw, async (turn, data) => {
     const input = parse(MatchVersionedPayload, data);
-    return requesterCard(turn, await service.withdraw(turn.actor, input.requestId, input.version), 'match.done.withdrawn');
+    return requesterCard(turn, recorded(turn, await service.withdraw(turn.actor, input.requestId, input.version)), 'match.done.withdrawn');
   });
 
   kit.onCard(Verbs.matchAskInstead, async (turn, data) => {
     const input = parse(MatchAskInsteadPayload, data);
     if (await kit.overLimit(turn, 'supportRequest')) return kit.notice(turn, 'error.rateLimited', 'default');
-    const outcome = await service.askInstead(turn.actor, input.requestId, input.schoolId, input.version);
+    const outcome = recorded(turn, await service.askInstead(turn.actor, input.requestId, input.schoolId, input.version));
     if (outcome.kind === 'ok') {
       const { context, held, advisersTold } = outcome.value;
       const school = chosenName(context);
@@ -199,7 +205,7 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
       const view = await service.adviserView(turn.actor, input.requestId);
       return adviserReply(turn, view, { problem: t(turn.locale, 'match.chooseSchool') });
     }
-    const outcome = await service.approve(turn.actor, input.requestId, schoolId, input.version);
+    const outcome = recorded(turn, await service.approve(turn.actor, input.requestId, schoolId, input.version));
     const notice =
       outcome.kind === 'ok' && outcome.value.changed
         ? t(turn.locale, outcome.value.held ? 'match.done.approvedHeld' : 'match.done.approved', { school: chosenName(outcome.value.context) })
@@ -209,7 +215,7 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
 
   kit.onCard(Verbs.matchAdviserDecline, async (turn, data) => {
     const input = parse(MatchDeclinePayload, data);
-    const outcome = await service.adviserDecline(turn.actor, input.requestId, input.reason, input.version);
+    const outcome = recorded(turn, await service.adviserDecline(turn.actor, input.requestId, input.reason, input.version));
     return adviserReply(turn, outcome, { notice: outcome.kind === 'ok' && outcome.value.changed ? t(turn.locale, 'match.done.declined') : '' });
   });
 
@@ -231,12 +237,12 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
 
   kit.onCard(Verbs.matchAccept, async (turn, data) => {
     const input = parse(MatchVersionedPayload, data);
-    return schoolReply(turn, await service.accept(turn.actor, input.requestId, input.version));
+    return schoolReply(turn, recorded(turn, await service.accept(turn.actor, input.requestId, input.version)));
   });
 
   kit.onCard(Verbs.matchSchoolDecline, async (turn, data) => {
     const input = parse(MatchDeclinePayload, data);
-    const outcome = await service.schoolDecline(turn.actor, input.requestId, input.reason, input.version);
+    const outcome = recorded(turn, await service.schoolDecline(turn.actor, input.requestId, input.reason, input.version));
     return schoolReply(turn, outcome, { notice: outcome.kind === 'ok' && outcome.value.changed ? t(turn.locale, 'match.done.declined') : '' });
   });
 
@@ -251,7 +257,7 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
     const input = parse(MatchRedirectPayload, data);
     if (input.otherSchoolId === undefined || input.otherSchoolId === '')
       return schoolReply(turn, await service.schoolView(turn.actor, input.requestId), { problem: t(turn.locale, 'match.chooseSchool') });
-    const outcome = await service.redirect(turn.actor, input.requestId, input.otherSchoolId, input.version);
+    const outcome = recorded(turn, await service.redirect(turn.actor, input.requestId, input.otherSchoolId, input.version));
     if (outcome.kind === 'ok')
       return schoolRequestCard(turn.locale, outcome.value.context, {
         viewerSchoolId: turn.user.schoolId,
@@ -262,7 +268,7 @@ export function registerMatchingRoutes(kit: RouteKit, { service, schools }: Matc
 
   kit.onCard(Verbs.matchDone, async (turn, data) => {
     const input = parse(MatchVersionedPayload, data);
-    const outcome = await service.markDone(turn.actor, input.requestId, input.version);
+    const outcome = recorded(turn, await service.markDone(turn.actor, input.requestId, input.version));
     if (outcome.kind === 'ok') return agreedCard(turn.locale, outcome.value.context);
     return outcome.kind === 'problem' ? bare(outcome) : outcome;
   });

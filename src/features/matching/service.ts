@@ -18,6 +18,7 @@ import type { CardJson } from '../../platform/cards/render';
 import type { Messenger } from '../../platform/teams/messenger';
 import type { PlanService } from '../plans/service';
 import type { Actor } from '../../platform/actor';
+import type { Community } from '../../platform/community';
 
 /** Everything a card about one request needs. */
 export interface RequestContext {
@@ -120,6 +121,8 @@ export interface MatchingServiceDeps {
   schools: SqlSchoolRepository;
   users: UserRepository;
   roles: SqlRoleRepository;
+  /** Which tenants work together: an adviser in one brokers for a head in another. */
+  community: Community;
   audit: SqlAuditLog;
   notifications: SqlNotificationRepository;
   messenger: Messenger;
@@ -194,7 +197,7 @@ export class MatchingService {
   // ---- suggestions ----
 
   private async ownPlan(actor: Actor, planId: string): Promise<UseCaseOutcome<{ plan: Plan; asking: SchoolDetails }>> {
-    const plan = await this.deps.plans.get(planId);
+    const plan = await this.deps.plans.get(planId, [actor.tenantId]);
     if (!plan) return Outcomes.notFound('match.notFound');
     if (plan.tenantId !== actor.tenantId || plan.ownerId !== actor.userId) return Outcomes.forbidden('error.notYourPlan');
     if (missingRequired(plan, 'before').length > 0) return Outcomes.problem('match.problem.planNotReady');
@@ -256,8 +259,14 @@ export class MatchingService {
     return load < school.capacity ? school : null;
   }
 
+  /** The confirmed heads and deputies of a school in this tenant's community whom the bot can reach. */
   private async reachableHeads(tenantId: string, schoolId: number): Promise<SchoolContact[]> {
-    return (await this.deps.requests.headsOf(tenantId, schoolId)).filter((h) => h.personalConversation !== null);
+    return (await this.deps.requests.headsOf(this.deps.community.tenantsOf(tenantId), schoolId)).filter((h) => h.personalConversation !== null);
+  }
+
+  /** The request as it is stored now (after a move someone else may have made). */
+  private async reread(request: SupportRequest): Promise<SupportRequest> {
+    return (await this.deps.requests.get(request.id, [request.tenantId]))!;
   }
 
   /**
@@ -267,7 +276,7 @@ export class MatchingService {
   private async reachableFor(actor: Actor, request: SupportRequest, schoolId: number): Promise<Outcome<{ school: SchoolDetails; heads: SchoolContact[] }>> {
     const school = await this.available(schoolId, request.askingSchoolId);
     if (!school) return this.problemWith(request, 'match.problem.schoolUnavailable');
-    const heads = await this.reachableHeads(actor.tenantId, school.id);
+    const heads = await this.reachableHeads(request.tenantId, school.id);
     return Outcomes.ok({ changed: false, school, heads });
   }
 
@@ -279,10 +288,11 @@ export class MatchingService {
   private async held(context: RequestContext, actorId: string): Promise<number> {
     const school = context.chosen;
     if (!school) return 0;
-    const ids = (await this.deps.roles.holders(context.request.tenantId, 'adviser', school.laCode, school.id)).filter((id) => id !== actorId);
+    const tenants = this.deps.community.tenantsOf(context.request.tenantId);
+    const people = (await this.deps.roles.holders(tenants, 'adviser', school.laCode, school.id)).filter((p) => p.userId !== actorId);
     let told = 0;
-    for (const id of ids) {
-      const adviser = await this.deps.users.get(context.request.tenantId, id);
+    for (const p of people) {
+      const adviser = await this.deps.users.get(p.tenantId, p.userId);
       if (!adviser?.personalConversation) continue;
       await this.send(adviser.personalConversation, this.deps.cards.heldForSchool(this.localeOf(adviser), context));
       told++;
@@ -292,11 +302,20 @@ export class MatchingService {
 
   // ---- asking ----
 
+  /**
+   * A request speaks for the asking school: only someone whose role there is confirmed sends one. A claimant still
+   * waiting is refused (the kit adds who was asked to confirm their role).
+   */
+  private async speaksFor(actor: Actor, school: SchoolDetails): Promise<boolean> {
+    return (await this.deps.users.get(actor.tenantId, actor.userId))?.schoolId === school.id;
+  }
+
   async askDirect(actor: Actor, planId: string, schoolId: number, lookFurther = false): Promise<Outcome<{ context: RequestContext } & Held>> {
     const owned = await this.ownPlan(actor, planId);
     if (owned.kind !== 'ok') return owned;
     const own = owned.value;
-    const open = await this.openRequestOf(planId);
+    if (!(await this.speaksFor(actor, own.asking))) return Outcomes.forbidden('match.notConfirmedForSchool');
+    const open = await this.openRequestOf(actor, planId);
     if (open) return Outcomes.problem('match.problem.alreadyOpen', undefined, await this.context(open));
     const school = await this.available(schoolId, own.asking.id);
     if (!school) return Outcomes.problem('match.problem.schoolUnavailable');
@@ -310,7 +329,7 @@ export class MatchingService {
       await this.audit(actor, 'request.askDirect', request, 1, heads.length > 0 ? { schoolId: school.id } : { schoolId: school.id, held: true }, tx);
       await this.scheduleWaiting(request, 1, heads[0]?.userId ?? actor.userId, wait, tx);
     });
-    if (!created) return Outcomes.problem('match.problem.alreadyOpen', undefined, await this.context((await this.openRequestOf(planId))!));
+    if (!created) return Outcomes.problem('match.problem.alreadyOpen', undefined, await this.context((await this.openRequestOf(actor, planId))!));
     const context = await this.context(request);
     if (heads.length === 0) return Outcomes.ok({ changed: true, context, held: true, advisersTold: await this.held(context, actor.userId) });
     await this.sendToHeads(heads, (locale) => this.deps.cards.school(locale, context));
@@ -321,10 +340,11 @@ export class MatchingService {
     const owned = await this.ownPlan(actor, planId);
     if (owned.kind !== 'ok') return owned;
     const own = owned.value;
-    const open = await this.openRequestOf(planId);
+    if (!(await this.speaksFor(actor, own.asking))) return Outcomes.forbidden('match.notConfirmedForSchool');
+    const open = await this.openRequestOf(actor, planId);
     if (open) return Outcomes.problem('match.problem.alreadyOpen', undefined, await this.context(open));
-    const adviserIds = await this.deps.roles.holders(actor.tenantId, 'adviser', own.asking.laCode, own.asking.id);
-    const advisers = (await Promise.all(adviserIds.map((id) => this.deps.users.get(actor.tenantId, id)))).filter(
+    const adviserRefs = await this.deps.roles.holders(this.deps.community.tenantsOf(actor.tenantId), 'adviser', own.asking.laCode, own.asking.id);
+    const advisers = (await Promise.all(adviserRefs.map((a) => this.deps.users.get(a.tenantId, a.userId)))).filter(
       (u): u is UserRecord => u !== null && u.personalConversation !== null,
     );
 
@@ -340,14 +360,14 @@ export class MatchingService {
       await this.audit(actor, 'request.askBroker', request, 1, advisers.length > 0 ? { advisers: request.adviserIds } : { advisers: [], held: true }, tx);
       await this.scheduleWaiting(request, 0, advisers[0]?.userId ?? actor.userId, wait, tx);
     });
-    if (!created) return Outcomes.problem('match.problem.alreadyOpen', undefined, await this.context((await this.openRequestOf(planId))!));
+    if (!created) return Outcomes.problem('match.problem.alreadyOpen', undefined, await this.context((await this.openRequestOf(actor, planId))!));
     const context = await this.context(request);
     if (advisers.length === 0) {
       // Held for the local authority's advisers: the first adviser granted for it gets it (`deliverHeldToAdviser`).
       // The admins, who grant that role, are told.
       let adminsTold = 0;
-      for (const id of await this.deps.roles.admins(actor.tenantId)) {
-        const admin = await this.deps.users.get(actor.tenantId, id);
+      for (const p of await this.deps.roles.admins(this.deps.community.tenantsOf(actor.tenantId))) {
+        const admin = await this.deps.users.get(p.tenantId, p.userId);
         if (!admin?.personalConversation) continue;
         await this.send(admin.personalConversation, this.deps.cards.heldForAdvisers(this.localeOf(admin), context));
         adminsTold++;
@@ -406,23 +426,26 @@ export class MatchingService {
     }
   }
 
-  private async openRequestOf(planId: string): Promise<SupportRequest | null> {
-    const latest = await this.deps.requests.latestForPlan(planId);
+  /** The plan's request under way, if any (the plan is the actor's own, so their tenant holds it). */
+  private async openRequestOf(actor: Actor, planId: string): Promise<SupportRequest | null> {
+    const latest = await this.deps.requests.latestForPlan(planId, [actor.tenantId]);
     return latest && (latest.state === 'awaitingAdviser' || latest.state === 'awaitingSchool') ? latest : null;
   }
 
   // ---- reading a request ----
 
   async context(request: SupportRequest): Promise<RequestContext> {
+    // The advisers, and whoever decided last, may be in another of the community's tenants than the requester.
+    const community = this.deps.community.tenantsOf(request.tenantId);
     const [plan, asking, chosen, requester, decider] = await Promise.all([
-      this.deps.plans.get(request.planId),
+      this.deps.plans.get(request.planId, [request.tenantId]),
       this.deps.schools.get(request.askingSchoolId),
       request.chosenSchoolId ? this.deps.schools.get(request.chosenSchoolId) : Promise.resolve(null),
       this.deps.users.get(request.tenantId, request.requesterId),
-      request.decidedBy ? this.deps.users.get(request.tenantId, request.decidedBy) : Promise.resolve(null),
+      request.decidedBy ? this.deps.users.findIn(community, request.decidedBy) : Promise.resolve(null),
     ]);
     if (!plan || !asking) throw new Error(`request ${request.id} has lost its plan or school`);
-    const advisers = await Promise.all(request.adviserIds.map((id) => this.deps.users.get(request.tenantId, id)));
+    const advisers = await Promise.all(request.adviserIds.map((id) => this.deps.users.findIn(community, id)));
     const refreshUserIds = request.adviserIds.map((id, i) => {
       const mri = (advisers[i]?.personalConversation?.user as { id?: unknown } | undefined)?.id;
       return typeof mri === 'string' && mri !== '' ? mri : id;
@@ -439,8 +462,7 @@ export class MatchingService {
   }
 
   private async load(actor: Actor, requestId: string): Promise<SupportRequest | null> {
-    const request = await this.deps.requests.get(requestId);
-    return request && request.tenantId === actor.tenantId ? request : null;
+    return this.deps.requests.get(requestId, this.deps.community.tenantsOf(actor.tenantId));
   }
 
   private async isAdviserFor(actor: Actor, request: SupportRequest): Promise<boolean> {
@@ -486,7 +508,13 @@ export class MatchingService {
    */
   async myRequests(actor: Actor, limit = MY_REQUESTS_LIMIT): Promise<MyRequests> {
     const [led, grants] = await Promise.all([this.ledSchool(actor), this.deps.roles.rolesOf(actor.tenantId, actor.userId)]);
-    const lists = await this.deps.requests.listFor({ tenantId: actor.tenantId, userId: actor.userId, ledSchoolId: led, limit });
+    const lists = await this.deps.requests.listFor({
+      tenantId: actor.tenantId,
+      userId: actor.userId,
+      tenants: this.deps.community.tenantsOf(actor.tenantId),
+      ledSchoolId: led,
+      limit,
+    });
     return { lists, leadsSchool: led !== null, isAdviser: grants.some((g) => g.role === 'adviser') };
   }
 
@@ -521,7 +549,7 @@ export class MatchingService {
       { from: ['awaitingAdviser'] },
       { action: 'request.approve', cardVersion, details: heads.length > 0 ? { schoolId: school.id } : { schoolId: school.id, held: true } },
     );
-    if (!moved) return this.afterDecision((await this.deps.requests.get(request.id))!, false);
+    if (!moved) return this.afterDecision(await this.reread(request), false);
     const context = await this.context(moved);
     if (heads.length === 0) {
       const advisersTold = await this.held(context, actor.userId);
@@ -553,7 +581,7 @@ export class MatchingService {
       'request.adviserDecline',
       cardVersion,
     );
-    if (!moved) return this.afterDecision((await this.deps.requests.get(request.id))!, false);
+    if (!moved) return this.afterDecision(await this.reread(request), false);
     const context = await this.context(moved);
     await this.tellRequester(context, (await this.rank(context.plan, context.asking, { lookFurther: moved.lookFurther, limit: 3 })).schools);
     return Outcomes.ok({ changed: true, context, suggestions: [] });
@@ -621,14 +649,14 @@ export class MatchingService {
     });
     if (held.full) {
       // A second click while the first was accepting finds the place taken by this very request.
-      const again = (await this.deps.requests.get(request.id))!;
+      const again = await this.reread(request);
       if (again.state === 'accepted' && again.chosenSchoolId === led) return Outcomes.ok({ changed: false, context: await this.context(again) });
       if (again.state !== 'awaitingSchool') return this.problemWith(again, 'match.problem.notOpen');
       return this.refuseFull(actor, again, held.taken, held.capacity, cardVersion);
     }
     const moved = held.request;
     if (!moved) {
-      const again = (await this.deps.requests.get(request.id))!;
+      const again = await this.reread(request);
       return again.state === 'accepted' && again.chosenSchoolId === led
         ? Outcomes.ok({ changed: false, context: await this.context(again) })
         : this.problemWith(again, 'match.problem.notOpen');
@@ -685,7 +713,7 @@ export class MatchingService {
       cardVersion,
       'declined',
     );
-    if (!moved) return this.problemWith((await this.deps.requests.get(request.id))!, 'match.problem.notOpen');
+    if (!moved) return this.problemWith(await this.reread(request), 'match.problem.notOpen');
     const context = await this.context(moved);
     await this.tellRequester(context, await this.nextSuggestions(context, 3));
     return Outcomes.ok({ changed: true, context });
@@ -732,7 +760,7 @@ export class MatchingService {
       { action, cardVersion, details: { from: request.chosenSchoolId, to: school.id } },
       how.askOutcome,
     );
-    if (!moved) return this.problemWith((await this.deps.requests.get(request.id))!, 'match.problem.notOpen');
+    if (!moved) return this.problemWith(await this.reread(request), 'match.problem.notOpen');
     const context = await this.context(moved);
     const held = heads.length === 0;
     const advisersTold = held ? await this.held(context, actor.userId) : 0;
@@ -782,7 +810,7 @@ export class MatchingService {
     const head = await this.deps.users.get(tenantId, userId);
     if (!head?.personalConversation) return 0;
     let sent = 0;
-    for (const request of await this.deps.requests.waitingForSchool(tenantId, schoolId)) {
+    for (const request of await this.deps.requests.waitingForSchool(this.deps.community.tenantsOf(tenantId), schoolId)) {
       const context = await this.context(request);
       await this.send(head.personalConversation, this.deps.cards.school(this.localeOf(head), context));
       await this.audit({ tenantId, userId: 'cydweithio' }, 'request.delivered', request, request.version, { to: userId }, this.deps.db);
@@ -804,11 +832,12 @@ export class MatchingService {
    */
   async deliverHeldToAdviser(tenantId: string, userId: string): Promise<number> {
     let sent = 0;
-    for (const request of await this.deps.requests.heldForAdvisers(tenantId)) {
+    const tenants = this.deps.community.tenantsOf(tenantId);
+    for (const request of await this.deps.requests.heldForAdvisers(tenants)) {
       const asking = await this.deps.schools.get(request.askingSchoolId);
       if (!asking || !(await this.deps.roles.holds(tenantId, userId, 'adviser', asking.laCode, asking.id))) continue;
-      const ids = await this.deps.roles.holders(tenantId, 'adviser', asking.laCode, asking.id);
-      const advisers = (await Promise.all(ids.map((id) => this.deps.users.get(tenantId, id)))).filter(
+      const people = await this.deps.roles.holders(tenants, 'adviser', asking.laCode, asking.id);
+      const advisers = (await Promise.all(people.map((p) => this.deps.users.get(p.tenantId, p.userId)))).filter(
         (u): u is UserRecord => u !== null && u.personalConversation !== null,
       );
       if (advisers.length === 0) continue;
@@ -839,7 +868,7 @@ export class MatchingService {
       cardVersion,
       'withdrawn',
     );
-    if (!moved) return this.problemWith((await this.deps.requests.get(request.id))!, 'match.problem.alreadyDecided');
+    if (!moved) return this.problemWith(await this.reread(request), 'match.problem.alreadyDecided');
     return Outcomes.ok({ changed: true, context: await this.context(moved) });
   }
 
@@ -858,7 +887,7 @@ export class MatchingService {
       'request.done',
       cardVersion,
     );
-    if (!moved) return Outcomes.ok({ changed: false, context: await this.context((await this.deps.requests.get(request.id))!) });
+    if (!moved) return Outcomes.ok({ changed: false, context: await this.context(await this.reread(request)) });
     return Outcomes.ok({ changed: true, context: await this.context(moved) });
   }
 
@@ -913,7 +942,7 @@ export class MatchingService {
   /** The request this notification was about, if it is still waiting at the same step. */
   private async stillWaiting(n: ScheduledNotification): Promise<SupportRequest | null> {
     const [id, seq] = n.subjectId.split(':');
-    const request = id ? await this.deps.requests.get(id) : null;
+    const request = id ? await this.deps.requests.forJob(id) : null;
     if (!request || request.askSeq !== Number(seq) || (request.state !== 'awaitingAdviser' && request.state !== 'awaitingSchool')) {
       await this.deps.notifications.markFailed(n.id, 'request no longer waiting at this step');
       return null;
@@ -930,7 +959,7 @@ export class MatchingService {
       const { schools } = await this.rank(context.plan, context.asking, { lookFurther: request.lookFurther });
       let sent = 0;
       for (const id of request.adviserIds) {
-        const adviser = await this.deps.users.get(request.tenantId, id);
+        const adviser = await this.deps.users.findIn(this.deps.community.tenantsOf(request.tenantId), id);
         if (!adviser?.personalConversation) continue;
         const locale = this.localeOf(adviser);
         await this.send(adviser.personalConversation, this.deps.cards.adviser(locale, context, schools, this.deps.cards.reminderNotice(locale, context)));

@@ -10,6 +10,7 @@ import type { SqlMatchingAdminRepository, StrengthRecord } from '../admin/reposi
 import type { SchoolDetails, SqlSchoolRepository } from '../directory/repository';
 import type { SqlAuditLog, SqlRoleRepository } from '../people/roles';
 import type { UserRepository } from '../people/users';
+import type { Community } from '../../platform/community';
 import { isPriorityArea, type PriorityArea } from '../plans/priorities';
 import type { SqlRequestRepository } from './repository';
 
@@ -27,6 +28,8 @@ export interface StrengthEvidenceDeps {
   admin: SqlMatchingAdminRepository;
   schools: SqlSchoolRepository;
   roles: SqlRoleRepository;
+  /** The adviser's community: the school's heads may be in another of its tenants. */
+  community: Community;
   audit: SqlAuditLog;
   requests: SqlRequestRepository;
   users: UserRepository;
@@ -106,7 +109,7 @@ export class StrengthEvidenceService {
   private async tellHeads(actor: Actor, school: SchoolDetails, area: PriorityArea, action: 'verified' | 'withdrawn', at: Date): Promise<void> {
     const adviser = await this.deps.users.get(actor.tenantId, actor.userId);
     const adviserName = adviser?.displayName ?? '—';
-    for (const head of await this.deps.requests.headsOf(actor.tenantId, school.id)) {
+    for (const head of await this.deps.requests.headsOf(this.deps.community.tenantsOf(actor.tenantId), school.id)) {
       if (!head.personalConversation) continue;
       const tag = head.personalConversation.locale;
       const locale = head.locale ?? localeFromTag(typeof tag === 'string' ? tag : undefined, this.deps.defaultLocale);

@@ -140,6 +140,7 @@ export const matchingCy: Record<keyof typeof matchingEn, string> = {
   'match.done.finished': 'Nodwyd bod y cymorth wedi’i orffen. Diolch.',
   'match.notAdviser': 'Dim ond ymgynghorydd ar gyfer awdurdod lleol yr ysgol hon all benderfynu ar y cais hwn.',
   'match.notYourRequest': 'Nid chi sydd i ateb y cais hwn.',
+  'match.notConfirmedForSchool': 'Mae cais am gymorth yn mynd ar ran eich ysgol, felly dim ond ar ôl i’ch rôl yno gael ei chadarnhau y gellir ei anfon.',
   'match.notFound': 'Allwn i ddim dod o hyd i’r cais hwnnw.',
   'match.searchTooShort': 'Teipiwch o leiaf dair llythyren o enw’r ysgol.',
   'match.searchNone': 'Does dim ysgol yn cyfateb i "{query}".',

@@ -136,6 +136,7 @@ export const matchingEn = {
   'match.done.finished': 'Marked done. Thank you.',
   'match.notAdviser': 'Only an adviser for this school’s local authority can decide this request.',
   'match.notYourRequest': 'This request is not yours to answer.',
+  'match.notConfirmedForSchool': 'A support request goes out on behalf of your school, so it can be sent only once your role there is confirmed.',
   'match.notFound': 'I could not find that request.',
   'match.searchTooShort': 'Please type at least 3 letters of the school name.',
   'match.searchNone': 'No school matched "{query}".',

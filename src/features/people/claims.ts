@@ -75,9 +75,10 @@ export class SqlSchoolRoleClaims {
     private readonly users: UserRepository,
   ) {}
 
-  async get(id: string, sql: Sql = this.sql): Promise<SchoolRoleClaim | null> {
+  /** The claim, if it was made in one of `tenants` (the reader's community). */
+  async get(id: string, tenants: readonly string[], sql: Sql = this.sql): Promise<SchoolRoleClaim | null> {
     if (!/^\d{1,18}$/.test(id)) return null;
-    const rows = await sql.query<Row>(`select ${COLUMNS} from ${FROM} where c.id = $1`, [id]);
+    const rows = await sql.query<Row>(`select ${COLUMNS} from ${FROM} where c.id = $1 and c.tenant_id = any($2::text[])`, [id, tenants]);
     return rows[0] ? toClaim(rows[0]) : null;
   }
 
@@ -104,20 +105,21 @@ export class SqlSchoolRoleClaims {
     );
   }
 
-  /** Pending claims in a tenant, oldest first (the service keeps those the reader may decide). */
-  async pending(tenantId: string, limit = 200): Promise<SchoolRoleClaim[]> {
+  /** Pending claims in the reader's community, oldest first (the service keeps those the reader may decide). */
+  async pending(tenants: readonly string[], limit = 200): Promise<SchoolRoleClaim[]> {
     const rows = await this.sql.query<Row>(
-      `select ${COLUMNS} from ${FROM} where c.tenant_id = $1 and c.status = 'pending' order by c.created_at, c.id limit $2`,
-      [tenantId, limit],
+      `select ${COLUMNS} from ${FROM} where c.tenant_id = any($1::text[]) and c.status = 'pending' order by c.created_at, c.id limit $2`,
+      [tenants, limit],
     );
     return rows.map(toClaim);
   }
 
-  /** The school's confirmed headteacher in this tenant (a school has at most one). */
-  async confirmedHead(tenantId: string, schoolId: number): Promise<SchoolRoleClaim | null> {
+  /** The school's confirmed headteacher in this community (a school has at most one in each community). */
+  async confirmedHead(tenants: readonly string[], schoolId: number): Promise<SchoolRoleClaim | null> {
     const rows = await this.sql.query<Row>(
-      `select ${COLUMNS} from ${FROM} where c.tenant_id = $1 and c.school_id = $2 and c.status = 'confirmed' and c.role = 'headteacher'`,
-      [tenantId, schoolId],
+      `select ${COLUMNS} from ${FROM} where c.tenant_id = any($1::text[]) and c.school_id = $2 and c.status = 'confirmed' and c.role = 'headteacher'
+        order by c.decided_at desc nulls last limit 1`,
+      [tenants, schoolId],
     );
     return rows[0] ? toClaim(rows[0]) : null;
   }
@@ -133,19 +135,32 @@ export class SqlSchoolRoleClaims {
       `insert into school_role_claims (tenant_id, user_id, school_id, role, status, asked, created_at) values ($1, $2, $3, $4, 'pending', $5, $6) returning id::text as id`,
       [c.tenantId, c.userId, c.schoolId, c.role, JSON.stringify(c.asked), now],
     );
-    return (await this.get(row.id, sql))!;
+    return (await this.get(row.id, [c.tenantId], sql))!;
   }
 
   /**
    * Confirms or rejects a pending claim. The update only applies while the claim is still pending, so of two
    * deciders exactly one wins; the other (or a retry) is told what was decided. Confirming ends the person's
-   * earlier role and, for a headteacher, the school's previous head (a handover); run it in a transaction.
+   * earlier role and, for a headteacher, the school's previous head in the whole community (a handover: a school has
+   * at most one confirmed head per community, whichever of its tenants they are in); run it in a transaction.
+   * `tenants` is the community of the decider, which must hold the claim.
    */
-  async decide(tx: Sql, id: string, decision: 'confirmed' | 'rejected', by: string, reason: string | null, now: Date): Promise<DecideResult> {
+  async decide(
+    tx: Sql,
+    id: string,
+    tenants: readonly string[],
+    decision: 'confirmed' | 'rejected',
+    by: string,
+    reason: string | null,
+    now: Date,
+  ): Promise<DecideResult> {
     if (!/^\d{1,18}$/.test(id)) return { kind: 'notFound' };
     // Lock the claim first: a second decider waits here and then sees it decided.
-    const locked = await tx.query<{ status: ClaimStatus }>('select status from school_role_claims where id = $1 for update', [id]);
-    const claim = await this.get(id, tx);
+    const locked = await tx.query<{ status: ClaimStatus }>('select status from school_role_claims where id = $1 and tenant_id = any($2::text[]) for update', [
+      id,
+      tenants,
+    ]);
+    const claim = await this.get(id, tenants, tx);
     if (!claim || locked.length === 0) return { kind: 'notFound' };
     if (claim.status !== 'pending') return { kind: 'alreadyDecided', claim };
     if (decision === 'confirmed') {
@@ -154,32 +169,37 @@ export class SqlSchoolRoleClaims {
         claim.userId,
         now,
       ]);
-      if (claim.role === 'headteacher') await this.endHeadOf(tx, claim.tenantId, claim.schoolId, now);
+      if (claim.role === 'headteacher') await this.endHeadOf(tx, tenants, claim.schoolId, now);
     }
     const won = await tx.query<{ id: string }>(
       `update school_role_claims set status = $2, decided_by = $3, reason = $4, decided_at = $5 where id = $1 and status = 'pending' returning id::text as id`,
       [id, decision, by, reason, now],
     );
-    if (won.length === 0) return { kind: 'alreadyDecided', claim: (await this.get(id, tx))! };
+    if (won.length === 0) return { kind: 'alreadyDecided', claim: (await this.get(id, tenants, tx))! };
     if (decision === 'confirmed') await this.users.recordConfirmedSchool(claim.tenantId, claim.userId, claim.schoolId, claim.role, tx);
-    return { kind: 'decided', claim: (await this.get(id, tx))! };
+    return { kind: 'decided', claim: (await this.get(id, tenants, tx))! };
   }
 
   /** Confirms a claim straight away (an admin's assignment, or local demo mode); same rules as decide. */
   async assign(
     tx: Sql,
     c: { tenantId: string; userId: string; schoolId: number; role: SchoolRole; asked: Asked },
+    tenants: readonly string[],
     by: string,
     now: Date,
   ): Promise<DecideResult> {
     const claim = await this.claim(c, now, tx);
-    return this.decide(tx, claim.id, 'confirmed', by, null, now);
+    return this.decide(tx, claim.id, tenants, 'confirmed', by, null, now);
   }
 
-  private async endHeadOf(tx: Sql, tenantId: string, schoolId: number, now: Date): Promise<void> {
+  private async endHeadOf(tx: Sql, tenants: readonly string[], schoolId: number, now: Date): Promise<void> {
+    // The unique index holds one head per tenant; across a community's tenants this lock does it: two heads of one
+    // school confirmed at once in two of its tenants take turns, and the second ends the first.
+    await tx.query(`select pg_advisory_xact_lock(hashtext('school-head:' || $1::text))`, [String(schoolId)]);
     const ended = await tx.query<{ tenant_id: string; user_id: string }>(
-      `update school_role_claims set status = 'ended', ended_at = $3 where tenant_id = $1 and school_id = $2 and role = 'headteacher' and status = 'confirmed' returning tenant_id, user_id`,
-      [tenantId, schoolId, now],
+      `update school_role_claims set status = 'ended', ended_at = $3
+        where tenant_id = any($1::text[]) and school_id = $2 and role = 'headteacher' and status = 'confirmed' returning tenant_id, user_id`,
+      [tenants, schoolId, now],
     );
     for (const e of ended) await this.users.recordConfirmedSchool(e.tenant_id, e.user_id, null, null, tx);
   }

@@ -2,6 +2,12 @@ import type { Sql } from '../../platform/db/db';
 
 export type Role = 'admin' | 'adviser' | 'reviewer';
 
+/** Someone in the community: people are known by tenant and Teams user id together. */
+export interface PersonRef {
+  tenantId: string;
+  userId: string;
+}
+
 export interface RoleGrant {
   tenantId: string;
   userId: string;
@@ -58,25 +64,40 @@ export class SqlRoleRepository {
     );
   }
 
-  /** The tenant's admins: those from configuration, then those granted here. */
-  async admins(tenantId: string): Promise<string[]> {
-    const rows = await this.sql.query<{ user_id: string }>(`select distinct user_id from user_roles where tenant_id = $1 and role = 'admin' order by user_id`, [
-      tenantId,
-    ]);
-    return [...new Set([...this.configuredAdmins, ...rows.map((r) => r.user_id)])];
+  /**
+   * The community's admins (`tenants`: the reader's community, see platform/community.ts): those from configuration
+   * (in whichever of these tenants they have used the bot, else the first), then those granted in any of the tenants.
+   */
+  async admins(tenants: readonly string[]): Promise<PersonRef[]> {
+    const rows = await this.sql.query<{ tenant_id: string; user_id: string }>(
+      `select distinct tenant_id, user_id from user_roles where tenant_id = any($1::text[]) and role = 'admin'
+       union
+       select tenant_id, user_id from users where tenant_id = any($1::text[]) and user_id = any($2::text[])
+       order by user_id, tenant_id`,
+      [tenants, this.configuredAdmins],
+    );
+    const found = rows.map((r) => ({ tenantId: r.tenant_id, userId: r.user_id }));
+    const unseen = this.configuredAdmins.filter((id) => !found.some((p) => p.userId === id)).map((userId) => ({ tenantId: tenants[0]!, userId }));
+    return [...unseen, ...found];
   }
 
-  /** Who holds the role for a school of this LA (and, given, this school), in this tenant. */
-  async holders(tenantId: string, role: Exclude<Role, 'admin'>, laCode: number, schoolId?: number): Promise<string[]> {
-    const rows = await this.sql.query<{ user_id: string; assigned: boolean }>(
-      `select distinct user_id, school_id is not null as assigned from user_roles
-        where tenant_id = $1 and role = $2 and (school_id = $4 or (school_id is null and (la_code = $3 or la_code is null)))
-        order by user_id`,
-      [tenantId, role, laCode, schoolId ?? null],
+  /**
+   * Who holds the role for a school of this LA (and, given, this school), in any of the community's tenants: an
+   * adviser in a local authority's tenant covers schools whose people are in the schools' tenant.
+   */
+  async holders(tenants: readonly string[], role: Exclude<Role, 'admin'>, laCode: number, schoolId?: number): Promise<PersonRef[]> {
+    const rows = await this.sql.query<{ tenant_id: string; user_id: string; assigned: boolean }>(
+      `select distinct tenant_id, user_id, school_id is not null as assigned from user_roles
+        where tenant_id = any($1::text[]) and role = $2 and (school_id = $4 or (school_id is null and (la_code = $3 or la_code is null)))
+        order by user_id, tenant_id`,
+      [tenants, role, laCode, schoolId ?? null],
     );
     // The school's own adviser when it has one; otherwise whoever covers its LA.
     const assigned = rows.filter((r) => r.assigned);
-    return [...new Set((assigned.length > 0 ? assigned : rows).map((r) => r.user_id))];
+    const seen = new Set<string>();
+    return (assigned.length > 0 ? assigned : rows)
+      .filter((r) => !seen.has(`${r.tenant_id}\n${r.user_id}`) && seen.add(`${r.tenant_id}\n${r.user_id}`))
+      .map((r) => ({ tenantId: r.tenant_id, userId: r.user_id }));
   }
 }
 

@@ -33,6 +33,7 @@ export function registerPeopleRoutes(kit: RouteKit, service: SchoolRoleService):
     const refreshUserIds = [turn.actor.userId];
     if (outcome.kind === 'ok') {
       const v = outcome.value;
+      if (!v.already) turn.markRecorded();
       const params = { name: v.claim.displayName ?? v.claim.userId, role: t(turn.locale, `role.${v.claim.role}`), school: schoolName(v.school, turn.locale) };
       const notice = v.already ? '' : t(turn.locale, decision === 'confirmed' ? 'roles.claim.doneConfirmed' : 'roles.claim.doneRejected', params);
       return claimCard(turn.locale, v, { refreshUserIds, notice });

@@ -10,7 +10,8 @@ import { parseCsv } from '../directory/csv';
 import type { ImportError } from '../directory/import';
 import type { SqlSchoolRepository } from '../directory/repository';
 import { SqlSchoolRoleClaims, type Asked, type DecideResult, type SchoolRoleClaim } from './claims';
-import type { SqlAuditLog, SqlRoleRepository } from './roles';
+import type { PersonRef, SqlAuditLog, SqlRoleRepository } from './roles';
+import type { Community } from '../../platform/community';
 import { SCHOOL_ROLES, type SchoolRole, type UserRecord, type UserRepository } from './users';
 
 /** A claim as the cards show it: with its school's names. */
@@ -30,6 +31,8 @@ export interface ClaimPresenter {
 export interface SchoolRoleServiceDeps {
   db: Database;
   claims: SqlSchoolRoleClaims;
+  /** Which tenants work together: claims are seen and confirmed within the claimant's community. */
+  community: Community;
   users: UserRepository;
   roles: SqlRoleRepository;
   audit: SqlAuditLog;
@@ -90,32 +93,41 @@ export class SchoolRoleService {
     return school ? { claim, school: { id: school.id, nameEn: school.nameEn, nameCy: school.nameCy } } : null;
   }
 
-  /** Who is asked to confirm a claim, by kind: the school's head, else its advisers, else the tenant's admins. */
+  private tenantsOf(actor: Actor): string[] {
+    return this.deps.community.tenantsOf(actor.tenantId);
+  }
+
+  /**
+   * Who is asked to confirm a claim, by kind: the school's head, else its advisers, else the admins; all in the
+   * claimant's community (an adviser in a local authority's tenant confirms a head in the schools' tenant).
+   */
   private async deciders(
     tenantId: string,
     claimantId: string,
     schoolId: number,
     laCode: number,
     role: SchoolRole,
-  ): Promise<{ asked: Asked; userIds: string[]; headExists: boolean }> {
+  ): Promise<{ asked: Asked; people: PersonRef[]; headExists: boolean }> {
     const { claims, roles, users } = this.deps;
-    const head = await claims.confirmedHead(tenantId, schoolId);
-    const headId = head && head.userId !== claimantId ? head.userId : null;
-    const advisers = (await roles.holders(tenantId, 'adviser', laCode, schoolId)).filter((id) => id !== claimantId);
-    const headExists = role === 'headteacher' && head !== null && head.userId !== claimantId;
+    const tenants = this.deps.community.tenantsOf(tenantId);
+    const notClaimant = (p: PersonRef) => !(p.tenantId === tenantId && p.userId === claimantId);
+    const head = await claims.confirmedHead(tenants, schoolId);
+    const headRef = head && notClaimant(head) ? { tenantId: head.tenantId, userId: head.userId } : null;
+    const advisers = (await roles.holders(tenants, 'adviser', laCode, schoolId)).filter(notClaimant);
+    const headExists = role === 'headteacher' && headRef !== null;
     let kind: Asked['kind'];
-    let userIds: string[];
-    if (headId && role !== 'headteacher') [kind, userIds] = ['headteacher', [headId]];
-    else if (headId) [kind, userIds] = [advisers.length > 0 ? 'headteacherAndAdviser' : 'headteacher', [headId, ...advisers]];
-    else if (advisers.length > 0) [kind, userIds] = ['adviser', advisers];
-    else [kind, userIds] = ['admin', (await roles.admins(tenantId)).filter((id) => id !== claimantId)];
-    const names = await Promise.all(userIds.map(async (id) => (await users.get(tenantId, id))?.displayName ?? null));
-    return { asked: { kind, names: names.filter((n): n is string => !!n) }, userIds, headExists };
+    let people: PersonRef[];
+    if (headRef && role !== 'headteacher') [kind, people] = ['headteacher', [headRef]];
+    else if (headRef) [kind, people] = [advisers.length > 0 ? 'headteacherAndAdviser' : 'headteacher', [headRef, ...advisers]];
+    else if (advisers.length > 0) [kind, people] = ['adviser', advisers];
+    else [kind, people] = ['admin', (await roles.admins(tenants)).filter(notClaimant)];
+    const names = await Promise.all(people.map(async (p) => (await users.get(p.tenantId, p.userId))?.displayName ?? null));
+    return { asked: { kind, names: names.filter((n): n is string => !!n) }, people, headExists };
   }
 
-  /** May this person decide the claim? Never their own; the school's confirmed head, an adviser for it, an admin. */
+  /** May this person decide the claim? Never their own; the school's confirmed head, an adviser for it, an admin, in the claimant's community. */
   async mayDecide(actor: Actor, claim: SchoolRoleClaim): Promise<boolean> {
-    if (claim.tenantId !== actor.tenantId || claim.userId === actor.userId) return false;
+    if (!this.deps.community.shares(actor.tenantId, claim.tenantId) || (claim.tenantId === actor.tenantId && claim.userId === actor.userId)) return false;
     const { roles, users } = this.deps;
     if (await roles.isAdmin(actor.tenantId, actor.userId)) return true;
     const school = await this.schoolOf(claim.schoolId);
@@ -175,7 +187,7 @@ export class SchoolRoleService {
       return made;
     });
     const view = mkView(claim);
-    await this.tellDeciders(actor.tenantId, who.userIds, view);
+    await this.tellDeciders(who.people, view);
     return Outcomes.ok({ view, confirmed: false, headExists: who.headExists });
   }
 
@@ -183,7 +195,7 @@ export class SchoolRoleService {
     const now = this.deps.clock.now();
     try {
       return await this.deps.db.transaction(async (tx) => {
-        const result = await this.deps.claims.assign(tx, c, by, now);
+        const result = await this.deps.claims.assign(tx, c, this.deps.community.tenantsOf(c.tenantId), by, now);
         if (result.kind === 'decided') {
           await this.deps.audit.record(
             {
@@ -215,11 +227,11 @@ export class SchoolRoleService {
     }
   }
 
-  private async tellDeciders(tenantId: string, userIds: string[], view: ClaimView): Promise<void> {
-    for (const id of userIds) {
-      const person = await this.deps.users.get(tenantId, id);
+  private async tellDeciders(people: PersonRef[], view: ClaimView): Promise<void> {
+    for (const p of people) {
+      const person = await this.deps.users.get(p.tenantId, p.userId);
       if (!person?.personalConversation) continue;
-      await this.send(person.personalConversation, this.deps.cards.decide(person.locale ?? this.deps.defaultLocale, view, id));
+      await this.send(person.personalConversation, this.deps.cards.decide(person.locale ?? this.deps.defaultLocale, view, p.userId));
     }
   }
 
@@ -233,10 +245,11 @@ export class SchoolRoleService {
 
   /** A claim as its decider or its claimant sees it now (the card's refresh). */
   async view(actor: Actor, claimId: string): Promise<Outcome<ClaimView & { canDecide: boolean }>> {
-    const claim = await this.deps.claims.get(claimId);
-    if (!claim || claim.tenantId !== actor.tenantId) return Outcomes.notFound('roles.claim.notFound');
+    const claim = await this.deps.claims.get(claimId, this.tenantsOf(actor));
+    if (!claim) return Outcomes.notFound('roles.claim.notFound');
     const canDecide = await this.mayDecide(actor, claim);
-    if (claim.userId !== actor.userId && !canDecide) return Outcomes.forbidden('roles.claim.notDecider');
+    const own = claim.tenantId === actor.tenantId && claim.userId === actor.userId;
+    if (!own && !canDecide) return Outcomes.forbidden('roles.claim.notDecider');
     const view = await this.viewOf(claim);
     return view ? Outcomes.ok({ ...view, canDecide }) : Outcomes.notFound('roles.claim.notFound');
   }
@@ -252,8 +265,9 @@ export class SchoolRoleService {
     reasonText: string,
   ): Promise<Outcome<ClaimView & { already: boolean }, ClaimView>> {
     const { claims, db, clock } = this.deps;
-    const claim = await claims.get(claimId);
-    if (!claim || claim.tenantId !== actor.tenantId) return Outcomes.notFound('roles.claim.notFound');
+    const tenants = this.tenantsOf(actor);
+    const claim = await claims.get(claimId, tenants);
+    if (!claim) return Outcomes.notFound('roles.claim.notFound');
     if (!(await this.mayDecide(actor, claim))) return Outcomes.forbidden('roles.claim.notDecider');
     const view = await this.viewOf(claim);
     if (!view) return Outcomes.notFound('roles.claim.notFound');
@@ -264,7 +278,7 @@ export class SchoolRoleService {
     let result: DecideResult;
     try {
       result = await db.transaction(async (tx) => {
-        const r = await claims.decide(tx, claimId, decision, actor.userId, decision === 'rejected' ? reason : null, now);
+        const r = await claims.decide(tx, claimId, tenants, decision, actor.userId, decision === 'rejected' ? reason : null, now);
         if (r.kind === 'decided') {
           await this.deps.audit.record(
             {
@@ -310,7 +324,7 @@ export class SchoolRoleService {
   /** Pending claims this person may decide (the "claims" command). */
   async pendingFor(actor: Actor): Promise<Outcome<ClaimView[]>> {
     const views: ClaimView[] = [];
-    for (const claim of await this.deps.claims.pending(actor.tenantId)) {
+    for (const claim of await this.deps.claims.pending(this.tenantsOf(actor))) {
       if (!(await this.mayDecide(actor, claim))) continue;
       const view = await this.viewOf(claim);
       if (view) views.push(view);
@@ -344,7 +358,7 @@ export class SchoolRoleService {
     if ('key' in checked) return Outcomes.problem(checked.key, checked.params);
     const result = await this.confirmAtOnce(
       actor,
-      { tenantId: actor.tenantId, userId: checked.person.userId, schoolId: checked.schoolId, role: checked.role, asked: { kind: 'admin', names: [] } },
+      { tenantId: checked.person.tenantId, userId: checked.person.userId, schoolId: checked.schoolId, role: checked.role, asked: { kind: 'admin', names: [] } },
       actor.userId,
     );
     if (result.kind === 'headTaken') return Outcomes.problem('roles.claim.headTaken');
@@ -370,10 +384,10 @@ export class SchoolRoleService {
     return { person, schoolId, role };
   }
 
-  /** A Teams user id, or a user principal name the person has used with the bot. */
+  /** A Teams user id of someone in the admin's community who has used the bot (an admin assigns roles across it). */
   private async findPerson(tenantId: string, text: string): Promise<UserRecord | null> {
     if (text === '') return null;
-    return this.deps.users.get(tenantId, text);
+    return this.deps.users.findIn(this.deps.community.tenantsOf(tenantId), text);
   }
 
   /** CSV: school number, Teams user id, role. Checks every row first; assigns nothing unless all are valid. */
@@ -409,7 +423,8 @@ export class SchoolRoleService {
       for (const row of rows) {
         const r = await this.deps.claims.assign(
           tx,
-          { tenantId: actor.tenantId, userId: row.person.userId, schoolId: row.schoolId, role: row.role, asked: { kind: 'admin', names: [] } },
+          { tenantId: row.person.tenantId, userId: row.person.userId, schoolId: row.schoolId, role: row.role, asked: { kind: 'admin', names: [] } },
+          this.tenantsOf(actor),
           actor.userId,
           now,
         );

@@ -17,6 +17,8 @@ export interface UserRecord {
 
 export interface UserRepository {
   get(tenantId: string, userId: string): Promise<UserRecord | null>;
+  /** Someone known only by Teams user id, in one of the reader's community tenants (their own first). */
+  findIn(tenants: readonly string[], userId: string): Promise<UserRecord | null>;
   /** Records that the user was seen; keeps their personal chat reference for proactive messages. */
   touch(user: { tenantId: string; userId: string; displayName: string | null; personalConversation?: Record<string, unknown> }): Promise<UserRecord>;
   setLocale(tenantId: string, userId: string, locale: Locale): Promise<void>;
@@ -68,6 +70,14 @@ export class SqlUserRepository implements UserRepository {
 
   async get(tenantId: string, userId: string): Promise<UserRecord | null> {
     const rows = await this.sql.query<UserRow>(`select ${USER_COLUMNS} from users where tenant_id = $1 and user_id = $2`, [tenantId, userId]);
+    return rows[0] ? toUser(rows[0]) : null;
+  }
+
+  async findIn(tenants: readonly string[], userId: string): Promise<UserRecord | null> {
+    const rows = await this.sql.query<UserRow>(
+      `select ${USER_COLUMNS} from users where tenant_id = any($1::text[]) and user_id = $2 order by tenant_id = $3 desc, tenant_id limit 1`,
+      [tenants, userId, tenants[0] ?? ''],
+    );
     return rows[0] ? toUser(rows[0]) : null;
   }
 

@@ -22,7 +22,7 @@ export interface ImpactNudgeDeps {
 export function impactNudgeHandler(deps: ImpactNudgeDeps): NotificationHandler {
   return async (n) => {
     const { notifications, plans, users, messenger, log } = deps;
-    const plan = await plans.get(n.subjectId);
+    const plan = await plans.get(n.subjectId, [n.tenantId]);
     const user = await users.get(n.tenantId, n.recipientId);
     if (!plan || plan.status === 'complete' || !user?.personalConversation) {
       await notifications.markFailed(

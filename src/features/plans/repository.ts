@@ -3,15 +3,16 @@ import type { Sql } from '../../platform/db/db';
 
 export interface PlanRepository {
   create(plan: Plan, sql?: Sql): Promise<void>;
-  get(id: string, sql?: Sql): Promise<Plan | null>;
+  /** The plan, if it was made in one of `tenants` (a reader's own tenant, or the community of a request about it). */
+  get(id: string, tenants: readonly string[], sql?: Sql): Promise<Plan | null>;
   listForOwner(tenantId: string, ownerId: string, limit: number): Promise<Plan[]>;
   /**
    * Saves the plan only if the stored one is still `expectedVersion` and still the same owner's;
    * false when someone got there first (or the plan has changed hands, as when its owner's data is deleted).
    */
   update(plan: Plan, expectedVersion: number, sql?: Sql): Promise<boolean>;
-  inClusterReport(planId: string): Promise<boolean>;
-  setInClusterReport(planId: string, include: boolean): Promise<void>;
+  inClusterReport(planId: string, tenantId: string): Promise<boolean>;
+  setInClusterReport(planId: string, tenantId: string, include: boolean): Promise<void>;
 }
 
 interface PlanRow {
@@ -81,13 +82,16 @@ export class SqlPlanRepository implements PlanRepository {
   constructor(private readonly sql: Sql) {}
 
   /** Whether the plan feeds its cluster's FADE draft (its owner's choice; true unless they left it out). */
-  async inClusterReport(planId: string): Promise<boolean> {
-    const rows = await this.sql.query<{ in_cluster_report: boolean }>('select in_cluster_report from plans where id = $1', [planId]);
+  async inClusterReport(planId: string, tenantId: string): Promise<boolean> {
+    const rows = await this.sql.query<{ in_cluster_report: boolean }>('select in_cluster_report from plans where id = $1 and tenant_id = $2', [
+      planId,
+      tenantId,
+    ]);
     return rows[0]?.in_cluster_report ?? true;
   }
 
-  async setInClusterReport(planId: string, include: boolean): Promise<void> {
-    await this.sql.query('update plans set in_cluster_report = $2 where id = $1', [planId, include]);
+  async setInClusterReport(planId: string, tenantId: string, include: boolean): Promise<void> {
+    await this.sql.query('update plans set in_cluster_report = $3 where id = $1 and tenant_id = $2', [planId, tenantId, include]);
   }
 
   async create(plan: Plan, sql: Sql = this.sql): Promise<void> {
@@ -109,9 +113,9 @@ export class SqlPlanRepository implements PlanRepository {
     );
   }
 
-  async get(id: string, sql: Sql = this.sql): Promise<Plan | null> {
+  async get(id: string, tenants: readonly string[], sql: Sql = this.sql): Promise<Plan | null> {
     if (!UUID.test(id)) return null;
-    const rows = await sql.query<PlanRow>('select * from plans where id = $1', [id]);
+    const rows = await sql.query<PlanRow>('select * from plans where id = $1 and tenant_id = any($2::text[])', [id, tenants]);
     return rows[0] ? toPlan(rows[0]) : null;
   }
 

@@ -60,7 +60,7 @@ export class PlanService {
 
   /** The plan, if this person owns it. */
   async open(actor: Actor, planId: string): Promise<PlanOutcome> {
-    const plan = await this.deps.plans.get(planId);
+    const plan = await this.deps.plans.get(planId, [actor.tenantId]);
     if (!plan) return Outcomes.notFound('error.planNotFound');
     if (plan.tenantId !== actor.tenantId || plan.ownerId !== actor.userId) return Outcomes.forbidden('error.notYourPlan');
     return unchanged(plan);
@@ -70,14 +70,14 @@ export class PlanService {
   async inClusterReport(actor: Actor, planId: string): Promise<Outcome<boolean>> {
     const opened = await this.open(actor, planId);
     if (opened.kind !== 'ok') return { kind: 'forbidden', key: opened.key };
-    return Outcomes.ok(await this.deps.plans.inClusterReport(planId));
+    return Outcomes.ok(await this.deps.plans.inClusterReport(planId, actor.tenantId));
   }
 
   /** The owner includes the plan in the cluster's FADE draft, or leaves it out. */
   async setInClusterReport(actor: Actor, planId: string, include: boolean): Promise<PlanOutcome> {
     const opened = await this.open(actor, planId);
     if (opened.kind !== 'ok') return opened;
-    await this.deps.plans.setInClusterReport(planId, include);
+    await this.deps.plans.setInClusterReport(planId, actor.tenantId, include);
     return opened;
   }
 

@@ -21,6 +21,10 @@ export interface PersonExport {
   userId: string;
   person: Record<string, unknown> | null;
   roles: Record<string, unknown>[];
+  /** The school roles they claimed (pending, confirmed, rejected or ended), and who was asked to confirm them. */
+  schoolRoleClaims: Record<string, unknown>[];
+  /** Others' claims they confirmed or rejected, with the reason they gave (not who claimed). */
+  claimsDecided: Record<string, unknown>[];
   plans: Record<string, unknown>[];
   supportRequests: Record<string, unknown>[];
   supportAsks: Record<string, unknown>[];
@@ -50,12 +54,14 @@ export interface DeletionSummary {
   notificationsCancelled: number;
   requestsAnonymised: number;
   fadeRecordsAnonymised: number;
+  /** Others' school-role claims they decided: kept, with the decider replaced. */
+  claimsAnonymised: number;
   auditEntriesAnonymised: number;
 }
 
 export const deletedRecords = (s: DeletionSummary) => s.personDeleted + s.plansDeleted + s.rolesRemoved + s.turnStateDeleted;
 export const anonymisedRecords = (s: DeletionSummary) =>
-  s.plansKept + s.notificationsCancelled + s.requestsAnonymised + s.fadeRecordsAnonymised + s.auditEntriesAnonymised;
+  s.plansKept + s.notificationsCancelled + s.requestsAnonymised + s.fadeRecordsAnonymised + s.claimsAnonymised + s.auditEntriesAnonymised;
 export const touchedRecords = (s: DeletionSummary) => deletedRecords(s) + anonymisedRecords(s);
 
 /** Access to one person's data across every table: finding, exporting, deleting, and retention. */
@@ -147,6 +153,14 @@ export class SqlPersonalDataStore implements PersonalDataStore {
       roles: await q(
         'select role, la_code, school_id, granted_by, granted_at from user_roles where tenant_id = $1 and user_id = $2 order by role, la_code, school_id',
       ),
+      schoolRoleClaims: await q(
+        `select id::text as id, school_id, role, status, asked, reason, created_at, decided_at, ended_at
+           from school_role_claims where tenant_id = $1 and user_id = $2 order by created_at, id`,
+      ),
+      claimsDecided: await q(
+        `select id::text as id, school_id, role, status, reason, decided_at from school_role_claims
+          where tenant_id = $1 and decided_by = $2 and user_id <> $2 order by decided_at, id`,
+      ),
       plans: await q('select * from plans where tenant_id = $1 and owner_id = $2 order by created_at, id'),
       supportRequests: await q(
         `select id, plan_id, kind, state, asking_school_id, chosen_school_id,
@@ -165,7 +179,10 @@ export class SqlPersonalDataStore implements PersonalDataStore {
         'select kind, subject_id, due_at, status, sent_at from scheduled_notifications where tenant_id = $1 and recipient_id = $2 order by due_at, id',
       ),
       fade: {
-        notes: await q('select id, cluster_id, school_id, author_name, text, at from fade_notes where author_id = $1 order by at, id', [userId]),
+        // Notes from before notes had a tenant (none could be worked out) count as the author's wherever they are.
+        notes: await q(
+          'select id, cluster_id, school_id, author_name, text, at from fade_notes where (tenant_id = $1 or tenant_id is null) and author_id = $2 order by at, id',
+        ),
         reports: await q(
           `select id, round_id, cluster_id, status, drafted_by = $2 as you_drafted, submitted_by = $2 as you_submitted, reviewed_by = $2 as you_reviewed,
                   case when reviewed_by = $2 then review_judgement end as your_judgement, case when reviewed_by = $2 then review_feedback end as your_feedback,
@@ -203,8 +220,8 @@ export class SqlPersonalDataStore implements PersonalDataStore {
     const P = DELETED_PERSON_ID;
     if (U === P) return emptySummary();
 
-    const [person] = await sql.query<{ personal_conversation: unknown }>(
-      'select personal_conversation from users where tenant_id = $1 and user_id = $2 for update',
+    const [person] = await sql.query<{ personal_conversation: unknown; display_name: string | null }>(
+      'select personal_conversation, display_name from users where tenant_id = $1 and user_id = $2 for update',
       [T, U],
     );
     const suffixes = stateKeySuffixes(chatKeysOf(person?.personal_conversation));
@@ -240,14 +257,29 @@ export class SqlPersonalDataStore implements PersonalDataStore {
 
     const notifications = await this.notifications.handOverRecipient(T, U, P, sql);
 
-    const roles = await count('delete from user_roles where tenant_id = $1 and user_id = $2 returning role', [T, U]);
+    const roles =
+      (await count('delete from user_roles where tenant_id = $1 and user_id = $2 returning role', [T, U])) +
+      (await count('delete from school_role_claims where tenant_id = $1 and user_id = $2 returning id', [T, U]));
+    // Claims they decided are the claimants' records: kept, the decider replaced, and their name gone from "who was asked".
+    const claims = await count(
+      `update school_role_claims
+          set decided_by = case when decided_by = $2 then $3 else decided_by end,
+              asked = case when $4::text is null then asked
+                           else jsonb_set(asked, '{names}', coalesce((select jsonb_agg(n) from jsonb_array_elements(asked -> 'names') n where n <> to_jsonb($4::text)), '[]'::jsonb)) end
+        where tenant_id = $1 and (decided_by = $2 or ($4::text is not null and asked -> 'names' @> jsonb_build_array($4::text))) returning id`,
+      [T, U, P, person?.display_name ?? null],
+    );
     const grants = await count('update user_roles set granted_by = $3 where tenant_id = $1 and granted_by = $2 returning role', [T, U, P]);
 
     // FADE records are the cluster's: kept, with the person's identity replaced.
     const fade =
       grants +
       (await count('delete from fade_cluster_leads where tenant_id = $1 and user_id = $2 returning cluster_id', [T, U])) +
-      (await count('update fade_notes set author_id = $2, author_name = null where author_id = $1 returning id', [U, P])) +
+      (await count('update fade_notes set author_id = $3, author_name = null where (tenant_id = $1 or tenant_id is null) and author_id = $2 returning id', [
+        T,
+        U,
+        P,
+      ])) +
       (await count(
         `update fade_reports set drafted_by = case when drafted_by = $2 then $3 else drafted_by end,
                 submitted_by = case when submitted_by = $2 then $3 else submitted_by end,
@@ -289,6 +321,7 @@ export class SqlPersonalDataStore implements PersonalDataStore {
       notificationsCancelled: notifications,
       requestsAnonymised: requests,
       fadeRecordsAnonymised: fade,
+      claimsAnonymised: claims,
       auditEntriesAnonymised: audit,
     };
   }
@@ -323,6 +356,7 @@ function emptySummary(): DeletionSummary {
     notificationsCancelled: 0,
     requestsAnonymised: 0,
     fadeRecordsAnonymised: 0,
+    claimsAnonymised: 0,
     auditEntriesAnonymised: 0,
   };
 }

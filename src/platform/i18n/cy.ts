@@ -231,6 +231,8 @@ const coreCy = {
   'error.badPayload': 'Mae’n ddrwg gen i, allwn i ddim darllen y cerdyn hwnnw. Defnyddiwch y cerdyn diweddaraf, neu teipiwch "fy nghynlluniau".',
   'error.unknownAction': 'Mae’n ddrwg gen i, dydy’r botwm hwnnw ddim yn gweithio mwyach. Teipiwch "help" i weld beth alla i ei wneud.',
   'error.tryAgain': 'Mae’n ddrwg gen i, aeth rhywbeth o’i le ar fy ochr i, a does dim wedi newid. Rhowch gynnig arall arni mewn munud.',
+  'error.recordedNotShown':
+    'Mae eich penderfyniad wedi’i gofnodi, ond aeth rhywbeth o’i le ar fy ochr i cyn i mi allu dangos y cerdyn newydd. Agorwch ef eto mewn munud i weld sut mae pethau; does dim angen penderfynu eto.',
   'error.needSchool': 'Yn gyntaf, dywedwch wrtha i pa ysgol rydych chi’n ei harwain.',
 
   'priority.literacy': 'Llythrennedd',

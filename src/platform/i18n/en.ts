@@ -232,6 +232,8 @@ const coreEn = {
   'error.badPayload': 'Sorry, that card could not be read. Please use the latest card, or type "my plans".',
   'error.unknownAction': 'Sorry, that button is no longer supported. Type "help" to see what I can do.',
   'error.tryAgain': 'Sorry, something went wrong on my side and nothing was changed. Please try again in a moment.',
+  'error.recordedNotShown':
+    'Your decision was recorded, but something went wrong on my side before I could show the updated card. Open it again in a moment to see where things stand; there is no need to decide again.',
   'error.needSchool': 'Please tell me which school you lead first.',
 
   'priority.literacy': 'Literacy',

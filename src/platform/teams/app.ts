@@ -1,4 +1,5 @@
 import { Application, TurnState, type TeamsAdapter } from '@microsoft/teams-ai';
+import type { TurnContext } from 'botbuilder';
 import type { Clock } from '../clock';
 import type { InEachLanguage, Locale } from '../i18n';
 import type { Logger } from '../log';
@@ -89,7 +90,22 @@ export function createBotApplication(deps: BotDeps): Application<TurnState> {
   registerFadeRoutes(kit, deps.fade);
   registerConversationRoutes(kit);
 
-  app.error((context, err) => kit.answerFailedTurn(context, err));
+  const onTurnError = (context: TurnContext, err: Error) => kit.answerFailedTurn(context, err);
+  app.error(onTurnError);
+  turnErrorHandlers.set(app, onTurnError);
 
   return app;
+}
+
+const turnErrorHandlers = new WeakMap<Application<TurnState>, (context: TurnContext, err: Error) => Promise<void>>();
+
+/**
+ * What the application does with a turn that failed outside any handler. Teams AI hands it to the adapter it was
+ * built with; an adapter made elsewhere (the tests' TestAdapter) takes it from here, so failed turns are answered
+ * the same way.
+ */
+export function turnErrorHandlerOf(app: Application<TurnState>): (context: TurnContext, err: Error) => Promise<void> {
+  const handler = turnErrorHandlers.get(app);
+  if (!handler) throw new Error('not an application made by createBotApplication');
+  return handler;
 }

@@ -39,6 +39,11 @@ export interface Turn {
   cardMessageId?: string;
   /** The command typed, by its English words (never its argument, which may hold someone's words). */
   command?: string;
+  /**
+   * The handler's use case changed something and it is stored (a decision recorded): should the rest of the turn
+   * fail (drawing or sending the card), the person is told it was recorded rather than that nothing changed.
+   */
+  markRecorded(): void;
   /** The botbuilder context, for this folder's own use. */
   readonly context: TurnContext;
 }
@@ -206,6 +211,7 @@ export class RouteKit {
         return conversationSeenOf(context.activity);
       },
       conversationState: (state?.conversation ?? {}) as Record<string, unknown>,
+      markRecorded: () => context.turnState.set(RECORDED_KEY, true),
       send: async (message) => {
         await context.sendActivity(typeof message === 'string' ? MessageFactory.text(message) : cardMessage(message));
       },
@@ -236,7 +242,7 @@ export class RouteKit {
       }
       markTurn('failed');
       this.deps.log.error('turn failed', { error: err instanceof Error ? err.message : String(err), type: context.activity.type });
-      return noticeCard(locale, t(locale, 'error.tryAgain'), { tone: 'attention' });
+      return noticeCard(locale, t(locale, failureKey(context)), { tone: 'attention' });
     }
   }
 
@@ -314,7 +320,7 @@ export class RouteKit {
     markTurn('failed');
     this.deps.log.error('turn failed', { error: error.message, type: activity.type });
     const locale = localeFor(null, activity, this.deps.defaultLocale);
-    const card = noticeCard(locale, t(locale, 'error.tryAgain'), { tone: 'attention' });
+    const card = noticeCard(locale, t(locale, failureKey(context)), { tone: 'attention' });
     try {
       if (activity.type === 'invoke') {
         if (activity.name !== 'adaptiveCard/action' || context.turnState.get(INVOKE_RESPONSE_KEY)) return;
@@ -373,6 +379,12 @@ function withNote(card: CardJson, note: string): CardJson {
 }
 
 /** A failure talking to Teams (after its retries): sending an apology the same way would fail too. */
+/** Where a turn notes that its change is stored (Turn.markRecorded). */
+const RECORDED_KEY = Symbol('cydweithio.recorded');
+
+/** The apology for a failed turn: "nothing was changed" only when that is true. */
+const failureKey = (context: TurnContext): MessageKey => (context.turnState.get(RECORDED_KEY) === true ? 'error.recordedNotShown' : 'error.tryAgain');
+
 function isConnectorFailure(error: unknown): boolean {
   if (error instanceof ChannelSendError || error instanceof DeliveryUnconfirmedError) return true;
   const e = error as { statusCode?: unknown; request?: unknown } | null;
