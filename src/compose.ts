@@ -35,7 +35,7 @@ import { evidenceToldCard } from './features/matching/strengthCards';
 import { holidaySet } from './platform/workingDays';
 import { SqlRateLimits } from './platform/rateLimits';
 import { ChannelSender } from './platform/teams/channelSender';
-import { FADE_REMINDER_KIND } from './features/fade/cycleService';
+import { FADE_CYCLE_REMINDERS_KIND, FADE_REMINDER_KIND } from './features/fade/cycleService';
 import { fadeRepositories, type FadeRepositories } from './features/fade/repositories';
 import { createFadeServices, type FadeServices } from './features/fade/services';
 import { fadePresenter } from './features/fade/cards';
@@ -209,9 +209,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     clock,
     log,
     defaultLocale: config.DEFAULT_LOCALE,
+    wake: () => dispatcher.wake(),
     holidays: holidaySet(config.FADE_HOLIDAYS.map((h) => (h.includes('..') ? { start: h.split('..')[0], end: h.split('..')[1] } : h))),
   });
   dispatcher.register(FADE_REMINDER_KIND, (n) => fade.reminders.deliverReminder(n));
+  dispatcher.register(FADE_CYCLE_REMINDERS_KIND, (n) => fade.cycles.writeCycleReminders(n));
 
   // ---- personal data (admins' export and deletion; retention) ----
   const personalData = new PersonalDataService({

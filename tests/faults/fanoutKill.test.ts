@@ -137,6 +137,12 @@ it('delivers every reminder of a fan-out exactly once when the bot is killed par
   );
   expect(setCycle.status).toBe(200);
   expect(setCycle.text).toContain(`Cycle 2026/27 is set for ${CLUSTERS} clusters, with 1 round; ${CLUSTERS * 4} reminders are scheduled.`);
+  // The reminders are written by a job the bot sweeps at once after answering.
+  await waitFor(
+    "the cycle's reminders written",
+    () => count(`select count(*) as n from scheduled_notifications where kind = $1`, [FADE_REMINDER_KIND]),
+    (n) => n === CLUSTERS * 4,
+  );
   expect(await count(`select count(*) as n from scheduled_notifications where kind = $1 and due_at <= $2`, [FADE_REMINDER_KIND, new Date(REMINDER_TIME)])).toBe(
     CLUSTERS,
   );

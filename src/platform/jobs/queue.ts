@@ -67,6 +67,7 @@ const bossDbOver = (sql: Sql & Partial<Pick<Database, 'simpleQuery'>>): PgBoss.D
 
 export class JobRunner {
   private stopped = false;
+  private sweepTimer?: NodeJS.Timeout;
 
   private constructor(
     readonly boss: PgBoss,
@@ -122,6 +123,8 @@ export class JobRunner {
       await boss.work(QUEUES.retention, async () => {
         await runner.retention();
       });
+      // Work scheduled for now (a FADE cycle's reminders to write) is swept at once, not at the next minute.
+      deps.dispatcher.onWake(() => runner.sweepSoon());
       // Catch up at once after downtime rather than waiting for the first cron tick.
       await runner.sweep();
     }
@@ -147,6 +150,20 @@ export class JobRunner {
     });
     if (claimed > 0) this.deps.log.info('notifications queued for delivery', { count: claimed });
     return claimed;
+  }
+
+  /**
+   * A sweep shortly, once however often asked: after the turn that asked has answered, so it does not queue in front of
+   * that turn's own statements. Any instance may sweep at any time (claiming skips locked rows).
+   */
+  sweepSoon(delayMs = 100): void {
+    if (this.stopped || this.sweepTimer) return;
+    this.sweepTimer = setTimeout(() => {
+      this.sweepTimer = undefined;
+      if (this.stopped) return;
+      this.sweep().catch((err: unknown) => this.deps.log.warn('sweep failed', { error: err instanceof Error ? err.message : String(err) }));
+    }, delayMs);
+    this.sweepTimer.unref();
   }
 
   /** Applies the retention rules (deleting old turn state); safe to run on any instance, any number of times. */
@@ -227,6 +244,8 @@ export class JobRunner {
   /** Stops taking jobs and lets the ones running finish, for up to `timeoutMs`. */
   async stop(timeoutMs = 5_000): Promise<void> {
     this.stopped = true;
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
     await this.boss.stop({ graceful: true, timeout: timeoutMs, close: Boolean(this.deps.connectionString) });
   }
 }
