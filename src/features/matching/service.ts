@@ -14,7 +14,8 @@ import type { SqlNotificationRepository, ScheduledNotification } from '../../pla
 import type { PlanRepository } from '../plans/repository';
 import type { SqlRequestRepository, SchoolContact, RequestMove, RequestList, RequestListSection } from './repository';
 import type { SqlAuditLog, SqlRoleRepository } from '../people/roles';
-import type { UserRecord, UserRepository } from '../people/users';
+import type { UserRepository } from '../people/users';
+import type { UserRecord } from '../people/model';
 import type { CardJson } from '../../platform/cards/render';
 import type { Messenger } from '../../platform/teams/messenger';
 import type { PlanService } from '../plans/service';

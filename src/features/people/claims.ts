@@ -1,5 +1,6 @@
 import type { Sql } from '../../platform/db/db';
-import type { SchoolRole, UserRepository } from './users';
+import type { UserRepository } from './users';
+import type { SchoolRole } from './model';
 
 export type ClaimStatus = 'pending' | 'confirmed' | 'rejected' | 'ended';
 /** Who was asked to confirm a claim ('auto': confirmed at once in local demo mode). */

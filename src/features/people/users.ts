@@ -1,19 +1,6 @@
 import type { Locale } from '../../platform/i18n';
 import type { Sql } from '../../platform/db/db';
-
-export type SchoolRole = 'headteacher' | 'deputy' | 'seniorLeader' | 'other';
-export const SCHOOL_ROLES: readonly SchoolRole[] = ['headteacher', 'deputy', 'seniorLeader', 'other'];
-
-export interface UserRecord {
-  tenantId: string;
-  userId: string;
-  displayName: string | null;
-  locale: Locale | null;
-  /** The confirmed school and role (a pending claim is not here: see SqlSchoolRoleClaims). */
-  schoolId: number | null;
-  schoolRole: SchoolRole | null;
-  personalConversation: Record<string, unknown> | null;
-}
+import type { SchoolRole, UserRecord } from './model';
 
 export interface UserRepository {
   get(tenantId: string, userId: string): Promise<UserRecord | null>;

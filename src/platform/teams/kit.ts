@@ -14,7 +14,8 @@ import { ChannelSendError } from './channelSender';
 import { DeliveryUnconfirmedError } from './messenger';
 import type { Actor } from '../actor';
 import type { LimitedAction } from '../rateLimits';
-import type { UserRecord, UserRepository } from '../../features/people/users';
+import type { UserRepository } from '../../features/people/users';
+import type { UserRecord } from '../../features/people/model';
 import { activityText, actorOf, conversationSeenOf, isPersonal, localeFor, personalConversationRefOf, type ConversationSeen } from './activity';
 import { countCardInvoke, countRefusal, markTurn } from '../telemetry/instruments';
 
