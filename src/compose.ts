@@ -244,10 +244,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     privacy: personalData,
     limits: new SqlRateLimits(db, clock),
     schoolRoles,
-    clusterNameOf: async (schoolId) => {
-      const clusterId = await fadeStore.clusters.clusterOfSchool(schoolId);
-      return clusterId === null ? null : ((await fadeStore.clusters.getCluster(clusterId))?.name ?? null);
-    },
+    clusterNameOf: (schoolId) => fadeStore.clusters.clusterNameOfSchool(schoolId),
   });
 
   return {

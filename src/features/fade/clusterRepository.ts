@@ -58,6 +58,15 @@ export class SqlFadeClusterRepository {
     return rows[0]?.cluster_id ?? null;
   }
 
+  /** The name of the cluster a school belongs to (null: none), in one read: the plan summary shows it on every opening. */
+  async clusterNameOfSchool(schoolId: number): Promise<string | null> {
+    const rows = await this.sql.query<{ name: string }>(
+      'select c.name from cluster_members m join clusters c on c.id = m.cluster_id where m.school_id = $1 order by c.id limit 1',
+      [schoolId],
+    );
+    return rows[0]?.name ?? null;
+  }
+
   /** Who leads now: a person set for the cluster, else the head of the lead school who has used the bot. */
   async leadPerson(tenantId: string, cluster: ClusterInfo): Promise<LeadPerson | null> {
     const set = await this.sql.query<Row>(

@@ -11,6 +11,8 @@ export interface PlanRepository {
    */
   update(plan: Plan, expectedVersion: number, sql?: Sql): Promise<boolean>;
   inClusterReport(planId: string): Promise<boolean>;
+  /** The owner's choice with whose it is, in one read (null: no such plan). */
+  clusterReportChoice(planId: string): Promise<{ tenantId: string; ownerId: string; included: boolean } | null>;
   setInClusterReport(planId: string, include: boolean): Promise<void>;
 }
 
@@ -84,6 +86,14 @@ export class SqlPlanRepository implements PlanRepository {
   async inClusterReport(planId: string): Promise<boolean> {
     const rows = await this.sql.query<{ in_cluster_report: boolean }>('select in_cluster_report from plans where id = $1', [planId]);
     return rows[0]?.in_cluster_report ?? true;
+  }
+
+  async clusterReportChoice(planId: string): Promise<{ tenantId: string; ownerId: string; included: boolean } | null> {
+    const rows = await this.sql.query<{ tenant_id: string; owner_id: string; in_cluster_report: boolean }>(
+      'select tenant_id, owner_id, in_cluster_report from plans where id = $1',
+      [planId],
+    );
+    return rows[0] ? { tenantId: rows[0].tenant_id, ownerId: rows[0].owner_id, included: rows[0].in_cluster_report } : null;
   }
 
   async setInClusterReport(planId: string, include: boolean): Promise<void> {
