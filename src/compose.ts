@@ -167,7 +167,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   const evidence = new StrengthEvidenceService({
     db,
-    admin: matchingAdmin,
     schools,
     roles,
     audit,
