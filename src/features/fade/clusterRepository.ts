@@ -20,6 +20,14 @@ const toCluster = (r: Row): ClusterInfo => ({
 export class SqlFadeClusterRepository {
   constructor(private readonly sql: Sql) {}
 
+  /** A person's data is deleted: they lead no cluster; priorities they set name the stand-in. How many rows changed. */
+  async anonymisePerson(tenantId: string, userId: string, standInId: string, sql: Sql): Promise<number> {
+    return (
+      (await sql.query('delete from fade_cluster_leads where tenant_id = $1 and user_id = $2 returning cluster_id', [tenantId, userId])).length +
+      (await sql.query('update fade_cluster_priorities set updated_by = $2 where updated_by = $1 returning cluster_id', [userId, standInId])).length
+    );
+  }
+
   async findClusters(name: string, limit = 5): Promise<ClusterInfo[]> {
     const rows = await this.sql.query<Row>(
       `select * from clusters where lower(name) = lower($1) or lower(name) = lower($1 || ' cluster') or lower(name) like '%' || lower($1) || '%'

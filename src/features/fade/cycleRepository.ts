@@ -23,6 +23,12 @@ const ROUND_SELECT = `select r.*, c.name as cycle_name, c.tenant_id, c.offsets, 
 export class SqlFadeCycleRepository {
   constructor(private readonly sql: Sql) {}
 
+  /** A person's data is deleted: cycles they set name the stand-in. How many. */
+  async anonymisePerson(tenantId: string, userId: string, standInId: string, sql: Sql): Promise<number> {
+    return (await sql.query('update fade_cycles set created_by = $3 where tenant_id = $1 and created_by = $2 returning id', [tenantId, userId, standInId]))
+      .length;
+  }
+
   async createCycle(
     c: { tenantId: string; name: string; offsets: readonly number[]; sendTime: string; createdBy: string; createdAt: Date },
     rounds: readonly RoundDefinition[],

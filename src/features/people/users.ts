@@ -53,6 +53,27 @@ export function sameJson(a: unknown, b: unknown): boolean {
 export class SqlUserRepository implements UserRepository {
   constructor(private readonly sql: Sql) {}
 
+  // ---- deleting a person (privacy), each inside the caller's transaction ----
+
+  /** Locks the person's row for their deletion; their personal chat reference (null: none, or no such person). */
+  async lockForDeletion(tenantId: string, userId: string, sql: Sql): Promise<Record<string, unknown> | null> {
+    const [row] = await sql.query<{ personal_conversation: Record<string, unknown> | null }>(
+      'select personal_conversation from users where tenant_id = $1 and user_id = $2 for update',
+      [tenantId, userId],
+    );
+    return row?.personal_conversation ?? null;
+  }
+
+  /** The row that stands for everyone deleted (records kept for others point at it), made if missing. */
+  async ensureStandIn(tenantId: string, standInId: string, sql: Sql): Promise<void> {
+    await sql.query('insert into users (tenant_id, user_id, display_name) values ($1, $2, null) on conflict do nothing', [tenantId, standInId]);
+  }
+
+  /** Deletes the person's row: how many (0 or 1). */
+  async deletePerson(tenantId: string, userId: string, sql: Sql): Promise<number> {
+    return (await sql.query('delete from users where tenant_id = $1 and user_id = $2 returning user_id', [tenantId, userId])).length;
+  }
+
   async get(tenantId: string, userId: string): Promise<UserRecord | null> {
     const rows = await this.sql.query<UserRow>(`select ${USER_COLUMNS} from users where tenant_id = $1 and user_id = $2`, [tenantId, userId]);
     return rows[0] ? toUser(rows[0]) : null;
