@@ -44,12 +44,12 @@ export const COMMANDS = {
 };
 
 /** The plan this conversation last showed, so "continue" picks it up again (kept in turn state). */
-function rememberPlan(turn: Turn, plan: Plan): void {
-  turn.conversationState.lastPlanId = plan.id;
+async function rememberPlan(turn: Turn, plan: Plan): Promise<void> {
+  await turn.remember('lastPlanId', plan.id);
 }
 
-function rememberedPlanId(turn: Turn): string | undefined {
-  const id = turn.conversationState.lastPlanId;
+async function rememberedPlanId(turn: Turn): Promise<string | undefined> {
+  const id = await turn.recall('lastPlanId');
   return typeof id === 'string' ? id : undefined;
 }
 
@@ -67,15 +67,15 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
   }
 
   async function summary(turn: Turn, plan: Plan, extra: { notice?: string; problem?: string } = {}): Promise<CardJson> {
-    rememberPlan(turn, plan);
+    await rememberPlan(turn, plan);
     const cluster = plan.schoolId ? await deps.clusterNameOf(plan.schoolId) : null;
     const included = cluster ? await plans.inClusterReport(turn.actor, plan.id) : null;
     const clusterReport = cluster && included?.kind === 'ok' ? { cluster, included: included.value } : undefined;
     return planSummaryCard(turn.locale, plan, { schoolName: await schoolLabel(turn, plan), now: clock.now(), clusterReport, ...extra });
   }
 
-  function fieldCard(turn: Turn, plan: Plan, field: FieldId, view: Parameters<typeof planFieldCard>[3] = {}): CardJson {
-    rememberPlan(turn, plan);
+  async function fieldCard(turn: Turn, plan: Plan, field: FieldId, view: Parameters<typeof planFieldCard>[3] = {}): Promise<CardJson> {
+    await rememberPlan(turn, plan);
     return planFieldCard(turn.locale, plan, field, view);
   }
 
@@ -115,7 +115,7 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
   kit.onCommand(COMMANDS.myPlans, myPlans);
   kit.onCommand(COMMANDS.language, async (turn) => languageCard(turn.locale));
   kit.onCommand(COMMANDS.resume, async (turn) => {
-    const planId = rememberedPlanId(turn);
+    const planId = await rememberedPlanId(turn);
     const opened = planId ? await plans.open(turn.actor, planId) : undefined;
     if (!opened || opened.kind !== 'ok') return myPlans(turn);
     const { plan } = opened.value;

@@ -18,7 +18,7 @@ import type { AdminService } from '../../features/admin/service';
 import { registerStrengthRoutes, type StrengthRouteDeps } from '../../features/matching/strengthRoutes';
 import { registerPrivacyRoutes } from '../../features/privacy/routes';
 import type { PersonalDataService } from '../../features/privacy/service';
-import { DatabaseStorage } from './turnStateStorage';
+import { ConversationMemory } from './conversationMemory';
 import { pendingRoleExplainer, registerPeopleRoutes } from '../../features/people/routes';
 import type { SchoolRoleService } from '../../features/people/service';
 
@@ -50,9 +50,8 @@ export interface BotDeps {
 /** Builds the Teams AI application: the tenant gate, then each feature's routes, then the catch-alls. */
 export function createBotApplication(deps: BotDeps): Application<TurnState> {
   const { log } = deps;
-  const storage = new DatabaseStorage(deps.stateStore);
+  // No teams-ai storage: its turn state was read on every turn; what the bot remembers is read when asked for.
   const app = new Application<TurnState>({
-    storage,
     adapter: deps.adapter,
     botAppId: deps.botAppId ?? '',
     removeRecipientMention: true,
@@ -74,6 +73,7 @@ export function createBotApplication(deps: BotDeps): Application<TurnState> {
 
   const kit = new RouteKit(app, {
     users: deps.users,
+    memory: new ConversationMemory(deps.stateStore),
     defaultLocale: deps.defaultLocale,
     log,
     limits: deps.limits,

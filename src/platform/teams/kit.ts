@@ -18,6 +18,7 @@ import type { UserRepository } from '../../features/people/users';
 import type { UserRecord } from '../../features/people/model';
 import { activityText, actorOf, conversationSeenOf, isPersonal, localeFor, personalConversationRefOf, type ConversationSeen } from './activity';
 import { countCardInvoke, countRefusal, markTurn } from '../telemetry/instruments';
+import type { ConversationMemory } from './conversationMemory';
 
 /**
  * What every handler knows about the turn, in the bot's own terms: feature routes never see
@@ -32,8 +33,10 @@ export interface Turn {
   text: string;
   /** The conversation the turn came from, as the bot needs it to post there later. */
   conversation: ConversationSeen;
-  /** What the bot remembers about this conversation between turns (kept in the database). */
-  conversationState: Record<string, unknown>;
+  /** What the bot remembers about this conversation between turns (kept in the database, read when asked for). */
+  recall(name: string): Promise<unknown>;
+  /** Remembers a value for this conversation's later turns (written only when it changes). */
+  remember(name: string, value: string | number | boolean): Promise<void>;
   /** Sends a further message in this conversation (beside the card the handler answers with). */
   send(message: CardJson | string): Promise<void>;
   /** The command typed, by its English words (never its argument, which may hold someone's words). */
@@ -121,6 +124,7 @@ export const cardMessage = (card: CardJson) => MessageFactory.attachment(CardFac
 
 export interface KitDeps {
   users: UserRepository;
+  memory: ConversationMemory;
   defaultLocale: Locale;
   log: Logger;
   /**
@@ -178,7 +182,7 @@ export class RouteKit {
     for (const listener of this.listeners[kind]) await listener(event);
   }
 
-  async beginTurn(context: TurnContext, state?: TurnState): Promise<Turn> {
+  async beginTurn(context: TurnContext): Promise<Turn> {
     const actor = actorOf(context.activity);
     const personal = isPersonal(context.activity);
     const text = activityText(context.activity);
@@ -196,7 +200,8 @@ export class RouteKit {
       get conversation() {
         return conversationSeenOf(context.activity);
       },
-      conversationState: (state?.conversation ?? {}) as Record<string, unknown>,
+      recall: (name) => this.deps.memory.recall(context.activity, name),
+      remember: (name, value) => this.deps.memory.remember(context.activity, name, value),
       send: async (message) => {
         await context.sendActivity(typeof message === 'string' ? MessageFactory.text(message) : cardMessage(message));
       },
@@ -205,10 +210,10 @@ export class RouteKit {
   }
 
   /** Any failure becomes a polite card in the user's language; nothing half-done is left. */
-  async safely(context: TurnContext, work: (turn: Turn) => Promise<Answer>, state?: TurnState): Promise<CardJson> {
+  async safely(context: TurnContext, work: (turn: Turn) => Promise<Answer>): Promise<CardJson> {
     let locale = localeFor(null, context.activity, this.deps.defaultLocale);
     try {
-      const turn = await this.beginTurn(context, state);
+      const turn = await this.beginTurn(context);
       locale = turn.locale;
       const answer = await work(turn);
       const card = isRefusal(answer) ? this.refusal(turn, answer) : answer;
@@ -233,13 +238,13 @@ export class RouteKit {
 
   /** Registers a verb for Action.Execute (card replaced in place) and for the Action.Submit fallback (new message). */
   onCard(verb: Verb, handler: (turn: Turn, data: unknown) => Promise<Answer>): void {
-    this.app.adaptiveCards.actionExecute<Record<string, unknown>>(verb, async (context, state, data) => {
+    this.app.adaptiveCards.actionExecute<Record<string, unknown>>(verb, async (context, _state, data) => {
       countCardInvoke(verb, 'execute');
-      return (await this.safely(context, (turn) => handler(turn, data), state)) as unknown as AdaptiveCard;
+      return (await this.safely(context, (turn) => handler(turn, data))) as unknown as AdaptiveCard;
     });
-    this.app.adaptiveCards.actionSubmit<Record<string, unknown>>(verb, async (context, state, data) => {
+    this.app.adaptiveCards.actionSubmit<Record<string, unknown>>(verb, async (context, _state, data) => {
       countCardInvoke(verb, 'submit');
-      const card = await this.safely(context, (turn) => handler(turn, data), state);
+      const card = await this.safely(context, (turn) => handler(turn, data));
       await context.sendActivity(cardMessage(card));
     });
   }
@@ -248,16 +253,12 @@ export class RouteKit {
   onCommand(pattern: RegExp, handler: (turn: Turn) => Promise<Answer | null>): void {
     const key = commandKeyOf(pattern);
     const command = key ? commandWord('en', key) : commandLabel(pattern);
-    this.app.message(pattern, async (context, state) => {
-      const card = await this.safely(
-        context,
-        async (turn) => {
-          turn.command = command;
-          if (await this.overLimit(turn, 'message')) return this.notice(turn, 'error.rateLimited', 'default');
-          return (await handler(turn)) ?? NO_REPLY;
-        },
-        state,
-      );
+    this.app.message(pattern, async (context) => {
+      const card = await this.safely(context, async (turn) => {
+        turn.command = command;
+        if (await this.overLimit(turn, 'message')) return this.notice(turn, 'error.rateLimited', 'default');
+        return (await handler(turn)) ?? NO_REPLY;
+      });
       if (card !== NO_REPLY) await context.sendActivity(cardMessage(card));
     });
   }
@@ -281,8 +282,8 @@ export class RouteKit {
   }
 
   /**
-   * The turn failed outside any handler (the turn state could not be loaded or saved, as
-   * when the database is down): the user still gets a polite "try again" in their language
+   * The turn failed outside any handler (as when Teams could not be told the answer, or the
+   * database was down before the turn reached one): the user still gets a polite "try again" in their language
    * (from their Teams client, as their stored choice cannot be read) instead of silence or
    * an error from Teams. Nothing is added when they already had an answer, or when it was
    * Teams itself that could not be reached.
