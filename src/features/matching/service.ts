@@ -163,6 +163,11 @@ export class MatchingService {
   }
 
   /** The ranking index, rebuilt when the directory changed here or on another instance since it was built. */
+  /** Builds the ranking's index now (the process calls this once it is listening), so the first "find a partner" does not wait for it. */
+  async prepare(): Promise<void> {
+    await this.matchingIndex();
+  }
+
   private async matchingIndex(): Promise<MatchingIndex> {
     const stamp = await this.deps.requests.directoryStamp();
     if (!this.index || stamp !== this.indexStamp) {
