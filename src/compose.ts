@@ -9,7 +9,6 @@ import type { Messenger } from './platform/teams/messenger';
 import { NotificationDispatcher } from './platform/jobs/notificationDispatcher';
 import { PlanService } from './features/plans/service';
 import type { SchoolLookup } from './features/directory/names';
-import { SqlStateStore } from './platform/teams/botStateRepository';
 import type { Database } from './platform/db/db';
 import { migrate } from './platform/db/migrate';
 import { SqlNotificationRepository } from './platform/jobs/notifications';
@@ -230,7 +229,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     allowedTenantIds: config.ALLOWED_TENANT_IDS,
     botAppId: config.BOT_ID,
     adapter: options.adapter,
-    stateStore: new SqlStateStore(db),
     users,
     schools,
     plans,

@@ -47,6 +47,7 @@ describe.each(databasesUnderTest())('repositories on $name', ({ open }) => {
         schoolId: 6784001,
         schoolRole: 'deputy',
         personalConversation: { conversation: { id: 'a:1' } },
+        lastPlanId: null,
       });
       expect(await users.get('other-tenant', 'u')).toBeNull();
     });

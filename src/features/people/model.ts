@@ -15,4 +15,6 @@ export interface UserRecord {
   schoolId: number | null;
   schoolRole: SchoolRole | null;
   personalConversation: Record<string, unknown> | null;
+  /** The plan they last had open, so "continue" resumes it (null: none yet). */
+  lastPlanId: string | null;
 }

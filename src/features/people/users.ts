@@ -12,6 +12,8 @@ export interface UserRepository {
    * claim is confirmed or a role ends, inside its transaction: a role is confirmed, never simply set.
    */
   recordConfirmedSchool(tenantId: string, userId: string, schoolId: number | null, role: SchoolRole | null, sql: Sql): Promise<void>;
+  /** Records the plan the person has open now, for "continue" (callers skip it when it is the one already recorded). */
+  rememberPlan(tenantId: string, userId: string, planId: string): Promise<void>;
   /** Teams said the personal chat is gone: the bot can no longer reach the person there. */
   forgetPersonalConversation(tenantId: string, userId: string): Promise<void>;
 }
@@ -24,10 +26,11 @@ export interface UserRow {
   school_id: number | null;
   school_role: SchoolRole | null;
   personal_conversation: Record<string, unknown> | null;
+  last_plan_id: string | null;
 }
 
 /** The columns a UserRecord is made from. */
-export const USER_COLUMNS = 'tenant_id, user_id, display_name, locale, school_id, school_role, personal_conversation';
+export const USER_COLUMNS = 'tenant_id, user_id, display_name, locale, school_id, school_role, personal_conversation, last_plan_id';
 
 export const toUser = (r: UserRow): UserRecord => ({
   tenantId: r.tenant_id,
@@ -37,6 +40,7 @@ export const toUser = (r: UserRow): UserRecord => ({
   schoolId: r.school_id,
   schoolRole: r.school_role,
   personalConversation: r.personal_conversation,
+  lastPlanId: r.last_plan_id,
 });
 
 /** Deep equality of two JSON values, whatever the order of object keys. */
@@ -110,6 +114,14 @@ export class SqlUserRepository implements UserRepository {
       userId,
       schoolId,
       role,
+    ]);
+  }
+
+  async rememberPlan(tenantId: string, userId: string, planId: string): Promise<void> {
+    await this.sql.query('update users set last_plan_id = $3 where tenant_id = $1 and user_id = $2 and last_plan_id is distinct from $3', [
+      tenantId,
+      userId,
+      planId,
     ]);
   }
 

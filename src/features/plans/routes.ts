@@ -44,13 +44,14 @@ export const COMMANDS = {
 };
 
 /** The plan this conversation last showed, so "continue" picks it up again (kept in turn state). */
-async function rememberPlan(turn: Turn, plan: Plan): Promise<void> {
-  await turn.remember('lastPlanId', plan.id);
-}
-
-async function rememberedPlanId(turn: Turn): Promise<string | undefined> {
-  const id = await turn.recall('lastPlanId');
-  return typeof id === 'string' ? id : undefined;
+/**
+ * The plan this person last had open, so "continue" picks it up again: kept on their row, which every turn reads
+ * anyway, and written only when it is another plan.
+ */
+async function rememberPlan(users: UserRepository, turn: Turn, plan: Plan): Promise<void> {
+  if (turn.user.lastPlanId === plan.id) return;
+  await users.rememberPlan(turn.actor.tenantId, turn.actor.userId, plan.id);
+  turn.user.lastPlanId = plan.id;
 }
 
 /** Menu, language, first-use onboarding and the aide-memoire itself (personal chat). */
@@ -67,7 +68,7 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
   }
 
   async function summary(turn: Turn, plan: Plan, extra: { notice?: string; problem?: string } = {}): Promise<CardJson> {
-    await rememberPlan(turn, plan);
+    await rememberPlan(users, turn, plan);
     const cluster = plan.schoolId ? await deps.clusterNameOf(plan.schoolId) : null;
     const included = cluster ? await plans.inClusterReport(turn.actor, plan.id) : null;
     const clusterReport = cluster && included?.kind === 'ok' ? { cluster, included: included.value } : undefined;
@@ -75,7 +76,7 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
   }
 
   async function fieldCard(turn: Turn, plan: Plan, field: FieldId, view: Parameters<typeof planFieldCard>[3] = {}): Promise<CardJson> {
-    await rememberPlan(turn, plan);
+    await rememberPlan(users, turn, plan);
     return planFieldCard(turn.locale, plan, field, view);
   }
 
@@ -115,7 +116,7 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
   kit.onCommand(COMMANDS.myPlans, myPlans);
   kit.onCommand(COMMANDS.language, async (turn) => languageCard(turn.locale));
   kit.onCommand(COMMANDS.resume, async (turn) => {
-    const planId = await rememberedPlanId(turn);
+    const planId = turn.user.lastPlanId ?? undefined;
     const opened = planId ? await plans.open(turn.actor, planId) : undefined;
     if (!opened || opened.kind !== 'ok') return myPlans(turn);
     const { plan } = opened.value;

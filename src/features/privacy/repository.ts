@@ -163,7 +163,7 @@ export class SqlPersonalDataStore implements PersonalDataStore {
     const q = async (text: string, params: unknown[] = [tenantId, userId]) => (await this.sql.query<Record<string, unknown>>(text, params)).map(tidy);
     const [person] = await q(
       `select u.user_id, u.display_name, u.locale, u.school_id, s.name_en as school_name, u.school_role,
-              u.personal_conversation, u.created_at, u.updated_at
+              u.personal_conversation, u.last_plan_id, u.created_at, u.updated_at
          from users u left join schools s on s.id = u.school_id where u.tenant_id = $1 and u.user_id = $2`,
     );
     const chat = chatKeysOf(person?.personalConversation);

@@ -4,7 +4,6 @@ import type { Locale } from '../i18n';
 import type { Logger } from '../log';
 import type { PlanService } from '../../features/plans/service';
 import type { SchoolLookup } from '../../features/directory/names';
-import type { SqlStateStore } from './botStateRepository';
 import type { UserRepository } from '../../features/people/users';
 import { markTurn } from '../telemetry/instruments';
 import { actorOf } from './activity';
@@ -18,7 +17,6 @@ import type { AdminService } from '../../features/admin/service';
 import { registerStrengthRoutes, type StrengthRouteDeps } from '../../features/matching/strengthRoutes';
 import { registerPrivacyRoutes } from '../../features/privacy/routes';
 import type { PersonalDataService } from '../../features/privacy/service';
-import { ConversationMemory } from './conversationMemory';
 import { pendingRoleExplainer, registerPeopleRoutes } from '../../features/people/routes';
 import type { SchoolRoleService } from '../../features/people/service';
 
@@ -31,7 +29,6 @@ export interface BotDeps {
   allowedTenantIds: readonly string[];
   botAppId?: string;
   adapter?: TeamsAdapter;
-  stateStore: SqlStateStore;
   users: UserRepository;
   schools: SchoolLookup;
   plans: PlanService;
@@ -50,7 +47,8 @@ export interface BotDeps {
 /** Builds the Teams AI application: the tenant gate, then each feature's routes, then the catch-alls. */
 export function createBotApplication(deps: BotDeps): Application<TurnState> {
   const { log } = deps;
-  // No teams-ai storage: its turn state was read on every turn; what the bot remembers is read when asked for.
+  // No teams-ai storage: its turn state was read (and kept) for every turn, and the one thing the bot remembered there,
+  // the plan last open, is on the person's row, which every turn reads anyway.
   const app = new Application<TurnState>({
     adapter: deps.adapter,
     botAppId: deps.botAppId ?? '',
@@ -73,7 +71,6 @@ export function createBotApplication(deps: BotDeps): Application<TurnState> {
 
   const kit = new RouteKit(app, {
     users: deps.users,
-    memory: new ConversationMemory(deps.stateStore),
     defaultLocale: deps.defaultLocale,
     log,
     limits: deps.limits,

@@ -47,25 +47,6 @@ export class SqlStateStore {
     }
   }
 
-  /** A document's fields as stored (null: none). */
-  async fields(key: string): Promise<Record<string, unknown> | null> {
-    const [row] = await this.sql.query<{ doc: Record<string, unknown> }>('select doc from bot_state where key = $1', [key]);
-    return row?.doc ?? null;
-  }
-
-  /**
-   * Sets these fields of a document, keeping its others, in one statement; nothing is written when it already holds
-   * them (so a turn that shows the same plan again writes nothing, and the retention clock counts real changes).
-   */
-  async merge(key: string, fields: Record<string, unknown>): Promise<void> {
-    await this.sql.query(
-      `insert into bot_state (key, doc) values ($1, $2::jsonb)
-       on conflict (key) do update set doc = bot_state.doc || excluded.doc, etag = bot_state.etag + 1, updated_at = now()
-       where not (bot_state.doc @> excluded.doc)`,
-      [key, JSON.stringify(fields)],
-    );
-  }
-
   /** Deletes every document whose key ends with one of these (a person's chat and user scopes); how many. */
   async deleteEndingWith(suffixes: readonly string[], sql: Sql = this.sql): Promise<number> {
     if (suffixes.length === 0) return 0;

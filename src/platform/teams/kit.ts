@@ -18,7 +18,6 @@ import type { UserRepository } from '../../features/people/users';
 import type { UserRecord } from '../../features/people/model';
 import { activityText, actorOf, conversationSeenOf, isPersonal, localeFor, personalConversationRefOf, type ConversationSeen } from './activity';
 import { countCardInvoke, countRefusal, markTurn } from '../telemetry/instruments';
-import type { ConversationMemory } from './conversationMemory';
 
 /**
  * What every handler knows about the turn, in the bot's own terms: feature routes never see
@@ -33,10 +32,6 @@ export interface Turn {
   text: string;
   /** The conversation the turn came from, as the bot needs it to post there later. */
   conversation: ConversationSeen;
-  /** What the bot remembers about this conversation between turns (kept in the database, read when asked for). */
-  recall(name: string): Promise<unknown>;
-  /** Remembers a value for this conversation's later turns (written only when it changes). */
-  remember(name: string, value: string | number | boolean): Promise<void>;
   /** Sends a further message in this conversation (beside the card the handler answers with). */
   send(message: CardJson | string): Promise<void>;
   /** The command typed, by its English words (never its argument, which may hold someone's words). */
@@ -124,7 +119,6 @@ export const cardMessage = (card: CardJson) => MessageFactory.attachment(CardFac
 
 export interface KitDeps {
   users: UserRepository;
-  memory: ConversationMemory;
   defaultLocale: Locale;
   log: Logger;
   /**
@@ -200,8 +194,6 @@ export class RouteKit {
       get conversation() {
         return conversationSeenOf(context.activity);
       },
-      recall: (name) => this.deps.memory.recall(context.activity, name),
-      remember: (name, value) => this.deps.memory.remember(context.activity, name, value),
       send: async (message) => {
         await context.sendActivity(typeof message === 'string' ? MessageFactory.text(message) : cardMessage(message));
       },
