@@ -30,8 +30,11 @@ export const QUEUES = {
   deliveryGaveUp: 'notification-delivery-gave-up',
 } as const;
 
-/** Which delivery queue a notification kind goes to. */
-export const deliveryQueueFor = (kind: string): string => (kind.startsWith('fade') ? QUEUES.fadeDeliver : QUEUES.deliver);
+/**
+ * Which delivery queue a notification kind goes to: FADE's reminders to cluster channels fan out on their own; the rest
+ * (a cycle's reminders to write among them, which is one job, not a fan-out) on the ordinary one.
+ */
+export const deliveryQueueFor = (kind: string): string => (kind === 'fadeReminder' ? QUEUES.fadeDeliver : QUEUES.deliver);
 
 /** Serialises queue creation across instances (migrate uses 724201, the directory seed 724202). */
 const QUEUE_SETUP_LOCK = 724203;
