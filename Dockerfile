@@ -24,7 +24,9 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime
-ENV NODE_ENV=production PORT=3978 DATA_DIR=/app/data
+# MALLOC_ARENA_MAX=1 as npm start and start:prod set it: glibc hands back the memory V8 freed after compiling PGlite's
+# WebAssembly (docs/configuration.md), instead of keeping it in per-thread arenas.
+ENV NODE_ENV=production PORT=3978 DATA_DIR=/app/data MALLOC_ARENA_MAX=1
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./

@@ -14,7 +14,19 @@ import { nodeFlagsOf } from '../src/platform/paths';
 export const ROOT = join(__dirname, '..', '..');
 export const SERVER_SCRIPT = join(ROOT, 'dist', 'src', 'index.js');
 export const ECHO_SCRIPT = join(ROOT, 'dist', 'bench', 'echoBot.js');
-export const SCHOOLS = [6784051, 6782325, 6782205, 6782203, 6784075];
+/**
+ * Every maintained school in the seed directory, so each simulated headteacher registers at a school of their own: a
+ * school has one confirmed head, and a second person claiming it would wait for confirmation with no plan to write.
+ */
+let allSchools: number[] | undefined;
+export function schoolFor(user: number): number {
+  allSchools ??= readFileSync(join(ROOT, 'src', 'features', 'directory', 'seed-data', 'schools_wales_maintained_2018_enriched.csv'), 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => Number(line.split(',')[0]))
+    .filter((id) => Number.isInteger(id) && id > 0);
+  return allSchools[user % allSchools.length];
+}
 
 export interface Sample {
   kind: string;
@@ -137,6 +149,8 @@ export async function post(port: number, body: unknown): Promise<{ ms: number; s
 
 export const invoke = (verb: string, data: Record<string, unknown>) => ({
   type: 'invoke',
+  // The message holding the card, as Teams sends it: a card that refreshes for everyone is replaced there.
+  replyToId: 'bench-card',
   name: 'adaptiveCard/action',
   value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
 });
@@ -175,10 +189,7 @@ export async function headteacher(options: HeadteacherOptions, samples: Sample[]
     return r.json as { value?: unknown } | null;
   };
   await send('message "help"', { type: 'message', text: 'help' });
-  const confirmed = await send(
-    'invoke onboard.confirm',
-    invoke('onboard.confirm', { schoolId: String(SCHOOLS[user % SCHOOLS.length]), role: 'headteacher', query: '' }),
-  );
+  const confirmed = await send('invoke onboard.confirm', invoke('onboard.confirm', { schoolId: String(schoolFor(user)), role: 'headteacher', query: '' }));
   for (let round = 0; round < rounds; round++) {
     const first = round === 0 ? confirmed : await send('invoke menu.newPlan', invoke('menu.newPlan', {}));
     const planId = JSON.stringify(first).match(/"planId":"([0-9a-f-]{36})"/)?.[1] ?? 'missing';
@@ -194,6 +205,86 @@ export async function headteacher(options: HeadteacherOptions, samples: Sample[]
     await send('invoke plan.open', invoke('plan.open', { planId }));
     await send('message "my plans"', { type: 'message', text: 'my plans' });
   }
+}
+
+/** The admin and the adviser of the card-action scenario (their Teams ids are `bench-user-<n>`); the server is started with the admin in ADMIN_USER_IDS. */
+export const BENCH_ADMIN = 900_000_001;
+export const BENCH_ADVISER = 900_000_002;
+export const benchUserId = (user: number) => `bench-user-${user}`;
+
+/** The admin and the adviser say hello (so the bot can reach them), and the admin makes the adviser one for every local authority. */
+export async function cardActionsSetup(port: number, serviceUrl: string): Promise<void> {
+  await post(port, activity(BENCH_ADMIN, serviceUrl, { type: 'message', text: 'help' }));
+  await post(port, activity(BENCH_ADVISER, serviceUrl, { type: 'message', text: 'help' }));
+  const granted = await post(
+    port,
+    activity(BENCH_ADMIN, serviceUrl, invoke('match.grantRole', { userId: benchUserId(BENCH_ADVISER), role: 'adviser', laCode: 'all', school: '' })),
+  );
+  if (JSON.stringify(granted.json).includes('"attention"')) throw new Error(`the adviser role was not granted: ${JSON.stringify(granted.json).slice(0, 300)}`);
+}
+
+/**
+ * One round of the card actions people wait on most (issue 15): a headteacher finds a partner and asks through an
+ * adviser, the adviser approves a school, and the admin opens the FADE cycle form and sets a cycle for every cluster.
+ * `user` and `user + 1` are two new headteachers (the one asking, and the head of the school approved). Only the
+ * actions are timed, not the turns that set them up.
+ */
+export async function cardActions(options: { port: number; serviceUrl: string; user: number; round: number }, samples: Sample[]): Promise<void> {
+  const { port, serviceUrl, user, round } = options;
+  const send = async (who: number, partial: Record<string, unknown>, kind?: string) => {
+    const r = await post(port, activity(who, serviceUrl, partial));
+    if (JSON.stringify(r.json).includes('went wrong')) throw new Error(`a card action failed: ${JSON.stringify(partial).slice(0, 200)}`);
+    if (kind) samples.push({ kind, ms: r.ms, sentAt: r.sentAt });
+    return JSON.stringify(r.json);
+  };
+  const expect = (reply: string, pattern: RegExp, what: string) => {
+    const found = pattern.exec(reply)?.[1];
+    if (!found) throw new Error(`${what}: not in the reply ${reply.slice(0, 300)}`);
+    return found;
+  };
+  const partner = user + 1;
+  for (const head of [user, partner]) await send(head, { type: 'message', text: 'help' });
+  await send(partner, invoke('onboard.confirm', { schoolId: String(schoolFor(partner)), role: 'headteacher', query: '' }));
+  const confirmed = await send(user, invoke('onboard.confirm', { schoolId: String(schoolFor(user)), role: 'headteacher', query: '' }));
+  const planId = expect(confirmed, /"planId":"([0-9a-f-]{36})"/, 'a new plan');
+  let version = 1;
+  for (const [field, text] of [
+    ['focus', 'Numeracy in key stage 2'],
+    ['need', 'Below the family of similar schools for three years'],
+    ['objectives', 'Raise attainment of FSM pupils'],
+  ]) {
+    const reply = await send(user, invoke('plan.saveField', { planId, version, field, then: 'next', text }));
+    version = Number(/"version":(\d+)/.exec(reply)?.[1] ?? version + 1);
+  }
+  await send(user, invoke('match.find', { planId }), 'find a partner');
+  const asked = await send(user, invoke('match.askBroker', { planId }), 'ask through an adviser');
+  const requestId = expect(asked, /"requestId":"([0-9a-f-]{36})"/, 'the request');
+  const approved = await send(
+    BENCH_ADVISER,
+    invoke('match.approve', { requestId, version: 1, schoolId: String(schoolFor(partner)), otherSchoolId: '' }),
+    'approve (adviser)',
+  );
+  if (approved.includes('"attention"')) throw new Error(`approve was refused: ${approved.slice(0, 300)}`);
+  await send(BENCH_ADMIN, { type: 'message', text: 'fade cycle 2026/27' }, 'open the FADE cycle form');
+  const set = await send(
+    BENCH_ADMIN,
+    invoke('fade.setCycle', {
+      name: `Bench ${user}-${round}`,
+      round1Name: '',
+      round1Deadline: '2027-03-12',
+      round2Name: '',
+      round2Deadline: '2027-07-09',
+      round3Name: '',
+      round3Deadline: '',
+      round4Name: '',
+      round4Deadline: '',
+      offsets: '',
+      sendTime: '',
+      clusterIds: '',
+    }),
+    'set a FADE cycle (every cluster)',
+  );
+  if (!/clusters/.test(set) || set.includes('"attention"')) throw new Error(`setting the cycle was refused: ${set.slice(0, 300)}`);
 }
 
 export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];

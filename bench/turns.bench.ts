@@ -13,14 +13,23 @@
  *   DATABASE_URL=postgres://… npm run bench:turns   # and PostgreSQL
  *   BENCH_BY_KIND=1 npm run bench:turns      # also p50/p99 for each kind of turn
  *   BENCH_TARGETS=echo,postgres2 DATABASE_URL=… BENCH_USERS=200 npm run bench:turns   # two instances sharing PostgreSQL
+ *   BENCH_ACTIONS=20 npm run bench:turns     # rounds of the card-action section (0 leaves it out)
+ *
+ * After the loads, a separate section times the card actions people wait on most (issue 15: under 1 s at p99 on the
+ * embedded database with demo data): finding a partner, asking through an adviser, the adviser's approval, opening
+ * the FADE cycle form and setting a cycle for every cluster; each target in turn, one action at a time.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  BENCH_ADMIN,
   ECHO_SCRIPT,
   SERVER_SCRIPT,
+  benchUserId,
+  cardActions,
+  cardActionsSetup,
   cpuMs,
   headteacher,
   machineLine,
@@ -63,6 +72,10 @@ const COMPARE_NODE_ARGS = process.env.BENCH_COMPARE_NODE_ARGS === undefined ? SE
  * each taking half of the people, as behind a load balancer); the PostgreSQL ones only with DATABASE_URL.
  */
 const TARGETS = (process.env.BENCH_TARGETS ?? 'echo,pglite,postgres').split(',');
+/** Rounds of the card-action section for each of our targets (0: none). */
+const ACTIONS = Number(process.env.BENCH_ACTIONS ?? 10);
+/** Every target of ours knows the card-action scenario's admin. */
+const ADMIN_ENV = { ADMIN_USER_IDS: benchUserId(BENCH_ADMIN) };
 
 function summarise(samples: Sample[]) {
   const all = samples.map((s) => s.ms).sort((a, b) => a - b);
@@ -156,7 +169,7 @@ async function main() {
   if (TARGETS.includes('echo'))
     targets.push({ label: 'echo bot (baseline)', port: 39790, env: { PORT: '39790' }, script: ECHO_SCRIPT, nodeArgs: ECHO_NODE_ARGS });
   if (TARGETS.includes('pglite')) {
-    const env = { PORT: '39791', DATA_DIR: dataDir, DEMO_DATA: 'true', LOG_LEVEL: 'warn', DATABASE_URL: '' };
+    const env = { PORT: '39791', DATA_DIR: dataDir, DEMO_DATA: 'true', LOG_LEVEL: 'warn', DATABASE_URL: '', ...ADMIN_ENV };
     targets.push({ label: 'Cydweithio, PGlite', port: 39791, env, script: SERVER_SCRIPT, nodeArgs: SERVER_NODE_ARGS });
   }
   if (COMPARE_ROOT) {
@@ -169,6 +182,7 @@ async function main() {
       DEMO_DATA: 'true',
       LOG_LEVEL: 'warn',
       DATABASE_URL: url,
+      ...ADMIN_ENV,
       ...COMPARE_ENV,
     };
     const extras = [Object.keys(COMPARE_ENV).length > 0 ? JSON.stringify(COMPARE_ENV) : '', COMPARE_NODE_ARGS.join(' ')].filter(Boolean).join(' ');
@@ -185,12 +199,12 @@ async function main() {
   }
   if (process.env.DATABASE_URL && TARGETS.includes('postgres')) {
     const url = await scratchDatabase(process.env.DATABASE_URL);
-    const env = { PORT: '39792', DATA_DIR: dataDir, DEMO_DATA: 'true', LOG_LEVEL: 'warn', DATABASE_URL: url };
+    const env = { PORT: '39792', DATA_DIR: dataDir, DEMO_DATA: 'true', LOG_LEVEL: 'warn', DATABASE_URL: url, ...ADMIN_ENV };
     targets.push({ label: 'Cydweithio, PostgreSQL', port: 39792, env, script: SERVER_SCRIPT, nodeArgs: SERVER_NODE_ARGS });
   }
   if (process.env.DATABASE_URL && TARGETS.includes('postgres2')) {
     const url = await scratchDatabase(process.env.DATABASE_URL, 'cydweithio_bench_shared');
-    const env = { PORT: '39794', DATA_DIR: dataDir, DEMO_DATA: 'true', LOG_LEVEL: 'warn', DATABASE_URL: url };
+    const env = { PORT: '39794', DATA_DIR: dataDir, DEMO_DATA: 'true', LOG_LEVEL: 'warn', DATABASE_URL: url, ...ADMIN_ENV };
     targets.push({
       label: 'Cydweithio, two instances sharing PostgreSQL',
       port: 39794,
@@ -202,6 +216,7 @@ async function main() {
   }
   const before = machineLine();
   const results: ReturnType<typeof pooled>[] = [];
+  const actionResults: { label: string; kinds: ({ kind: string } & ReturnType<typeof summarise>)[] }[] = [];
   try {
     // Started one at a time (a first start loads the directory) and warmed up, then paused until their turn.
     for (const target of targets) {
@@ -234,6 +249,23 @@ async function main() {
         }
       }
       for (const target of targets) results.push(pooled(target.label, users, runs.get(target)!));
+    }
+    // Card actions: each of our targets alone, one action at a time (a person waiting on a card, not a crowd).
+    for (const target of ACTIONS > 0 ? targets.filter((t) => t.script !== ECHO_SCRIPT) : []) {
+      resume(target);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const samples: Sample[] = [];
+      try {
+        await cardActionsSetup(target.port, connector.url);
+        for (let round = 0; round < ACTIONS; round++)
+          await cardActions({ port: target.port, serviceUrl: connector.url, user: (userBase += 2), round }, samples);
+      } finally {
+        pause(target);
+      }
+      actionResults.push({
+        label: target.label,
+        kinds: [...new Set(samples.map((s) => s.kind))].map((kind) => ({ kind, ...summarise(samples.filter((s) => s.kind === kind)) })),
+      });
     }
   } finally {
     for (const target of targets) {
@@ -279,6 +311,12 @@ async function main() {
     console.log('|---|---|---|---|---|---|---|');
     for (const r of results)
       for (const k of r.kinds) console.log(`| ${r.label} | ${r.users} | ${k.kind} | ${k.turns} | ${f(k.p50)} | ${f(k.p99)} | ${f(k.max)} |`);
+  }
+  if (actionResults.length > 0) {
+    console.log(`\nCard actions, ${ACTIONS} round(s) per target, one at a time (target: p99 under 1,000 ms on the embedded database)`);
+    console.log('| target | action | n | p50 ms | p99 ms | max ms |');
+    console.log('|---|---|---|---|---|---|');
+    for (const r of actionResults) for (const k of r.kinds) console.log(`| ${r.label} | ${k.kind} | ${k.turns} | ${f(k.p50)} | ${f(k.p99)} | ${f(k.max)} |`);
   }
   console.log(`connector calls: ${connector.calls()}`);
 }

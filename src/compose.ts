@@ -8,8 +8,7 @@ import { createLogger, type Logger } from './platform/log';
 import type { Messenger } from './platform/teams/messenger';
 import { NotificationDispatcher } from './platform/jobs/notificationDispatcher';
 import { PlanService } from './features/plans/service';
-import { clusterNames, type SchoolLookup } from './features/directory/names';
-import { SqlStateStore } from './platform/teams/botStateRepository';
+import type { SchoolLookup } from './features/directory/names';
 import type { Database } from './platform/db/db';
 import { migrate } from './platform/db/migrate';
 import { SqlNotificationRepository } from './platform/jobs/notifications';
@@ -36,7 +35,7 @@ import { holidaySet } from './platform/workingDays';
 import { Community } from './platform/community';
 import { SqlRateLimits } from './platform/rateLimits';
 import { ChannelSender } from './platform/teams/channelSender';
-import { FADE_REMINDER_KIND } from './features/fade/cycleService';
+import { FADE_CYCLE_REMINDERS_KIND, FADE_REMINDER_KIND } from './features/fade/cycleService';
 import { fadeRepositories, type FadeRepositories } from './features/fade/repositories';
 import { createFadeServices, type FadeServices } from './features/fade/services';
 import { fadePresenter } from './features/fade/cards';
@@ -176,7 +175,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   const evidence = new StrengthEvidenceService({
     db,
-    admin: matchingAdmin,
     schools,
     roles,
     community,
@@ -229,9 +227,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     clock,
     log,
     defaultLocale: config.DEFAULT_LOCALE,
+    wake: () => dispatcher.wake(),
     holidays: holidaySet(config.FADE_HOLIDAYS.map((h) => (h.includes('..') ? { start: h.split('..')[0], end: h.split('..')[1] } : h))),
   });
   dispatcher.register(FADE_REMINDER_KIND, (n) => fade.reminders.deliverReminder(n));
+  dispatcher.register(FADE_CYCLE_REMINDERS_KIND, (n) => fade.cycles.writeCycleReminders(n));
 
   // ---- personal data (admins' export and deletion; retention) ----
   const personalData = new PersonalDataService({
@@ -249,7 +249,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     allowedTenantIds: config.ALLOWED_TENANT_IDS,
     botAppId: config.BOT_ID,
     adapter: options.adapter,
-    stateStore: new SqlStateStore(db),
     users,
     schools,
     plans,
@@ -262,11 +261,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     privacy: personalData,
     limits: new SqlRateLimits(db, clock),
     schoolRoles,
-    clusterNameOf: async (schoolId) => {
-      const clusterId = await fadeStore.clusters.clusterOfSchool(schoolId);
-      const cluster = clusterId === null ? null : await fadeStore.clusters.getCluster(clusterId);
-      return cluster ? clusterNames(cluster) : null;
-    },
+    clusterNameOf: (schoolId) => fadeStore.clusters.clusterNameOfSchool(schoolId),
   });
 
   return {

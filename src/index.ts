@@ -77,6 +77,10 @@ async function main(): Promise<void> {
   }
   server.listen(config.PORT, host, () => {
     log.info('Cydweithio is listening', { url: `http://${host}:${config.PORT}/api/messages`, database: runtime.db.kind });
+    // The partner ranking's index (every school with its strengths) is built now rather than in someone's first search.
+    runtime.matching
+      .prepare()
+      .catch((err: unknown) => log.warn('matching index not built at start', { error: err instanceof Error ? err.message : String(err) }));
   });
 
   let stopping = false;

@@ -25,20 +25,14 @@ export class SqlRateLimits {
     const { max, windowMs } = RATE_LIMITS[action];
     const now = this.clock.now().getTime();
     const windowStart = new Date(now - (now % windowMs));
+    // One round trip: the person's older windows of this action are done with, and go in the same statement.
     const [row] = await this.db.query<{ count: number }>(
-      `insert into rate_limits (tenant_id, user_id, action, window_start, count) values ($1, $2, $3, $4, 1)
+      `with done as (delete from rate_limits where tenant_id = $1 and user_id = $2 and action = $3 and window_start < $4)
+       insert into rate_limits (tenant_id, user_id, action, window_start, count) values ($1, $2, $3, $4, 1)
        on conflict (tenant_id, user_id, action, window_start) do update set count = rate_limits.count + 1
        returning count`,
       [actor.tenantId, actor.userId, action, windowStart],
     );
-    // A new window: the person's older ones are done with.
-    if (row.count === 1)
-      await this.db.query('delete from rate_limits where tenant_id = $1 and user_id = $2 and action = $3 and window_start < $4', [
-        actor.tenantId,
-        actor.userId,
-        action,
-        windowStart,
-      ]);
     return row.count <= max;
   }
 }

@@ -314,11 +314,11 @@ describe('tenants', () => {
 });
 
 describe('turn state in the database', () => {
-  it('remembers the last plan in conversation state, so "continue" resumes it after a restart', async () => {
+  it('remembers the last plan on the person, so "continue" resumes it after a restart, with no turn state read or kept', async () => {
     const focus = await registeredWithNewPlan();
     await h.press(alice, focus, 'Save and continue', { text: 'Governors and finance' });
-    const stored = await h.runtime.db.query<{ doc: { lastPlanId?: string } }>('select doc from bot_state');
-    expect(stored.map((r) => r.doc.lastPlanId)).toContain(planIdOf(focus));
+    expect((await h.runtime.users.get(alice.tenantId, alice.id))?.lastPlanId).toBe(planIdOf(focus));
+    expect(await h.runtime.db.query('select key from bot_state')).toEqual([]);
     await h.restart();
     const resumed = await h.say(alice, 'continue');
     expect(cardText(resumed.cards[0])).toContain('Why is support sought?');

@@ -78,6 +78,8 @@ async function setCycle(over: Record<string, unknown> = {}): Promise<CardJson> {
     clusterIds: '',
     ...over,
   });
+  // The reminders are written by a job due at once (the job runner would sweep it within moments).
+  await h.runtime.dispatcher.deliverDue(500);
   return done.invokeCard!;
 }
 
@@ -276,6 +278,32 @@ describe('cycles and reminders', () => {
     // 3 clusters × 2 rounds × 4 reminders
     expect(cardText(done)).toContain('Cycle 2026/27 is set for 3 clusters, with 2 rounds; 24 reminders are scheduled.');
     expect(cardText(await setCycle())).toContain('There is already a cycle called 2026/27');
+  });
+
+  it('answers before writing the reminders, and a job writes every one of them once, however often it runs', async () => {
+    const reminders = async () =>
+      Number((await h.runtime.db.query<{ n: number }>(`select count(*)::int as n from scheduled_notifications where kind = 'fadeReminder'`))[0].n);
+    const form = (await h.say(admin, 'fade cycle 2026/27')).cards[0];
+    const done = await h.press(admin, form, 'Set the cycle', {
+      round1Name: 'Interim round',
+      round1Deadline: '2026-12-11',
+      round2Name: 'Final round',
+      round2Deadline: '2027-03-19',
+      offsets: '-14, -3, 0, 5',
+      sendTime: '09:00',
+      clusterIds: '',
+    });
+    expect(cardText(done.invokeCard)).toContain('24 reminders are scheduled');
+    // Answered with the job stored in the same transaction as the cycle, and nothing written yet.
+    expect(await reminders()).toBe(0);
+    const [job] = await h.runtime.db.query<{ id: string; status: string }>(`select id, status from scheduled_notifications where kind = 'fadeCycleReminders'`);
+    expect(job.status).toBe('pending');
+    expect(await h.runtime.dispatcher.deliverDue(500)).toMatchObject({ sent: 1 });
+    expect(await reminders()).toBe(24);
+    // A retry (as after a crash before the job was marked done) writes none twice.
+    const n = (await h.runtime.notifications.get(job.id))!;
+    expect(await h.runtime.fade.cycles.writeCycleReminders(n)).toBe('sent');
+    expect(await reminders()).toBe(24);
   });
 
   it('takes up to four rounds from the form, and asks for a name for an extra round without losing what was typed', async () => {

@@ -44,9 +44,14 @@ beforeEach(async () => {
   }
   const asked = await h.execute(alice, Verbs.matchAskDirect, { planId: sharedPlanId, schoolId: '6782002', lookFurther: 'false' });
   expect(cardText(asked.invokeCard)).toContain('Ysgol Gymraeg Cwmbran');
-  // The private draft is the last plan Alice's chat showed, so it is in her turn state.
+  // The private draft is the last plan Alice had open, so it is on her row.
   const draft = await h.say(alice, 'new plan');
   privatePlanId = String((JSON.stringify(draft.cards[0]).match(/"planId":"([0-9a-f-]{36})"/) ?? [])[1]);
+  // Turn state as earlier versions kept it for her chat (this one keeps none): retention and deletion still find it.
+  await h.runtime.db.query(`insert into bot_state (key, doc) values ($1, $2)`, [
+    'msteams/28:cydweithio-bot/conversations/a:personal-aad-alice',
+    JSON.stringify({ lastPlanId: privatePlanId }),
+  ]);
   lines.splice(0);
   h.messenger.sent.splice(0);
 });
@@ -74,6 +79,7 @@ describe('exporting one person’s data', () => {
     expect(exported).toEqual(expected);
     expect(exported.person).toMatchObject({ displayName: 'Alice Head', schoolRole: 'headteacher', schoolName: 'Cwmbran High School' });
     expect(exported.plans.map((p) => p.id).sort()).toEqual([privatePlanId, sharedPlanId].sort());
+    expect(exported.person).toMatchObject({ lastPlanId: privatePlanId });
     expect(exported.turnState.map((s) => s.doc)).toContainEqual({ lastPlanId: privatePlanId });
     expect(JSON.stringify(exported)).not.toContain('Bethan');
     expect((await h.runtime.audit.forSubject('user', alice.id)).map((a) => [a.action, a.actorId])).toEqual([['person.export', admin.id]]);

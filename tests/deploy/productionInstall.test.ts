@@ -75,7 +75,10 @@ describe('the production install (as the container image builds it)', () => {
     expect(command).toBe('node');
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(args.slice(0, -1)).toEqual(nodeFlagsOf(ROOT));
-    expect(pkg.scripts['start:prod']).toBe(`node $npm_package_config_nodeFlags ${args[args.length - 1]}`);
+    expect(pkg.scripts['start:prod']).toBe(`MALLOC_ARENA_MAX=1 node $npm_package_config_nodeFlags ${args[args.length - 1]}`);
+    // The same memory behaviour in the image as with npm start and start:prod.
+    expect(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')).toMatch(/^ENV .*\bMALLOC_ARENA_MAX=1\b/m);
+    expect(pkg.scripts.start).toContain('MALLOC_ARENA_MAX=1 node $npm_package_config_nodeFlags');
 
     const port = await freePort();
     bot = spawn(process.execPath, args, {

@@ -1,5 +1,4 @@
 import { schoolProfileCard } from '../../src/features/admin/cards';
-import { SqlMatchingAdminRepository } from '../../src/features/admin/repository';
 import { clusterNames } from '../../src/features/directory/names';
 import { SqlSchoolRepository } from '../../src/features/directory/repository';
 import { loadDirectorySeed } from '../../src/features/directory/seed';
@@ -30,13 +29,11 @@ function shown(card: CardJson): string {
 describe.each(databasesUnderTest())('the demo directory read in Welsh on $name', ({ open }) => {
   let db: Database;
   let clusters: SqlFadeClusterRepository;
-  let admin: SqlMatchingAdminRepository;
   let schools: SqlSchoolRepository;
   beforeAll(async () => {
     db = await open();
     await loadDirectorySeed(db, { demo: true, seed: 11 });
     clusters = new SqlFadeClusterRepository(db);
-    admin = new SqlMatchingAdminRepository(db);
     schools = new SqlSchoolRepository(db);
   });
   afterAll(() => db.close());
@@ -93,7 +90,7 @@ describe.each(databasesUnderTest())('the demo directory read in Welsh on $name',
     const now = new Date('2026-09-07T09:00:00Z');
     // Every fourth school keeps the test quick and still meets every area and source.
     for (const id of ids.filter((_, i) => i % 4 === 0)) {
-      const strengths = await admin.strengths(id);
+      const strengths = await schools.strengths(id);
       const school = (await schools.get(id))!;
       const cards = (locale: Locale) => [
         strengthReviewCard(locale, { school, strengths, now, maxAgeYears: 3 }),
@@ -113,15 +110,15 @@ describe.each(databasesUnderTest())('the demo directory read in Welsh on $name',
 
   it('shows a strength a school stated in its own words to everyone as written, and keeps the demo’s English when saved unchanged in Welsh', async () => {
     const [{ school_id: id }] = await db.query<{ school_id: number }>(`select min(school_id) as school_id from school_strengths where stated_by = 'school'`);
-    const before = (await admin.strengths(id)).filter((s) => s.statedBy === 'school');
+    const before = (await schools.strengths(id)).filter((s) => s.statedBy === 'school');
     expect(before.length).toBeGreaterThan(0);
     // A Welsh head saves the profile as it was shown (the demo's Welsh), with a strength of their own added.
-    await admin.saveOwnProfile(id, {
+    await schools.saveOwnProfile(id, {
       capacity: 2,
       openToRequests: true,
       strengths: [...before.map((s) => ({ area: s.area, description: s.descriptionCy! })), { area: 'other', description: 'Ysgol goedwig bob dydd Gwener' }],
     });
-    const after = await admin.strengths(id);
+    const after = await schools.strengths(id);
     expect(after.find((s) => s.area === 'other')).toMatchObject({ description: 'Ysgol goedwig bob dydd Gwener', descriptionCy: null });
     for (const s of before) expect(after.find((a) => a.area === s.area)).toMatchObject({ description: s.description, descriptionCy: s.descriptionCy });
     const school = (await schools.get(id))!;

@@ -141,10 +141,14 @@ it('duplicates at most MAX_UNRECORDED posts when killed inside the send window, 
   );
   expect(setCycle.status).toBe(200);
   expect(setCycle.text).toContain(`Cycle 2026/27 is set for ${CLUSTERS} clusters, with 1 round; ${CLUSTERS * 4} reminders are scheduled.`);
+  // The reminders are written by a job the bot sweeps at once after answering.
   await waitFor(
     "the cycle's reminders written",
     () => count(`select count(*) as n from scheduled_notifications where kind = $1`, [FADE_REMINDER_KIND]),
     (n) => n === CLUSTERS * 4,
+  );
+  expect(await count(`select count(*) as n from scheduled_notifications where kind = $1 and due_at <= $2`, [FADE_REMINDER_KIND, new Date(REMINDER_TIME)])).toBe(
+    CLUSTERS,
   );
 
   // The connector kills the bot the moment it has taken KILL_AFTER posts, just after answering the last of them.

@@ -74,6 +74,7 @@ describe('FADE fan-out through durable jobs', () => {
       { name: '2026/27', rounds: [{ name: 'interim', deadline: '2026-12-11' }], offsets: [-14, -3, 0, 5] },
     );
     expect(set).toMatchObject({ kind: 'ok', value: { clusters: CLUSTERS, reminders: CLUSTERS * 4 } });
+    await h.runtime.dispatcher.deliverDue(); // the job that writes the cycle's reminders
   });
 
   afterEach(async () => {

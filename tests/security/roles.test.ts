@@ -84,6 +84,7 @@ async function setCycle(): Promise<void> {
     sendTime: '09:00',
     clusterIds: '1',
   });
+  await h.runtime.dispatcher.deliverDue(500); // the job that writes the cycle's reminders
   h.clock.set('2026-11-02T09:00:00Z');
 }
 

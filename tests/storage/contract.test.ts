@@ -9,6 +9,8 @@ import { SqlAuditLog, SqlRoleRepository } from '../../src/features/people/roles'
 import { SqlUserRepository } from '../../src/features/people/users';
 import { SqlSchoolRoleClaims } from '../../src/features/people/claims';
 import { databasesUnderTest } from '../support/databases';
+import { ManualClock } from '../../src/platform/clock';
+import { RATE_LIMITS, SqlRateLimits } from '../../src/platform/rateLimits';
 import { seedSmallDirectory } from '../support/harness';
 import { ScratchDatabase } from '../support/throwawayPostgres';
 
@@ -45,6 +47,7 @@ describe.each(databasesUnderTest())('repositories on $name', ({ open }) => {
         schoolId: 6784001,
         schoolRole: 'deputy',
         personalConversation: { conversation: { id: 'a:1' } },
+        lastPlanId: null,
       });
       expect(await users.get('other-tenant', 'u')).toBeNull();
     });
@@ -176,6 +179,39 @@ describe.each(databasesUnderTest())('repositories on $name', ({ open }) => {
       const ids = [...a, ...b].map((n) => n.id);
       expect(ids).toHaveLength(20);
       expect(new Set(ids).size).toBe(20);
+    });
+
+    it('schedules many in one go, more than one statement holds, each key once ever', async () => {
+      const repo = new SqlNotificationRepository(db);
+      const many = Array.from({ length: 2_300 }, (_, i) => ({ ...base, dedupeKey: `m${i}`, dueAt: new Date(now.getTime() + i * 60_000) }));
+      expect(await repo.scheduleMany(many.slice(0, 1_200))).toBe(1_200);
+      // Again with the first 1,200 among them (as a retried job would): only the new ones are added.
+      expect(await repo.scheduleMany(many)).toBe(1_100);
+      const [row] = await db.query<{ n: number; first: Date }>(
+        "select count(*)::int as n, min(due_at) as first from scheduled_notifications where dedupe_key like 'm%'",
+      );
+      expect(row.n).toBe(2_300);
+      expect(new Date(row.first).toISOString()).toBe(now.toISOString());
+    });
+  });
+
+  describe('rate limits', () => {
+    it('counts each person and action in windows of the clock, refuses past the limit, and keeps no finished window', async () => {
+      const clock = new ManualClock(new Date('2026-09-07T09:00:10Z'));
+      const limits = new SqlRateLimits(db, clock);
+      const ann = { tenantId: 't', userId: 'ann' };
+      const taken: boolean[] = [];
+      for (let i = 0; i < RATE_LIMITS.message.max + 1; i++) taken.push(await limits.take(ann, 'message'));
+      expect(taken.filter(Boolean)).toHaveLength(RATE_LIMITS.message.max);
+      expect(taken.at(-1)).toBe(false);
+      // Someone else, and another action, count apart.
+      expect(await limits.take({ tenantId: 't', userId: 'bob' }, 'message')).toBe(true);
+      expect(await limits.take(ann, 'newPlan')).toBe(true);
+      // The next window starts afresh, and the finished one is gone.
+      clock.set(new Date('2026-09-07T09:01:00Z'));
+      expect(await limits.take(ann, 'message')).toBe(true);
+      const windows = await db.query<{ count: number }>("select count from rate_limits where user_id = 'ann' and action = 'message'");
+      expect(windows).toEqual([{ count: 1 }]);
     });
   });
 });

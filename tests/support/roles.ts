@@ -1,5 +1,5 @@
 import type { Runtime } from '../../src/compose';
-import type { SchoolRole } from '../../src/features/people/users';
+import type { SchoolRole } from '../../src/features/people/model';
 
 /**
  * Gives someone a confirmed school role for a test's setup, through the real confirmation path (a claim,

@@ -4,7 +4,8 @@ import { inReaderLanguage } from '../directory/names';
 import { PRIORITY_AREAS, type PriorityArea } from '../plans/priorities';
 import { catalogue, t, type Locale } from '../../platform/i18n';
 import type { RoleGrant } from '../people/roles';
-import type { KnownPerson, StrengthRecord } from './repository';
+import type { KnownPerson } from './repository';
+import type { StrengthRecord } from '../directory/repository';
 import { renderCard, type CardJson } from '../../platform/cards/render';
 
 /** The admin cards of matching (roles, directory import) and a head's own school profile. */

@@ -3,12 +3,12 @@ import type { Clock } from '../../platform/clock';
 import type { Database } from '../../platform/db/db';
 import { Outcomes, type Outcome } from '../../platform/outcome';
 import { importDirectory, type ImportError } from '../directory/import';
-import type { SqlSchoolRepository } from '../directory/repository';
+import type { SqlSchoolRepository, StrengthRecord } from '../directory/repository';
 import { findOneSchool } from '../directory/find';
 import { isPriorityArea, type PriorityArea } from '../plans/priorities';
 import type { Role, RoleGrant, SqlAuditLog, SqlRoleRepository } from '../people/roles';
 import type { UserRepository } from '../people/users';
-import type { KnownPerson, SqlMatchingAdminRepository, StrengthRecord } from './repository';
+import type { KnownPerson, SqlMatchingAdminRepository } from './repository';
 
 export interface AdminServiceDeps {
   db: Database;
@@ -195,7 +195,7 @@ export class AdminService {
   private async profile(schoolId: number): Promise<SchoolProfile | null> {
     const school = await this.deps.schools.get(schoolId);
     if (!school) return null;
-    const strengths = await this.deps.admin.strengths(schoolId);
+    const strengths = await this.deps.schools.strengths(schoolId);
     return { school, capacity: school.capacity, open: school.openToRequests, strengths };
   }
 
@@ -218,7 +218,7 @@ export class AdminService {
       picked.push({ area, description: text });
     }
     await this.deps.db.transaction(async (tx) => {
-      await this.deps.admin.saveOwnProfile(schoolId, { capacity, openToRequests: input.openToRequests, strengths: picked }, tx);
+      await this.deps.schools.saveOwnProfile(schoolId, { capacity, openToRequests: input.openToRequests, strengths: picked }, tx);
       await this.deps.audit.record(
         {
           at: this.deps.clock.now(),

@@ -1,4 +1,5 @@
 import type { Sql } from '../../platform/db/db';
+import type { PriorityArea } from '../plans/priorities';
 
 export const PHASES = ['nursery', 'primary', 'middle', 'secondary', 'special', 'pru'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -12,6 +13,20 @@ export type SupportCategory = (typeof SUPPORT_CATEGORIES)[number];
 
 export type ClusterLanguage = 'cy' | 'en' | 'both';
 export type StrengthSource = 'school' | 'adviser' | 'inspection';
+
+/** One strength of a school, as matching weighs it and the cards show it. */
+export interface StrengthRecord {
+  area: PriorityArea;
+  /** As the school stated it, or the demo's English. */
+  description: string;
+  /** The demo's Welsh; null for a strength a school stated in its own words. */
+  descriptionCy: string | null;
+  evidence: string | null;
+  evidenceCy: string | null;
+  statedBy: StrengthSource;
+  /** When an adviser or an inspection gave the evidence (null for the school's own view). */
+  verifiedAt: Date | null;
+}
 
 /** Enough to show a school in a list or card, in either language. */
 export interface SchoolListing {
@@ -142,6 +157,11 @@ const toDetails = (r: DetailsRow): SchoolDetails => ({
 
 const LISTING_COLUMNS = `s.id, s.name_en, s.name_cy, la.name_en as la_name_en, la.name_cy as la_name_cy, s.phase, s.language_medium`;
 
+/**
+ * The one owner of the directory's tables that change while the bot runs: schools (a school's capacity and openness)
+ * and school_strengths (what a school says of itself, an adviser's verification or withdrawal). The open-data seed
+ * and the CSV import load the directory as a whole (seed.ts, import.ts).
+ */
 export class SqlSchoolRepository implements SchoolRepository {
   constructor(private readonly sql: Sql) {}
 
@@ -201,5 +221,79 @@ export class SqlSchoolRepository implements SchoolRepository {
   async count(): Promise<number> {
     const rows = await this.sql.query<{ n: number }>('select count(*)::int as n from schools');
     return rows[0]?.n ?? 0;
+  }
+
+  async strengths(schoolId: number, sql: Sql = this.sql): Promise<StrengthRecord[]> {
+    const rows = await sql.query<{
+      area: PriorityArea;
+      description: string;
+      description_cy: string | null;
+      evidence: string | null;
+      evidence_cy: string | null;
+      stated_by: StrengthSource;
+      verified_at: Date | string | null;
+    }>(
+      `select area, description, description_cy, evidence, evidence_cy, stated_by, case when stated_by <> 'school' then coalesce(verified_at, updated_at) end as verified_at
+         from school_strengths where school_id = $1 order by area`,
+      [schoolId],
+    );
+    return rows.map((r) => ({
+      area: r.area,
+      description: r.description,
+      descriptionCy: r.description_cy,
+      evidence: r.evidence,
+      evidenceCy: r.evidence_cy,
+      statedBy: r.stated_by,
+      verifiedAt: r.verified_at === null ? null : new Date(r.verified_at),
+    }));
+  }
+
+  /** An adviser verifies a strength the school states (or verifies it again): false when the school has no such strength. Who did is in the audit log. */
+  async verifyStrength(schoolId: number, area: PriorityArea, at: Date, sql: Sql = this.sql): Promise<boolean> {
+    const rows = await sql.query(
+      `update school_strengths set stated_by = 'adviser', verified_at = $3, updated_at = now()
+        where school_id = $1 and area = $2 returning area`,
+      [schoolId, area, at],
+    );
+    return rows.length > 0;
+  }
+
+  /** An adviser withdraws a strength the evidence does not bear out: the record as it was, or null when there was none. */
+  async withdrawStrength(schoolId: number, area: PriorityArea, sql: Sql = this.sql): Promise<{ description: string; statedBy: StrengthSource } | null> {
+    const rows = await sql.query<{ description: string; stated_by: StrengthSource }>(
+      'delete from school_strengths where school_id = $1 and area = $2 returning description, stated_by',
+      [schoolId, area],
+    );
+    return rows[0] ? { description: rows[0].description, statedBy: rows[0].stated_by } : null;
+  }
+
+  /**
+   * Replaces what the school says of itself: its capacity, openness and self-stated strengths.
+   * Strengths verified by an adviser or an inspection are kept as they are.
+   */
+  async saveOwnProfile(
+    schoolId: number,
+    profile: { capacity: number; openToRequests: boolean; strengths: { area: PriorityArea; description: string }[] },
+    sql: Sql = this.sql,
+  ): Promise<void> {
+    await sql.query('update schools set capacity = $2, open_to_requests = $3, demo_attributes = false, updated_at = now() where id = $1', [
+      schoolId,
+      profile.capacity,
+      profile.openToRequests,
+    ]);
+    // A strength saved again as it was shown, in either language, keeps both: a Welsh head who only changes the
+    // capacity leaves English readers the English.
+    const before = await sql.query<{ area: string; description: string; description_cy: string | null }>(
+      `delete from school_strengths where school_id = $1 and stated_by = 'school' returning area, description, description_cy`,
+      [schoolId],
+    );
+    for (const s of profile.strengths) {
+      const same = before.find((b) => b.area === s.area && (b.description === s.description || b.description_cy === s.description));
+      await sql.query(
+        `insert into school_strengths (school_id, area, description, description_cy, stated_by, demo) values ($1, $2, $3, $4, 'school', false)
+         on conflict (school_id, area) do nothing`,
+        [schoolId, s.area, same ? same.description : s.description, same ? same.description_cy : null],
+      );
+    }
   }
 }

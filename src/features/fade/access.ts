@@ -1,6 +1,7 @@
 import type { Actor } from '../../platform/actor';
 import type { SqlRoleRepository } from '../people/roles';
-import type { UserRecord, UserRepository } from '../people/users';
+import type { UserRepository } from '../people/users';
+import type { UserRecord } from '../people/model';
 import type { SqlFadeClusterRepository } from './clusterRepository';
 import type { ClusterInfo } from './types';
 import type { Community } from '../../platform/community';

@@ -19,6 +19,26 @@ export const toConversation = (r: Row): FadeConversation => ({
 export class SqlFadeChannelRepository {
   constructor(private readonly sql: Sql) {}
 
+  /** A person's data is deleted: channels they linked name the stand-in, and stored references lose who they were. How many rows changed. */
+  async anonymisePerson(tenantId: string, userId: string, standInId: string, sql: Sql): Promise<number> {
+    return (
+      (
+        await sql.query('update fade_conversations set linked_by = $3 where tenant_id = $1 and linked_by = $2 returning conversation_id', [
+          tenantId,
+          userId,
+          standInId,
+        ])
+      ).length +
+      (
+        await sql.query(
+          `update fade_conversations set reference = reference - 'user'
+            where tenant_id = $1 and reference -> 'user' ->> 'aadObjectId' = $2 returning conversation_id`,
+          [tenantId, userId],
+        )
+      ).length
+    );
+  }
+
   async upsertConversation(c: ConversationSeen): Promise<FadeConversation> {
     const rows = await this.sql.query<Row>(
       `insert into fade_conversations (conversation_id, tenant_id, team_id, kind, name, reference)

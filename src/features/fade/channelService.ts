@@ -1,6 +1,6 @@
 import type { Actor } from '../../platform/actor';
 import { Outcomes, type Outcome } from '../../platform/outcome';
-import type { UserRecord } from '../people/users';
+import type { UserRecord } from '../people/model';
 import { clusterNames } from '../directory/names';
 import { errorText, type FadeDeps } from './deps';
 import type { ClusterInfo, ConversationSeen, FadeConversation, LeadPerson, MemberSchool, RemovalReason } from './types';

@@ -1,6 +1,8 @@
 import type { ClusterLanguage } from '../directory/repository';
 import type { PlanAnswers } from '../plans/plan';
 import type { Sql } from '../../platform/db/db';
+import type { InEachLanguage } from '../../platform/i18n';
+import { clusterNames } from '../directory/names';
 import type { ClusterInfo, LeadPerson, MemberPlanRow, MemberSchool, MemberSupportRow } from './types';
 
 type Row = Record<string, unknown>;
@@ -20,6 +22,14 @@ const toCluster = (r: Row): ClusterInfo => ({
  */
 export class SqlFadeClusterRepository {
   constructor(private readonly sql: Sql) {}
+
+  /** A person's data is deleted: they lead no cluster; priorities they set name the stand-in. How many rows changed. */
+  async anonymisePerson(tenantId: string, userId: string, standInId: string, sql: Sql): Promise<number> {
+    return (
+      (await sql.query('delete from fade_cluster_leads where tenant_id = $1 and user_id = $2 returning cluster_id', [tenantId, userId])).length +
+      (await sql.query('update fade_cluster_priorities set updated_by = $2 where updated_by = $1 returning cluster_id', [userId, standInId])).length
+    );
+  }
 
   async findClusters(name: string, limit = 5): Promise<ClusterInfo[]> {
     const rows = await this.sql.query<Row>(
@@ -72,6 +82,15 @@ export class SqlFadeClusterRepository {
   async clusterOfSchool(schoolId: number): Promise<number | null> {
     const rows = await this.sql.query<{ cluster_id: number }>('select cluster_id from cluster_members where school_id = $1', [schoolId]);
     return rows[0]?.cluster_id ?? null;
+  }
+
+  /** The name of the cluster a school belongs to (null: none), in one read: the plan summary shows it on every opening. */
+  async clusterNameOfSchool(schoolId: number): Promise<InEachLanguage | null> {
+    const rows = await this.sql.query<{ name: string; name_cy: string | null }>(
+      'select c.name, c.name_cy from cluster_members m join clusters c on c.id = m.cluster_id where m.school_id = $1 order by c.id limit 1',
+      [schoolId],
+    );
+    return rows[0] ? clusterNames({ name: rows[0].name, nameCy: rows[0].name_cy }) : null;
   }
 
   /**

@@ -23,6 +23,12 @@ const ROUND_SELECT = `select r.*, c.name as cycle_name, c.tenant_id, c.offsets, 
 export class SqlFadeCycleRepository {
   constructor(private readonly sql: Sql) {}
 
+  /** A person's data is deleted: cycles they set name the stand-in. How many. */
+  async anonymisePerson(tenantId: string, userId: string, standInId: string, sql: Sql): Promise<number> {
+    return (await sql.query('update fade_cycles set created_by = $3 where tenant_id = $1 and created_by = $2 returning id', [tenantId, userId, standInId]))
+      .length;
+  }
+
   async createCycle(
     c: { tenantId: string; name: string; offsets: readonly number[]; sendTime: string; createdBy: string; createdAt: Date },
     rounds: readonly RoundDefinition[],
@@ -39,8 +45,11 @@ export class SqlFadeCycleRepository {
     for (const [i, r] of rounds.entries()) {
       await tx.query('insert into fade_rounds (id, cycle_id, seq, name, deadline) values ($1, $2, $3, $4, $5)', [randomUUID(), id, i + 1, r.name, r.deadline]);
     }
-    for (const clusterId of clusterIds)
-      await tx.query('insert into fade_cycle_clusters (cycle_id, cluster_id) values ($1, $2) on conflict do nothing', [id, clusterId]);
+    // Every cluster of Wales in one statement, not one each.
+    await tx.query('insert into fade_cycle_clusters (cycle_id, cluster_id) select $1, c from unnest($2::int[]) as c on conflict do nothing', [
+      id,
+      [...clusterIds],
+    ]);
     const cycle: Cycle = { id, tenantId: c.tenantId, name: c.name, offsets: [...c.offsets], sendTime: c.sendTime, createdAt: c.createdAt };
     return { cycle, rounds: await this.roundsOfCycle(id, tx) };
   }

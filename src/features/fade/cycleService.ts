@@ -4,8 +4,14 @@ import { localDateOf } from '../../platform/workingDays';
 import type { FadeDeps } from './deps';
 import { DEFAULT_SEND_TIME, reminderSchedule, validateOffsets, validateRounds, type RoundDefinition } from './model';
 import type { ClusterInfo, DeliveryFailure, Round, RoundProgress } from './types';
+import type { NewNotification, ScheduledNotification } from '../../platform/jobs/notifications';
 
 export const FADE_REMINDER_KIND = 'fadeReminder';
+/**
+ * A cycle's reminders to write: scheduled for at once in the transaction that sets the cycle, so the admin's card is
+ * answered first and the writing (over a thousand rows for every cluster of Wales) is a job, retried and never lost.
+ */
+export const FADE_CYCLE_REMINDERS_KIND = 'fadeCycleReminders';
 export const fadeReminderKey = (roundId: string, clusterId: number, key: string) => `fade:${roundId}:${clusterId}:${key}`;
 
 /** What the admin's cycle form offers: the clusters to choose from, and the holidays the default rounds avoid. */
@@ -78,26 +84,18 @@ export class FadeCycleService {
         tx,
       );
       if (!created) return null;
-      let reminders = 0;
-      for (const round of created.rounds) {
-        const schedule = reminderSchedule(round.deadline, input.offsets, holidays, sendTime);
-        for (const clusterId of clusterIds) {
-          for (const r of schedule) {
-            const scheduled = await notifications.schedule(
-              {
-                kind: FADE_REMINDER_KIND,
-                dedupeKey: fadeReminderKey(round.id, clusterId, r.key),
-                tenantId: actor.tenantId,
-                recipientId: String(clusterId),
-                subjectId: round.id,
-                dueAt: r.sendAt,
-              },
-              tx,
-            );
-            if (scheduled) reminders++;
-          }
-        }
-      }
+      // The reminders are written by a job, due now, in this same transaction: set, and they will all follow.
+      await notifications.schedule(
+        {
+          kind: FADE_CYCLE_REMINDERS_KIND,
+          dedupeKey: `fade:cycle:${created.cycle.id}`,
+          tenantId: actor.tenantId,
+          recipientId: 'cycle',
+          subjectId: created.cycle.id,
+          dueAt: now,
+        },
+        tx,
+      );
       await audit.record(
         {
           at: now,
@@ -110,11 +108,42 @@ export class FadeCycleService {
         },
         tx,
       );
+      // Every reminder of a new round is new (its key names the round), so this is how many the job will write.
+      const reminders =
+        created.rounds.reduce((n, round) => n + reminderSchedule(round.deadline, input.offsets, holidays, sendTime).length, 0) * clusterIds.length;
       return { clusters: clusterIds.length, rounds: created.rounds.length, reminders };
     });
     if (!result) return Outcomes.problem('fade.cycle.exists', { name: input.name });
+    this.deps.wake?.();
     this.deps.log.info('FADE cycle set', { tenantId: actor.tenantId, name: input.name, ...result });
     return Outcomes.ok(result);
+  }
+
+  /** The job a new cycle leaves: writes its reminders, once per round, cluster and offset (again, harmlessly, on a retry). */
+  async writeCycleReminders(job: ScheduledNotification): Promise<'sent' | 'skipped'> {
+    const { store, notifications, log } = this.deps;
+    const rounds = await store.cycles.roundsOfCycle(job.subjectId);
+    if (rounds.length === 0) {
+      await notifications.markFailed(job.id, 'the cycle is gone');
+      return 'skipped';
+    }
+    const clusterIds = await store.cycles.clustersOfCycle(job.subjectId);
+    const holidays = await this.holidaysFor(job.tenantId);
+    const reminders: NewNotification[] = [];
+    for (const round of rounds)
+      for (const r of reminderSchedule(round.deadline, round.offsets, holidays, round.sendTime))
+        for (const clusterId of clusterIds)
+          reminders.push({
+            kind: FADE_REMINDER_KIND,
+            dedupeKey: fadeReminderKey(round.id, clusterId, r.key),
+            tenantId: job.tenantId,
+            recipientId: String(clusterId),
+            subjectId: round.id,
+            dueAt: r.sendAt,
+          });
+    const added = await notifications.scheduleMany(reminders);
+    log.info('FADE reminders scheduled', { tenantId: job.tenantId, cycleId: job.subjectId, reminders: reminders.length, added });
+    return 'sent';
   }
 
   async currentRound(tenantId: string, clusterId: number): Promise<Round | null> {

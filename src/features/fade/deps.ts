@@ -31,6 +31,8 @@ export interface FadeDeps {
   clock: Clock;
   log: Logger;
   defaultLocale: Locale;
+  /** Asks the job runner to sweep now: work was scheduled for at once (see NotificationDispatcher.wake). */
+  wake?: () => void;
   /** School holidays from configuration, added to those stored per tenant. */
   holidays?: ReadonlySet<string>;
 }

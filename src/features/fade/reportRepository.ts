@@ -31,6 +31,27 @@ const toReport = (r: Row): FadeReport => ({
 export class SqlFadeReportRepository {
   constructor(private readonly sql: Sql) {}
 
+  /** A person's data is deleted: what the cluster wrote is kept, with the stand-in for who wrote it. How many rows changed. */
+  async anonymisePerson(tenantId: string, userId: string, standInId: string, sql: Sql): Promise<number> {
+    const count = async (text: string, params: unknown[]) => (await sql.query(text, params)).length;
+    return (
+      (await count('update fade_notes set author_id = $2, author_name = null where (tenant_id = $3 or tenant_id is null) and author_id = $1 returning id', [
+        userId,
+        standInId,
+        tenantId,
+      ])) +
+      (await count(
+        `update fade_reports set drafted_by = case when drafted_by = $2 then $3 else drafted_by end,
+                submitted_by = case when submitted_by = $2 then $3 else submitted_by end,
+                reviewed_by = case when reviewed_by = $2 then $3 else reviewed_by end
+          where tenant_id = $1 and $2 in (drafted_by, submitted_by, reviewed_by) returning id`,
+        [tenantId, userId, standInId],
+      )) +
+      (await count('update fade_parts set updated_by = $2 where updated_by = $1 returning school_id', [userId, standInId])) +
+      (await count('update fade_next_steps set created_by = $2 where created_by = $1 returning id', [userId, standInId]))
+    );
+  }
+
   async report(roundId: string, clusterId: number, sql: Sql = this.sql): Promise<FadeReport | null> {
     const rows = await sql.query<Row>('select * from fade_reports where round_id = $1 and cluster_id = $2', [roundId, clusterId]);
     return rows[0] ? toReport(rows[0]) : null;

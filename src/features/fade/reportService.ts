@@ -2,7 +2,7 @@ import type { Actor } from '../../platform/actor';
 import { t, type Locale } from '../../platform/i18n';
 import { schoolName } from '../directory/names';
 import { Outcomes, type Outcome } from '../../platform/outcome';
-import type { UserRecord } from '../people/users';
+import type { UserRecord } from '../people/model';
 import type { PersonRef } from '../people/roles';
 import type { FadeCycleService } from './cycleService';
 import { FADE_REMINDER_KIND } from './cycleService';

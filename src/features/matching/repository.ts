@@ -124,6 +124,26 @@ interface ListedRow extends RequestRow {
 export class SqlRequestRepository {
   constructor(private readonly sql: Sql) {}
 
+  /** A person's data is deleted: requests and asks keep what happened, with the stand-in for who did it. How many rows changed. */
+  async anonymisePerson(tenantId: string, userId: string, standInId: string, sql: Sql): Promise<number> {
+    const count = async (text: string, params: unknown[]) => (await sql.query(text, params)).length;
+    return (
+      (await count('update support_requests set requester_id = $3 where tenant_id = $1 and requester_id = $2 returning id', [tenantId, userId, standInId])) +
+      (await count('update support_requests set decided_by = $3 where tenant_id = $1 and decided_by = $2 returning id', [tenantId, userId, standInId])) +
+      (await count(
+        `update support_requests
+            set adviser_ids = (select coalesce(jsonb_agg(e), '[]'::jsonb) from jsonb_array_elements(adviser_ids) e where e <> to_jsonb($2::text))
+          where tenant_id = $1 and adviser_ids @> jsonb_build_array($2::text) returning id`,
+        [tenantId, userId],
+      )) +
+      (await count(
+        `update support_asks a set asked_by = $3 from support_requests r
+          where r.id = a.request_id and r.tenant_id = $1 and a.asked_by = $2 returning a.request_id`,
+        [tenantId, userId, standInId],
+      ))
+    );
+  }
+
   async create(r: SupportRequest, sql: Sql = this.sql): Promise<void> {
     await sql.query(
       `insert into support_requests (id, tenant_id, plan_id, requester_id, asking_school_id, kind, state, chosen_school_id, look_further,

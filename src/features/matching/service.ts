@@ -13,7 +13,8 @@ import type { SqlNotificationRepository, ScheduledNotification } from '../../pla
 import type { PlanRepository } from '../plans/repository';
 import type { SqlRequestRepository, SchoolContact, RequestMove, RequestList, RequestListSection } from './repository';
 import type { SqlAuditLog, SqlRoleRepository } from '../people/roles';
-import type { UserRecord, UserRepository } from '../people/users';
+import type { UserRepository } from '../people/users';
+import type { UserRecord } from '../people/model';
 import type { CardJson } from '../../platform/cards/render';
 import type { Messenger } from '../../platform/teams/messenger';
 import type { PlanService } from '../plans/service';
@@ -174,6 +175,11 @@ export class MatchingService {
   }
 
   /** The ranking index, rebuilt when the directory changed here or on another instance since it was built. */
+  /** Builds the ranking's index now (the process calls this once it is listening), so the first "find a partner" does not wait for it. */
+  async prepare(): Promise<void> {
+    await this.matchingIndex();
+  }
+
   private async matchingIndex(): Promise<MatchingIndex> {
     const stamp = await this.deps.requests.directoryStamp();
     if (!this.index || stamp !== this.indexStamp) {

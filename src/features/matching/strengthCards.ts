@@ -1,7 +1,7 @@
 import { noticeCard } from '../../platform/cards/notice';
 import { renderCard, type CardJson } from '../../platform/cards/render';
 import { catalogue, formatDate, formatMonth, t, type Locale } from '../../platform/i18n';
-import type { StrengthRecord } from '../admin/repository';
+import type { StrengthRecord } from '../directory/repository';
 import type { SchoolDetails } from '../directory/repository';
 import { inReaderLanguage } from '../directory/names';
 import type { PriorityArea } from '../plans/priorities';

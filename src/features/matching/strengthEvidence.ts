@@ -6,8 +6,8 @@ import { localeFromTag, type Locale } from '../../platform/i18n';
 import type { Logger } from '../../platform/log';
 import { Outcomes, type Outcome } from '../../platform/outcome';
 import type { Messenger } from '../../platform/teams/messenger';
-import type { SqlMatchingAdminRepository, StrengthRecord } from '../admin/repository';
-import type { SchoolDetails, SqlSchoolRepository } from '../directory/repository';
+
+import type { SchoolDetails, SqlSchoolRepository, StrengthRecord } from '../directory/repository';
 import type { SqlAuditLog, SqlRoleRepository } from '../people/roles';
 import type { UserRepository } from '../people/users';
 import type { Community } from '../../platform/community';
@@ -25,7 +25,6 @@ export type EvidenceOutcome = Outcome<StrengthReview & { change?: { area: Priori
 
 export interface StrengthEvidenceDeps {
   db: Database;
-  admin: SqlMatchingAdminRepository;
   schools: SqlSchoolRepository;
   roles: SqlRoleRepository;
   /** The adviser's community: the school's heads may be in another of its tenants. */
@@ -61,7 +60,7 @@ export class StrengthEvidenceService {
   async review(actor: Actor, schoolId: number): Promise<EvidenceOutcome> {
     const covered = await this.covered(actor, schoolId);
     if (covered.kind !== 'ok') return covered;
-    return Outcomes.ok({ school: covered.value, strengths: await this.deps.admin.strengths(covered.value.id) });
+    return Outcomes.ok({ school: covered.value, strengths: await this.deps.schools.strengths(covered.value.id) });
   }
 
   async verify(actor: Actor, schoolId: number, area: string): Promise<EvidenceOutcome> {
@@ -80,10 +79,10 @@ export class StrengthEvidenceService {
     const done =
       isPriorityArea(area) &&
       (await this.deps.db.transaction(async (tx) => {
-        const before = (await this.deps.admin.strengths(school.id, tx)).find((s) => s.area === area);
+        const before = (await this.deps.schools.strengths(school.id, tx)).find((s) => s.area === area);
         if (!before) return false;
-        if (action === 'verified') await this.deps.admin.verifyStrength(school.id, area, now, tx);
-        else await this.deps.admin.withdrawStrength(school.id, area, tx);
+        if (action === 'verified') await this.deps.schools.verifyStrength(school.id, area, now, tx);
+        else await this.deps.schools.withdrawStrength(school.id, area, tx);
         await this.deps.audit.record(
           {
             at: now,
@@ -98,7 +97,7 @@ export class StrengthEvidenceService {
         );
         return true;
       }));
-    const strengths = await this.deps.admin.strengths(school.id);
+    const strengths = await this.deps.schools.strengths(school.id);
     if (!done) return Outcomes.problem('evidence.problem.noStrength', undefined, { school, strengths });
     this.deps.directoryChanged();
     await this.tellHeads(actor, school, area as PriorityArea, action, now);

@@ -5,7 +5,7 @@ import type { ImportError } from '../directory/import';
 import { importErrorText, MAX_ERRORS_SHOWN } from '../admin/cards';
 import type { Asked } from './claims';
 import type { ClaimPresenter, ClaimView } from './service';
-import { SCHOOL_ROLES } from './users';
+import { SCHOOL_ROLES } from './model';
 
 /** The school-role cards: a claim to decide, the list of claims waiting, the admin's assignment card. */
 

@@ -1,5 +1,6 @@
 import type { Sql } from '../../platform/db/db';
-import type { SchoolRole, UserRepository } from './users';
+import type { UserRepository } from './users';
+import type { SchoolRole } from './model';
 
 export type ClaimStatus = 'pending' | 'confirmed' | 'rejected' | 'ended';
 /** Who was asked to confirm a claim ('auto': confirmed at once in local demo mode). */
@@ -74,6 +75,31 @@ export class SqlSchoolRoleClaims {
     private readonly sql: Sql,
     private readonly users: UserRepository,
   ) {}
+
+  /**
+   * Personal-data deletion: the person's own claims go; claims they decided are the claimants' records, so they are
+   * kept with the decider replaced and the person's name taken out of "who was asked".
+   */
+  async deleteForPerson(
+    tenantId: string,
+    userId: string,
+    standInId: string,
+    displayName: string | null,
+    sql: Sql,
+  ): Promise<{ removed: number; anonymised: number }> {
+    const removed = (await sql.query('delete from school_role_claims where tenant_id = $1 and user_id = $2 returning id', [tenantId, userId])).length;
+    const anonymised = (
+      await sql.query(
+        `update school_role_claims
+            set decided_by = case when decided_by = $2 then $3 else decided_by end,
+                asked = case when $4::text is null then asked
+                             else jsonb_set(asked, '{names}', coalesce((select jsonb_agg(n) from jsonb_array_elements(asked -> 'names') n where n <> to_jsonb($4::text)), '[]'::jsonb)) end
+          where tenant_id = $1 and (decided_by = $2 or ($4::text is not null and asked -> 'names' @> jsonb_build_array($4::text))) returning id`,
+        [tenantId, userId, standInId, displayName],
+      )
+    ).length;
+    return { removed, anonymised };
+  }
 
   /** The claim, if it was made in one of `tenants` (the reader's community). */
   async get(id: string, tenants: readonly string[], sql: Sql = this.sql): Promise<SchoolRoleClaim | null> {

@@ -28,6 +28,15 @@ export class SqlRoleRepository {
     private readonly configuredAdmins: readonly string[] = [],
   ) {}
 
+  /** A person's data is deleted: their roles go; roles they granted name the stand-in. */
+  async deleteForPerson(tenantId: string, userId: string, standInId: string, sql: Sql): Promise<{ removed: number; grantsAnonymised: number }> {
+    const removed = (await sql.query('delete from user_roles where tenant_id = $1 and user_id = $2 returning role', [tenantId, userId])).length;
+    const grantsAnonymised = (
+      await sql.query('update user_roles set granted_by = $3 where tenant_id = $1 and granted_by = $2 returning role', [tenantId, userId, standInId])
+    ).length;
+    return { removed, grantsAnonymised };
+  }
+
   async grant(g: RoleGrant, grantedBy: string, sql: Sql = this.sql): Promise<void> {
     await sql.query(
       `insert into user_roles (tenant_id, user_id, role, la_code, school_id, granted_by) values ($1, $2, $3, $4, $5, $6)
@@ -114,6 +123,25 @@ export interface AuditEntry {
 
 export class SqlAuditLog {
   constructor(private readonly sql: Sql) {}
+
+  /** A person's data is deleted: the log keeps what was done; who did it, or to whom, becomes the stand-in. */
+  async anonymisePerson(tenantId: string, userId: string, standInId: string, sql: Sql): Promise<number> {
+    const count = async (text: string, params: unknown[]) => (await sql.query(text, params)).length;
+    return (
+      (await count('update audit_log set actor_id = $3 where tenant_id = $1 and actor_id = $2 returning id', [tenantId, userId, standInId])) +
+      (await count(`update audit_log set subject_id = $3 where tenant_id = $1 and subject_type = 'user' and subject_id = $2 returning id`, [
+        tenantId,
+        userId,
+        standInId,
+      ])) +
+      // Replaces the id where it is a whole JSON string (e.g. the advisers a request went to), keeping the JSON valid.
+      (await count(
+        `update audit_log set details = replace(details::text, to_jsonb($2::text)::text, to_jsonb($3::text)::text)::jsonb
+          where tenant_id = $1 and strpos(details::text, to_jsonb($2::text)::text) > 0 returning id`,
+        [tenantId, userId, standInId],
+      ))
+    );
+  }
 
   async record(e: AuditEntry, sql: Sql = this.sql): Promise<void> {
     await sql.query(

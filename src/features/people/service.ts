@@ -12,7 +12,8 @@ import type { SqlSchoolRepository } from '../directory/repository';
 import { SqlSchoolRoleClaims, type Asked, type DecideResult, type SchoolRoleClaim } from './claims';
 import type { PersonRef, SqlAuditLog, SqlRoleRepository } from './roles';
 import type { Community } from '../../platform/community';
-import { SCHOOL_ROLES, type SchoolRole, type UserRecord, type UserRepository } from './users';
+import { type UserRepository } from './users';
+import { SCHOOL_ROLES, type SchoolRole, type UserRecord } from './model';
 
 /** A claim as the cards show it: with its school's names. */
 export interface ClaimView {

@@ -1,19 +1,6 @@
 import type { Locale } from '../../platform/i18n';
 import type { Sql } from '../../platform/db/db';
-
-export type SchoolRole = 'headteacher' | 'deputy' | 'seniorLeader' | 'other';
-export const SCHOOL_ROLES: readonly SchoolRole[] = ['headteacher', 'deputy', 'seniorLeader', 'other'];
-
-export interface UserRecord {
-  tenantId: string;
-  userId: string;
-  displayName: string | null;
-  locale: Locale | null;
-  /** The confirmed school and role (a pending claim is not here: see SqlSchoolRoleClaims). */
-  schoolId: number | null;
-  schoolRole: SchoolRole | null;
-  personalConversation: Record<string, unknown> | null;
-}
+import type { SchoolRole, UserRecord } from './model';
 
 export interface UserRepository {
   get(tenantId: string, userId: string): Promise<UserRecord | null>;
@@ -27,6 +14,8 @@ export interface UserRepository {
    * claim is confirmed or a role ends, inside its transaction: a role is confirmed, never simply set.
    */
   recordConfirmedSchool(tenantId: string, userId: string, schoolId: number | null, role: SchoolRole | null, sql: Sql): Promise<void>;
+  /** Records the plan the person has open now, for "continue" (callers skip it when it is the one already recorded). */
+  rememberPlan(tenantId: string, userId: string, planId: string): Promise<void>;
   /** Teams said the personal chat is gone: the bot can no longer reach the person there. */
   forgetPersonalConversation(tenantId: string, userId: string): Promise<void>;
 }
@@ -39,10 +28,11 @@ export interface UserRow {
   school_id: number | null;
   school_role: SchoolRole | null;
   personal_conversation: Record<string, unknown> | null;
+  last_plan_id: string | null;
 }
 
 /** The columns a UserRecord is made from. */
-export const USER_COLUMNS = 'tenant_id, user_id, display_name, locale, school_id, school_role, personal_conversation';
+export const USER_COLUMNS = 'tenant_id, user_id, display_name, locale, school_id, school_role, personal_conversation, last_plan_id';
 
 export const toUser = (r: UserRow): UserRecord => ({
   tenantId: r.tenant_id,
@@ -52,6 +42,7 @@ export const toUser = (r: UserRow): UserRecord => ({
   schoolId: r.school_id,
   schoolRole: r.school_role,
   personalConversation: r.personal_conversation,
+  lastPlanId: r.last_plan_id,
 });
 
 /** Deep equality of two JSON values, whatever the order of object keys. */
@@ -67,6 +58,31 @@ export function sameJson(a: unknown, b: unknown): boolean {
 
 export class SqlUserRepository implements UserRepository {
   constructor(private readonly sql: Sql) {}
+
+  // ---- deleting a person (privacy), each inside the caller's transaction ----
+
+  /** Locks the person's row for their deletion; their personal chat reference (null: none, or no such person). */
+  async lockForDeletion(
+    tenantId: string,
+    userId: string,
+    sql: Sql,
+  ): Promise<{ personalConversation: Record<string, unknown> | null; displayName: string | null }> {
+    const [row] = await sql.query<{ personal_conversation: Record<string, unknown> | null; display_name: string | null }>(
+      'select personal_conversation, display_name from users where tenant_id = $1 and user_id = $2 for update',
+      [tenantId, userId],
+    );
+    return { personalConversation: row?.personal_conversation ?? null, displayName: row?.display_name ?? null };
+  }
+
+  /** The row that stands for everyone deleted (records kept for others point at it), made if missing. */
+  async ensureStandIn(tenantId: string, standInId: string, sql: Sql): Promise<void> {
+    await sql.query('insert into users (tenant_id, user_id, display_name) values ($1, $2, null) on conflict do nothing', [tenantId, standInId]);
+  }
+
+  /** Deletes the person's row: how many (0 or 1). */
+  async deletePerson(tenantId: string, userId: string, sql: Sql): Promise<number> {
+    return (await sql.query('delete from users where tenant_id = $1 and user_id = $2 returning user_id', [tenantId, userId])).length;
+  }
 
   async get(tenantId: string, userId: string): Promise<UserRecord | null> {
     const rows = await this.sql.query<UserRow>(`select ${USER_COLUMNS} from users where tenant_id = $1 and user_id = $2`, [tenantId, userId]);
@@ -112,6 +128,14 @@ export class SqlUserRepository implements UserRepository {
       userId,
       schoolId,
       role,
+    ]);
+  }
+
+  async rememberPlan(tenantId: string, userId: string, planId: string): Promise<void> {
+    await this.sql.query('update users set last_plan_id = $3 where tenant_id = $1 and user_id = $2 and last_plan_id is distinct from $3', [
+      tenantId,
+      userId,
+      planId,
     ]);
   }
 

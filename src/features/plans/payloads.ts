@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FIELD_IDS, type FieldId } from './plan';
-import { SCHOOL_ROLES } from '../people/users';
+import { SCHOOL_ROLES } from '../people/model';
 
 /**
  * What each card action sends back. Teams merges the inputs' values into the

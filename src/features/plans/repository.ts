@@ -12,6 +12,8 @@ export interface PlanRepository {
    */
   update(plan: Plan, expectedVersion: number, sql?: Sql): Promise<boolean>;
   inClusterReport(planId: string, tenantId: string): Promise<boolean>;
+  /** The owner's choice with whose it is, in one read (null: no such plan in the tenant). */
+  clusterReportChoice(planId: string, tenantId: string): Promise<{ ownerId: string; included: boolean } | null>;
   setInClusterReport(planId: string, tenantId: string, include: boolean): Promise<void>;
 }
 
@@ -81,6 +83,30 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class SqlPlanRepository implements PlanRepository {
   constructor(private readonly sql: Sql) {}
 
+  /**
+   * A person's data is deleted: their plans that never went to another school go; the rest are handed to the stand-in
+   * (who must exist), kept for the partner school without their name. Inside the caller's transaction.
+   */
+  async deleteForPerson(
+    tenantId: string,
+    userId: string,
+    standInId: string,
+    sql: Sql,
+    ensureStandIn: () => Promise<void>,
+  ): Promise<{ deleted: number; kept: number }> {
+    const deleted = await sql.query(
+      `delete from plans p where p.tenant_id = $1 and p.owner_id = $2
+          and not exists (select 1 from support_requests r where r.plan_id = p.id) returning p.id`,
+      [tenantId, userId],
+    );
+    const kept = await sql.query('select id from plans where tenant_id = $1 and owner_id = $2', [tenantId, userId]);
+    if (kept.length > 0) {
+      await ensureStandIn();
+      await sql.query('update plans set owner_id = $3 where tenant_id = $1 and owner_id = $2', [tenantId, userId, standInId]);
+    }
+    return { deleted: deleted.length, kept: kept.length };
+  }
+
   /** Whether the plan feeds its cluster's FADE draft (its owner's choice; true unless they left it out). */
   async inClusterReport(planId: string, tenantId: string): Promise<boolean> {
     const rows = await this.sql.query<{ in_cluster_report: boolean }>('select in_cluster_report from plans where id = $1 and tenant_id = $2', [
@@ -88,6 +114,14 @@ export class SqlPlanRepository implements PlanRepository {
       tenantId,
     ]);
     return rows[0]?.in_cluster_report ?? true;
+  }
+
+  async clusterReportChoice(planId: string, tenantId: string): Promise<{ ownerId: string; included: boolean } | null> {
+    const rows = await this.sql.query<{ owner_id: string; in_cluster_report: boolean }>(
+      'select owner_id, in_cluster_report from plans where id = $1 and tenant_id = $2',
+      [planId, tenantId],
+    );
+    return rows[0] ? { ownerId: rows[0].owner_id, included: rows[0].in_cluster_report } : null;
   }
 
   async setInClusterReport(planId: string, tenantId: string, include: boolean): Promise<void> {

@@ -8,7 +8,8 @@ import { t, type InEachLanguage, type MessageKey } from '../../platform/i18n';
 import type { Logger } from '../../platform/log';
 import { STALE_CARD, type PlanService } from './service';
 import { schoolName, schoolWithPlace, type SchoolLookup } from '../directory/names';
-import type { SchoolRole, UserRepository } from '../people/users';
+import type { UserRepository } from '../people/users';
+import type { SchoolRole } from '../people/model';
 import type { SchoolRoleService } from '../people/service';
 import { askedText } from '../people/cards';
 import { parse, type Answer, type RouteKit, type Turn } from '../../platform/teams/kit';
@@ -44,13 +45,14 @@ export const COMMANDS = {
 };
 
 /** The plan this conversation last showed, so "continue" picks it up again (kept in turn state). */
-function rememberPlan(turn: Turn, plan: Plan): void {
-  turn.conversationState.lastPlanId = plan.id;
-}
-
-function rememberedPlanId(turn: Turn): string | undefined {
-  const id = turn.conversationState.lastPlanId;
-  return typeof id === 'string' ? id : undefined;
+/**
+ * The plan this person last had open, so "continue" picks it up again: kept on their row, which every turn reads
+ * anyway, and written only when it is another plan.
+ */
+async function rememberPlan(users: UserRepository, turn: Turn, plan: Plan): Promise<void> {
+  if (turn.user.lastPlanId === plan.id) return;
+  await users.rememberPlan(turn.actor.tenantId, turn.actor.userId, plan.id);
+  turn.user.lastPlanId = plan.id;
 }
 
 /** Menu, language, first-use onboarding and the aide-memoire itself (personal chat). */
@@ -67,15 +69,15 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
   }
 
   async function summary(turn: Turn, plan: Plan, extra: { notice?: string; problem?: string } = {}): Promise<CardJson> {
-    rememberPlan(turn, plan);
+    await rememberPlan(users, turn, plan);
     const cluster = plan.schoolId ? await deps.clusterNameOf(plan.schoolId) : null;
     const included = cluster ? await plans.inClusterReport(turn.actor, plan.id) : null;
     const clusterReport = cluster && included?.kind === 'ok' ? { cluster, included: included.value } : undefined;
     return planSummaryCard(turn.locale, plan, { schoolName: await schoolLabel(turn, plan), now: clock.now(), clusterReport, ...extra });
   }
 
-  function fieldCard(turn: Turn, plan: Plan, field: FieldId, view: Parameters<typeof planFieldCard>[3] = {}): CardJson {
-    rememberPlan(turn, plan);
+  async function fieldCard(turn: Turn, plan: Plan, field: FieldId, view: Parameters<typeof planFieldCard>[3] = {}): Promise<CardJson> {
+    await rememberPlan(users, turn, plan);
     return planFieldCard(turn.locale, plan, field, view);
   }
 
@@ -116,7 +118,7 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
   kit.onCommand(COMMANDS.myPlans, myPlans);
   kit.onCommand(COMMANDS.language, async (turn) => languageCard(turn.locale));
   kit.onCommand(COMMANDS.resume, async (turn) => {
-    const planId = rememberedPlanId(turn);
+    const planId = turn.user.lastPlanId ?? undefined;
     const opened = planId ? await plans.open(turn.actor, planId) : undefined;
     if (!opened || opened.kind !== 'ok') return myPlans(turn);
     const { plan } = opened.value;

@@ -68,9 +68,11 @@ export class PlanService {
 
   /** Whether the owner's plan feeds the cluster's FADE draft. */
   async inClusterReport(actor: Actor, planId: string): Promise<Outcome<boolean>> {
-    const opened = await this.open(actor, planId);
-    if (opened.kind !== 'ok') return { kind: 'forbidden', key: opened.key };
-    return Outcomes.ok(await this.deps.plans.inClusterReport(planId, actor.tenantId));
+    // The owner check and the choice in one read: the plan summary asks on every opening.
+    const choice = await this.deps.plans.clusterReportChoice(planId, actor.tenantId);
+    if (!choice) return { kind: 'forbidden', key: 'error.planNotFound' };
+    if (choice.ownerId !== actor.userId) return { kind: 'forbidden', key: 'error.notYourPlan' };
+    return Outcomes.ok(choice.included);
   }
 
   /** The owner includes the plan in the cluster's FADE draft, or leaves it out. */

@@ -1,5 +1,12 @@
 import type { Sql } from '../../platform/db/db';
 import { SqlNotificationRepository } from '../../platform/jobs/notifications';
+import { SqlStateStore } from '../../platform/teams/botStateRepository';
+import { SqlRequestRepository } from '../matching/repository';
+import { SqlAuditLog, SqlRoleRepository } from '../people/roles';
+import { SqlUserRepository } from '../people/users';
+import { SqlSchoolRoleClaims } from '../people/claims';
+import { SqlPlanRepository } from '../plans/repository';
+import { fadeRepositories, type FadeRepositories } from '../fade/repositories';
 
 /**
  * Who a deleted person becomes in records other people rely on (a plan shared with a partner
@@ -113,12 +120,37 @@ function stateKeySuffixes(keys: ChatKeys): string[] {
 
 const STATE_KEY_MATCH = 'exists (select 1 from unnest($1::text[]) s where right(bot_state.key, length(s)) = s)';
 
+/** The repositories that own the tables a person's data is in: deletion asks each for its part. */
+interface Owners {
+  users: SqlUserRepository;
+  plans: SqlPlanRepository;
+  requests: SqlRequestRepository;
+  notifications: SqlNotificationRepository;
+  roles: SqlRoleRepository;
+  claims: SqlSchoolRoleClaims;
+  audit: SqlAuditLog;
+  fade: Pick<FadeRepositories, 'clusters' | 'reports' | 'cycles' | 'channels'>;
+  turnState: SqlStateStore;
+}
+
+/** Finding and exporting a person's data reads across the tables; deleting it goes through each table's owner. */
 export class SqlPersonalDataStore implements PersonalDataStore {
-  /** The owner of scheduled_notifications, which hands a deleted person's notifications over. */
-  private readonly notifications: SqlNotificationRepository;
+  private readonly owners: Owners;
 
   constructor(private readonly sql: Sql) {
-    this.notifications = new SqlNotificationRepository(sql);
+    const fade = fadeRepositories(sql);
+    const users = new SqlUserRepository(sql);
+    this.owners = {
+      users,
+      plans: new SqlPlanRepository(sql),
+      requests: new SqlRequestRepository(sql),
+      notifications: new SqlNotificationRepository(sql),
+      roles: new SqlRoleRepository(sql),
+      claims: new SqlSchoolRoleClaims(sql, users),
+      audit: new SqlAuditLog(sql),
+      fade,
+      turnState: new SqlStateStore(sql),
+    };
   }
 
   async findPeople(tenantId: string, query: string, limit: number): Promise<PersonMatch[]> {
@@ -141,7 +173,7 @@ export class SqlPersonalDataStore implements PersonalDataStore {
     const q = async (text: string, params: unknown[] = [tenantId, userId]) => (await this.sql.query<Record<string, unknown>>(text, params)).map(tidy);
     const [person] = await q(
       `select u.user_id, u.display_name, u.locale, u.school_id, s.name_en as school_name, u.school_role,
-              u.personal_conversation, u.created_at, u.updated_at
+              u.personal_conversation, u.last_plan_id, u.created_at, u.updated_at
          from users u left join schools s on s.id = u.school_id where u.tenant_id = $1 and u.user_id = $2`,
     );
     const chat = chatKeysOf(person?.personalConversation);
@@ -213,136 +245,60 @@ export class SqlPersonalDataStore implements PersonalDataStore {
     };
   }
 
+  /**
+   * Each table's own repository deletes or anonymises what it holds of the person, in the caller's transaction; this
+   * only says in which order (the person's row is locked first and deleted last) and adds up what was done.
+   */
   async deletePerson(tenantId: string, userId: string, sql: Sql = this.sql): Promise<DeletionSummary> {
-    const count = async (text: string, params: unknown[]) => (await sql.query(text, params)).length;
     const T = tenantId;
     const U = userId;
     const P = DELETED_PERSON_ID;
     if (U === P) return emptySummary();
+    const { users, plans, requests, notifications, roles, claims, audit, fade, turnState } = this.owners;
 
-    const [person] = await sql.query<{ personal_conversation: unknown; display_name: string | null }>(
-      'select personal_conversation, display_name from users where tenant_id = $1 and user_id = $2 for update',
-      [T, U],
-    );
-    const suffixes = stateKeySuffixes(chatKeysOf(person?.personal_conversation));
-
+    const person = await users.lockForDeletion(T, U, sql);
+    const chat = chatKeysOf(person.personalConversation);
     // Plans that never went to another school are theirs alone; the rest stay for the partner, without their name.
-    const deletedPlans = (
-      await sql.query<{ id: string }>(
-        `delete from plans p where p.tenant_id = $1 and p.owner_id = $2
-            and not exists (select 1 from support_requests r where r.plan_id = p.id) returning p.id`,
-        [T, U],
-      )
-    ).map((r) => r.id);
-    const keptPlans = await sql.query<{ id: string }>('select id from plans where tenant_id = $1 and owner_id = $2', [T, U]);
-    if (keptPlans.length > 0) {
-      await sql.query('insert into users (tenant_id, user_id, display_name) values ($1, $2, null) on conflict do nothing', [T, P]);
-      await sql.query('update plans set owner_id = $3 where tenant_id = $1 and owner_id = $2', [T, U, P]);
-    }
-
-    const requests =
-      (await count('update support_requests set requester_id = $3 where tenant_id = $1 and requester_id = $2 returning id', [T, U, P])) +
-      (await count('update support_requests set decided_by = $3 where tenant_id = $1 and decided_by = $2 returning id', [T, U, P])) +
-      (await count(
-        `update support_requests
-            set adviser_ids = (select coalesce(jsonb_agg(e), '[]'::jsonb) from jsonb_array_elements(adviser_ids) e where e <> to_jsonb($2::text))
-          where tenant_id = $1 and adviser_ids @> jsonb_build_array($2::text) returning id`,
-        [T, U],
-      )) +
-      (await count(
-        `update support_asks a set asked_by = $3 from support_requests r
-          where r.id = a.request_id and r.tenant_id = $1 and a.asked_by = $2 returning a.request_id`,
-        [T, U, P],
-      ));
-
-    const notifications = await this.notifications.handOverRecipient(T, U, P, sql);
-
-    const roles =
-      (await count('delete from user_roles where tenant_id = $1 and user_id = $2 returning role', [T, U])) +
-      (await count('delete from school_role_claims where tenant_id = $1 and user_id = $2 returning id', [T, U]));
-    // Claims they decided are the claimants' records: kept, the decider replaced, and their name gone from "who was asked".
-    const claims = await count(
-      `update school_role_claims
-          set decided_by = case when decided_by = $2 then $3 else decided_by end,
-              asked = case when $4::text is null then asked
-                           else jsonb_set(asked, '{names}', coalesce((select jsonb_agg(n) from jsonb_array_elements(asked -> 'names') n where n <> to_jsonb($4::text)), '[]'::jsonb)) end
-        where tenant_id = $1 and (decided_by = $2 or ($4::text is not null and asked -> 'names' @> jsonb_build_array($4::text))) returning id`,
-      [T, U, P, person?.display_name ?? null],
-    );
-    const grants = await count('update user_roles set granted_by = $3 where tenant_id = $1 and granted_by = $2 returning role', [T, U, P]);
-
+    const planCounts = await plans.deleteForPerson(T, U, P, sql, () => users.ensureStandIn(T, P, sql));
+    const requestsAnonymised = await requests.anonymisePerson(T, U, P, sql);
+    const notificationsCancelled = await notifications.handOverRecipient(T, U, P, sql);
+    const roleCounts = await roles.deleteForPerson(T, U, P, sql);
+    const claimCounts = await claims.deleteForPerson(T, U, P, person.displayName, sql);
     // FADE records are the cluster's: kept, with the person's identity replaced.
-    const fade =
-      grants +
-      (await count('delete from fade_cluster_leads where tenant_id = $1 and user_id = $2 returning cluster_id', [T, U])) +
-      (await count('update fade_notes set author_id = $3, author_name = null where (tenant_id = $1 or tenant_id is null) and author_id = $2 returning id', [
-        T,
-        U,
-        P,
-      ])) +
-      (await count(
-        `update fade_reports set drafted_by = case when drafted_by = $2 then $3 else drafted_by end,
-                submitted_by = case when submitted_by = $2 then $3 else submitted_by end,
-                reviewed_by = case when reviewed_by = $2 then $3 else reviewed_by end
-          where tenant_id = $1 and $2 in (drafted_by, submitted_by, reviewed_by) returning id`,
-        [T, U, P],
-      )) +
-      (await count('update fade_parts set updated_by = $2 where updated_by = $1 returning school_id', [U, P])) +
-      (await count('update fade_next_steps set created_by = $2 where created_by = $1 returning id', [U, P])) +
-      (await count('update fade_cycles set created_by = $3 where tenant_id = $1 and created_by = $2 returning id', [T, U, P])) +
-      (await count('update fade_cluster_priorities set updated_by = $2 where updated_by = $1 returning cluster_id', [U, P])) +
-      (await count('update fade_conversations set linked_by = $3 where tenant_id = $1 and linked_by = $2 returning conversation_id', [T, U, P])) +
-      (await count(
-        `update fade_conversations set reference = reference - 'user'
-          where tenant_id = $1 and reference -> 'user' ->> 'aadObjectId' = $2 returning conversation_id`,
-        [T, U],
-      ));
-
+    const fadeRecordsAnonymised =
+      roleCounts.grantsAnonymised +
+      (await fade.clusters.anonymisePerson(T, U, P, sql)) +
+      (await fade.reports.anonymisePerson(T, U, P, sql)) +
+      (await fade.cycles.anonymisePerson(T, U, P, sql)) +
+      (await fade.channels.anonymisePerson(T, U, P, sql));
     // The audit log keeps what was done; who did it, or to whom, becomes the deleted person.
-    const audit =
-      (await count('update audit_log set actor_id = $3 where tenant_id = $1 and actor_id = $2 returning id', [T, U, P])) +
-      (await count(`update audit_log set subject_id = $3 where tenant_id = $1 and subject_type = 'user' and subject_id = $2 returning id`, [T, U, P])) +
-      // Replaces the id where it is a whole JSON string (e.g. the advisers a request went to), keeping the JSON valid.
-      (await count(
-        `update audit_log set details = replace(details::text, to_jsonb($2::text)::text, to_jsonb($3::text)::text)::jsonb
-          where tenant_id = $1 and strpos(details::text, to_jsonb($2::text)::text) > 0 returning id`,
-        [T, U, P],
-      ));
-
-    const turnState = suffixes.length === 0 ? 0 : await count(`delete from bot_state where ${STATE_KEY_MATCH} returning key`, [suffixes]);
-    const personDeleted = await count('delete from users where tenant_id = $1 and user_id = $2 returning user_id', [T, U]);
+    const auditEntriesAnonymised = await audit.anonymisePerson(T, U, P, sql);
+    const turnStateDeleted = await turnState.deleteEndingWith(stateKeySuffixes(chat), sql);
+    const personDeleted = await users.deletePerson(T, U, sql);
 
     return {
       personDeleted,
-      plansDeleted: deletedPlans.length,
-      plansKept: keptPlans.length,
-      rolesRemoved: roles,
-      turnStateDeleted: turnState,
-      notificationsCancelled: notifications,
-      requestsAnonymised: requests,
-      fadeRecordsAnonymised: fade,
-      claimsAnonymised: claims,
-      auditEntriesAnonymised: audit,
+      plansDeleted: planCounts.deleted,
+      plansKept: planCounts.kept,
+      rolesRemoved: roleCounts.removed + claimCounts.removed,
+      turnStateDeleted,
+      notificationsCancelled,
+      requestsAnonymised,
+      fadeRecordsAnonymised,
+      claimsAnonymised: claimCounts.anonymised,
+      auditEntriesAnonymised,
     };
   }
 
   async forgetPersonalChat(tenantId: string, userId: string, conversationId: string): Promise<number> {
-    const [person] = await this.sql.query<{ personal_conversation: unknown }>('select personal_conversation from users where tenant_id = $1 and user_id = $2', [
-      tenantId,
-      userId,
-    ]);
-    const stored = chatKeysOf(person?.personal_conversation);
-    const suffixes = stateKeySuffixes({ conversationId, userMri: stored.userMri });
-    const removed = await this.sql.query(`delete from bot_state where ${STATE_KEY_MATCH} returning key`, [suffixes]);
-    if (stored.conversationId === conversationId) {
-      await this.sql.query('update users set personal_conversation = null, updated_at = now() where tenant_id = $1 and user_id = $2', [tenantId, userId]);
-    }
-    return removed.length;
+    const stored = chatKeysOf((await this.owners.users.get(tenantId, userId))?.personalConversation);
+    const removed = await this.owners.turnState.deleteEndingWith(stateKeySuffixes({ conversationId, userMri: stored.userMri }));
+    if (stored.conversationId === conversationId) await this.owners.users.forgetPersonalConversation(tenantId, userId);
+    return removed;
   }
 
   async purgeTurnState(notUsedForDays: number): Promise<number> {
-    const removed = await this.sql.query('delete from bot_state where updated_at < now() - make_interval(days => $1::int) returning key', [notUsedForDays]);
-    return removed.length;
+    return this.owners.turnState.deleteUnusedFor(notUsedForDays);
   }
 }
 

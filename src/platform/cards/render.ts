@@ -63,7 +63,24 @@ function prepared(value: unknown): unknown {
   if (typeof value === 'string') return value.replaceAll('${', DATA_BINDING_OPENER);
   if (Array.isArray(value)) return value.map(prepared);
   if (typeof value !== 'object' || value instanceof Date) return value;
+  if (Object.isFrozen(value)) return preparedOnce(value);
   return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, prepared(v)]));
+}
+
+/**
+ * A frozen object whose values are all text or numbers (a language's string catalogue, bound into every card, some
+ * 600 strings) cannot change, so it is prepared once, not on every card; held weakly, so nothing outlives it.
+ */
+const preparedFrozen = new WeakMap<object, unknown>();
+function preparedOnce(value: object): unknown {
+  let done = preparedFrozen.get(value);
+  if (done === undefined) {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (!entries.every(([, v]) => typeof v === 'string' || typeof v === 'number')) return Object.fromEntries(entries.map(([k, v]) => [k, prepared(v)]));
+    done = Object.freeze(Object.fromEntries(entries.map(([k, v]) => [k, prepared(v)])));
+    preparedFrozen.set(value, done);
+  }
+  return done;
 }
 
 /**

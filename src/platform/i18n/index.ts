@@ -7,7 +7,8 @@ export type Locale = 'cy' | 'en';
 export const LOCALES: readonly Locale[] = ['cy', 'en'];
 export type { MessageKey };
 
-const catalogues: Record<Locale, Record<MessageKey, string>> = { en, cy };
+/** Frozen: nothing changes a catalogue while the bot runs (card rendering prepares each once, relying on it). */
+const catalogues: Readonly<Record<Locale, Readonly<Record<MessageKey, string>>>> = { en: Object.freeze({ ...en }), cy: Object.freeze({ ...cy }) };
 
 /** Text that exists in each language, such as a school's name: t() shows the reader's. */
 export type InEachLanguage = Readonly<Record<Locale, string>>;

@@ -27,12 +27,26 @@ export type NotificationHandler = (n: ScheduledNotification) => Promise<'sent' |
  */
 export class NotificationDispatcher {
   private readonly handlers = new Map<string, NotificationHandler>();
+  private wakeListener?: () => void;
 
   constructor(private readonly deps: DispatcherDeps) {}
 
   /** Each feature registers how its kinds of notification are delivered. */
   register(kind: string, handler: NotificationHandler): void {
     this.handlers.set(kind, handler);
+  }
+
+  /**
+   * Something was scheduled to be done at once (a FADE cycle's reminders to write): the job runner sweeps soon rather
+   * than at the next minute. With no runner listening (tests drive every step themselves) nothing happens.
+   */
+  wake(): void {
+    this.wakeListener?.();
+  }
+
+  /** The job runner's hook for `wake`. */
+  onWake(listener: () => void): void {
+    this.wakeListener = listener;
   }
 
   /** Claims what is due now; the caller delivers each (directly, or through the job queue). */

@@ -31,8 +31,11 @@ export const QUEUES = {
   deliveryGaveUp: 'notification-delivery-gave-up',
 } as const;
 
-/** Which delivery queue a notification kind goes to. */
-export const deliveryQueueFor = (kind: string): string => (kind.startsWith('fade') ? QUEUES.fadeDeliver : QUEUES.deliver);
+/**
+ * Which delivery queue a notification kind goes to: FADE's reminders to cluster channels fan out on their own; the rest
+ * (a cycle's reminders to write among them, which is one job, not a fan-out) on the ordinary one.
+ */
+export const deliveryQueueFor = (kind: string): string => (kind === 'fadeReminder' ? QUEUES.fadeDeliver : QUEUES.deliver);
 
 /** Serialises queue creation across instances (migrate uses 724201, the directory seed 724202). */
 const QUEUE_SETUP_LOCK = 724203;
@@ -79,6 +82,7 @@ export class JobRunner {
   /** This process, as the holder of delivery leases. */
   readonly owner = randomUUID();
   private reclaimTimer?: NodeJS.Timeout;
+  private sweepTimer?: NodeJS.Timeout;
 
   private constructor(
     readonly boss: PgBoss,
@@ -141,6 +145,8 @@ export class JobRunner {
         runner.reclaimAbandoned().catch((err: unknown) => deps.log.warn('reclaiming abandoned deliveries failed', { error: String(err) }));
       }, DELIVERY_LEASE.reclaimMs);
       runner.reclaimTimer.unref();
+      // Work scheduled for now (a FADE cycle's reminders to write) is swept at once, not at the next minute.
+      deps.dispatcher.onWake(() => runner.sweepSoon());
       // Catch up at once after downtime rather than waiting for the first cron tick.
       await runner.sweep();
     }
@@ -166,6 +172,20 @@ export class JobRunner {
     });
     if (claimed > 0) this.deps.log.info('notifications queued for delivery', { count: claimed });
     return claimed;
+  }
+
+  /**
+   * A sweep shortly, once however often asked: after the turn that asked has answered, so it does not queue in front of
+   * that turn's own statements. Any instance may sweep at any time (claiming skips locked rows).
+   */
+  sweepSoon(delayMs = 100): void {
+    if (this.stopped || this.sweepTimer) return;
+    this.sweepTimer = setTimeout(() => {
+      this.sweepTimer = undefined;
+      if (this.stopped) return;
+      this.sweep().catch((err: unknown) => this.deps.log.warn('sweep failed', { error: err instanceof Error ? err.message : String(err) }));
+    }, delayMs);
+    this.sweepTimer.unref();
   }
 
   /** Applies the retention rules (deleting old turn state); safe to run on any instance, any number of times. */
@@ -306,6 +326,8 @@ export class JobRunner {
   async stop(timeoutMs = 5_000): Promise<void> {
     this.stopped = true;
     clearInterval(this.reclaimTimer);
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
     await this.boss.stop({ graceful: true, timeout: timeoutMs, close: Boolean(this.deps.connectionString) });
   }
 }

@@ -1,7 +1,7 @@
 import { TurnContext, type Activity } from 'botbuilder';
 import { localeFromTag, type Locale } from '../i18n';
 import type { Actor } from '../actor';
-import type { UserRecord } from '../../features/people/users';
+import type { UserRecord } from '../../features/people/model';
 
 /** Who is acting, from the activity: Teams' stable user id and tenant. */
 export function actorOf(activity: Activity): Actor {

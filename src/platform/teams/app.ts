@@ -5,7 +5,6 @@ import type { InEachLanguage, Locale } from '../i18n';
 import type { Logger } from '../log';
 import type { PlanService } from '../../features/plans/service';
 import type { SchoolLookup } from '../../features/directory/names';
-import type { SqlStateStore } from './botStateRepository';
 import type { UserRepository } from '../../features/people/users';
 import { markTurn } from '../telemetry/instruments';
 import { actorOf } from './activity';
@@ -19,7 +18,6 @@ import type { AdminService } from '../../features/admin/service';
 import { registerStrengthRoutes, type StrengthRouteDeps } from '../../features/matching/strengthRoutes';
 import { registerPrivacyRoutes } from '../../features/privacy/routes';
 import type { PersonalDataService } from '../../features/privacy/service';
-import { DatabaseStorage } from './turnStateStorage';
 import { pendingRoleExplainer, registerPeopleRoutes } from '../../features/people/routes';
 import type { SchoolRoleService } from '../../features/people/service';
 
@@ -32,7 +30,6 @@ export interface BotDeps {
   allowedTenantIds: readonly string[];
   botAppId?: string;
   adapter?: TeamsAdapter;
-  stateStore: SqlStateStore;
   users: UserRepository;
   schools: SchoolLookup;
   plans: PlanService;
@@ -51,9 +48,9 @@ export interface BotDeps {
 /** Builds the Teams AI application: the tenant gate, then each feature's routes, then the catch-alls. */
 export function createBotApplication(deps: BotDeps): Application<TurnState> {
   const { log } = deps;
-  const storage = new DatabaseStorage(deps.stateStore);
+  // No teams-ai storage: its turn state was read (and kept) for every turn, and the one thing the bot remembered there,
+  // the plan last open, is on the person's row, which every turn reads anyway.
   const app = new Application<TurnState>({
-    storage,
     adapter: deps.adapter,
     botAppId: deps.botAppId ?? '',
     removeRecipientMention: true,

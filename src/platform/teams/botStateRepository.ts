@@ -47,6 +47,21 @@ export class SqlStateStore {
     }
   }
 
+  /** Deletes every document whose key ends with one of these (a person's chat and user scopes); how many. */
+  async deleteEndingWith(suffixes: readonly string[], sql: Sql = this.sql): Promise<number> {
+    if (suffixes.length === 0) return 0;
+    const removed = await sql.query(
+      'delete from bot_state where exists (select 1 from unnest($1::text[]) s where right(bot_state.key, length(s)) = s) returning key',
+      [[...suffixes]],
+    );
+    return removed.length;
+  }
+
+  /** Deletes documents no turn has written for this many days (by the database's clock, which wrote them); how many. */
+  async deleteUnusedFor(days: number): Promise<number> {
+    return (await this.sql.query('delete from bot_state where updated_at < now() - make_interval(days => $1::int) returning key', [days])).length;
+  }
+
   async delete(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     await this.sql.query('delete from bot_state where key = any($1::text[])', [keys]);

@@ -14,7 +14,8 @@ import { ChannelSendError } from './channelSender';
 import { DeliveryUnconfirmedError } from './messenger';
 import type { Actor } from '../actor';
 import type { LimitedAction } from '../rateLimits';
-import type { UserRecord, UserRepository } from '../../features/people/users';
+import type { UserRepository } from '../../features/people/users';
+import type { UserRecord } from '../../features/people/model';
 import { activityText, actorOf, conversationSeenOf, isPersonal, localeFor, personalConversationRefOf, type ConversationSeen } from './activity';
 import { countCardInvoke, countRefusal, markTurn } from '../telemetry/instruments';
 
@@ -31,8 +32,6 @@ export interface Turn {
   text: string;
   /** The conversation the turn came from, as the bot needs it to post there later. */
   conversation: ConversationSeen;
-  /** What the bot remembers about this conversation between turns (kept in the database). */
-  conversationState: Record<string, unknown>;
   /** Sends a further message in this conversation (beside the card the handler answers with). */
   send(message: CardJson | string): Promise<void>;
   /** For a card action: the id of the message whose card was pressed (to update that message later). */
@@ -191,7 +190,7 @@ export class RouteKit {
     for (const listener of this.listeners[kind]) await listener(event);
   }
 
-  async beginTurn(context: TurnContext, state?: TurnState): Promise<Turn> {
+  async beginTurn(context: TurnContext): Promise<Turn> {
     const actor = actorOf(context.activity);
     const personal = isPersonal(context.activity);
     const text = activityText(context.activity);
@@ -210,7 +209,6 @@ export class RouteKit {
       get conversation() {
         return conversationSeenOf(context.activity);
       },
-      conversationState: (state?.conversation ?? {}) as Record<string, unknown>,
       markRecorded: () => context.turnState.set(RECORDED_KEY, true),
       send: async (message) => {
         await context.sendActivity(typeof message === 'string' ? MessageFactory.text(message) : cardMessage(message));
@@ -220,10 +218,10 @@ export class RouteKit {
   }
 
   /** Any failure becomes a polite card in the user's language; nothing half-done is left. */
-  async safely(context: TurnContext, work: (turn: Turn) => Promise<Answer>, state?: TurnState): Promise<CardJson> {
+  async safely(context: TurnContext, work: (turn: Turn) => Promise<Answer>): Promise<CardJson> {
     let locale = localeFor(null, context.activity, this.deps.defaultLocale);
     try {
-      const turn = await this.beginTurn(context, state);
+      const turn = await this.beginTurn(context);
       locale = turn.locale;
       const answer = await work(turn);
       const card = isRefusal(answer) ? this.refusal(turn, answer) : answer;
@@ -248,13 +246,13 @@ export class RouteKit {
 
   /** Registers a verb for Action.Execute (card replaced in place) and for the Action.Submit fallback (new message). */
   onCard(verb: Verb, handler: (turn: Turn, data: unknown) => Promise<Answer>): void {
-    this.app.adaptiveCards.actionExecute<Record<string, unknown>>(verb, async (context, state, data) => {
+    this.app.adaptiveCards.actionExecute<Record<string, unknown>>(verb, async (context, _state, data) => {
       countCardInvoke(verb, 'execute');
-      return (await this.safely(context, (turn) => handler(turn, data), state)) as unknown as AdaptiveCard;
+      return (await this.safely(context, (turn) => handler(turn, data))) as unknown as AdaptiveCard;
     });
-    this.app.adaptiveCards.actionSubmit<Record<string, unknown>>(verb, async (context, state, data) => {
+    this.app.adaptiveCards.actionSubmit<Record<string, unknown>>(verb, async (context, _state, data) => {
       countCardInvoke(verb, 'submit');
-      const card = await this.safely(context, (turn) => handler(turn, data), state);
+      const card = await this.safely(context, (turn) => handler(turn, data));
       await context.sendActivity(cardMessage(card));
     });
   }
@@ -264,16 +262,12 @@ export class RouteKit {
     const key = commandKeyOf(pattern);
     const command = key ? commandWord('en', key) : commandLabel(pattern);
     if (key && !this.commands.has(key)) this.commands.set(key, handler);
-    this.app.message(pattern, async (context, state) => {
-      const card = await this.safely(
-        context,
-        async (turn) => {
-          turn.command = command;
-          if (await this.overLimit(turn, 'message')) return this.notice(turn, 'error.rateLimited', 'default');
-          return (await handler(turn)) ?? NO_REPLY;
-        },
-        state,
-      );
+    this.app.message(pattern, async (context) => {
+      const card = await this.safely(context, async (turn) => {
+        turn.command = command;
+        if (await this.overLimit(turn, 'message')) return this.notice(turn, 'error.rateLimited', 'default');
+        return (await handler(turn)) ?? NO_REPLY;
+      });
       if (card !== NO_REPLY) await context.sendActivity(cardMessage(card));
     });
   }
@@ -309,8 +303,8 @@ export class RouteKit {
   }
 
   /**
-   * The turn failed outside any handler (the turn state could not be loaded or saved, as
-   * when the database is down): the user still gets a polite "try again" in their language
+   * The turn failed outside any handler (as when Teams could not be told the answer, or the
+   * database was down before the turn reached one): the user still gets a polite "try again" in their language
    * (from their Teams client, as their stored choice cannot be read) instead of silence or
    * an error from Teams. Nothing is added when they already had an answer, or when it was
    * Teams itself that could not be reached.
