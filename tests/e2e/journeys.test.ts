@@ -1,8 +1,8 @@
 /**
- * End to end, the journeys of issue 15 that today's code gets wrong, in the Agents Playground
- * with chromium, in English and in Welsh. Each test written for a change not yet merged says so
- * with `// needs: <feature>` and fails until that change is in; after merging, adjust the
- * selectors marked "guess" to the words the change chose (take them from the catalogues).
+ * End to end, the journeys of issue 15 that the bot once got wrong (help without Find a partner,
+ * "didn't understand", dead ends for a school with no head on the bot, a channel linked only by
+ * name, `fade status` in the channel, a channel card that never changed), in the Agents
+ * Playground with chromium, in English and in Welsh.
  *
  * The Playground keeps one chat per conversation for the whole file, so the tests share it. Each
  * sets up what it needs through the `ensure…` steps below (each done once, whichever test comes
@@ -127,7 +127,7 @@ async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 20_000) {
   }
 }
 
-/** A button for finding a partner, in either language (guess: the change may word it differently). */
+/** A button for finding a partner, in either language. */
 const PARTNER_BUTTON = /partner|bartner/i;
 
 // ---- 3. discoverability ----
@@ -143,7 +143,6 @@ describe.each(LANGS)('discoverability (%s)', (lang) => {
     await pg.useLanguage(lang);
   });
 
-  // needs: discoverability
   it('help lists Find a partner', async () => {
     await pg.say(command(lang, 'command.help'));
     await lastCard().getByText(msg(lang, 'menu.helpHeading')).waitFor();
@@ -151,7 +150,6 @@ describe.each(LANGS)('discoverability (%s)', (lang) => {
     expect(await textOf()).toMatch(new RegExp(msg(lang, 'match.findPartner'), 'i'));
   });
 
-  // needs: discoverability
   it(`"${greeting}" gets the help card, not "didn't understand"`, async () => {
     await pg.say(greeting);
     await pg.shot(`3-${lang}-greeting`);
@@ -160,7 +158,6 @@ describe.each(LANGS)('discoverability (%s)', (lang) => {
     expect(text).toContain(msg(lang, 'menu.helpHeading'));
   });
 
-  // needs: discoverability
   it(`"${wish}" offers a button for finding a partner`, async () => {
     await ensureSchool();
     await pg.useLanguage(lang);
@@ -174,7 +171,6 @@ describe.each(LANGS)('discoverability (%s)', (lang) => {
 // ---- 4. held requests ----
 
 describe.each(LANGS)('asking a school nobody from which uses Cydweithio (%s)', (lang) => {
-  // needs: held requests
   it('holds the request for the school, says who was told and what comes next', async () => {
     await ensureSchool();
     await pg.openPersonalChat();
@@ -208,7 +204,6 @@ describe.each(LANGS)('asking a school nobody from which uses Cydweithio (%s)', (
 // ---- 7. linking a channel by choosing the cluster ----
 
 describe.each(LANGS)('link cluster with no name, in a channel (%s)', (lang) => {
-  // needs: linking
   it('offers the clusters as buttons, and one click links the channel', async () => {
     await ensureSchool();
     await pg.openPersonalChat();
@@ -216,7 +211,7 @@ describe.each(LANGS)('link cluster with no name, in a channel (%s)', (lang) => {
     await pg.openChannel();
     await pg.post(command(lang, 'command.linkCluster'));
     await pg.shot(`7-${lang}-link-choices`);
-    // Today: "Please add the cluster's name: link cluster <name>." and no buttons.
+    // Before: "Please add the cluster's name: link cluster ." (the placeholder eaten) and no buttons.
     const choices = pg.cards().getByRole('button', { name: /cluster|clwstwr/i });
     expect(await choices.count()).toBeGreaterThan(0);
     const choice = choices.first();
@@ -225,7 +220,7 @@ describe.each(LANGS)('link cluster with no name, in a channel (%s)', (lang) => {
     await choice.click();
     await waitUntil(async () => (await pg.cards().filter({ hasText: linkedText }).count()) > before);
     await pg.shot(`7-${lang}-linked`);
-    // The button names the cluster (guess: its title may hold more words around the name).
+    // The button names the cluster.
     const cluster = name.match(/[A-Z][^,:;]*? cluster/)?.[0] ?? name;
     expect(await pg.cards().filter({ hasText: linkedText }).filter({ hasText: cluster }).count()).toBeGreaterThan(0);
   });
@@ -234,7 +229,6 @@ describe.each(LANGS)('link cluster with no name, in a channel (%s)', (lang) => {
 // ---- 5. fade status from a channel ----
 
 describe.each(LANGS)('fade status typed in a channel (%s)', (lang) => {
-  // needs: fade status
   it('answers in the personal chat, not in the channel', async () => {
     // The status card always has its "Delivery failures" line.
     const statusCards = () => pg.cards().filter({ hasText: msg(lang, 'fade.status.failures') });
@@ -261,7 +255,6 @@ describe.each(LANGS)('fade status typed in a channel (%s)', (lang) => {
 
 // ---- 6. the channel's card after "Start the report" ----
 
-// needs: channel card
 it('after "Start the report" in the channel, the channel card says the draft is in the lead’s personal chat, in both languages', async () => {
   await ensureReminder();
   await pg.openChannel();

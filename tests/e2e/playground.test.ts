@@ -229,8 +229,9 @@ it('brokers a partner: an adviser approves a suggested school inline on the card
   await lastCard().getByRole('button', { name: 'Ask my adviser to broker' }).click();
 
   // The adviser's card arrives in their chat; they approve the first suggestion without leaving it.
-  const adviserCard = lastCard();
-  await adviserCard.getByText('Brokered request: your decision').waitFor();
+  // (Pinned by its heading: the same person, as requester, is then told in a new message that the request is held.)
+  const adviserCard = pg.cards().filter({ hasText: 'Brokered request: your decision' }).last();
+  await adviserCard.waitFor();
   await pg.shot('07-adviser-card');
   await adviserCard
     .getByRole('button', { name: /^Approve / })
@@ -238,7 +239,17 @@ it('brokers a partner: an adviser approves a suggested school inline on the card
     .click();
   // The Playground has one signed-in user, so the chosen school has no head on Cydweithio yet: the request is
   // held for the school, and the card is updated in place to say so.
-  await adviserCard.getByText(/uses Cydweithio yet, so the request is kept for the school/).waitFor();
+  await pg
+    .cards()
+    .getByText(/^Approved\. Nobody from .* uses Cydweithio yet, so the request is kept for the school/)
+    .first()
+    .waitFor();
+  // ...and the requester is told, with something to do next rather than a dead end.
+  await pg
+    .cards()
+    .getByText(/so your request is kept for them/)
+    .first()
+    .waitFor();
   await pg.shot('08-approve-answered');
 }, 120_000);
 
