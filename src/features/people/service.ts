@@ -153,7 +153,6 @@ export class SchoolRoleService {
         confirmed: false,
         headExists: role === 'headteacher' && (pending.asked.kind === 'headteacher' || pending.asked.kind === 'headteacherAndAdviser'),
       });
-    const who = await this.deciders(actor.tenantId, actor.userId, school.id, school.laCode, role);
     if (me?.schoolId === schoolId && me.schoolRole === role) {
       // They hold this role already: a pending claim elsewhere is dropped, and nothing else changes.
       await claims.endPending(actor.tenantId, actor.userId, now);
@@ -171,6 +170,7 @@ export class SchoolRoleService {
         return Outcomes.ok({ view: mkView(auto.claim), confirmed: true, headExists: false });
       }
     }
+    const who = await this.deciders(actor.tenantId, actor.userId, school.id, school.laCode, role);
     const claim = await db.transaction(async (tx) => {
       const made = await claims.claim({ tenantId: actor.tenantId, userId: actor.userId, schoolId, role, asked: who.asked }, now, tx);
       await this.deps.audit.record(

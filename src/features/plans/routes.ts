@@ -156,10 +156,12 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
   kit.onCard(Verbs.onboardConfirm, async (turn, data) => {
     const input = parse(OnboardConfirmPayload, data);
     const query = input.query.trim();
-    const results = query.length >= 3 ? await searchResults(turn, query) : [];
+    // The search is run again only to redraw the card when something is missing.
+    const results = async () => (query.length >= 3 ? await searchResults(turn, query) : []);
     const school = input.schoolId ? await schools.get(Number(input.schoolId)) : null;
-    if (!school) return onboardCard(turn.locale, { query, results, problem: t(turn.locale, 'onboard.chooseSchool') });
-    if (!input.role) return onboardCard(turn.locale, { query, results, selectedSchool: String(school.id), problem: t(turn.locale, 'onboard.chooseRole') });
+    if (!school) return onboardCard(turn.locale, { query, results: await results(), problem: t(turn.locale, 'onboard.chooseSchool') });
+    if (!input.role)
+      return onboardCard(turn.locale, { query, results: await results(), selectedSchool: String(school.id), problem: t(turn.locale, 'onboard.chooseRole') });
     const role = input.role as SchoolRole;
     // Only a claim: nothing is granted until the school's head, its adviser or an admin confirms it.
     const claimed = await schoolRoles.claim(turn.actor, school.id, role);
