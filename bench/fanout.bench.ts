@@ -114,6 +114,8 @@ async function runScenario(scenario: (typeof SCENARIOS)[number]): Promise<Record
     { name: '2026/27', rounds: [{ name: 'interim', deadline: '2026-12-11' }], offsets: [-14, -3, 0, 5] },
   );
   if (set.kind !== 'ok') throw new Error(`cycle refused: ${set.key}`);
+  // Setting the cycle answers first; a job then writes its reminders (run here directly, before the clock moves).
+  await runtime.dispatcher.deliverDue();
   const runner = await JobRunner.start({
     db,
     clock,
