@@ -236,7 +236,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   // ---- personal data (admins' export and deletion; retention) ----
   const personalData = new PersonalDataService({
     db,
-    store: new SqlPersonalDataStore(db),
+    store: new SqlPersonalDataStore(db, community),
     roles,
     audit,
     clock,

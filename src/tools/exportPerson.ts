@@ -2,6 +2,7 @@ import { openDatabase } from '../compose';
 import { ConfigError, loadConfig } from '../config';
 import { SqlPersonalDataStore } from '../features/privacy/repository';
 import { SqlAuditLog } from '../features/people/roles';
+import { Community } from '../platform/community';
 
 /**
  * For whoever runs Cydweithio, when one person's data is too large to send in Teams messages:
@@ -27,7 +28,7 @@ export async function exportPersonCommand(args: string[], env: Record<string, st
   }
   const db = await openDatabase(config);
   try {
-    const doc = await new SqlPersonalDataStore(db).exportPerson(tenantId, userId);
+    const doc = await new SqlPersonalDataStore(db, new Community(config.ALLOWED_TENANT_IDS)).exportPerson(tenantId, userId);
     if (!doc.person) {
       write(`No one with Teams user id ${userId} is stored in tenant ${tenantId}.\n`);
       return 1;

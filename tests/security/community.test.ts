@@ -3,6 +3,7 @@ import { Verbs } from '../../src/platform/cards/verbs';
 import type { Database } from '../../src/platform/db/db';
 import { cardText, createHarness, seedSmallDirectory, TENANT, type Harness, type TestUser } from '../support/harness';
 import { confirmSchoolRole } from '../support/roles';
+import { SqlPersonalDataStore } from '../../src/features/privacy/repository';
 
 /**
  * One community per deployment, through the real application: the tenants in ALLOWED_TENANT_IDS work together (an
@@ -101,6 +102,14 @@ describe('two allowed tenants: one community', () => {
     const confirmed = await h.press(dafydd, card, 'Confirm');
     expect(cardText(confirmed.invokeCard)).toContain('Confirmed: Mallory Deputy is now Deputy headteacher at Ysgol Gymraeg Cwmbran.');
     expect(await h.runtime.users.get(TENANT, mallory.id)).toMatchObject({ schoolId: NO_HEAD_SCHOOL, schoolRole: 'deputy' });
+
+    // The decision is the adviser's personal data too, though the claim is kept in the schools' tenant.
+    const store = new SqlPersonalDataStore(h.runtime.db, h.runtime.community);
+    const exported = await store.exportPerson(LA_TENANT, dafydd.id);
+    expect(exported.claimsDecided).toEqual([expect.objectContaining({ schoolId: NO_HEAD_SCHOOL, role: 'deputy', status: 'confirmed' })]);
+    const deleted = await h.runtime.db.transaction((tx) => store.deletePerson(LA_TENANT, dafydd.id, tx));
+    expect(deleted.claimsAnonymised).toBe(1);
+    expect((await store.exportPerson(LA_TENANT, dafydd.id)).claimsDecided).toEqual([]);
   });
 
   it('an admin in the other tenant assigns a school role to someone in the schools’ tenant', async () => {

@@ -85,20 +85,26 @@ export class LimitingConnector {
       const withinConversation = windows.map((w) => w.admit(now)).every(Boolean);
       if (!withinTenant || !withinConversation) {
         this.refusedForLimits++;
-        res.writeHead(429, { 'Retry-After': '1' }).end();
+        res.writeHead(429, { 'Retry-After': '1' });
+        res.end();
         return;
       }
       if (this.faults.every429 && n % this.faults.every429 === 0) {
         this.injected429++;
-        res.writeHead(429, { 'Retry-After': '1' }).end();
+        res.writeHead(429, { 'Retry-After': '1' });
+        res.end();
         return;
       }
       if (this.faults.every503 && n % this.faults.every503 === 0) {
         this.injected503++;
-        res.writeHead(503).end();
+        res.writeHead(503);
+        res.end();
         return;
       }
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ id: `activity-${++this.counter}` }));
+      // Never chained: restify, once loaded in the same process, replaces ServerResponse's writeHead with one that
+      // returns nothing.
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ id: `activity-${++this.counter}` }));
       if (req.method === 'POST') {
         this.accepted.set(conversationId, (this.accepted.get(conversationId) ?? 0) + 1);
         this.posts.push({ at: Date.now(), conversationId });

@@ -81,12 +81,14 @@ export class SqlSchoolRoleClaims {
    * kept with the decider replaced and the person's name taken out of "who was asked".
    */
   async deleteForPerson(
-    tenantId: string,
+    tenants: readonly string[],
     userId: string,
     standInId: string,
     displayName: string | null,
     sql: Sql,
   ): Promise<{ removed: number; anonymised: number }> {
+    // `tenants`: the person's own tenant first, then the rest of their community, where they may have decided claims.
+    const [tenantId] = tenants;
     const removed = (await sql.query('delete from school_role_claims where tenant_id = $1 and user_id = $2 returning id', [tenantId, userId])).length;
     const anonymised = (
       await sql.query(
@@ -94,8 +96,8 @@ export class SqlSchoolRoleClaims {
             set decided_by = case when decided_by = $2 then $3 else decided_by end,
                 asked = case when $4::text is null then asked
                              else jsonb_set(asked, '{names}', coalesce((select jsonb_agg(n) from jsonb_array_elements(asked -> 'names') n where n <> to_jsonb($4::text)), '[]'::jsonb)) end
-          where tenant_id = $1 and (decided_by = $2 or ($4::text is not null and asked -> 'names' @> jsonb_build_array($4::text))) returning id`,
-        [tenantId, userId, standInId, displayName],
+          where tenant_id = any($1::text[]) and (decided_by = $2 or ($4::text is not null and asked -> 'names' @> jsonb_build_array($4::text))) returning id`,
+        [tenants, userId, standInId, displayName],
       )
     ).length;
     return { removed, anonymised };

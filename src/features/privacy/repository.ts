@@ -1,4 +1,5 @@
 import type { Sql } from '../../platform/db/db';
+import { Community } from '../../platform/community';
 import { SqlNotificationRepository } from '../../platform/jobs/notifications';
 import { SqlStateStore } from '../../platform/teams/botStateRepository';
 import { SqlRequestRepository } from '../matching/repository';
@@ -137,7 +138,14 @@ interface Owners {
 export class SqlPersonalDataStore implements PersonalDataStore {
   private readonly owners: Owners;
 
-  constructor(private readonly sql: Sql) {
+  /**
+   * `community`: the tenants whose people work together, so a person's decisions on claims made in another of its
+   * tenants (an LA adviser confirming a head) are theirs to export and have anonymised. Each tenant alone by default.
+   */
+  constructor(
+    private readonly sql: Sql,
+    private readonly community: Community = new Community([]),
+  ) {
     const fade = fadeRepositories(sql);
     const users = new SqlUserRepository(sql);
     this.owners = {
@@ -191,7 +199,8 @@ export class SqlPersonalDataStore implements PersonalDataStore {
       ),
       claimsDecided: await q(
         `select id::text as id, school_id, role, status, reason, decided_at from school_role_claims
-          where tenant_id = $1 and decided_by = $2 and user_id <> $2 order by decided_at, id`,
+          where tenant_id = any($1::text[]) and decided_by = $2 and user_id <> $2 order by decided_at, id`,
+        [this.community.tenantsOf(tenantId), userId],
       ),
       plans: await q('select * from plans where tenant_id = $1 and owner_id = $2 order by created_at, id'),
       supportRequests: await q(
@@ -263,7 +272,7 @@ export class SqlPersonalDataStore implements PersonalDataStore {
     const requestsAnonymised = await requests.anonymisePerson(T, U, P, sql);
     const notificationsCancelled = await notifications.handOverRecipient(T, U, P, sql);
     const roleCounts = await roles.deleteForPerson(T, U, P, sql);
-    const claimCounts = await claims.deleteForPerson(T, U, P, person.displayName, sql);
+    const claimCounts = await claims.deleteForPerson(this.community.tenantsOf(T), U, P, person.displayName, sql);
     // FADE records are the cluster's: kept, with the person's identity replaced.
     const fadeRecordsAnonymised =
       roleCounts.grantsAnonymised +
