@@ -281,6 +281,8 @@ describe('cycles and reminders', () => {
   });
 
   it('answers before writing the reminders, and a job writes every one of them once, however often it runs', async () => {
+    let wakes = 0;
+    h.runtime.dispatcher.onWake(() => wakes++);
     const reminders = async () =>
       Number((await h.runtime.db.query<{ n: number }>(`select count(*)::int as n from scheduled_notifications where kind = 'fadeReminder'`))[0].n);
     const form = (await h.say(admin, 'fade cycle 2026/27')).cards[0];
@@ -300,10 +302,31 @@ describe('cycles and reminders', () => {
     expect(job.status).toBe('pending');
     expect(await h.runtime.dispatcher.deliverDue(500)).toMatchObject({ sent: 1 });
     expect(await reminders()).toBe(24);
+    // None is due yet, so the job runner is asked to sweep only for the job itself, not again for the reminders.
+    expect(wakes).toBe(1);
     // A retry (as after a crash before the job was marked done) writes none twice.
     const n = (await h.runtime.notifications.get(job.id))!;
     expect(await h.runtime.fade.cycles.writeCycleReminders(n)).toBe('sent');
     expect(await reminders()).toBe(24);
+  });
+
+  it('asks the job runner to sweep at once when a cycle set late leaves reminders already due', async () => {
+    let wakes = 0;
+    h.runtime.dispatcher.onWake(() => wakes++);
+    h.clock.set('2026-11-23T09:00:00Z');
+    const form = (await h.say(admin, 'fade cycle 2026/27')).cards[0];
+    await h.press(admin, form, 'Set the cycle', {
+      round1Name: 'Interim round',
+      round1Deadline: '2026-12-11',
+      round2Name: '',
+      round2Deadline: '',
+      offsets: '-30',
+      sendTime: '09:00',
+      clusterIds: '',
+    });
+    expect(wakes).toBe(1); // for the job that writes the reminders
+    await h.runtime.dispatcher.deliverDue(500);
+    expect(wakes).toBe(2); // and again: those reminders fell due weeks ago
   });
 
   it('takes up to four rounds from the form, and asks for a name for an extra round without losing what was typed', async () => {

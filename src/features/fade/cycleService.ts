@@ -143,6 +143,9 @@ export class FadeCycleService {
           });
     const added = await notifications.scheduleMany(reminders);
     log.info('FADE reminders scheduled', { tenantId: job.tenantId, cycleId: job.subjectId, reminders: reminders.length, added });
+    // A reminder already due (a cycle set late) goes out now, not at the next minute's sweep.
+    const now = this.deps.clock.now();
+    if (added > 0 && reminders.some((r) => r.dueAt <= now)) this.deps.wake?.();
     return 'sent';
   }
 
