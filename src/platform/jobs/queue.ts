@@ -96,6 +96,9 @@ export class JobRunner {
       schema: deps.schema ?? 'pgboss',
       supervise: deps.background,
       schedule: deps.background,
+      // pg-boss looks at its schedules every 30 s by default and can skip a look that comes a hair early, so the
+      // once-a-minute sweep came up to ~90 s apart; looking every 10 s keeps it within ~20 s of each minute.
+      cronMonitorIntervalSeconds: 10,
     });
     boss.on('error', (err) => deps.log.error('job queue error', { error: err.message }));
     await boss.start();
