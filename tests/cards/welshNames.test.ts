@@ -2,24 +2,11 @@ import { allCards } from './samples';
 import { schoolProfileCard } from '../../src/features/admin/cards';
 import { statusCard } from '../../src/features/fade/cards';
 import { strengthReviewCard } from '../../src/features/matching/strengthCards';
-import type { CardJson } from '../../src/platform/cards/render';
 import { LOCALES, type Locale } from '../../src/platform/i18n';
 import { mastery, nurture, partnerSchool } from './samples/matching';
+import { shownText } from '../support/shownText';
 
-/** All the text a card shows. */
-function shown(card: CardJson): string {
-  const parts: string[] = [];
-  const walk = (node: unknown): void => {
-    if (!node || typeof node !== 'object') return;
-    if (Array.isArray(node)) return node.forEach(walk);
-    for (const [key, value] of Object.entries(node)) {
-      if (typeof value === 'string' && ['text', 'title', 'value', 'label', 'placeholder', 'fallbackText'].includes(key)) parts.push(value);
-      else walk(value);
-    }
-  };
-  walk(card);
-  return parts.join('\n');
-}
+const shown = shownText;
 
 const CLUSTER = { en: 'Cwmbran High School cluster', cy: 'Clwstwr Ysgol Uwchradd Cwmbrân' };
 const other = (locale: Locale): Locale => (locale === 'cy' ? 'en' : 'cy');

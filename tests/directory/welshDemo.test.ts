@@ -10,21 +10,9 @@ import type { CardJson } from '../../src/platform/cards/render';
 import type { Database } from '../../src/platform/db/db';
 import type { Locale } from '../../src/platform/i18n';
 import { databasesUnderTest } from '../support/databases';
+import { shownText } from '../support/shownText';
 
-/** Every piece of text a card shows (its fallbacks too: older clients show those). */
-function shown(card: CardJson): string {
-  const parts: string[] = [];
-  const walk = (node: unknown): void => {
-    if (!node || typeof node !== 'object') return;
-    if (Array.isArray(node)) return node.forEach(walk);
-    for (const [key, value] of Object.entries(node)) {
-      if (typeof value === 'string' && ['text', 'title', 'value', 'label', 'placeholder', 'fallbackText'].includes(key)) parts.push(value);
-      else walk(value);
-    }
-  };
-  walk(card);
-  return parts.join('\n');
-}
+const shown = shownText;
 
 describe.each(databasesUnderTest())('the demo directory read in Welsh on $name', ({ open }) => {
   let db: Database;
