@@ -1,5 +1,6 @@
 import { FileClock } from './platform/clock';
 import { createRuntime } from './compose';
+import { loadTemplates } from './platform/cards/render';
 import { ConfigError, isLocalMode, loadConfig } from './config';
 import { createLogger } from './platform/log';
 import { createServer } from './platform/teams/server';
@@ -42,6 +43,12 @@ async function main(): Promise<void> {
     background: true,
   });
 
+  // Work the first people would otherwise wait for, done before the server says it is ready: the partner ranking's
+  // index (every school with its strengths) and every card template parsed.
+  await runtime.matching
+    .prepare()
+    .catch((err: unknown) => log.warn('matching index not built at start', { error: err instanceof Error ? err.message : String(err) }));
+  loadTemplates();
   await collectStartupGarbage();
 
   const telemetry = startTelemetry({
@@ -77,10 +84,6 @@ async function main(): Promise<void> {
   }
   server.listen(config.PORT, host, () => {
     log.info('Cydweithio is listening', { url: `http://${host}:${config.PORT}/api/messages`, database: runtime.db.kind });
-    // The partner ranking's index (every school with its strengths) is built now rather than in someone's first search.
-    runtime.matching
-      .prepare()
-      .catch((err: unknown) => log.warn('matching index not built at start', { error: err instanceof Error ? err.message : String(err) }));
   });
 
   let stopping = false;

@@ -1,6 +1,6 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const AC = require('adaptivecards/dist/adaptivecards.js');
-import { templateFiles, type CardJson } from '../../src/platform/cards/render';
+import { loadTemplates, templateFiles, type CardJson } from '../../src/platform/cards/render';
 import { ALL_VERBS } from '../../src/platform/cards/verbs';
 import { PLAN_FIELDS } from '../../src/features/plans/plan';
 import { LOCALES } from '../../src/platform/i18n';
@@ -14,6 +14,10 @@ function walk(node: unknown, visit: (obj: Record<string, unknown>) => void): voi
 }
 
 describe('card templates', () => {
+  it('are all parsed at start, before anyone draws a card', () => {
+    expect(loadTemplates()).toBe(templateFiles().length);
+  });
+
   it('draws every template file in adaptiveCards/ at least once', () => {
     const drawn = new Set(Object.keys(allCards('en')).map((k) => k.split(':')[0]));
     expect(

@@ -174,12 +174,12 @@ export class MatchingService {
     this.index = null;
   }
 
-  /** The ranking index, rebuilt when the directory changed here or on another instance since it was built. */
-  /** Builds the ranking's index now (the process calls this once it is listening), so the first "find a partner" does not wait for it. */
+  /** Builds the ranking's index now (the process calls this at start, before it says it is ready), so the first "find a partner" does not wait for it. */
   async prepare(): Promise<void> {
     await this.matchingIndex();
   }
 
+  /** The ranking index, rebuilt when the directory changed here or on another instance since it was built. */
   private async matchingIndex(): Promise<MatchingIndex> {
     const stamp = await this.deps.requests.directoryStamp();
     if (!this.index || stamp !== this.indexStamp) {
