@@ -260,13 +260,15 @@ it('fails the query, not the process, when the connection of a client in use is 
       .transaction(async (tx) => {
         await tx.query('select 1');
         const running = tx.query('select pg_sleep(10)');
-        expect(relay.dropAll()).toBe(1); // the transaction's client, checked out of the pool, mid-query
+        // The transaction's client, checked out of the pool, mid-query; and the idle one the pool opened at start.
+        expect(relay.dropAll()).toBe(2);
         await running;
         return 'no error';
       })
       .catch((err: unknown) => err);
     expect(outcome).toBeInstanceOf(DatabaseUnavailableError);
-    // The pool dropped the dead client and carries on.
+    // The pool drops the dead clients (the idle one once its socket reports the cut) and carries on.
+    await waitFor('the pool to drop the cut idle client', () => db.poolUse!().total === 0, 5_000);
     expect(await db.query<{ n: number }>('select 3 as n')).toEqual([{ n: 3 }]);
   } finally {
     await db.close();

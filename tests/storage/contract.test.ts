@@ -329,6 +329,15 @@ describe('prepared statements on PostgreSQL', () => {
     }
   });
 
+  it('opens every connection at start, so the first people to arrive together do not wait for new ones', async () => {
+    const db = await openPostgres({ connectionString: scratch.url, maxConnections: 3 });
+    try {
+      expect(db.poolUse?.()).toEqual({ total: 3, idle: 3, waiting: 0, max: 3 });
+    } finally {
+      await db.close();
+    }
+  });
+
   it('names a bounded number of statement texts and runs the rest unnamed', () => {
     const names = new StatementNames(2);
     const first = names.nameFor('select 1');

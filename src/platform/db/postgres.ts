@@ -63,17 +63,20 @@ export class StatementNames {
   }
 }
 
-/** Connections kept open when idle, per instance (of `maxConnections`, 10 by default). */
-const KEPT_CONNECTIONS = 4;
+/** Opens the pool's connections at start rather than in the first burst of turns (each is a server process). */
+async function openAll(pool: Pool, count: number): Promise<void> {
+  const clients = await Promise.all(Array.from({ length: count }, () => pool.connect()));
+  for (const client of clients) client.release();
+}
 
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
   const max = options.maxConnections ?? 10;
   const pool = new Pool({
     connectionString: options.connectionString,
     max,
-    // Connections stay open through quiet spells (idle ones beyond these close after 10 s), so the first people
-    // after a pause do not each wait for a new connection and its server process, and statements stay prepared.
-    min: Math.min(KEPT_CONNECTIONS, max),
+    // Every connection stays open through quiet spells, so people arriving together after a pause never wait for
+    // new connections and their server processes, nor for statements to be prepared again on them.
+    min: max,
     connectionTimeoutMillis: 3_000,
     Client: SurvivingClient,
     options: options.schema ? `-c search_path=${options.schema}` : undefined,
@@ -84,6 +87,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   if (options.schema) {
     await pool.query(`create schema if not exists "${options.schema.replace(/"/g, '')}"`);
   }
+  await openAll(pool, max);
 
   const names = new StatementNames();
   const onClient = (client: Pick<PoolClient, 'query'>, inTransaction = false): Sql => ({
