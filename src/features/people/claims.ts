@@ -159,11 +159,14 @@ export class SqlSchoolRoleClaims {
     sql: Sql = this.sql,
   ): Promise<SchoolRoleClaim> {
     await this.endPending(c.tenantId, c.userId, now, sql);
-    const [row] = await sql.query<{ id: string }>(
-      `insert into school_role_claims (tenant_id, user_id, school_id, role, status, asked, created_at) values ($1, $2, $3, $4, 'pending', $5, $6) returning id::text as id`,
+    const [row] = await sql.query<Row>(
+      `with c as (
+         insert into school_role_claims (tenant_id, user_id, school_id, role, status, asked, created_at) values ($1, $2, $3, $4, 'pending', $5, $6) returning *
+       )
+       select ${COLUMNS} from c left join users u on u.tenant_id = c.tenant_id and u.user_id = c.user_id`,
       [c.tenantId, c.userId, c.schoolId, c.role, JSON.stringify(c.asked), now],
     );
-    return (await this.get(row.id, [c.tenantId], sql))!;
+    return toClaim(row);
   }
 
   /**
@@ -191,21 +194,7 @@ export class SqlSchoolRoleClaims {
     const claim = await this.get(id, tenants, tx);
     if (!claim || locked.length === 0) return { kind: 'notFound' };
     if (claim.status !== 'pending') return { kind: 'alreadyDecided', claim };
-    if (decision === 'confirmed') {
-      await tx.query(`update school_role_claims set status = 'ended', ended_at = $3 where tenant_id = $1 and user_id = $2 and status = 'confirmed'`, [
-        claim.tenantId,
-        claim.userId,
-        now,
-      ]);
-      if (claim.role === 'headteacher') await this.endHeadOf(tx, tenants, claim.schoolId, now);
-    }
-    const won = await tx.query<{ id: string }>(
-      `update school_role_claims set status = $2, decided_by = $3, reason = $4, decided_at = $5 where id = $1 and status = 'pending' returning id::text as id`,
-      [id, decision, by, reason, now],
-    );
-    if (won.length === 0) return { kind: 'alreadyDecided', claim: (await this.get(id, tenants, tx))! };
-    if (decision === 'confirmed') await this.users.recordConfirmedSchool(claim.tenantId, claim.userId, claim.schoolId, claim.role, tx);
-    return { kind: 'decided', claim: (await this.get(id, tenants, tx))! };
+    return this.decideLocked(tx, claim, tenants, decision, by, reason, now);
   }
 
   /** Confirms a claim straight away (an admin's assignment, or local demo mode); same rules as decide. */
@@ -216,8 +205,39 @@ export class SqlSchoolRoleClaims {
     by: string,
     now: Date,
   ): Promise<DecideResult> {
+    // Made in this transaction, the claim is seen and locked by no one else until it commits.
     const claim = await this.claim(c, now, tx);
-    return this.decide(tx, claim.id, tenants, 'confirmed', by, null, now);
+    return this.decideLocked(tx, claim, tenants, 'confirmed', by, null, now);
+  }
+
+  /** Decides a pending claim this transaction holds (locked, or made in it). */
+  private async decideLocked(
+    tx: Sql,
+    claim: SchoolRoleClaim,
+    tenants: readonly string[],
+    decision: 'confirmed' | 'rejected',
+    by: string,
+    reason: string | null,
+    now: Date,
+  ): Promise<DecideResult> {
+    if (decision === 'confirmed') {
+      await tx.query(`update school_role_claims set status = 'ended', ended_at = $3 where tenant_id = $1 and user_id = $2 and status = 'confirmed'`, [
+        claim.tenantId,
+        claim.userId,
+        now,
+      ]);
+      if (claim.role === 'headteacher') await this.endHeadOf(tx, tenants, claim.schoolId, now);
+    }
+    const [won] = await tx.query<Row>(
+      `with c as (
+         update school_role_claims set status = $2, decided_by = $3, reason = $4, decided_at = $5 where id = $1 and status = 'pending' returning *
+       )
+       select ${COLUMNS} from c left join users u on u.tenant_id = c.tenant_id and u.user_id = c.user_id`,
+      [claim.id, decision, by, reason, now],
+    );
+    if (!won) return { kind: 'alreadyDecided', claim: (await this.get(claim.id, tenants, tx))! };
+    if (decision === 'confirmed') await this.users.recordConfirmedSchool(claim.tenantId, claim.userId, claim.schoolId, claim.role, tx);
+    return { kind: 'decided', claim: toClaim(won) };
   }
 
   private async endHeadOf(tx: Sql, tenants: readonly string[], schoolId: number, now: Date): Promise<void> {

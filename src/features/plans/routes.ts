@@ -44,7 +44,6 @@ export const COMMANDS = {
   resume: commandPattern('command.resume'),
 };
 
-/** The plan this conversation last showed, so "continue" picks it up again (kept in turn state). */
 /**
  * The plan this person last had open, so "continue" picks it up again: kept on their row, which every turn reads
  * anyway, and written only when it is another plan.
