@@ -91,13 +91,17 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config.LOG_LEVEL);
-  const db = options.database ?? (await openDatabase(config));
+  let db = options.database ?? (await openDatabase(config));
 
   const applied = await migrate(db);
   if (applied.length > 0) log.info('database migrated', { applied });
-  if (options.seedDirectory ?? true) {
-    const seeded = await loadDirectorySeed(db, { demo: config.DEMO_DATA });
-    if (seeded) log.info('school directory loaded', { ...seeded });
+  const seeded = (options.seedDirectory ?? true) ? await loadDirectorySeed(db, { demo: config.DEMO_DATA }) : null;
+  if (seeded) log.info('school directory loaded', { ...seeded });
+  if (!options.database && db.kind === 'pglite' && (applied.length > 0 || seeded)) {
+    // Creating the embedded database and loading the directory grow its WebAssembly memory, which is never handed
+    // back while it is open (about 70 MB resident): opened afresh, it starts small again.
+    await db.close();
+    db = await openDatabase(config);
   }
 
   // The tenants whose people work together (ALLOWED_TENANT_IDS as one community; else each tenant on its own).
