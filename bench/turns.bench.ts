@@ -14,6 +14,7 @@
  *   BENCH_BY_KIND=1 npm run bench:turns      # also p50/p99 for each kind of turn
  *   BENCH_TARGETS=echo,postgres2 DATABASE_URL=… BENCH_USERS=200 npm run bench:turns   # two instances sharing PostgreSQL
  *   BENCH_ACTIONS=20 npm run bench:turns     # rounds of the card-action section (0 leaves it out)
+ *   BENCH_WARMUP_USERS=5 npm run bench:turns # people in each target's unmeasured first run (default: the largest load)
  *
  * After the loads, a separate section times the card actions people wait on most (issue 15: under 1 s at p99 on the
  * embedded database with demo data): finding a partner, asking through an adviser, the adviser's approval, opening
@@ -51,6 +52,13 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 /** Pause between one person's turns (jittered 0.5–1.5×): people read a card before they answer it. */
 const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 250);
 const BY_KIND = process.env.BENCH_BY_KIND === '1';
+/**
+ * People in the unmeasured run each target gets after it starts: by default as many as the largest load, so the
+ * first measured round meets code the JIT has compiled, as every later round does (until 2026-12-06 it was 5, and
+ * the first round carried the warm-up of every turn's code; `npm run bench:coldstart` measures the first turns after
+ * a start).
+ */
+const WARMUP_USERS = Number(process.env.BENCH_WARMUP_USERS ?? Math.max(...USERS));
 /** A folder to write every turn's send time, kind and latency to (one CSV per target and load), to see when slow turns happen. */
 const TIMELINE_DIR = process.env.BENCH_TIMELINE_DIR;
 /** Extra node flags for our server and for the echo bot, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
@@ -116,7 +124,10 @@ async function run(
     const zero = Number(started) / 1e6;
     const lines = samples.map((s) => `${((s.sentAt ?? zero) - zero).toFixed(1)},${s.kind},${s.ms.toFixed(2)}`);
     mkdirSync(TIMELINE_DIR, { recursive: true });
-    writeFileSync(join(TIMELINE_DIR, `${label.replace(/\W+/g, '-')}-${users}-round${round}.csv`), `sent_ms,turn,latency_ms\n${lines.join('\n')}\n`);
+    writeFileSync(
+      join(TIMELINE_DIR, `${label.replace(/\W+/g, '-')}-${users}-${round < 0 ? 'warmup' : `round${round}`}.csv`),
+      `sent_ms,turn,latency_ms\n${lines.join('\n')}\n`,
+    );
   }
   const driver = process.cpuUsage(driverBefore);
   return { samples, seconds, cpu: cpuOf() - cpuBefore, main: cpuOf('main') - mainBefore, driver: (driver.user + driver.system) / 1000 };
@@ -227,7 +238,7 @@ async function main() {
         sibling.child = startProcess(target.script, { ...target.env, PORT: String(sibling.port) }, target.nodeArgs, { flagsFrom: target.root });
         await waitHealthy(sibling.port, { child: sibling.child });
       }
-      await run(target.label, portsOf(target), 5, connector.url, 5_000_000, []);
+      await run(target.label, portsOf(target), WARMUP_USERS, connector.url, 5_000_000, [], -1);
       pause(target);
     }
     let userBase = 10_000_000;
