@@ -861,4 +861,20 @@ describe('the channel card follows the round', () => {
     expect(cardText(pressed.invokeCard)).toContain('Mae’r drafft gan Bethan Pennaeth yn ei sgwrs bersonol â Chydweithio');
     expect(findAction(updatesOf(posted.activityId!).at(-1)!.message.card!, 'Parhau â’r adroddiad')).toBeDefined();
   });
+
+  it('does not send people to the lead’s personal chat when the lead has none: the draft opens where they pressed', async () => {
+    await linkChannel(lead, 'Cwmbran');
+    await setCycle({ clusterIds: '1' });
+    await h.runtime.users.forgetPersonalConversation(TENANT, lead.id); // Teams said the lead's chat was gone
+    h.clock.set('2026-12-04T09:00:00Z');
+    await h.runtime.dispatcher.deliverDue(500);
+    const posted = channelPosts()[0];
+    const pressed = await pressInChannel(lead, posted.message.card!, 'Start the report', posted.activityId!);
+    expect(findAction(pressed.invokeCard!, 'Submit to the reviewer')).toBeDefined();
+    const shown = [cardText(pressed.invokeCard), ...updatesOf(posted.activityId!).map((u) => cardText(u.message.card))].join('\n');
+    expect(shown).not.toContain('personal chat');
+    const redrawn = updatesOf(posted.activityId!).at(-1);
+    expect(redrawn).toBeDefined();
+    expect(cardText(redrawn!.message.card)).toContain('Alice Head has started the draft. To edit and submit it, press Continue the report.');
+  });
 });

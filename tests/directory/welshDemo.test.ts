@@ -47,6 +47,7 @@ describe.each(databasesUnderTest())('the demo directory read in Welsh on $name',
         submittedAt: null,
         reviewJudgement: null,
         draftOpened: false,
+        leadInPersonalChat: false,
       }),
     ];
   };

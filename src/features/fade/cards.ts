@@ -87,9 +87,11 @@ export function reminderCard(view: ReminderView): CardJson {
         : !open && view.submittedAt
           ? t(l, 'fade.reminder.submitted', { date: formatDate(l, view.submittedAt) })
           : view.draftOpened
-            ? view.leadName
-              ? t(l, 'fade.reminder.drafting', { lead: view.leadName })
-              : t(l, 'fade.reminder.draftingNoLead')
+            ? !view.leadName
+              ? t(l, 'fade.reminder.draftingNoLead')
+              : view.leadInPersonalChat
+                ? t(l, 'fade.reminder.drafting', { lead: view.leadName })
+                : t(l, 'fade.reminder.draftingHere', { lead: view.leadName })
             : t(l, 'fade.reminder.notStartedYet');
     return {
       heading: t(l, 'fade.reminder.heading', { round: roundLabel(l, view.roundName), cycle: view.cycleName }),

@@ -99,15 +99,21 @@ export class SqlFadeClusterRepository {
    */
   async leadPerson(tenants: readonly string[], cluster: ClusterInfo): Promise<LeadPerson | null> {
     const set = await this.sql.query<Row>(
-      `select l.tenant_id, l.user_id, u.display_name from fade_cluster_leads l left join users u on u.tenant_id = l.tenant_id and u.user_id = l.user_id
+      `select l.tenant_id, l.user_id, u.display_name, u.personal_conversation is not null as in_personal_chat
+         from fade_cluster_leads l left join users u on u.tenant_id = l.tenant_id and u.user_id = l.user_id
        where l.cluster_id = $1 and l.tenant_id = any($2::text[]) order by l.set_at desc limit 1`,
       [cluster.id, tenants],
     );
-    const person = (r: Row) => ({ tenantId: r.tenant_id as string, userId: r.user_id as string, displayName: (r.display_name as string | null) ?? null });
+    const person = (r: Row) => ({
+      tenantId: r.tenant_id as string,
+      userId: r.user_id as string,
+      displayName: (r.display_name as string | null) ?? null,
+      inPersonalChat: r.in_personal_chat === true,
+    });
     if (set[0]) return { ...person(set[0]), chosen: true };
     if (cluster.leadSchoolId === null) return null;
     const heads = await this.sql.query<Row>(
-      `select tenant_id, user_id, display_name from users where tenant_id = any($1::text[]) and school_id = $2
+      `select tenant_id, user_id, display_name, personal_conversation is not null as in_personal_chat from users where tenant_id = any($1::text[]) and school_id = $2
        order by (school_role = 'headteacher') desc nulls last, updated_at desc limit 1`,
       [tenants, cluster.leadSchoolId],
     );

@@ -117,6 +117,7 @@ export class FadeReminderService {
       members: members.map((m, i) => ({ nameEn: m.nameEn, nameCy: m.nameCy, status: parts[i].status })),
       reportStatus: report?.status ?? 'notStarted',
       draftOpened: report !== null,
+      leadInPersonalChat: lead?.inPersonalChat ?? false,
       submittedAt: report?.submittedAt ?? null,
       reviewJudgement: report?.reviewJudgement ?? null,
     };

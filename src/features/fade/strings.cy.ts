@@ -35,6 +35,7 @@ export const fadeCy: Record<keyof typeof fadeEn, string> = {
   'fade.reminder.reviewed': 'Adolygwyd: {judgement}. Mae’r adborth ar yr adroddiad.',
   'fade.reminder.notStartedYet': 'Dydy’r arweinydd ddim wedi dechrau’r adroddiad eto.',
   'fade.reminder.drafting': 'Mae’r drafft gan {lead} yn ei sgwrs bersonol â Chydweithio, i’w olygu a’i gyflwyno.',
+  'fade.reminder.draftingHere': 'Mae {lead} wedi dechrau’r drafft. I’w olygu a’i gyflwyno, pwyswch Parhau â’r adroddiad.',
   'fade.reminder.draftingNoLead': 'Mae’r drafft gan yr arweinydd yn ei sgwrs bersonol â Chydweithio, i’w olygu a’i gyflwyno.',
   'fade.action.startReport': 'Dechrau’r adroddiad',
   'fade.action.continueReport': 'Parhau â’r adroddiad',

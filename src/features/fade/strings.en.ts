@@ -31,6 +31,7 @@ export const fadeEn = {
   'fade.reminder.reviewed': 'Reviewed: {judgement}. The feedback is on the report.',
   'fade.reminder.notStartedYet': 'The lead has not started the report yet.',
   'fade.reminder.drafting': '{lead} has the draft in their personal chat with Cydweithio, to edit and submit.',
+  'fade.reminder.draftingHere': '{lead} has started the draft. To edit and submit it, press Continue the report.',
   'fade.reminder.draftingNoLead': 'The lead has the draft in their personal chat with Cydweithio, to edit and submit.',
   'fade.action.startReport': 'Start the report',
   'fade.action.continueReport': 'Continue the report',

@@ -49,6 +49,8 @@ export interface LeadPerson {
   displayName: string | null;
   /** Chosen for the cluster with "cluster lead", rather than the head of its lead school. */
   chosen?: boolean;
+  /** The bot can reach them in a personal chat (they have opened one), where the draft report goes. */
+  inPersonalChat?: boolean;
 }
 
 export interface Cycle {
@@ -155,8 +157,10 @@ export interface ReminderView {
   leadName: string | null;
   members: { nameEn: string; nameCy: string | null; status: PartStatus }[];
   reportStatus: ReportStatus;
-  /** The lead has opened the draft (it is in their personal chat), though maybe not saved it yet. */
+  /** The lead has opened the draft, though maybe not saved it yet. */
   draftOpened: boolean;
+  /** The lead has a personal chat with the bot, so an opened draft is there (else it was shown where they opened it). */
+  leadInPersonalChat: boolean;
   submittedAt: Date | null;
   reviewJudgement: Judgement | null;
 }

@@ -36,6 +36,7 @@ function reminder(locale: Locale, over: Partial<ReminderView> = {}): ReminderVie
     ],
     reportStatus: 'drafted',
     draftOpened: true,
+    leadInPersonalChat: true,
     submittedAt: null,
     reviewJudgement: null,
     ...over,
@@ -77,6 +78,7 @@ export function fadeSamples(locale: Locale): Record<string, CardJson> {
     'fadeReminder:submitted': reminderCard(reminder(locale, { reportStatus: 'submitted', submittedAt })),
     'fadeReminder:reviewed': reminderCard(reminder(locale, { reportStatus: 'reviewed', submittedAt, reviewJudgement: 'veryGood' })),
     'fadeReminder:bilingual': reminderCard(reminder(locale, { language: 'both' })),
+    'fadeReminder:leadWithoutPersonalChat': reminderCard(reminder(locale, { leadInPersonalChat: false })),
     'fadeReport:draft': reportCard(locale, report({ notice: 'saved', problem: 'p', typed: 'typed text' })),
     'fadeReport:reviewed': reportCard(
       locale,
