@@ -145,6 +145,20 @@ describe.each(databasesUnderTest())('durable impact nudges through pg-boss on $n
     expect((await new SqlUserRepository(db).get('t', 'u'))?.personalConversation).toBeNull();
   });
 
+  it('retries a personal delivery whose process died within minutes, not after pg-boss’s 15', async () => {
+    await planWithActionPlanDone();
+    clock.advanceDays(90);
+    await runner.sweep();
+    await db.query(`update ${schema}.job set start_after = now() - interval '1 millisecond' where name = $1`, [QUEUES.deliver]);
+    const [taken] = await runner.boss.fetch(QUEUES.deliver);
+    expect(taken).toBeDefined();
+    // Taken 6 minutes ago by a process that never finished it.
+    await db.query(`update ${schema}.job set started_on = now() - interval '6 minutes' where id = $1`, [taken.id]);
+    await runner.boss.expire();
+    const [job] = await db.query<{ state: string }>(`select state from ${schema}.job where id = $1`, [taken.id]);
+    expect(job.state).toBe('retry');
+  });
+
   it('marks the notification failed when the process died during its last attempt, once pg-boss gives the job up', async () => {
     const planId = await planWithActionPlanDone();
     clock.advanceDays(90);

@@ -50,6 +50,14 @@ export const DELIVERY_LEASE = { leaseMs: 30_000, renewMs: 10_000, reclaimMs: 15_
 
 export const DELIVERY_RETRY = { retryLimit: 5, retryDelay: 30, retryBackoff: true, deadLetter: QUEUES.deliveryGaveUp } as const;
 
+/**
+ * A personal delivery job still active this long after it started belongs to a process that died: pg-boss expires it
+ * and retries it (its default, 15 minutes, is how long a nudge or a request to a school waited after a crash). A batch
+ * is at most 5 sends of at most about 13 s each (the connector client's window and timeout), so 5 minutes leaves a
+ * live process plenty. FADE's fan-out has leases instead (DELIVERY_LEASE).
+ */
+export const PERSONAL_DELIVERY_EXPIRY_SECONDS = 300;
+
 export interface JobRunnerDeps {
   db: Database;
   clock: Clock;
@@ -106,9 +114,12 @@ export class JobRunner {
       await boss.createQueue(QUEUES.sweep, { name: QUEUES.sweep, policy: 'singleton', retryLimit: 0 });
       // The dead letter first: pg-boss files a failed job into it by name.
       await boss.createQueue(QUEUES.deliveryGaveUp, { name: QUEUES.deliveryGaveUp, retryLimit: 2, retryDelay: 60 });
-      for (const queue of [QUEUES.deliver, QUEUES.fadeDeliver]) {
-        await boss.createQueue(queue, { name: queue, ...DELIVERY_RETRY });
-        await boss.updateQueue(queue, { name: queue, ...DELIVERY_RETRY }); // a database set up before the dead letter existed
+      for (const [queue, options] of [
+        [QUEUES.deliver, { ...DELIVERY_RETRY, expireInSeconds: PERSONAL_DELIVERY_EXPIRY_SECONDS }],
+        [QUEUES.fadeDeliver, DELIVERY_RETRY],
+      ] as const) {
+        await boss.createQueue(queue, { name: queue, ...options });
+        await boss.updateQueue(queue, { name: queue, ...options }); // a database set up before these settings
       }
       await boss.createQueue(QUEUES.retention, { name: QUEUES.retention, policy: 'singleton', retryLimit: 2, retryDelay: 600 });
     };
