@@ -44,6 +44,10 @@ type Row = {
 const COLUMNS = `c.id::text as id, c.tenant_id, c.user_id, u.display_name, c.school_id, c.role, c.status, c.asked, c.decided_by, c.reason, c.created_at, c.decided_at`;
 const FROM = `school_role_claims c left join users u on u.tenant_id = c.tenant_id and u.user_id = c.user_id`;
 
+/** A statement on school_role_claims ending in `returning *`, its rows read back as claims with the claimant's name. */
+const readBack = (statement: string) =>
+  `with c as (${statement}) select ${COLUMNS} from c left join users u on u.tenant_id = c.tenant_id and u.user_id = c.user_id`;
+
 const toClaim = (r: Row): SchoolRoleClaim => ({
   id: r.id,
   tenantId: r.tenant_id,
@@ -160,10 +164,9 @@ export class SqlSchoolRoleClaims {
   ): Promise<SchoolRoleClaim> {
     await this.endPending(c.tenantId, c.userId, now, sql);
     const [row] = await sql.query<Row>(
-      `with c as (
-         insert into school_role_claims (tenant_id, user_id, school_id, role, status, asked, created_at) values ($1, $2, $3, $4, 'pending', $5, $6) returning *
-       )
-       select ${COLUMNS} from c left join users u on u.tenant_id = c.tenant_id and u.user_id = c.user_id`,
+      readBack(
+        `insert into school_role_claims (tenant_id, user_id, school_id, role, status, asked, created_at) values ($1, $2, $3, $4, 'pending', $5, $6) returning *`,
+      ),
       [c.tenantId, c.userId, c.schoolId, c.role, JSON.stringify(c.asked), now],
     );
     return toClaim(row);
@@ -229,10 +232,7 @@ export class SqlSchoolRoleClaims {
       if (claim.role === 'headteacher') await this.endHeadOf(tx, tenants, claim.schoolId, now);
     }
     const [won] = await tx.query<Row>(
-      `with c as (
-         update school_role_claims set status = $2, decided_by = $3, reason = $4, decided_at = $5 where id = $1 and status = 'pending' returning *
-       )
-       select ${COLUMNS} from c left join users u on u.tenant_id = c.tenant_id and u.user_id = c.user_id`,
+      readBack(`update school_role_claims set status = $2, decided_by = $3, reason = $4, decided_at = $5 where id = $1 and status = 'pending' returning *`),
       [claim.id, decision, by, reason, now],
     );
     if (!won) return { kind: 'alreadyDecided', claim: (await this.get(claim.id, tenants, tx))! };
