@@ -58,6 +58,20 @@ export const DELIVERY_RETRY = { retryLimit: 5, retryDelay: 30, retryBackoff: tru
  */
 export const PERSONAL_DELIVERY_EXPIRY_SECONDS = 300;
 
+/**
+ * Runs `work` again when PostgreSQL chose it as a deadlock's victim (deadlock_detected: its statement was rolled back):
+ * for work that is safe to repeat, as creating queues is (a queue that exists is left as it is).
+ */
+export async function retriedOnDeadlock<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if ((err as { code?: unknown } | null)?.code !== '40P01' || attempt >= attempts) throw err;
+    }
+  }
+}
+
 export interface JobRunnerDeps {
   db: Database;
   clock: Clock;
@@ -109,7 +123,6 @@ export class JobRunner {
       cronMonitorIntervalSeconds: 10,
     });
     boss.on('error', (err) => deps.log.error('job queue error', { error: err.message }));
-    await boss.start();
     const createQueues = async () => {
       await boss.createQueue(QUEUES.sweep, { name: QUEUES.sweep, policy: 'singleton', retryLimit: 0 });
       // The dead letter first: pg-boss files a failed job into it by name.
@@ -123,15 +136,20 @@ export class JobRunner {
       }
       await boss.createQueue(QUEUES.retention, { name: QUEUES.retention, policy: 'singleton', retryLimit: 2, retryDelay: 600 });
     };
+    // pg-boss's create_queue attaches a partition to its job table, and pg-boss creates a queue of its own as it starts:
+    // two instances starting together on a new database deadlocked there and one failed to start. Our advisory lock
+    // makes them take turns; a creation that still meets pg-boss's background maintenance in a deadlock is run again.
+    const setUp = async () => {
+      await boss.start();
+      await retriedOnDeadlock(createQueues);
+    };
     if (deps.connectionString) {
-      // pg-boss's create_queue attaches a partition to its job table: two instances starting together on a new
-      // database deadlock there and one fails to start. Our advisory lock makes them take turns.
       await deps.db.transaction(async (tx) => {
         await tx.query('select pg_advisory_xact_lock($1)', [QUEUE_SETUP_LOCK]);
-        await createQueues();
+        await setUp();
       });
     } else {
-      await createQueues();
+      await setUp();
     }
     const runner = new JobRunner(boss, deps);
     if (deps.background) {
