@@ -197,7 +197,7 @@ export class SqlSchoolRoleClaims {
     const claim = await this.get(id, tenants, tx);
     if (!claim || locked.length === 0) return { kind: 'notFound' };
     if (claim.status !== 'pending') return { kind: 'alreadyDecided', claim };
-    return this.decideLocked(tx, claim, tenants, decision, by, reason, now);
+    return this.decideLocked(tx, claim, tenants, { decision, by, reason, now });
   }
 
   /** Confirms a claim straight away (an admin's assignment, or local demo mode); same rules as decide. */
@@ -210,7 +210,7 @@ export class SqlSchoolRoleClaims {
   ): Promise<DecideResult> {
     // Made in this transaction, the claim is seen and locked by no one else until it commits.
     const claim = await this.claim(c, now, tx);
-    return this.decideLocked(tx, claim, tenants, 'confirmed', by, null, now);
+    return this.decideLocked(tx, claim, tenants, { decision: 'confirmed', by, reason: null, now });
   }
 
   /** Decides a pending claim this transaction holds (locked, or made in it). */
@@ -218,10 +218,7 @@ export class SqlSchoolRoleClaims {
     tx: Sql,
     claim: SchoolRoleClaim,
     tenants: readonly string[],
-    decision: 'confirmed' | 'rejected',
-    by: string,
-    reason: string | null,
-    now: Date,
+    { decision, by, reason, now }: { decision: 'confirmed' | 'rejected'; by: string; reason: string | null; now: Date },
   ): Promise<DecideResult> {
     if (decision === 'confirmed') {
       await tx.query(`update school_role_claims set status = 'ended', ended_at = $3 where tenant_id = $1 and user_id = $2 and status = 'confirmed'`, [
