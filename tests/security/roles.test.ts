@@ -340,6 +340,8 @@ describe('the FADE draft', () => {
     expect(cardText(summary)).toContain('This plan feeds the FADE report of Cwmbran High School cluster');
     const switched = await h.press(gwen, summary, 'Leave out of the cluster report');
     expect(cardText(switched.invokeCard)).toContain('This plan is left out of the FADE report of Cwmbran High School cluster.');
+    const reopened = (await h.execute(gwen, Verbs.planOpen, { planId: leftOut })).invokeCard!;
+    expect(cardText(reopened)).toContain('This plan is left out of the FADE report of Cwmbran High School cluster.');
     // Someone else cannot flip it back.
     await h.execute(mallory, Verbs.planClusterReport, { planId: leftOut, include: 'true' });
 

@@ -93,6 +93,8 @@ export interface Plan {
   actionPlanDoneAt: Date | null;
   impactDueAt: Date | null;
   completedAt: Date | null;
+  /** The owner's choice: whether the plan feeds their cluster's FADE report draft (yes unless they left it out). */
+  inClusterReport: boolean;
 }
 
 /** What the user typed, as the card sent it, before it is checked. */
@@ -317,6 +319,7 @@ export function newPlan(id: string, owner: { tenantId: string; userId: string; s
     actionPlanDoneAt: null,
     impactDueAt: null,
     completedAt: null,
+    inClusterReport: true,
   };
 }
 

@@ -11,9 +11,7 @@ export interface PlanRepository {
    * false when someone got there first (or the plan has changed hands, as when its owner's data is deleted).
    */
   update(plan: Plan, expectedVersion: number, sql?: Sql): Promise<boolean>;
-  inClusterReport(planId: string, tenantId: string): Promise<boolean>;
-  /** The owner's choice with whose it is, in one read (null: no such plan in the tenant). */
-  clusterReportChoice(planId: string, tenantId: string): Promise<{ ownerId: string; included: boolean } | null>;
+  /** Records the owner's choice (Plan.inClusterReport); the plan's version and answers are untouched. */
   setInClusterReport(planId: string, tenantId: string, include: boolean): Promise<void>;
 }
 
@@ -33,6 +31,7 @@ interface PlanRow {
   action_plan_done_at: Date | null;
   impact_due_at: Date | null;
   completed_at: Date | null;
+  in_cluster_report: boolean;
 }
 
 const date = (v: Date | string | null): Date | null => (v === null ? null : new Date(v));
@@ -53,6 +52,7 @@ const toPlan = (r: PlanRow): Plan => ({
   actionPlanDoneAt: date(r.action_plan_done_at),
   impactDueAt: date(r.impact_due_at),
   completedAt: date(r.completed_at),
+  inClusterReport: r.in_cluster_report,
 });
 
 const UPDATE_PLAN = `update plans set status = $3, answers = $4, version = $5, updated_at = $6,
@@ -107,31 +107,14 @@ export class SqlPlanRepository implements PlanRepository {
     return { deleted: deleted.length, kept: kept.length };
   }
 
-  /** Whether the plan feeds its cluster's FADE draft (its owner's choice; true unless they left it out). */
-  async inClusterReport(planId: string, tenantId: string): Promise<boolean> {
-    const rows = await this.sql.query<{ in_cluster_report: boolean }>('select in_cluster_report from plans where id = $1 and tenant_id = $2', [
-      planId,
-      tenantId,
-    ]);
-    return rows[0]?.in_cluster_report ?? true;
-  }
-
-  async clusterReportChoice(planId: string, tenantId: string): Promise<{ ownerId: string; included: boolean } | null> {
-    const rows = await this.sql.query<{ owner_id: string; in_cluster_report: boolean }>(
-      'select owner_id, in_cluster_report from plans where id = $1 and tenant_id = $2',
-      [planId, tenantId],
-    );
-    return rows[0] ? { ownerId: rows[0].owner_id, included: rows[0].in_cluster_report } : null;
-  }
-
   async setInClusterReport(planId: string, tenantId: string, include: boolean): Promise<void> {
     await this.sql.query('update plans set in_cluster_report = $3 where id = $1 and tenant_id = $2', [planId, tenantId, include]);
   }
 
   async create(plan: Plan, sql: Sql = this.sql): Promise<void> {
     await sql.query(
-      `insert into plans (id, tenant_id, owner_id, school_id, status, answers, version, field_versions, created_at, updated_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      `insert into plans (id, tenant_id, owner_id, school_id, status, answers, version, field_versions, created_at, updated_at, in_cluster_report)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [
         plan.id,
         plan.tenantId,
@@ -143,6 +126,7 @@ export class SqlPlanRepository implements PlanRepository {
         JSON.stringify(plan.fieldVersions),
         plan.createdAt,
         plan.updatedAt,
+        plan.inClusterReport,
       ],
     );
   }

@@ -70,8 +70,7 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
   async function summary(turn: Turn, plan: Plan, extra: { notice?: string; problem?: string } = {}): Promise<CardJson> {
     await rememberPlan(users, turn, plan);
     const cluster = plan.schoolId ? await deps.clusterNameOf(plan.schoolId) : null;
-    const included = cluster ? await plans.inClusterReport(turn.actor, plan.id) : null;
-    const clusterReport = cluster && included?.kind === 'ok' ? { cluster, included: included.value } : undefined;
+    const clusterReport = cluster ? { cluster, included: plan.inClusterReport } : undefined;
     return planSummaryCard(turn.locale, plan, { schoolName: await schoolLabel(turn, plan), now: clock.now(), clusterReport, ...extra });
   }
 

@@ -66,21 +66,14 @@ export class PlanService {
     return unchanged(plan);
   }
 
-  /** Whether the owner's plan feeds the cluster's FADE draft. */
-  async inClusterReport(actor: Actor, planId: string): Promise<Outcome<boolean>> {
-    // The owner check and the choice in one read: the plan summary asks on every opening.
-    const choice = await this.deps.plans.clusterReportChoice(planId, actor.tenantId);
-    if (!choice) return { kind: 'forbidden', key: 'error.planNotFound' };
-    if (choice.ownerId !== actor.userId) return { kind: 'forbidden', key: 'error.notYourPlan' };
-    return Outcomes.ok(choice.included);
-  }
-
   /** The owner includes the plan in the cluster's FADE draft, or leaves it out. */
   async setInClusterReport(actor: Actor, planId: string, include: boolean): Promise<PlanOutcome> {
     const opened = await this.open(actor, planId);
     if (opened.kind !== 'ok') return opened;
+    const { plan } = opened.value;
+    if (plan.inClusterReport === include) return opened;
     await this.deps.plans.setInClusterReport(planId, actor.tenantId, include);
-    return opened;
+    return changed({ ...plan, inClusterReport: include });
   }
 
   /** Saves one answer, if the card that sent it is not out of date; a retried submit changes nothing. */

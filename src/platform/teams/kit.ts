@@ -372,13 +372,13 @@ function withNote(card: CardJson, note: string): CardJson {
   return { ...card, body: [...body, { type: 'TextBlock', text: note, wrap: true, separator: true, spacing: 'Medium' }] };
 }
 
-/** A failure talking to Teams (after its retries): sending an apology the same way would fail too. */
 /** Where a turn notes that its change is stored (Turn.markRecorded). */
 const RECORDED_KEY = Symbol('cydweithio.recorded');
 
 /** The apology for a failed turn: "nothing was changed" only when that is true. */
 const failureKey = (context: TurnContext): MessageKey => (context.turnState.get(RECORDED_KEY) === true ? 'error.recordedNotShown' : 'error.tryAgain');
 
+/** A failure talking to Teams (after its retries): sending an apology the same way would fail too. */
 function isConnectorFailure(error: unknown): boolean {
   if (error instanceof ChannelSendError || error instanceof DeliveryUnconfirmedError) return true;
   const e = error as { statusCode?: unknown; request?: unknown } | null;
