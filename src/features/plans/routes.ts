@@ -68,10 +68,14 @@ export function registerAideMemoireRoutes(kit: RouteKit, deps: AideMemoireDeps):
   }
 
   async function summary(turn: Turn, plan: Plan, extra: { notice?: string; problem?: string } = {}): Promise<CardJson> {
-    await rememberPlan(users, turn, plan);
-    const cluster = plan.schoolId ? await deps.clusterNameOf(plan.schoolId) : null;
+    // Three independent statements: on PostgreSQL they go out together, on separate pooled connections.
+    const [, cluster, schoolName] = await Promise.all([
+      rememberPlan(users, turn, plan),
+      plan.schoolId ? deps.clusterNameOf(plan.schoolId) : null,
+      schoolLabel(turn, plan),
+    ]);
     const clusterReport = cluster ? { cluster, included: plan.inClusterReport } : undefined;
-    return planSummaryCard(turn.locale, plan, { schoolName: await schoolLabel(turn, plan), now: clock.now(), clusterReport, ...extra });
+    return planSummaryCard(turn.locale, plan, { schoolName, now: clock.now(), clusterReport, ...extra });
   }
 
   async function fieldCard(turn: Turn, plan: Plan, field: FieldId, view: Parameters<typeof planFieldCard>[3] = {}): Promise<CardJson> {
