@@ -43,6 +43,12 @@ async function migrated(db: Database): Promise<Database> {
 
 /** The one in-memory PGlite of this test file (jest gives each file its own modules); opening one costs seconds. */
 let shared: Promise<PGlite> | undefined;
+// Closed when the file is done, so a jest worker that runs several files is left with nothing of theirs open.
+afterAll(async () => {
+  const pg = await shared;
+  shared = undefined;
+  if (pg && !pg.closed) await pg.close();
+});
 let opened = 0;
 /** The schema a test is using now: PGlite is one session, so only one at a time. */
 let inUse: string | undefined;
