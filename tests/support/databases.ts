@@ -43,15 +43,25 @@ async function migrated(db: Database): Promise<Database> {
 
 /** The one in-memory PGlite of this test file (jest gives each file its own modules); opening one costs seconds. */
 let shared: Promise<PGlite> | undefined;
-// Closed when the file is done, so a jest worker that runs several files is left with nothing of theirs open.
-afterAll(async () => {
-  const pg = await shared;
-  shared = undefined;
-  if (pg && !pg.closed) await pg.close();
-});
 let opened = 0;
 /** The schema a test is using now: PGlite is one session, so only one at a time. */
 let inUse: string | undefined;
+/** Set when the file's tests are done: the shared PGlite is closed as soon as no test database is open. */
+let fileDone = false;
+
+async function closeShared(): Promise<void> {
+  const pg = await shared;
+  shared = undefined;
+  if (pg && !pg.closed) await pg.close();
+}
+
+// A jest worker runs several files: each file's PGlite is closed when the file is done, or the worker is left with
+// PGlite's timers and is force-exited. This hook runs before the file's own afterAll hooks, so a database still open
+// then (a harness closed in the file's afterAll) closes the shared PGlite when it is closed itself.
+afterAll(async () => {
+  fileDone = true;
+  if (!inUse) await closeShared();
+});
 
 /**
  * A migrated, seeded database for one test: a schema of its own in this file's PGlite, made the current
@@ -78,6 +88,7 @@ export async function pgliteForTest(seed: (db: Database) => Promise<void>): Prom
       if (inUse !== schema) return;
       inUse = undefined;
       await pg.exec(`reset search_path; drop schema ${schema} cascade`);
+      if (fileDone) await closeShared();
     },
   };
 }
