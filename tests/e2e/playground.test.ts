@@ -124,6 +124,8 @@ async function walkEveryStep(lang: Lang, a: PlanAnswers, shotPrefix: string) {
     )
     .waitFor();
   await summary.getByText(msg(lang, 'status.planning')).first().waitFor();
+  // The school is in a cluster: the summary says the plan feeds the cluster's FADE report.
+  await summary.getByText(opening(lang, 'plan.clusterReport.in')).waitFor();
   await pg.expectCleanCards();
 }
 
@@ -165,6 +167,9 @@ it('plans every step in English, Time and cover included, survives a restart, an
 
   await walkEveryStep('en', ENGLISH_PLAN, '03');
   await pg.shot('04-summary');
+  // Left out of the cluster's FADE report: kept across the restart below.
+  await pg.press(lastCard(), msg('en', 'plan.clusterReport.leaveOut'));
+  await lastCard().getByText(opening('en', 'plan.clusterReport.out')).waitFor();
 
   // Close the bot mid-plan without warning, start it again: nothing is lost.
   await pg.restartBot();
@@ -178,6 +183,7 @@ it('plans every step in English, Time and cover included, survives a restart, an
   await lastCard().getByRole('button', { name: 'Open' }).first().click();
   await lastCard().getByText(ENGLISH_PLAN.need).waitFor();
   await lastCard().getByText('Staff days: 6; supply cover days: 4').waitFor();
+  await lastCard().getByText(opening('en', 'plan.clusterReport.out')).waitFor();
   await pg.shot('05-after-restart');
 }, 240_000);
 
